@@ -1,0 +1,58 @@
+# shmpc: `make` builds everything and runs the demo; `make test` runs every check. `make help` lists all.
+ifeq ($(origin CC),default)
+CC = gcc
+endif
+ifeq ($(origin CXX),default)
+CXX = g++
+endif
+PREFIX ?= /usr/local
+DESTDIR ?=
+V ?= 0
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+WARN    := -Wall -Wextra -Wpedantic -Werror
+CSTD    := -std=c11
+OPT     ?= -O2 -g
+CFLAGS  ?=
+LDLIBS  += -lpthread
+BUILD   := build
+NEED    := sh mk/need.sh
+
+# Each area adds its targets: TEST_STEPS run in order by `make test`; ALL_STEPS by `make`.
+TEST_STEPS :=
+ALL_STEPS  :=
+HELP_LINES :=
+
+.PHONY: all test check help clean deps
+all: $(BUILD)/.dir
+	@$(MAKE) --no-print-directory $(ALL_STEPS)
+
+include mk/examples.mk
+-include mk/tests.mk
+-include mk/prove.mk
+-include mk/bmc.mk
+-include mk/fuzz.mk
+-include mk/bench.mk
+-include mk/tools.mk
+
+test check: $(BUILD)/.dir
+	@set -e; for s in $(TEST_STEPS); do echo "== make $$s"; $(MAKE) --no-print-directory $$s; done; \
+	echo "== make test: all steps passed ($(TEST_STEPS))"
+
+$(BUILD)/.dir:
+	$(Q)mkdir -p $(BUILD) && touch $@
+
+clean:
+	rm -rf $(BUILD) bench/results
+
+help:
+	@echo "shmpc targets:"
+	@echo "  make            build the library's examples and tools, run the producer/consumer demo"
+	@echo "  make test       install test dependencies (apt-get), run every suite, proof and model check"
+	@printf '%s\n' $(HELP_LINES)
+	@echo "  make clean      remove build products"
+	@echo "Variables: CC=$(CC) CXX=$(CXX) PREFIX=$(PREFIX) DESTDIR= V=1 (verbose)"

@@ -1,0 +1,13 @@
+# Examples: built by `make`, the producer/consumer demo run by `make`.
+EXAMPLES := producer consumer fork_demo
+EXAMPLE_BINS := $(EXAMPLES:%=$(BUILD)/%)
+ALL_STEPS += examples demo
+HELP_LINES += "  make examples   build examples/ into build/" "  make demo       producer and consumer as two processes"
+.PHONY: examples demo
+examples: $(EXAMPLE_BINS)
+$(BUILD)/%: examples/%.c shmpc.h | $(BUILD)/.dir
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
+demo: $(BUILD)/producer $(BUILD)/consumer
+	@name=shmpc-demo-$$$$; \
+	$(BUILD)/consumer --name $$name --wait 5 --quiet & c=$$!; \
+	$(BUILD)/producer --name $$name --capacity 64 --items 100000 --quiet && wait $$c

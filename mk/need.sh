@@ -1,0 +1,21 @@
+#!/bin/sh
+# need.sh PKG... : make sure these Debian packages are installed.
+# As root, installs what is missing with apt-get; otherwise names the exact command and fails.
+missing=""
+for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "shmpc: missing packages:$missing (this is not a Debian system: install their equivalents)" >&2
+    exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+    echo "shmpc: missing packages:$missing" >&2
+    echo "shmpc: run: sudo apt-get update && sudo apt-get install -y$missing" >&2
+    exit 1
+fi
+echo "shmpc: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends$missing >/dev/null || {
+    echo "shmpc: apt-get install$missing failed" >&2; exit 1; }

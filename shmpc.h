@@ -1,0 +1,1564 @@
+/* shmpc.h - v1.0 - message passing between processes through a ring buffer in shared memory.
+   Public domain or MIT (see end of file). https://example.invalid/shmpc is not a thing; this file is.
+
+   shmpc moves messages of 0..slot_size bytes from producers to consumers living in different
+   processes (or threads), through a fixed-layout, versioned ring buffer in shared memory. No system
+   call and no allocation while data flows; a Linux futex only when a side must sleep.
+
+   HOW TO USE
+     In exactly one C or C++ file:
+         #define SHMPC_IMPLEMENTATION
+         #include "shmpc.h"
+     Everywhere else just #include "shmpc.h".
+
+     Producer:                                     Consumer:
+       shmpc_ring r;                                 shmpc_ring r;
+       shmpc_opts o = SHMPC_OPTS_INIT;               shmpc_open(&r, "jobs", SHMPC_CONSUMER, 5e9);
+       o.capacity = 1024; o.slot_size = 256;         char buf[256]; size_t n;
+       shmpc_create(&r, "jobs", &o, SHMPC_PRODUCER); while (shmpc_pop(&r, buf, sizeof buf, &n) == 0)
+       shmpc_push(&r, "hello", 5);                       handle(buf, n);
+       shmpc_close(&r);  // end of stream           // SHMPC_ECLOSED: producer closed, all drained
+                                                     shmpc_close(&r); shmpc_unlink("jobs");
+
+   CONTENTS (search anchors)
+     >>doc      this text            >>api      declarations     >>errors   codes and messages
+     >>layout   shared-memory layout >>atomics  the atomic shell >>core     proven ring core
+     >>ring     operations          >>os       mapping, waiting, liveness (the only system calls)
+
+   CONFIGURATION (define before including the implementation)
+     SHMPC_STATIC          make every function static to this translation unit (default: extern)
+     SHMPC_API             linkage/visibility of public functions (default: extern, or static)
+     SHMPC_ASSERT(c)       your assert for internal invariants (default: assert(c))
+     SHMPC_NO_OS           ring core only: no system call, no libc beyond memcpy; builds with
+                           -ffreestanding (memory provided by the caller, try-operations only)
+     SHMPC_MEMCPY(d,s,n)   your memcpy (default: memcpy; __builtin_memcpy under SHMPC_NO_OS)
+     SHMPC_INDEX_BITS      8, 16 or 32 (default 32): width of the free-running indices. Narrow
+                           widths exist for the model checks; the layout's ABI tag records the width
+                           and a segment of another width is refused (SHMPC_EABI).
+     SHMPC_SPIN            polls before a blocking call sleeps (default 2000)
+     SHMPC_RETRIES         bound on compare-and-swap retries inside one MPMC call (default 65536);
+                           past it the call returns SHMPC_EAGAIN instead of looping on
+     SHMPC_SLEEP_SLICE_NS  longest single futex sleep (default 50 ms): sleepers wake this often to
+                           re-check the peers' liveness
+
+   CONCURRENCY RULES
+     - A ring has one mode, fixed at creation: SHMPC_SPSC (one producer, one consumer; wait-free) or
+       SHMPC_MPMC (up to 64 peers in all; lock-free, one sequence word per slot).
+     - A handle (shmpc_ring) belongs to one thread at a time and has one role. Threads and processes
+       each attach their own handle. A second producer or consumer on an SPSC ring: SHMPC_EROLE.
+     - End of stream: when the last attached producer closes, consumers drain what is left and then
+       get SHMPC_ECLOSED; when the last consumer closes, producers get SHMPC_ECLOSED. A close wakes
+       every sleeper. A ring is one stream: once a side has closed, nobody attaches in that role.
+     - Functions that fail leave the ring unchanged (no message is pushed or consumed), except
+       where their documentation says otherwise.
+     - The segment is untrusted: whatever another process writes into it, this process never reads
+       or writes outside the mapping and never loops without bound; it returns SHMPC_ECORRUPT.
+       Geometry (capacity, slot size) is read once, validated, and kept in the handle.
+
+   ERRORS
+     Every function returns an int: SHMPC_OK (0) or a count >= 0 on success, a negative SHMPC_E*
+     code on failure; shmpc_strerror(code) says what it means. On SHMPC_ESYS and the errno-like
+     codes, errno still holds the system's reason.
+
+   SHARED-MEMORY LAYOUT, VERSION 1 (all integers little- or big-endian as the ABI tag says; offsets only)
+     offset size  field            meaning
+     0x000   8    magic            the bytes "SHMPCv1\0"
+     0x008   4    version          layout version, 1
+     0x00C   4    abi              index bits | endianness << 8 (1 little, 2 big) |
+                                   log2(cache line) << 16 | slot header bytes << 24
+     0x010   4    header_size      offset of the first slot: 0x0A00
+     0x014   4    capacity         slots, a power of two, 1..2^(index bits - 1)
+     0x018   4    slot_size        largest message in bytes, 1..SHMPC_MAX_SLOT
+     0x01C   4    slot_stride      bytes from one slot to the next: round8(8 + slot_size)
+     0x020   4    mode             1 SPSC, 2 MPMC
+     0x024   4    flags            SHMPC_F_* given at creation (memory options)
+     0x028   8    total_size       header_size + capacity * slot_stride
+     0x030   4    start_index      where the counters started (tests start just below the wrap)
+     0x034   4    creator_pid      process that created the segment
+     0x038   8    creator_start    its start time (clock ticks after boot, /proc/PID/stat field 22)
+     0x040   4    state            0 initializing, 1 ready, 2 closed (both sides closed)
+     0x080   4    producers        producers attached and not closed
+     0x084   4    consumers        consumers attached and not closed
+     0x088   4    ends             bit 0: producer side closed, bit 1: consumer side closed
+     0x0C0   4    data_waiters     consumers sleeping or about to (futex protocol)
+     0x0C4   4    data_ev          futex word consumers sleep on; producers bump it to wake them
+     0x0C8   4    space_waiters    producers sleeping or about to
+     0x0CC   4    space_ev         futex word producers sleep on
+     0x100   4    tail             SPSC: next index to fill; MPMC: next position to claim (producers)
+     0x180   4    head             SPSC: next index to read; MPMC: next position to claim (consumers)
+     0x200 2048   peers[64]        32 bytes each: pid, role (1 producer, 2 consumer), start_lo,
+                                   start_hi, pending (MPMC position being filled), 12 bytes reserved
+     0xA00        slots[capacity]  slot_stride bytes each: seq (4; MPMC sequence word), len (4),
+                                   payload (slot_size, then padding to a multiple of 8)
+     Unlisted bytes are reserved and written as zero. Indices are free-running unsigned counters of
+     the index width that wrap; the slot of index i is i & (capacity - 1); the fill level is
+     (tail - head) mod 2^bits and never exceeds capacity in a consistent ring. MPMC slots follow
+     D. Vyukov's bounded queue: a slot is free for position p when seq == p, holds the message of p
+     when seq == p + 1, and is handed to the next lap by seq = p + capacity.
+     Blocks written by different sides sit on different 128-byte lines (two cache lines, against
+     adjacent-line prefetch).
+*/
+/* The implementation's translation unit needs POSIX and Linux declarations (shm_open, futex, ...):
+   include shmpc.h before any system header there, or build with -D_GNU_SOURCE. */
+#if defined(SHMPC_IMPLEMENTATION) && !defined(SHMPC_NO_OS) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE 1
+#endif
+#ifndef SHMPC_H_INCLUDED
+#define SHMPC_H_INCLUDED
+/* ============================================================================================ >>api */
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef SHMPC_API
+#  ifdef SHMPC_STATIC
+#    define SHMPC_API static
+#  else
+#    define SHMPC_API extern
+#  endif
+#endif
+
+#ifndef SHMPC_INDEX_BITS
+#define SHMPC_INDEX_BITS 32
+#endif
+#if SHMPC_INDEX_BITS == 32
+typedef uint32_t shmpc_idx;
+#elif SHMPC_INDEX_BITS == 16
+typedef uint16_t shmpc_idx;
+#elif SHMPC_INDEX_BITS == 8
+typedef uint8_t shmpc_idx;
+#else
+#error "SHMPC_INDEX_BITS must be 8, 16 or 32"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Error codes: one list makes both the enum and shmpc_strerror(), so they cannot drift apart. */
+#define SHMPC_ERRORS(X)                                                                          \
+    X(OK,        0,  "success")                                                                  \
+    X(EINVAL,   -1,  "invalid argument")                                                         \
+    X(EMSGSIZE, -2,  "message larger than the slot size or the caller's buffer")                 \
+    X(EFULL,    -3,  "ring full")                                                                \
+    X(EEMPTY,   -4,  "ring empty")                                                               \
+    X(EAGAIN,   -5,  "contention: try again")                                                    \
+    X(ETIMEDOUT,-6,  "timed out")                                                                \
+    X(ECLOSED,  -7,  "the other side closed the ring (and, for a consumer, all was drained)")    \
+    X(EVERSION, -8,  "segment has another layout version")                                       \
+    X(EABI,     -9,  "segment has another ABI (index width, endianness, cache line, header)")    \
+    X(ECORRUPT, -10, "segment is corrupt: a header field, index, length or sequence word is impossible") \
+    X(EROLE,    -11, "role refused (second producer or consumer on an SPSC ring, or wrong role for the call)") \
+    X(EEXIST,   -12, "a segment of that name or key already exists")                             \
+    X(ENOENT,   -13, "no segment of that name or key")                                          \
+    X(ESYS,     -14, "system call failed (see errno)")                                           \
+    X(ESIZE,    -15, "size does not fit (mapping smaller than the layout, or too large)")        \
+    X(ENOTSHMPC,-16, "not an shmpc segment (bad magic)")                                         \
+    X(ENOTREADY,-17, "segment exists but is still being initialized")                            \
+    X(ENAME,    -18, "invalid segment name (1..200 characters, no '/' after the first)")         \
+    X(ESEQ,     -19, "call out of sequence (commit without reserve, reserve twice, ...)")        \
+    X(EPEERS,   -20, "peer table full (64 peers at most)")                                       \
+    X(EPEERDEAD,-21, "the only peer on the other side died")                                     \
+    X(EPERM,    -22, "permission denied")                                                        \
+    X(ENOMEM,   -23, "the system refused memory (huge pages, mlock or size limit)")              \
+    X(ENOTSUP,  -24, "not supported on this system")                                             \
+    X(EINTR,    -25, "interrupted by a signal")
+
+typedef enum shmpc_error {
+#define SHMPC__ENUM(name, value, text) SHMPC_##name = value,
+    SHMPC_ERRORS(SHMPC__ENUM)
+#undef SHMPC__ENUM
+    SHMPC__ERROR_LAST = -25
+} shmpc_error;
+
+enum {
+    SHMPC_LAYOUT_VERSION = 1,
+    SHMPC_SPSC = 1, SHMPC_MPMC = 2,                       /* modes */
+    SHMPC_PRODUCER = 1, SHMPC_CONSUMER = 2, SHMPC_OBSERVER = 4, /* roles */
+    SHMPC_MAX_PEERS = 64,
+    SHMPC_HEADER_SIZE = 0xA00
+};
+#define SHMPC_MAX_SLOT 0x40000000u /* 1 GiB: largest slot_size */
+#define SHMPC_FOREVER  (-1)        /* timeout: wait without limit */
+
+/* Memory options (flags at creation; recorded in the header). */
+#define SHMPC_F_HUGEPAGES 0x1u  /* back the segment with huge pages (SysV SHM_HUGETLB / anonymous MAP_HUGETLB) */
+#define SHMPC_F_MLOCK     0x2u  /* lock the mapping in RAM (mlock) in every process that maps it */
+#define SHMPC_F_PRETOUCH  0x4u  /* touch every page at creation so that no page fault hits the data path */
+#define SHMPC_F_SEQUENTIAL 0x8u /* madvise(MADV_SEQUENTIAL) hint */
+#define SHMPC_F_ALL       0xFu
+
+/* Creation options. Start from SHMPC_OPTS_INIT. */
+typedef struct shmpc_opts {
+    uint32_t capacity;    /* slots, a power of two */
+    uint32_t slot_size;   /* largest message, bytes */
+    uint32_t mode;        /* SHMPC_SPSC or SHMPC_MPMC */
+    uint32_t flags;       /* SHMPC_F_* */
+    uint32_t perm;        /* permission bits of a named segment; 0 means 0600 */
+    uint32_t start_index; /* for tests: counters start here (e.g. 0xFFFFFFF0) so that every test
+                             crosses the wrap-around; 0 for normal use */
+} shmpc_opts;
+#define SHMPC_OPTS_INIT {64u, 64u, (uint32_t)SHMPC_SPSC, 0u, 0u, 0u}
+
+/* One message of a batch: like struct iovec. push: base/len of each message; pop: base/len of each
+   buffer in, len of each message out. */
+typedef struct shmpc_iov { void *base; size_t len; } shmpc_iov;
+
+/* A process-local handle. Every field is private; the layout of this struct is not an ABI. */
+typedef struct shmpc_ring {
+    struct shmpc__seg *seg;     /* the segment (first byte of the mapping) */
+    unsigned char *slots;       /* first slot */
+    size_t map_size;            /* bytes mapped */
+    uint32_t capacity, mask, slot_size, stride, mode;
+    int role, peer, kind, shmid, closed, pending_op;
+    shmpc_idx own;              /* SPSC: this side's index (the shared copy is only written) */
+    shmpc_idx cached;           /* SPSC: last seen index of the other side */
+    shmpc_idx pending_pos;      /* position of an outstanding reserve / peek */
+    uint32_t pending_len;       /* length seen by peek */
+} shmpc_ring;
+
+/* A snapshot of a ring's state, for tools and tests. */
+typedef struct shmpc_status {
+    uint32_t version, capacity, slot_size, mode, flags, state, ends;
+    uint32_t producers, consumers, fill, peers;
+    uint64_t total_size;
+    shmpc_idx head, tail;
+} shmpc_status;
+
+SHMPC_API const char *shmpc_strerror(int code);
+
+/* ---- placement in caller memory (ring core: no system call) -------------------------------- */
+/* Bytes a ring of this geometry needs; 0 if the geometry is invalid or does not fit in size_t. */
+SHMPC_API size_t shmpc_footprint(uint32_t capacity, uint32_t slot_size);
+/* Lays out an empty ring in mem[0..size). EINVAL bad options; ESIZE size < footprint. */
+SHMPC_API int shmpc_format(void *mem, size_t size, const shmpc_opts *opts);
+/* Validates the layout in mem[0..size) and attaches a handle in a role, registered under id
+   (a pid, or any nonzero number without an OS). Returns ENOTSHMPC, EVERSION, EABI, ESIZE,
+   ECORRUPT, ENOTREADY, EROLE, ECLOSED, EPEERS; on failure nothing is changed. */
+SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, uint32_t id, uint64_t start);
+/* Status snapshot (never fails on an attached handle). */
+SHMPC_API int shmpc_stat(const shmpc_ring *r, shmpc_status *st);
+
+/* ---- copy API --------------------------------------------------------------------------------- */
+/* try: never blocks. EFULL / EEMPTY when it would; ECLOSED at the end of the stream. */
+SHMPC_API int shmpc_try_push(shmpc_ring *r, const void *msg, size_t len);
+/* Pops into buf[0..cap); *len receives the message length. EMSGSIZE (message kept in the ring,
+   *len set to its length) if cap is too small. */
+SHMPC_API int shmpc_try_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len);
+
+/* ---- zero-copy API ---------------------------------------------------------------------------- */
+/* reserve gives a slot to fill in place (*room = slot_size bytes); commit(len) publishes it. */
+SHMPC_API int shmpc_try_reserve(shmpc_ring *r, void **buf, size_t *room);
+SHMPC_API int shmpc_commit(shmpc_ring *r, size_t len);
+/* peek gives the oldest message in place; release frees its slot. */
+SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len);
+SHMPC_API int shmpc_release(shmpc_ring *r);
+
+/* ---- batches: up to n messages in one call; returns how many (>= 1) or an error ---------------- */
+SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n);
+SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n);
+
+#ifndef SHMPC_NO_OS
+/* ---- blocking and timed (timeout in ns on CLOCK_MONOTONIC; SHMPC_FOREVER waits without limit;
+        0 is the try form). Spin, then sleep on a futex; signals do not interrupt them. ------- */
+SHMPC_API int shmpc_push(shmpc_ring *r, const void *msg, size_t len);
+SHMPC_API int shmpc_push_timed(shmpc_ring *r, const void *msg, size_t len, int64_t timeout_ns);
+SHMPC_API int shmpc_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len);
+SHMPC_API int shmpc_pop_timed(shmpc_ring *r, void *buf, size_t cap, size_t *len, int64_t timeout_ns);
+SHMPC_API int shmpc_reserve_timed(shmpc_ring *r, void **buf, size_t *room, int64_t timeout_ns);
+SHMPC_API int shmpc_peek_timed(shmpc_ring *r, const void **msg, size_t *len, int64_t timeout_ns);
+SHMPC_API int shmpc_push_many_timed(shmpc_ring *r, const shmpc_iov *msgs, size_t n, int64_t timeout_ns);
+SHMPC_API int shmpc_pop_many_timed(shmpc_ring *r, shmpc_iov *bufs, size_t n, int64_t timeout_ns);
+
+/* ---- placement ---------------------------------------------------------------------------------- */
+/* Named POSIX segment ("name" or "/name"): created exclusively (EEXIST), mode opts->perm or 0600. */
+SHMPC_API int shmpc_create(shmpc_ring *r, const char *name, const shmpc_opts *opts, int role);
+/* Opens a named ring; waits up to timeout_ns for it to exist and be ready (0: no wait). */
+SHMPC_API int shmpc_open(shmpc_ring *r, const char *name, int role, int64_t timeout_ns);
+SHMPC_API int shmpc_unlink(const char *name);
+/* SysV segment under a key (a key_t: ftok(3) makes one from a path; IPC_PRIVATE is refused). */
+SHMPC_API int shmpc_create_sysv(shmpc_ring *r, long key, const shmpc_opts *opts, int role);
+SHMPC_API int shmpc_open_sysv(shmpc_ring *r, long key, int role, int64_t timeout_ns);
+SHMPC_API int shmpc_unlink_sysv(long key);
+/* Anonymous MAP_SHARED mapping, inherited across fork(): create, fork, then shmpc_attach in each
+   process; shmpc_free_anon after every handle is closed. */
+SHMPC_API int shmpc_create_anon(const shmpc_opts *opts, void **mem, size_t *size);
+SHMPC_API int shmpc_free_anon(void *mem, size_t size);
+/* shmpc_attach_id with this process's pid and start time. */
+SHMPC_API int shmpc_attach(shmpc_ring *r, void *mem, size_t size, int role);
+#endif
+
+/* Ends the stream for this handle's role (the last producer's close ends the producer side, the
+   last consumer's the consumer side), wakes every sleeper, leaves the peer table and unmaps what
+   shmpc_create/shmpc_open mapped. Safe on a handle that failed to open (does nothing). */
+SHMPC_API int shmpc_close(shmpc_ring *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SHMPC_H_INCLUDED */
+
+/* ===================================================================================== implementation */
+#if defined(SHMPC_IMPLEMENTATION) && !defined(SHMPC__IMPLEMENTED)
+#define SHMPC__IMPLEMENTED
+
+#ifndef SHMPC_ASSERT
+#  ifdef SHMPC_NO_OS
+#    define SHMPC_ASSERT(c) ((void)0)
+#  else
+#    include <assert.h>
+#    define SHMPC_ASSERT(c) assert(c)
+#  endif
+#endif
+#ifndef SHMPC_MEMCPY
+#  if defined(SHMPC_NO_OS) && (defined(__GNUC__) || defined(__clang__))
+#    define SHMPC_MEMCPY(d, s, n) __builtin_memcpy((d), (s), (n))
+#  else
+#    include <string.h>
+#    define SHMPC_MEMCPY(d, s, n) memcpy((d), (s), (n))
+#  endif
+#endif
+#ifndef SHMPC_SPIN
+#define SHMPC_SPIN 2000
+#endif
+#ifndef SHMPC_RETRIES
+#define SHMPC_RETRIES 65536
+#endif
+#ifndef SHMPC_SLEEP_SLICE_NS
+#define SHMPC_SLEEP_SLICE_NS 50000000
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define SHMPC__PRIVATE static __attribute__((unused))
+#  define SHMPC__LIKELY(x) __builtin_expect(!!(x), 1)
+#  define SHMPC__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#  define SHMPC__PRIVATE static
+#  define SHMPC__LIKELY(x) (x)
+#  define SHMPC__UNLIKELY(x) (x)
+#endif
+
+#ifdef __cplusplus
+#  define SHMPC__STATIC_ASSERT(c, m) static_assert(c, m)
+#else
+#  define SHMPC__STATIC_ASSERT(c, m) _Static_assert(c, m)
+#endif
+
+/* ==================================================================================== >>atomics */
+/* The atomic shell. Every access to a shared word goes through these macros. Under Frama-C they
+   are plain accesses: WP cannot model atomics, so the proven functions (>>core) take and return
+   plain index values and the ordering arguments live beside each use below, checked by the SPIN
+   models and TSan rather than by WP. */
+#if defined(__FRAMAC__)
+typedef uint32_t shmpc__a32;
+#  define shmpc__ld(p, mo) (*(p))
+#  define shmpc__st(p, v, mo) ((void)(*(p) = (v)))
+#  define shmpc__add(p, v, mo) ((*(p) += (v)) - (v))
+#  define shmpc__sub(p, v, mo) ((*(p) -= (v)) + (v))
+#  define shmpc__or(p, v, mo) ((*(p) |= (v)), 0u)
+#  define shmpc__cas(p, e, d, mo) (*(p) == *(e) ? (*(p) = (d), 1) : (*(e) = *(p), 0))
+#  define shmpc__fence(mo) ((void)0)
+#elif defined(__cplusplus)
+#  include <atomic>
+typedef std::atomic<uint32_t> shmpc__a32;
+#  define shmpc__ld(p, mo) std::atomic_load_explicit((p), std::memory_order_##mo)
+#  define shmpc__st(p, v, mo) std::atomic_store_explicit((p), (uint32_t)(v), std::memory_order_##mo)
+#  define shmpc__add(p, v, mo) std::atomic_fetch_add_explicit((p), (uint32_t)(v), std::memory_order_##mo)
+#  define shmpc__sub(p, v, mo) std::atomic_fetch_sub_explicit((p), (uint32_t)(v), std::memory_order_##mo)
+#  define shmpc__or(p, v, mo) std::atomic_fetch_or_explicit((p), (uint32_t)(v), std::memory_order_##mo)
+#  define shmpc__cas(p, e, d, mo) std::atomic_compare_exchange_weak_explicit((p), (e), (uint32_t)(d), \
+                                      std::memory_order_##mo, std::memory_order_relaxed)
+#  define shmpc__fence(mo) std::atomic_thread_fence(std::memory_order_##mo)
+#else
+#  include <stdatomic.h>
+typedef _Atomic uint32_t shmpc__a32;
+#  define shmpc__ld(p, mo) atomic_load_explicit((p), memory_order_##mo)
+#  define shmpc__st(p, v, mo) atomic_store_explicit((p), (uint32_t)(v), memory_order_##mo)
+#  define shmpc__add(p, v, mo) atomic_fetch_add_explicit((p), (uint32_t)(v), memory_order_##mo)
+#  define shmpc__sub(p, v, mo) atomic_fetch_sub_explicit((p), (uint32_t)(v), memory_order_##mo)
+#  define shmpc__or(p, v, mo) atomic_fetch_or_explicit((p), (uint32_t)(v), memory_order_##mo)
+#  define shmpc__cas(p, e, d, mo) atomic_compare_exchange_weak_explicit((p), (e), (uint32_t)(d), \
+                                      memory_order_##mo, memory_order_relaxed)
+#  define shmpc__fence(mo) atomic_thread_fence(memory_order_##mo)
+#endif
+
+#if defined(__x86_64__) || defined(__i386__)
+#  define shmpc__pause() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#  define shmpc__pause() __asm__ __volatile__("yield")
+#else
+#  define shmpc__pause() ((void)0)
+#endif
+
+/* ===================================================================================== >>layout */
+#define SHMPC__CACHELINE 64u
+#define SHMPC__SLOT_HDR 8u
+#define SHMPC__ENDIAN_TAG (*(const unsigned char *)&shmpc__one == 1 ? 1u : 2u)
+static const uint32_t shmpc__one = 1;
+#define SHMPC__ABI ((uint32_t)SHMPC_INDEX_BITS | (SHMPC__ENDIAN_TAG << 8) | (6u << 16) | (SHMPC__SLOT_HDR << 24))
+#define SHMPC__MAX_CAP ((uint32_t)1u << (SHMPC_INDEX_BITS - 1))
+#define SHMPC__PROD_CLOSED 1u
+#define SHMPC__CONS_CLOSED 2u
+enum { SHMPC__INIT = 0, SHMPC__READY = 1, SHMPC__CLOSED = 2 };
+enum { SHMPC__PLACE_CALLER = 0, SHMPC__PLACE_POSIX = 1, SHMPC__PLACE_SYSV = 2 };
+enum { SHMPC__OP_NONE = 0, SHMPC__OP_RESERVED = 1, SHMPC__OP_PEEKED = 2 };
+static const unsigned char shmpc__magic[8] = {'S', 'H', 'M', 'P', 'C', 'v', '1', 0};
+
+typedef struct shmpc__peer {        /* 32 bytes */
+    shmpc__a32 pid;                 /* 0: free; claimed by compare-and-swap */
+    shmpc__a32 role;
+    shmpc__a32 start_lo, start_hi;  /* process start time: a recycled pid is not the same peer */
+    shmpc__a32 pending;             /* MPMC producer: position being filled (crash recovery) */
+    uint32_t reserved[3];
+} shmpc__peer;
+
+typedef struct shmpc__slot {        /* followed by the payload */
+    shmpc__a32 seq;
+    shmpc__a32 len;
+} shmpc__slot;
+
+struct shmpc__seg {
+    /* 0x000: identity, written by the creator before state becomes ready */
+    unsigned char magic[8];
+    uint32_t version, abi, header_size, capacity, slot_size, slot_stride, mode, flags;
+    uint64_t total_size;
+    uint32_t start_index, creator_pid;
+    uint64_t creator_start;
+    shmpc__a32 state;                                   /* 0x040 */
+    uint32_t reserved0[15];
+    /* 0x080: attach/close bookkeeping */
+    shmpc__a32 producers, consumers, ends;
+    uint32_t reserved1[13];
+    /* 0x0C0: the futex protocol (written only when someone sleeps) */
+    shmpc__a32 data_waiters, data_ev, space_waiters, space_ev;
+    uint32_t reserved2[12];
+    /* 0x100: producers' line */
+    shmpc__a32 tail;
+    uint32_t reserved3[31];
+    /* 0x180: consumers' line */
+    shmpc__a32 head;
+    uint32_t reserved4[31];
+    /* 0x200 */
+    shmpc__peer peers[SHMPC_MAX_PEERS];
+};
+
+SHMPC__STATIC_ASSERT(sizeof(shmpc__a32) == 4, "atomic words are 4 bytes");
+SHMPC__STATIC_ASSERT(sizeof(shmpc__peer) == 32, "peer entry is 32 bytes");
+SHMPC__STATIC_ASSERT(sizeof(shmpc__slot) == SHMPC__SLOT_HDR, "slot header is 8 bytes");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, total_size) == 0x28, "layout v1");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, creator_start) == 0x38, "layout v1");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, state) == 0x40, "layout v1");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, producers) == 0x80, "layout v1");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, data_waiters) == 0xC0, "layout v1");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, tail) == 0x100, "layout v1");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, head) == 0x180, "layout v1");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, peers) == 0x200, "layout v1");
+SHMPC__STATIC_ASSERT(sizeof(struct shmpc__seg) == SHMPC_HEADER_SIZE, "layout v1 header size");
+
+/* ====================================================================================== >>errors */
+SHMPC_API const char *shmpc_strerror(int code) {
+    switch (code) {
+#define SHMPC__CASE(name, value, text) case value: return text;
+        SHMPC_ERRORS(SHMPC__CASE)
+#undef SHMPC__CASE
+        default: return "unknown shmpc error code";
+    }
+}
+
+/* ======================================================================================== >>core */
+/* The ring core: pure functions on plain values (index snapshots, sizes, header snapshots). No
+   atomics, no system call: this is what Frama-C WP proves (make prove) and what the exhaustive
+   model checks run at narrow index widths (make bmc). Indices wrap modulo 2^SHMPC_INDEX_BITS:
+   every result is cast back to shmpc_idx, so a narrow build checks the same program. */
+
+/* Messages in the ring: (tail - head) mod 2^bits. */
+SHMPC__PRIVATE shmpc_idx shmpc__used(shmpc_idx head, shmpc_idx tail) {
+    return (shmpc_idx)(tail - head);
+}
+
+/* Slot number of index i: i & mask, always <= mask. */
+SHMPC__PRIVATE uint32_t shmpc__slot_of(shmpc_idx i, uint32_t mask) {
+    return (uint32_t)i & mask;
+}
+
+/* Free slots seen by a producer, from its own tail and a snapshot of head. A snapshot with more
+   than cap messages is impossible in a consistent ring: ECORRUPT. */
+SHMPC__PRIVATE int shmpc__free_slots(shmpc_idx head, shmpc_idx tail, uint32_t cap, uint32_t *out) {
+    shmpc_idx used = shmpc__used(head, tail);
+    if ((uint32_t)used > cap) return SHMPC_ECORRUPT;
+    *out = cap - (uint32_t)used;
+    return SHMPC_OK;
+}
+
+/* Messages ready for a consumer, from its own head and a snapshot of tail. */
+SHMPC__PRIVATE int shmpc__ready_slots(shmpc_idx head, shmpc_idx tail, uint32_t cap, uint32_t *out) {
+    shmpc_idx used = shmpc__used(head, tail);
+    if ((uint32_t)used > cap) return SHMPC_ECORRUPT;
+    *out = (uint32_t)used;
+    return SHMPC_OK;
+}
+
+/* MPMC: where a slot's sequence word stands relative to the position a caller wants
+   (producer: want = pos; consumer: want = pos + 1). */
+enum { SHMPC__SEQ_READY = 0, SHMPC__SEQ_BEHIND = 1, SHMPC__SEQ_AHEAD = 2, SHMPC__SEQ_BAD = 3 };
+SHMPC__PRIVATE int shmpc__seq_class(shmpc_idx seq, shmpc_idx want, uint32_t cap) {
+    shmpc_idx ahead = (shmpc_idx)(seq - want), behind = (shmpc_idx)(want - seq);
+    if (ahead == 0) return SHMPC__SEQ_READY;
+    if ((uint32_t)ahead <= cap) return SHMPC__SEQ_AHEAD;   /* another side took `want` already */
+    if ((uint32_t)behind <= cap) return SHMPC__SEQ_BEHIND; /* the slot is still on an older lap */
+    return SHMPC__SEQ_BAD;
+}
+
+/* Size arithmetic, overflow-checked: stride of a slot and total footprint (0 if invalid). */
+SHMPC__PRIVATE uint32_t shmpc__stride(uint32_t slot_size) {
+    return (uint32_t)((SHMPC__SLOT_HDR + (uint64_t)slot_size + 7u) & ~(uint64_t)7u);
+}
+SHMPC__PRIVATE uint64_t shmpc__total(uint32_t cap, uint32_t slot_size) {
+    return (uint64_t)SHMPC_HEADER_SIZE + (uint64_t)cap * shmpc__stride(slot_size);
+}
+SHMPC__PRIVATE int shmpc__geometry_ok(uint32_t cap, uint32_t slot_size) {
+    return cap >= 1u && cap <= SHMPC__MAX_CAP && (cap & (cap - 1u)) == 0u &&
+           slot_size >= 1u && slot_size <= SHMPC_MAX_SLOT &&
+           shmpc__total(cap, slot_size) <= (uint64_t)(SIZE_MAX / 2u);
+}
+
+/* A plain copy of the header fields that validation needs. */
+typedef struct shmpc__hdr_snap {
+    unsigned char magic[8];
+    uint32_t version, abi, header_size, capacity, slot_size, slot_stride, mode, flags, state;
+    uint64_t total_size;
+} shmpc__hdr_snap;
+
+/* Every header field against this build and the mapping size. OK only if the ring fits. */
+SHMPC__PRIVATE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uint32_t abi) {
+    int i;
+    for (i = 0; i < 8; i++)
+        if (h->magic[i] != shmpc__magic[i]) return SHMPC_ENOTSHMPC;
+    if (h->state == SHMPC__INIT) return SHMPC_ENOTREADY;
+    if (h->version != SHMPC_LAYOUT_VERSION) return SHMPC_EVERSION;
+    if (h->abi != abi || h->header_size != SHMPC_HEADER_SIZE) return SHMPC_EABI;
+    if (h->state != SHMPC__READY && h->state != SHMPC__CLOSED) return SHMPC_ECORRUPT;
+    if (h->mode != SHMPC_SPSC && h->mode != SHMPC_MPMC) return SHMPC_ECORRUPT;
+    if ((h->flags & ~SHMPC_F_ALL) != 0u) return SHMPC_ECORRUPT;
+    if (!shmpc__geometry_ok(h->capacity, h->slot_size)) return SHMPC_ECORRUPT;
+    if (h->slot_stride != shmpc__stride(h->slot_size)) return SHMPC_ECORRUPT;
+    if (h->total_size != shmpc__total(h->capacity, h->slot_size)) return SHMPC_ECORRUPT;
+    if (h->total_size > (uint64_t)map_size) return SHMPC_ESIZE;
+    return SHMPC_OK;
+}
+
+/* ======================================================================================== >>ring */
+/* The atomic shell around the core: reads snapshots, asks the core, then publishes. Each
+   release names its acquire partner:
+     R1 producer publishes tail (SPSC)       -> A1 consumer loads tail
+     R2 consumer publishes head (SPSC)       -> A2 producer loads head
+     R3 producer publishes slot seq (MPMC)   -> A3 consumer loads slot seq
+     R4 consumer frees slot seq (MPMC)       -> A4 producer loads slot seq
+     R5 closer sets ends                     -> A5 the other side loads ends, then reloads indices
+     F1 notifier's seq_cst fence between publishing and reading the waiter count, against
+     F2 the sleeper's seq_cst increment of the waiter count before it re-checks the ring (Dekker):
+        either the sleeper sees the new index, or the notifier sees the sleeper and wakes it. */
+
+#define SHMPC__SLOT(r, i) ((shmpc__slot *)(void *)((r)->slots + (size_t)shmpc__slot_of((shmpc_idx)(i), (r)->mask) * (r)->stride))
+#define SHMPC__PAYLOAD(s) ((unsigned char *)(s) + SHMPC__SLOT_HDR)
+
+/* Wakes sleepers of one direction, if any registered. Without an OS, sleeping does not exist. */
+SHMPC__PRIVATE void shmpc__os_wake(shmpc__a32 *ev);
+SHMPC__PRIVATE void shmpc__notify(shmpc__a32 *waiters, shmpc__a32 *ev) {
+    shmpc__fence(seq_cst); /* F1: pairs with F2 in shmpc__wait */
+    if (SHMPC__UNLIKELY(shmpc__ld(waiters, relaxed) != 0u)) {
+        shmpc__add(ev, 1u, release);
+        shmpc__os_wake(ev);
+    }
+}
+
+SHMPC__PRIVATE int shmpc__closed(const shmpc_ring *r, uint32_t bit) {
+    return (shmpc__ld(&r->seg->ends, acquire) & bit) != 0u; /* A5: pairs with R5 in shmpc_close */
+}
+
+SHMPC_API int shmpc_format(void *mem, size_t size, const shmpc_opts *o) {
+    struct shmpc__seg *s = (struct shmpc__seg *)mem;
+    volatile unsigned char *z = (volatile unsigned char *)mem;
+    uint64_t total;
+    uint32_t i, stride;
+    if (!mem || !o) return SHMPC_EINVAL;
+    if ((uintptr_t)mem % SHMPC__CACHELINE != 0u) return SHMPC_EINVAL;
+    if (!shmpc__geometry_ok(o->capacity, o->slot_size)) return SHMPC_EINVAL;
+    if (o->mode != SHMPC_SPSC && o->mode != SHMPC_MPMC) return SHMPC_EINVAL;
+    if ((o->flags & ~SHMPC_F_ALL) != 0u) return SHMPC_EINVAL;
+    total = shmpc__total(o->capacity, o->slot_size);
+    if (total > (uint64_t)size) return SHMPC_ESIZE;
+    for (i = 0; i < SHMPC_HEADER_SIZE; i++) z[i] = 0; /* volatile: no call to memset */
+    stride = shmpc__stride(o->slot_size);
+    for (i = 0; i < 8; i++) s->magic[i] = shmpc__magic[i];
+    s->version = SHMPC_LAYOUT_VERSION;
+    s->abi = SHMPC__ABI;
+    s->header_size = SHMPC_HEADER_SIZE;
+    s->capacity = o->capacity;
+    s->slot_size = o->slot_size;
+    s->slot_stride = stride;
+    s->mode = o->mode;
+    s->flags = o->flags;
+    s->total_size = total;
+    s->start_index = (uint32_t)(shmpc_idx)o->start_index;
+    shmpc__st(&s->tail, (shmpc_idx)o->start_index, relaxed);
+    shmpc__st(&s->head, (shmpc_idx)o->start_index, relaxed);
+    for (i = 0; i < o->capacity; i++) { /* slot of position p = start + i is free for p */
+        shmpc_idx p = (shmpc_idx)(o->start_index + i);
+        shmpc__slot *sl = (shmpc__slot *)(void *)((unsigned char *)mem + SHMPC_HEADER_SIZE +
+                                                  (size_t)shmpc__slot_of(p, o->capacity - 1u) * stride);
+        shmpc__st(&sl->seq, p, relaxed);
+        shmpc__st(&sl->len, 0u, relaxed);
+    }
+    shmpc__st(&s->state, SHMPC__READY, release); /* pairs with the acquire in shmpc_attach_id */
+    return SHMPC_OK;
+}
+
+SHMPC_API size_t shmpc_footprint(uint32_t capacity, uint32_t slot_size) {
+    if (!shmpc__geometry_ok(capacity, slot_size)) return 0;
+    return (size_t)shmpc__total(capacity, slot_size);
+}
+
+/* Releases a peer entry and the role count taken by attach. */
+SHMPC__PRIVATE void shmpc__leave(shmpc_ring *r) {
+    if (r->peer >= 0) {
+        shmpc__st(&r->seg->peers[r->peer].role, 0u, relaxed);
+        shmpc__st(&r->seg->peers[r->peer].pid, 0u, release);
+        r->peer = -1;
+    }
+}
+
+SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, uint32_t id, uint64_t start) {
+    struct shmpc__seg *s = (struct shmpc__seg *)mem;
+    shmpc__hdr_snap h;
+    shmpc__a32 *count;
+    uint32_t n, limit, ends_bit, i;
+    int rc;
+    if (!r || !mem) return SHMPC_EINVAL;
+    r->seg = NULL; r->slots = NULL; r->peer = -1; r->kind = SHMPC__PLACE_CALLER; r->shmid = -1;
+    r->closed = 1; r->pending_op = SHMPC__OP_NONE; r->map_size = 0; r->role = 0;
+    if (role != SHMPC_PRODUCER && role != SHMPC_CONSUMER && role != SHMPC_OBSERVER) return SHMPC_EINVAL;
+    if (role != SHMPC_OBSERVER && id == 0u) return SHMPC_EINVAL;
+    if ((uintptr_t)mem % 8u != 0u) return SHMPC_EINVAL;
+    if (size < SHMPC_HEADER_SIZE) {
+        for (i = 0; i < 8 && i < size; i++)
+            if (((const unsigned char *)mem)[i] != shmpc__magic[i]) return SHMPC_ENOTSHMPC;
+        return SHMPC_ESIZE;
+    }
+    h.state = shmpc__ld(&s->state, acquire); /* pairs with the release in shmpc_format */
+    for (i = 0; i < 8; i++) h.magic[i] = s->magic[i];
+    h.version = s->version; h.abi = s->abi; h.header_size = s->header_size;
+    h.capacity = s->capacity; h.slot_size = s->slot_size; h.slot_stride = s->slot_stride;
+    h.mode = s->mode; h.flags = s->flags; h.total_size = s->total_size;
+    rc = shmpc__validate(&h, size, SHMPC__ABI);
+    if (rc != SHMPC_OK) return rc;
+    r->seg = s;
+    r->slots = (unsigned char *)mem + SHMPC_HEADER_SIZE;
+    r->map_size = size;
+    r->capacity = h.capacity; r->mask = h.capacity - 1u; r->slot_size = h.slot_size;
+    r->stride = h.slot_stride; r->mode = h.mode; r->role = role;
+    if (role == SHMPC_OBSERVER) { r->closed = 0; return SHMPC_OK; }
+    count = role == SHMPC_PRODUCER ? &s->producers : &s->consumers;
+    ends_bit = role == SHMPC_PRODUCER ? SHMPC__PROD_CLOSED : SHMPC__CONS_CLOSED;
+    limit = h.mode == SHMPC_SPSC ? 1u : (uint32_t)SHMPC_MAX_PEERS;
+    if (shmpc__ld(&s->ends, acquire) & ends_bit) return SHMPC_ECLOSED;
+    /* Take the role: a bounded compare-and-swap loop on the count. */
+    n = shmpc__ld(count, relaxed);
+    for (i = 0;; i++) {
+        if (n >= limit) return h.mode == SHMPC_SPSC ? SHMPC_EROLE : SHMPC_EPEERS;
+        if (i >= SHMPC_RETRIES) return SHMPC_EAGAIN;
+        if (shmpc__cas(count, &n, n + 1u, acq_rel)) break;
+    }
+    /* Register in the peer table. */
+    for (i = 0; i < SHMPC_MAX_PEERS; i++) {
+        uint32_t zero = 0;
+        if (shmpc__ld(&s->peers[i].pid, relaxed) == 0u && shmpc__cas(&s->peers[i].pid, &zero, id, acq_rel)) {
+            shmpc__st(&s->peers[i].start_lo, (uint32_t)start, relaxed);
+            shmpc__st(&s->peers[i].start_hi, (uint32_t)(start >> 32), relaxed);
+            shmpc__st(&s->peers[i].pending, 0u, relaxed);
+            shmpc__st(&s->peers[i].role, (uint32_t)role, release);
+            r->peer = (int)i;
+            break;
+        }
+    }
+    if (r->peer < 0) { shmpc__sub(count, 1u, acq_rel); return SHMPC_EPEERS; }
+    /* SPSC: this side's index is private from now on; check the pair is consistent. */
+    {
+        shmpc_idx hd = (shmpc_idx)shmpc__ld(&s->head, acquire), tl = (shmpc_idx)shmpc__ld(&s->tail, acquire);
+        if ((uint32_t)shmpc__used(hd, tl) > h.capacity) {
+            shmpc__leave(r);
+            shmpc__sub(count, 1u, acq_rel);
+            return SHMPC_ECORRUPT;
+        }
+        r->own = role == SHMPC_PRODUCER ? tl : hd;
+        r->cached = role == SHMPC_PRODUCER ? hd : tl;
+    }
+    r->closed = 0;
+    return SHMPC_OK;
+}
+
+SHMPC__PRIVATE int shmpc__check(const shmpc_ring *r, int role) {
+    if (!r || !r->seg || r->closed) return SHMPC_EINVAL;
+    if (r->role != role) return SHMPC_EROLE;
+    if (r->pending_op != SHMPC__OP_NONE) return SHMPC_ESEQ;
+    return SHMPC_OK;
+}
+
+/* --- producer side --------------------------------------------------------------------------- */
+
+/* SPSC: free slots from the cached head, refreshing it only when the cache says full. */
+SHMPC__PRIVATE int shmpc__spsc_room(shmpc_ring *r, uint32_t want, uint32_t *room) {
+    int rc = shmpc__free_slots(r->cached, r->own, r->capacity, room);
+    if (rc == SHMPC_OK && *room >= want) return SHMPC_OK;
+    r->cached = (shmpc_idx)shmpc__ld(&r->seg->head, acquire); /* A2: pairs with R2 */
+    rc = shmpc__free_slots(r->cached, r->own, r->capacity, room);
+    if (rc != SHMPC_OK) return rc;
+    if (*room == 0u) return shmpc__closed(r, SHMPC__CONS_CLOSED) ? SHMPC_ECLOSED : SHMPC_EFULL;
+    return SHMPC_OK;
+}
+
+/* MPMC: claims position *pos (slot seq == pos) by compare-and-swap on tail. */
+SHMPC__PRIVATE int shmpc__mpmc_claim(shmpc_ring *r, shmpc__a32 *index, uint32_t plus, shmpc_idx *pos_out) {
+    uint32_t pos = shmpc__ld(index, relaxed), i;
+    for (i = 0; i < SHMPC_RETRIES; i++) {
+        shmpc__slot *sl = SHMPC__SLOT(r, pos);
+        shmpc_idx seq = (shmpc_idx)shmpc__ld(&sl->seq, acquire); /* A3/A4: pairs with R3/R4 */
+        int c = shmpc__seq_class(seq, (shmpc_idx)(pos + plus), r->capacity);
+        if (c == SHMPC__SEQ_READY) {
+            if (r->role == SHMPC_PRODUCER) /* recorded before the claim, for crash recovery */
+                shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
+            if (shmpc__cas(index, &pos, (shmpc_idx)(pos + 1u), relaxed)) { *pos_out = (shmpc_idx)pos; return SHMPC_OK; }
+            continue; /* pos reloaded by the failed compare-and-swap */
+        }
+        {
+            uint32_t now = shmpc__ld(index, relaxed);
+            if ((shmpc_idx)now != (shmpc_idx)pos) { pos = now; continue; } /* we were stale */
+        }
+        if (c == SHMPC__SEQ_BEHIND) return plus ? SHMPC_EEMPTY : SHMPC_EFULL;
+        return SHMPC_ECORRUPT; /* AHEAD or BAD while nobody moved the index: impossible */
+    }
+    return SHMPC_EAGAIN;
+}
+
+SHMPC__PRIVATE int shmpc__full_or_closed(const shmpc_ring *r, int rc) {
+    if ((rc == SHMPC_EFULL || rc == SHMPC_OK) && shmpc__closed(r, SHMPC__CONS_CLOSED)) return SHMPC_ECLOSED;
+    return rc;
+}
+
+SHMPC_API int shmpc_try_push(shmpc_ring *r, const void *msg, size_t len) {
+    int rc = shmpc__check(r, SHMPC_PRODUCER);
+    if (rc != SHMPC_OK) return rc;
+    if (!msg && len) return SHMPC_EINVAL;
+    if (len > r->slot_size) return SHMPC_EMSGSIZE;
+    if (r->mode == SHMPC_SPSC) {
+        uint32_t room;
+        shmpc__slot *sl;
+        if (SHMPC__UNLIKELY(shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED)) return SHMPC_ECLOSED;
+        rc = shmpc__spsc_room(r, 1u, &room);
+        if (rc != SHMPC_OK) return rc;
+        sl = SHMPC__SLOT(r, r->own);
+        if (len) SHMPC_MEMCPY(SHMPC__PAYLOAD(sl), msg, len);
+        shmpc__st(&sl->len, (uint32_t)len, relaxed); /* ordered by R1 */
+        r->own = (shmpc_idx)(r->own + 1u);
+        shmpc__st(&r->seg->tail, r->own, release); /* R1: publish the slot; pairs with A1 in pop */
+    } else {
+        shmpc_idx pos;
+        shmpc__slot *sl;
+        if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED;
+        rc = shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
+        if (rc != SHMPC_OK) return rc;
+        sl = SHMPC__SLOT(r, pos);
+        if (len) SHMPC_MEMCPY(SHMPC__PAYLOAD(sl), msg, len);
+        shmpc__st(&sl->len, (uint32_t)len, relaxed);
+        shmpc__st(&sl->seq, (shmpc_idx)(pos + 1u), release); /* R3: publish; pairs with A3 */
+    }
+    shmpc__notify(&r->seg->data_waiters, &r->seg->data_ev);
+    return SHMPC_OK;
+}
+
+SHMPC_API int shmpc_try_reserve(shmpc_ring *r, void **buf, size_t *room) {
+    int rc = shmpc__check(r, SHMPC_PRODUCER);
+    shmpc_idx pos;
+    if (rc != SHMPC_OK) return rc;
+    if (!buf) return SHMPC_EINVAL;
+    if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED;
+    if (r->mode == SHMPC_SPSC) {
+        uint32_t n;
+        rc = shmpc__spsc_room(r, 1u, &n);
+        pos = r->own;
+    } else {
+        rc = shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
+    }
+    if (rc != SHMPC_OK) return rc;
+    r->pending_op = SHMPC__OP_RESERVED;
+    r->pending_pos = pos;
+    *buf = SHMPC__PAYLOAD(SHMPC__SLOT(r, pos));
+    if (room) *room = r->slot_size;
+    return SHMPC_OK;
+}
+
+SHMPC_API int shmpc_commit(shmpc_ring *r, size_t len) {
+    shmpc__slot *sl;
+    if (!r || !r->seg || r->closed) return SHMPC_EINVAL;
+    if (r->role != SHMPC_PRODUCER) return SHMPC_EROLE;
+    if (r->pending_op != SHMPC__OP_RESERVED) return SHMPC_ESEQ;
+    if (len > r->slot_size) return SHMPC_EMSGSIZE; /* the reservation stays; commit again */
+    sl = SHMPC__SLOT(r, r->pending_pos);
+    shmpc__st(&sl->len, (uint32_t)len, relaxed);
+    if (r->mode == SHMPC_SPSC) {
+        r->own = (shmpc_idx)(r->pending_pos + 1u);
+        shmpc__st(&r->seg->tail, r->own, release); /* R1 */
+    } else {
+        shmpc__st(&sl->seq, (shmpc_idx)(r->pending_pos + 1u), release); /* R3 */
+    }
+    r->pending_op = SHMPC__OP_NONE;
+    shmpc__notify(&r->seg->data_waiters, &r->seg->data_ev);
+    return SHMPC_OK;
+}
+
+SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n) {
+    int rc = shmpc__check(r, SHMPC_PRODUCER);
+    size_t i;
+    if (rc != SHMPC_OK) return rc;
+    if (!msgs || n == 0) return SHMPC_EINVAL;
+    if (n > (size_t)SHMPC__MAX_CAP) n = SHMPC__MAX_CAP;
+    for (i = 0; i < n; i++) /* all or a prefix: refuse up front what can never fit */
+        if (msgs[i].len > r->slot_size || (!msgs[i].base && msgs[i].len)) break;
+    if (i == 0) return msgs[0].len > r->slot_size ? SHMPC_EMSGSIZE : SHMPC_EINVAL;
+    n = i;
+    if (r->mode == SHMPC_SPSC) {
+        uint32_t room;
+        shmpc_idx t = r->own;
+        if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED;
+        rc = shmpc__spsc_room(r, (uint32_t)(n < r->capacity ? n : r->capacity), &room);
+        if (rc != SHMPC_OK) return rc;
+        if (n > room) n = room;
+        for (i = 0; i < n; i++) {
+            shmpc__slot *sl = SHMPC__SLOT(r, t);
+            if (msgs[i].len) SHMPC_MEMCPY(SHMPC__PAYLOAD(sl), msgs[i].base, msgs[i].len);
+            shmpc__st(&sl->len, (uint32_t)msgs[i].len, relaxed);
+            t = (shmpc_idx)(t + 1u);
+        }
+        r->own = t;
+        shmpc__st(&r->seg->tail, t, release); /* R1: one publication for the whole batch */
+        shmpc__notify(&r->seg->data_waiters, &r->seg->data_ev);
+        return (int)n;
+    }
+    for (i = 0; i < n; i++) { /* MPMC: one claim each (slots of a lap may free out of order) */
+        shmpc_idx pos;
+        shmpc__slot *sl;
+        rc = shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
+        if (rc != SHMPC_OK) break;
+        sl = SHMPC__SLOT(r, pos);
+        if (msgs[i].len) SHMPC_MEMCPY(SHMPC__PAYLOAD(sl), msgs[i].base, msgs[i].len);
+        shmpc__st(&sl->len, (uint32_t)msgs[i].len, relaxed);
+        shmpc__st(&sl->seq, (shmpc_idx)(pos + 1u), release); /* R3 */
+    }
+    if (i == 0) return rc;
+    shmpc__notify(&r->seg->data_waiters, &r->seg->data_ev);
+    return (int)i;
+}
+
+/* --- consumer side --------------------------------------------------------------------------- */
+
+/* SPSC: messages ready from the cached tail, refreshing it when the cache says empty. At the end
+   of the stream (producer side closed and nothing left) ECLOSED. */
+SHMPC__PRIVATE int shmpc__spsc_ready(shmpc_ring *r, uint32_t *ready) {
+    int rc = shmpc__ready_slots(r->own, r->cached, r->capacity, ready);
+    if (rc == SHMPC_OK && *ready > 0u) return SHMPC_OK;
+    r->cached = (shmpc_idx)shmpc__ld(&r->seg->tail, acquire); /* A1: pairs with R1 */
+    rc = shmpc__ready_slots(r->own, r->cached, r->capacity, ready);
+    if (rc != SHMPC_OK || *ready > 0u) return rc;
+    if (!shmpc__closed(r, SHMPC__PROD_CLOSED)) return SHMPC_EEMPTY;
+    r->cached = (shmpc_idx)shmpc__ld(&r->seg->tail, acquire); /* after A5: the final tail */
+    rc = shmpc__ready_slots(r->own, r->cached, r->capacity, ready);
+    if (rc != SHMPC_OK || *ready > 0u) return rc;
+    return SHMPC_ECLOSED;
+}
+
+/* Length of the message in a slot, checked against the slot size (a peer may have written it). */
+SHMPC__PRIVATE int shmpc__slot_len(const shmpc_ring *r, shmpc__slot *sl, uint32_t *len) {
+    *len = shmpc__ld(&sl->len, relaxed);
+    return *len > r->slot_size ? SHMPC_ECORRUPT : SHMPC_OK;
+}
+
+SHMPC__PRIVATE int shmpc__empty_or_closed(const shmpc_ring *r, int rc) {
+    if (rc != SHMPC_EEMPTY || !shmpc__closed(r, SHMPC__PROD_CLOSED)) return rc;
+    /* Producer side closed: empty only if every claimed position has been consumed. */
+    if (shmpc__ld(&r->seg->head, acquire) == shmpc__ld(&r->seg->tail, acquire)) return SHMPC_ECLOSED;
+    return SHMPC_EEMPTY;
+}
+
+/* MPMC: claims the oldest message if its length fits `cap`; *len gets the length either way. */
+SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_out, uint32_t *len) {
+    uint32_t pos = shmpc__ld(&r->seg->head, relaxed), i;
+    for (i = 0; i < SHMPC_RETRIES; i++) {
+        shmpc__slot *sl = SHMPC__SLOT(r, pos);
+        shmpc_idx seq = (shmpc_idx)shmpc__ld(&sl->seq, acquire); /* A3: pairs with R3 */
+        int c = shmpc__seq_class(seq, (shmpc_idx)(pos + 1u), r->capacity);
+        if (c == SHMPC__SEQ_READY) {
+            int rc = shmpc__slot_len(r, sl, len);
+            if (rc != SHMPC_OK) return rc;
+            if (*len > cap) return SHMPC_EMSGSIZE; /* not claimed: the message stays */
+            if (shmpc__cas(&r->seg->head, &pos, (shmpc_idx)(pos + 1u), relaxed)) {
+                /* Ours now; a peer may still scribble on len: re-read and re-check. */
+                rc = shmpc__slot_len(r, sl, len);
+                if (rc == SHMPC_OK && *len > cap) rc = SHMPC_ECORRUPT;
+                if (rc != SHMPC_OK) { /* hand the slot on so the ring keeps moving */
+                    shmpc__st(&sl->seq, (shmpc_idx)(pos + r->capacity), release); /* R4 */
+                    return rc;
+                }
+                *pos_out = (shmpc_idx)pos;
+                return SHMPC_OK;
+            }
+            continue;
+        }
+        {
+            uint32_t now = shmpc__ld(&r->seg->head, relaxed);
+            if ((shmpc_idx)now != (shmpc_idx)pos) { pos = now; continue; }
+        }
+        if (c == SHMPC__SEQ_BEHIND) return SHMPC_EEMPTY;
+        return SHMPC_ECORRUPT;
+    }
+    return SHMPC_EAGAIN;
+}
+
+SHMPC_API int shmpc_try_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len) {
+    int rc = shmpc__check(r, SHMPC_CONSUMER);
+    uint32_t n;
+    shmpc__slot *sl;
+    if (rc != SHMPC_OK) return rc;
+    if (!buf && cap) return SHMPC_EINVAL;
+    if (r->mode == SHMPC_SPSC) {
+        uint32_t ready;
+        rc = shmpc__spsc_ready(r, &ready);
+        if (rc != SHMPC_OK) return rc;
+        sl = SHMPC__SLOT(r, r->own);
+        rc = shmpc__slot_len(r, sl, &n);
+        if (rc != SHMPC_OK) return rc;
+        if (len) *len = n;
+        if (n > cap) return SHMPC_EMSGSIZE;
+        if (n) SHMPC_MEMCPY(buf, SHMPC__PAYLOAD(sl), n);
+        r->own = (shmpc_idx)(r->own + 1u);
+        shmpc__st(&r->seg->head, r->own, release); /* R2: slot free; pairs with A2 in push */
+    } else {
+        shmpc_idx pos;
+        rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, cap, &pos, &n));
+        if (len && (rc == SHMPC_OK || rc == SHMPC_EMSGSIZE)) *len = n;
+        if (rc != SHMPC_OK) return rc;
+        sl = SHMPC__SLOT(r, pos);
+        if (n) SHMPC_MEMCPY(buf, SHMPC__PAYLOAD(sl), n);
+        shmpc__st(&sl->seq, (shmpc_idx)(pos + r->capacity), release); /* R4: pairs with A4 */
+    }
+    shmpc__notify(&r->seg->space_waiters, &r->seg->space_ev);
+    return SHMPC_OK;
+}
+
+SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
+    int rc = shmpc__check(r, SHMPC_CONSUMER);
+    shmpc_idx pos;
+    uint32_t n;
+    if (rc != SHMPC_OK) return rc;
+    if (!msg) return SHMPC_EINVAL;
+    if (r->mode == SHMPC_SPSC) {
+        uint32_t ready;
+        rc = shmpc__spsc_ready(r, &ready);
+        if (rc != SHMPC_OK) return rc;
+        pos = r->own;
+        rc = shmpc__slot_len(r, SHMPC__SLOT(r, pos), &n);
+    } else {
+        rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, r->slot_size, &pos, &n));
+    }
+    if (rc != SHMPC_OK) return rc;
+    r->pending_op = SHMPC__OP_PEEKED;
+    r->pending_pos = pos;
+    r->pending_len = n;
+    *msg = SHMPC__PAYLOAD(SHMPC__SLOT(r, pos));
+    if (len) *len = n;
+    return SHMPC_OK;
+}
+
+SHMPC_API int shmpc_release(shmpc_ring *r) {
+    if (!r || !r->seg || r->closed) return SHMPC_EINVAL;
+    if (r->role != SHMPC_CONSUMER) return SHMPC_EROLE;
+    if (r->pending_op != SHMPC__OP_PEEKED) return SHMPC_ESEQ;
+    if (r->mode == SHMPC_SPSC) {
+        r->own = (shmpc_idx)(r->pending_pos + 1u);
+        shmpc__st(&r->seg->head, r->own, release); /* R2 */
+    } else {
+        shmpc__st(&SHMPC__SLOT(r, r->pending_pos)->seq, (shmpc_idx)(r->pending_pos + r->capacity), release); /* R4 */
+    }
+    r->pending_op = SHMPC__OP_NONE;
+    shmpc__notify(&r->seg->space_waiters, &r->seg->space_ev);
+    return SHMPC_OK;
+}
+
+SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
+    int rc = shmpc__check(r, SHMPC_CONSUMER);
+    size_t i;
+    if (rc != SHMPC_OK) return rc;
+    if (!bufs || n == 0) return SHMPC_EINVAL;
+    if (n > (size_t)SHMPC__MAX_CAP) n = SHMPC__MAX_CAP;
+    if (r->mode == SHMPC_SPSC) {
+        uint32_t ready, len;
+        shmpc_idx h = r->own;
+        rc = shmpc__spsc_ready(r, &ready);
+        if (rc != SHMPC_OK) return rc;
+        if (n > ready) n = ready;
+        for (i = 0; i < n; i++) {
+            shmpc__slot *sl = SHMPC__SLOT(r, h);
+            rc = shmpc__slot_len(r, sl, &len);
+            if (rc == SHMPC_OK && len > bufs[i].len) rc = SHMPC_EMSGSIZE;
+            if (rc == SHMPC_OK && len && !bufs[i].base) rc = SHMPC_EINVAL;
+            if (rc != SHMPC_OK) { if (i == 0 && rc == SHMPC_EMSGSIZE) bufs[0].len = len; break; }
+            if (len) SHMPC_MEMCPY(bufs[i].base, SHMPC__PAYLOAD(sl), len);
+            bufs[i].len = len;
+            h = (shmpc_idx)(h + 1u);
+        }
+        if (i == 0) return rc;
+        r->own = h;
+        shmpc__st(&r->seg->head, h, release); /* R2: one publication for the batch */
+    } else {
+        for (i = 0; i < n; i++) {
+            shmpc_idx pos;
+            uint32_t len;
+            shmpc__slot *sl;
+            if (!bufs[i].base && bufs[i].len) { rc = SHMPC_EINVAL; break; }
+            rc = shmpc__mpmc_take(r, bufs[i].len, &pos, &len);
+            if (rc != SHMPC_OK) { if (i == 0 && rc == SHMPC_EMSGSIZE) bufs[0].len = len; break; }
+            sl = SHMPC__SLOT(r, pos);
+            if (len) SHMPC_MEMCPY(bufs[i].base, SHMPC__PAYLOAD(sl), len);
+            bufs[i].len = len;
+            shmpc__st(&sl->seq, (shmpc_idx)(pos + r->capacity), release); /* R4 */
+        }
+        if (i == 0) return shmpc__empty_or_closed(r, rc);
+    }
+    shmpc__notify(&r->seg->space_waiters, &r->seg->space_ev);
+    return (int)i;
+}
+
+SHMPC_API int shmpc_stat(const shmpc_ring *r, shmpc_status *st) {
+    struct shmpc__seg *s;
+    uint32_t i;
+    if (!r || !r->seg || !st) return SHMPC_EINVAL;
+    s = r->seg;
+    st->version = s->version; st->capacity = r->capacity; st->slot_size = r->slot_size;
+    st->mode = r->mode; st->flags = s->flags; st->total_size = s->total_size;
+    st->state = shmpc__ld(&s->state, acquire);
+    st->ends = shmpc__ld(&s->ends, acquire);
+    st->producers = shmpc__ld(&s->producers, relaxed);
+    st->consumers = shmpc__ld(&s->consumers, relaxed);
+    st->head = (shmpc_idx)shmpc__ld(&s->head, acquire);
+    st->tail = (shmpc_idx)shmpc__ld(&s->tail, acquire);
+    st->fill = shmpc__used(st->head, st->tail);
+    st->peers = 0;
+    for (i = 0; i < SHMPC_MAX_PEERS; i++) st->peers += shmpc__ld(&s->peers[i].pid, relaxed) != 0u;
+    return SHMPC_OK;
+}
+
+SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r);
+
+SHMPC_API int shmpc_close(shmpc_ring *r) {
+    struct shmpc__seg *s;
+    if (!r || !r->seg) return SHMPC_EINVAL;
+    s = r->seg;
+    if (!r->closed && r->role != SHMPC_OBSERVER) {
+        shmpc__a32 *count = r->role == SHMPC_PRODUCER ? &s->producers : &s->consumers;
+        uint32_t bit = r->role == SHMPC_PRODUCER ? SHMPC__PROD_CLOSED : SHMPC__CONS_CLOSED;
+        if (r->pending_op == SHMPC__OP_RESERVED && r->mode == SHMPC_SPSC) /* never published */
+            r->pending_op = SHMPC__OP_NONE;
+        else if (r->pending_op == SHMPC__OP_RESERVED) /* MPMC: the slot is claimed; an empty */
+            shmpc_commit(r, 0);                        /* message keeps the ring moving */
+        else if (r->pending_op == SHMPC__OP_PEEKED)
+            shmpc_release(r);
+        if (shmpc__sub(count, 1u, acq_rel) == 1u) {
+            uint32_t ends = shmpc__or(&s->ends, bit, acq_rel) | bit; /* R5: pairs with A5 */
+            if (ends == (SHMPC__PROD_CLOSED | SHMPC__CONS_CLOSED)) shmpc__st(&s->state, SHMPC__CLOSED, release);
+            shmpc__add(&s->data_ev, 1u, release); /* wake every sleeper, whatever the side */
+            shmpc__os_wake(&s->data_ev);
+            shmpc__add(&s->space_ev, 1u, release);
+            shmpc__os_wake(&s->space_ev);
+        }
+        shmpc__leave(r);
+    }
+    r->closed = 1;
+    shmpc__os_unmap(r);
+    r->seg = NULL;
+    r->slots = NULL;
+    return SHMPC_OK;
+}
+
+/* ========================================================================================== >>os */
+#ifdef SHMPC_NO_OS
+SHMPC__PRIVATE void shmpc__os_wake(shmpc__a32 *ev) { (void)ev; }
+SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r) { (void)r; }
+#else
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#endif
+
+SHMPC__PRIVATE int64_t shmpc__now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+SHMPC__PRIVATE void shmpc__sleep_ns(int64_t ns) {
+    struct timespec ts;
+    ts.tv_sec = (time_t)(ns / 1000000000);
+    ts.tv_nsec = (long)(ns % 1000000000);
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
+
+/* Maps errno to a code; errno itself is left as the system set it. */
+SHMPC__PRIVATE int shmpc__from_errno(int e) {
+    switch (e) {
+        case EEXIST: return SHMPC_EEXIST;
+        case ENOENT: return SHMPC_ENOENT;
+        case EACCES: case EPERM: return SHMPC_EPERM;
+        case ENOMEM: case ENOSPC: case EFBIG: return SHMPC_ENOMEM;
+        case EINVAL: return SHMPC_EINVAL;
+        case EINTR: return SHMPC_EINTR;
+        default: return SHMPC_ESYS;
+    }
+}
+
+/* Futex on a 32-bit word of the segment (shared, not FUTEX_PRIVATE: the waker may be another
+   process). Without futex: a short sleep, correct because every sleep is bounded. */
+SHMPC__PRIVATE void shmpc__futex_wait(shmpc__a32 *w, uint32_t expect, int64_t ns) {
+#ifdef __linux__
+    struct timespec ts;
+    int saved = errno;
+    ts.tv_sec = (time_t)(ns / 1000000000);
+    ts.tv_nsec = (long)(ns % 1000000000);
+    syscall(SYS_futex, (void *)w, FUTEX_WAIT, expect, &ts, NULL, 0); /* EINTR, EAGAIN: re-check */
+    errno = saved;
+#else
+    (void)w; (void)expect;
+    shmpc__sleep_ns(ns < 100000 ? ns : 100000);
+#endif
+}
+
+SHMPC__PRIVATE void shmpc__os_wake(shmpc__a32 *ev) {
+#ifdef __linux__
+    int saved = errno;
+    syscall(SYS_futex, (void *)ev, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    errno = saved;
+#else
+    (void)ev;
+#endif
+}
+
+/* Start time of a process (field 22 of /proc/PID/stat), 0 if unknown. */
+SHMPC__PRIVATE uint64_t shmpc__start_time(long pid) {
+#ifdef __linux__
+    char path[64], buf[1024];
+    const char *p;
+    ssize_t n;
+    int fd, field, saved = errno;
+    uint64_t v = 0;
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { errno = saved; return 0; }
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    errno = saved;
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+    if (!p) return 0;
+    for (field = 2; *p && field < 22; p++)
+        if (*p == ' ') field++;
+    while (*p >= '0' && *p <= '9') v = v * 10u + (uint64_t)(*p++ - '0');
+    return v;
+#else
+    (void)pid;
+    return 0;
+#endif
+}
+
+SHMPC_API int shmpc_attach(shmpc_ring *r, void *mem, size_t size, int role) {
+    return shmpc_attach_id(r, mem, size, role, (uint32_t)getpid(), shmpc__start_time((long)getpid()));
+}
+
+typedef int (*shmpc__try_fn)(shmpc_ring *r, void *arg);
+
+SHMPC__PRIVATE int shmpc__would_block(int rc) {
+    return rc == SHMPC_EFULL || rc == SHMPC_EEMPTY || rc == SHMPC_EAGAIN;
+}
+
+/* Runs fn until it does not report "would block": spins, then sleeps on the futex word of its
+   direction. The sleeper registers (F2) before its last look, so a notifier that publishes
+   after that look sees the registration (F1) and bumps the word the sleeper waits on. */
+SHMPC__PRIVATE int shmpc__wait(shmpc_ring *r, shmpc__try_fn fn, void *arg, int for_data, int64_t timeout_ns) {
+    shmpc__a32 *waiters, *ev;
+    int64_t deadline = 0;
+    int rc = fn(r, arg), i;
+    if (!shmpc__would_block(rc) || timeout_ns == 0) return rc;
+    if (timeout_ns > 0) {
+        int64_t now = shmpc__now_ns();
+        deadline = timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
+    }
+    for (i = 0; i < SHMPC_SPIN; i++) {
+        shmpc__pause();
+        rc = fn(r, arg);
+        if (!shmpc__would_block(rc)) return rc;
+    }
+    waiters = for_data ? &r->seg->data_waiters : &r->seg->space_waiters;
+    ev = for_data ? &r->seg->data_ev : &r->seg->space_ev;
+    for (;;) {
+        int64_t slice = SHMPC_SLEEP_SLICE_NS;
+        uint32_t e = shmpc__ld(ev, acquire);
+        shmpc__add(waiters, 1u, seq_cst); /* F2: pairs with F1 in shmpc__notify */
+        rc = fn(r, arg);
+        if (!shmpc__would_block(rc)) { shmpc__sub(waiters, 1u, relaxed); return rc; }
+        if (timeout_ns > 0) {
+            int64_t left = deadline - shmpc__now_ns();
+            if (left <= 0) { shmpc__sub(waiters, 1u, relaxed); return SHMPC_ETIMEDOUT; }
+            if (left < slice) slice = left;
+        }
+        shmpc__futex_wait(ev, e, slice);
+        shmpc__sub(waiters, 1u, relaxed);
+        rc = fn(r, arg);
+        if (!shmpc__would_block(rc)) return rc;
+    }
+}
+
+typedef struct shmpc__args { const void *cmsg; void *buf; size_t n; size_t *len; const void **pmsg; void **pbuf; } shmpc__args;
+SHMPC__PRIVATE int shmpc__try_push_fn(shmpc_ring *r, void *a) {
+    shmpc__args *x = (shmpc__args *)a;
+    return shmpc_try_push(r, x->cmsg, x->n);
+}
+SHMPC__PRIVATE int shmpc__try_pop_fn(shmpc_ring *r, void *a) {
+    shmpc__args *x = (shmpc__args *)a;
+    return shmpc_try_pop(r, x->buf, x->n, x->len);
+}
+SHMPC__PRIVATE int shmpc__try_reserve_fn(shmpc_ring *r, void *a) {
+    shmpc__args *x = (shmpc__args *)a;
+    return shmpc_try_reserve(r, x->pbuf, x->len);
+}
+SHMPC__PRIVATE int shmpc__try_peek_fn(shmpc_ring *r, void *a) {
+    shmpc__args *x = (shmpc__args *)a;
+    return shmpc_try_peek(r, x->pmsg, x->len);
+}
+SHMPC__PRIVATE int shmpc__try_push_many_fn(shmpc_ring *r, void *a) {
+    shmpc__args *x = (shmpc__args *)a;
+    return shmpc_try_push_many(r, (const shmpc_iov *)x->cmsg, x->n);
+}
+SHMPC__PRIVATE int shmpc__try_pop_many_fn(shmpc_ring *r, void *a) {
+    shmpc__args *x = (shmpc__args *)a;
+    return shmpc_try_pop_many(r, (shmpc_iov *)x->buf, x->n);
+}
+
+SHMPC_API int shmpc_push_timed(shmpc_ring *r, const void *msg, size_t len, int64_t timeout_ns) {
+    shmpc__args a = {msg, NULL, len, NULL, NULL, NULL};
+    return shmpc__wait(r, shmpc__try_push_fn, &a, 0, timeout_ns);
+}
+SHMPC_API int shmpc_push(shmpc_ring *r, const void *msg, size_t len) {
+    return shmpc_push_timed(r, msg, len, SHMPC_FOREVER);
+}
+SHMPC_API int shmpc_pop_timed(shmpc_ring *r, void *buf, size_t cap, size_t *len, int64_t timeout_ns) {
+    shmpc__args a = {NULL, buf, cap, len, NULL, NULL};
+    return shmpc__wait(r, shmpc__try_pop_fn, &a, 1, timeout_ns);
+}
+SHMPC_API int shmpc_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len) {
+    return shmpc_pop_timed(r, buf, cap, len, SHMPC_FOREVER);
+}
+SHMPC_API int shmpc_reserve_timed(shmpc_ring *r, void **buf, size_t *room, int64_t timeout_ns) {
+    shmpc__args a = {NULL, NULL, 0, room, NULL, buf};
+    return shmpc__wait(r, shmpc__try_reserve_fn, &a, 0, timeout_ns);
+}
+SHMPC_API int shmpc_peek_timed(shmpc_ring *r, const void **msg, size_t *len, int64_t timeout_ns) {
+    shmpc__args a = {NULL, NULL, 0, len, msg, NULL};
+    return shmpc__wait(r, shmpc__try_peek_fn, &a, 1, timeout_ns);
+}
+SHMPC_API int shmpc_push_many_timed(shmpc_ring *r, const shmpc_iov *msgs, size_t n, int64_t timeout_ns) {
+    shmpc__args a = {msgs, NULL, n, NULL, NULL, NULL};
+    return shmpc__wait(r, shmpc__try_push_many_fn, &a, 0, timeout_ns);
+}
+SHMPC_API int shmpc_pop_many_timed(shmpc_ring *r, shmpc_iov *bufs, size_t n, int64_t timeout_ns) {
+    shmpc__args a = {NULL, bufs, n, NULL, NULL, NULL};
+    return shmpc__wait(r, shmpc__try_pop_many_fn, &a, 1, timeout_ns);
+}
+
+/* --- placement ----------------------------------------------------------------------------------- */
+
+/* "name" or "/name", 1..200 characters, no other '/': becomes "/name" in path[]. */
+SHMPC__PRIVATE int shmpc__shm_path(const char *name, char path[208]) {
+    size_t n;
+    if (!name) return SHMPC_EINVAL;
+    if (name[0] == '/') name++;
+    n = strlen(name);
+    if (n == 0 || n > 200 || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return SHMPC_ENAME;
+    path[0] = '/';
+    memcpy(path + 1, name, n + 1);
+    return SHMPC_OK;
+}
+
+SHMPC__PRIVATE int shmpc__check_opts(const shmpc_opts *o) {
+    if (!o || !shmpc__geometry_ok(o->capacity, o->slot_size)) return SHMPC_EINVAL;
+    if (o->mode != SHMPC_SPSC && o->mode != SHMPC_MPMC) return SHMPC_EINVAL;
+    if ((o->flags & ~SHMPC_F_ALL) != 0u || (o->perm & ~0777u) != 0u) return SHMPC_EINVAL;
+    return SHMPC_OK;
+}
+
+/* Memory options on a fresh mapping, in the creator: pre-touch, mlock, madvise. */
+SHMPC__PRIVATE int shmpc__mem_options(void *mem, size_t size, uint32_t flags) {
+    if ((flags & SHMPC_F_SEQUENTIAL) && madvise(mem, size, MADV_SEQUENTIAL) != 0) return shmpc__from_errno(errno);
+    if ((flags & SHMPC_F_MLOCK) && mlock(mem, size) != 0) return shmpc__from_errno(errno);
+    if (flags & SHMPC_F_PRETOUCH) {
+        volatile unsigned char *p = (volatile unsigned char *)mem;
+        size_t i, page = (size_t)sysconf(_SC_PAGESIZE);
+        for (i = SHMPC_HEADER_SIZE; i < size; i += page) p[i] = p[i];
+    }
+    return SHMPC_OK;
+}
+
+SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r) {
+    int saved = errno;
+    if (r->kind == SHMPC__PLACE_POSIX) munmap((void *)r->seg, r->map_size);
+    else if (r->kind == SHMPC__PLACE_SYSV) shmdt((void *)r->seg);
+    r->kind = SHMPC__PLACE_CALLER;
+    errno = saved;
+}
+
+/* Attaches a handle to a mapping this library made; on failure the mapping is undone. */
+SHMPC__PRIVATE int shmpc__adopt(shmpc_ring *r, void *mem, size_t size, int role, int kind) {
+    int rc = shmpc_attach(r, mem, size, role);
+    if (rc == SHMPC_OK) {
+        r->kind = kind;
+        if ((((struct shmpc__seg *)mem)->flags & SHMPC_F_MLOCK) && mlock(mem, size) != 0) {
+            int e = errno;
+            shmpc_close(r);
+            errno = e;
+            return e == ENOMEM || e == EPERM || e == EAGAIN ? SHMPC_ENOMEM : shmpc__from_errno(e);
+        }
+        return SHMPC_OK;
+    }
+    {
+        int saved = errno;
+        if (kind == SHMPC__PLACE_POSIX) munmap(mem, size);
+        else if (kind == SHMPC__PLACE_SYSV) shmdt(mem);
+        errno = saved;
+    }
+    return rc;
+}
+
+SHMPC_API int shmpc_create(shmpc_ring *r, const char *name, const shmpc_opts *o, int role) {
+    char path[208];
+    size_t size;
+    void *mem;
+    int fd, rc, e;
+    if (!r) return SHMPC_EINVAL;
+    r->seg = NULL; r->closed = 1;
+    if ((rc = shmpc__shm_path(name, path)) != SHMPC_OK) return rc;
+    if ((rc = shmpc__check_opts(o)) != SHMPC_OK) return rc;
+    if (o->flags & SHMPC_F_HUGEPAGES) return SHMPC_ENOTSUP; /* POSIX shm lives in tmpfs: use SysV or anon */
+    size = shmpc_footprint(o->capacity, o->slot_size);
+    if ((off_t)size < 0) return SHMPC_ESIZE;
+    fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)(o->perm ? o->perm : 0600u));
+    if (fd < 0) return shmpc__from_errno(errno);
+    if (fchmod(fd, (mode_t)(o->perm ? o->perm : 0600u)) != 0 || ftruncate(fd, (off_t)size) != 0) goto fail_fd;
+    mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (mem == MAP_FAILED) goto fail_fd;
+    close(fd);
+    if ((rc = shmpc__mem_options(mem, size, o->flags)) != SHMPC_OK ||
+        (rc = shmpc_format(mem, size, o)) != SHMPC_OK) {
+        e = errno; munmap(mem, size); shm_unlink(path); errno = e;
+        return rc;
+    }
+    rc = shmpc__adopt(r, mem, size, role, SHMPC__PLACE_POSIX);
+    if (rc != SHMPC_OK) { e = errno; shm_unlink(path); errno = e; }
+    return rc;
+fail_fd:
+    e = errno;
+    rc = shmpc__from_errno(e);
+    close(fd);
+    shm_unlink(path);
+    errno = e;
+    return rc == SHMPC_ENOMEM || rc == SHMPC_EINVAL ? SHMPC_ENOMEM : rc;
+}
+
+SHMPC_API int shmpc_open(shmpc_ring *r, const char *name, int role, int64_t timeout_ns) {
+    char path[208];
+    int64_t deadline = timeout_ns > 0 ? shmpc__now_ns() + timeout_ns : 0;
+    int rc;
+    if (!r) return SHMPC_EINVAL;
+    r->seg = NULL; r->closed = 1;
+    if ((rc = shmpc__shm_path(name, path)) != SHMPC_OK) return rc;
+    if (role != SHMPC_PRODUCER && role != SHMPC_CONSUMER && role != SHMPC_OBSERVER) return SHMPC_EINVAL;
+    for (;;) {
+        struct stat st;
+        void *mem;
+        int fd = shm_open(path, O_RDWR | O_CLOEXEC, 0);
+        rc = SHMPC_OK;
+        if (fd < 0) rc = shmpc__from_errno(errno);
+        else if (fstat(fd, &st) != 0) { rc = shmpc__from_errno(errno); close(fd); }
+        else if (st.st_size == 0) { rc = SHMPC_ENOTREADY; close(fd); } /* creator between open and truncate */
+        else if (st.st_size < (off_t)SHMPC_HEADER_SIZE) { rc = SHMPC_ESIZE; close(fd); }
+        else if ((uint64_t)st.st_size > (uint64_t)(SIZE_MAX / 2u)) { rc = SHMPC_ESIZE; close(fd); }
+        else {
+            mem = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+            if (mem == MAP_FAILED) { rc = shmpc__from_errno(errno); close(fd); }
+            else {
+                close(fd);
+                rc = shmpc__adopt(r, mem, (size_t)st.st_size, role, SHMPC__PLACE_POSIX);
+            }
+        }
+        if (rc != SHMPC_ENOENT && rc != SHMPC_ENOTREADY) return rc;
+        if (timeout_ns == 0 || (timeout_ns > 0 && shmpc__now_ns() >= deadline)) return rc;
+        shmpc__sleep_ns(1000000);
+    }
+}
+
+SHMPC_API int shmpc_unlink(const char *name) {
+    char path[208];
+    int rc = shmpc__shm_path(name, path);
+    if (rc != SHMPC_OK) return rc;
+    return shm_unlink(path) == 0 ? SHMPC_OK : shmpc__from_errno(errno);
+}
+
+SHMPC_API int shmpc_create_sysv(shmpc_ring *r, long key, const shmpc_opts *o, int role) {
+    size_t size;
+    void *mem;
+    int id, rc, e, shmflg;
+    if (!r) return SHMPC_EINVAL;
+    r->seg = NULL; r->closed = 1;
+    if ((rc = shmpc__check_opts(o)) != SHMPC_OK) return rc;
+    if (key == IPC_PRIVATE || key != (long)(key_t)key) return SHMPC_EINVAL;
+    size = shmpc_footprint(o->capacity, o->slot_size);
+    shmflg = IPC_CREAT | IPC_EXCL | (int)(o->perm ? o->perm : 0600u);
+#ifdef SHM_HUGETLB
+    if (o->flags & SHMPC_F_HUGEPAGES) shmflg |= SHM_HUGETLB;
+#else
+    if (o->flags & SHMPC_F_HUGEPAGES) return SHMPC_ENOTSUP;
+#endif
+    id = shmget((key_t)key, size, shmflg);
+    if (id < 0) {
+        e = errno;
+        rc = shmpc__from_errno(e);
+        errno = e;
+        return (o->flags & SHMPC_F_HUGEPAGES) && (e == ENOMEM || e == EPERM || e == EINVAL) ? SHMPC_ENOMEM
+               : e == EINVAL ? SHMPC_ESIZE : rc;
+    }
+    mem = shmat(id, NULL, 0);
+    if (mem == (void *)-1) { e = errno; shmctl(id, IPC_RMID, NULL); errno = e; return shmpc__from_errno(e); }
+    if ((rc = shmpc__mem_options(mem, size, o->flags)) != SHMPC_OK || (rc = shmpc_format(mem, size, o)) != SHMPC_OK) {
+        e = errno; shmdt(mem); shmctl(id, IPC_RMID, NULL); errno = e;
+        return rc;
+    }
+    rc = shmpc__adopt(r, mem, size, role, SHMPC__PLACE_SYSV);
+    if (rc != SHMPC_OK) { e = errno; shmctl(id, IPC_RMID, NULL); errno = e; }
+    else r->shmid = id;
+    return rc;
+}
+
+SHMPC_API int shmpc_open_sysv(shmpc_ring *r, long key, int role, int64_t timeout_ns) {
+    int64_t deadline = timeout_ns > 0 ? shmpc__now_ns() + timeout_ns : 0;
+    int rc;
+    if (!r) return SHMPC_EINVAL;
+    r->seg = NULL; r->closed = 1;
+    if (key == IPC_PRIVATE || key != (long)(key_t)key) return SHMPC_EINVAL;
+    if (role != SHMPC_PRODUCER && role != SHMPC_CONSUMER && role != SHMPC_OBSERVER) return SHMPC_EINVAL;
+    for (;;) {
+        struct shmid_ds ds;
+        void *mem;
+        int id = shmget((key_t)key, 0, 0);
+        if (id < 0) rc = shmpc__from_errno(errno);
+        else if (shmctl(id, IPC_STAT, &ds) != 0) rc = shmpc__from_errno(errno);
+        else if (ds.shm_segsz < SHMPC_HEADER_SIZE) rc = SHMPC_ESIZE;
+        else if ((mem = shmat(id, NULL, 0)) == (void *)-1) rc = shmpc__from_errno(errno);
+        else {
+            rc = shmpc__adopt(r, mem, ds.shm_segsz, role, SHMPC__PLACE_SYSV);
+            if (rc == SHMPC_OK) r->shmid = id;
+        }
+        if (rc != SHMPC_ENOENT && rc != SHMPC_ENOTREADY) return rc;
+        if (timeout_ns == 0 || (timeout_ns > 0 && shmpc__now_ns() >= deadline)) return rc;
+        shmpc__sleep_ns(1000000);
+    }
+}
+
+SHMPC_API int shmpc_unlink_sysv(long key) {
+    int id;
+    if (key == IPC_PRIVATE || key != (long)(key_t)key) return SHMPC_EINVAL;
+    id = shmget((key_t)key, 0, 0);
+    if (id < 0 || shmctl(id, IPC_RMID, NULL) != 0) return shmpc__from_errno(errno);
+    return SHMPC_OK;
+}
+
+SHMPC_API int shmpc_create_anon(const shmpc_opts *o, void **mem, size_t *size) {
+    size_t n;
+    void *m;
+    int rc, e, mflags = MAP_SHARED | MAP_ANONYMOUS;
+    if (!mem || !size) return SHMPC_EINVAL;
+    if ((rc = shmpc__check_opts(o)) != SHMPC_OK) return rc;
+    n = shmpc_footprint(o->capacity, o->slot_size);
+    if (o->flags & SHMPC_F_HUGEPAGES) {
+#ifdef MAP_HUGETLB
+        size_t huge = (size_t)2 << 20;
+        mflags |= MAP_HUGETLB;
+        n = (n + huge - 1u) / huge * huge;
+#else
+        return SHMPC_ENOTSUP;
+#endif
+    }
+    m = mmap(NULL, n, PROT_READ | PROT_WRITE, mflags, -1, 0);
+    if (m == MAP_FAILED) {
+        e = errno;
+        return (o->flags & SHMPC_F_HUGEPAGES) ? SHMPC_ENOMEM : shmpc__from_errno(e);
+    }
+    if ((rc = shmpc__mem_options(m, n, o->flags)) != SHMPC_OK || (rc = shmpc_format(m, n, o)) != SHMPC_OK) {
+        e = errno; munmap(m, n); errno = e;
+        return rc;
+    }
+    *mem = m;
+    *size = n;
+    return SHMPC_OK;
+}
+
+SHMPC_API int shmpc_free_anon(void *mem, size_t size) {
+    if (!mem || !size) return SHMPC_EINVAL;
+    return munmap(mem, size) == 0 ? SHMPC_OK : shmpc__from_errno(errno);
+}
+#endif /* SHMPC_NO_OS */
+
+#endif /* SHMPC_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------
+This software is available under 2 licenses -- choose whichever you prefer.
+------------------------------------------------------------------------------
+ALTERNATIVE A - MIT License
+Copyright (c) 2026 the shmpc authors
+Permission is hereby granted, free of charge, to any person obtaining a copy of this software and
+associated documentation files (the "Software"), to deal in the Software without restriction,
+including without limitation the rights to use, copy, modify, merge, publish, distribute,
+sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+The above copyright notice and this permission notice shall be included in all copies or
+substantial portions of the Software.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT
+NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND
+NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES
+OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN
+CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+------------------------------------------------------------------------------
+ALTERNATIVE B - Public Domain (www.unlicense.org)
+This is free and unencumbered software released into the public domain. Anyone is free to copy,
+modify, publish, use, compile, sell, or distribute this software, either in source code form or as
+a compiled binary, for any purpose, commercial or non-commercial, and by any means.
+------------------------------------------------------------------------------
+*/
