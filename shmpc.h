@@ -161,13 +161,14 @@ extern "C" {
     X(EPERM,    -22, "permission denied")                                                        \
     X(ENOMEM,   -23, "the system refused memory (huge pages, mlock or size limit)")              \
     X(ENOTSUP,  -24, "not supported on this system")                                             \
-    X(EINTR,    -25, "interrupted by a signal")
+    X(EINTR,    -25, "interrupted by a signal")                                                  \
+    X(ESTALE,   -26, "segment left behind by a crashed run (no live peer); remove it or take it over")
 
 typedef enum shmpc_error {
 #define SHMPC__ENUM(name, value, text) SHMPC_##name = value,
     SHMPC_ERRORS(SHMPC__ENUM)
 #undef SHMPC__ENUM
-    SHMPC__ERROR_LAST = -25
+    SHMPC__ERROR_LAST = -26
 } shmpc_error;
 
 enum {
@@ -224,6 +225,10 @@ typedef struct shmpc_status {
     shmpc_idx head, tail;
 } shmpc_status;
 
+/* One registered peer. alive: 1 running, 0 dead (gone, or its pid now names another process),
+   -1 unknown (no OS layer). */
+typedef struct shmpc_peer_status { uint32_t pid; uint32_t role; uint64_t start; int alive; } shmpc_peer_status;
+
 SHMPC_API const char *shmpc_strerror(int code);
 
 /* ---- placement in caller memory (ring core: no system call) -------------------------------- */
@@ -237,6 +242,8 @@ SHMPC_API int shmpc_format(void *mem, size_t size, const shmpc_opts *opts);
 SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, uint32_t id, uint64_t start);
 /* Status snapshot (never fails on an attached handle). */
 SHMPC_API int shmpc_stat(const shmpc_ring *r, shmpc_status *st);
+/* The registered peers, up to max of them; returns how many were written. */
+SHMPC_API int shmpc_peers(const shmpc_ring *r, shmpc_peer_status *out, int max);
 
 /* ---- copy API --------------------------------------------------------------------------------- */
 /* try: never blocks. EFULL / EEMPTY when it would; ECLOSED at the end of the stream. */
@@ -1055,6 +1062,24 @@ SHMPC_API int shmpc_stat(const shmpc_ring *r, shmpc_status *st) {
     return SHMPC_OK;
 }
 
+SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start);
+
+SHMPC_API int shmpc_peers(const shmpc_ring *r, shmpc_peer_status *out, int max) {
+    int i, n = 0;
+    if (!r || !r->seg || (!out && max > 0) || max < 0) return SHMPC_EINVAL;
+    for (i = 0; i < SHMPC_MAX_PEERS && n < max; i++) {
+        const shmpc__peer *p = &r->seg->peers[i];
+        uint32_t pid = shmpc__ld(&p->pid, acquire);
+        if (pid == 0u) continue;
+        out[n].pid = pid;
+        out[n].role = shmpc__ld(&p->role, acquire);
+        out[n].start = (uint64_t)shmpc__ld(&p->start_lo, relaxed) | (uint64_t)shmpc__ld(&p->start_hi, relaxed) << 32;
+        out[n].alive = shmpc__os_alive(pid, out[n].start);
+        n++;
+    }
+    return n;
+}
+
 SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r);
 
 SHMPC_API int shmpc_close(shmpc_ring *r) {
@@ -1091,6 +1116,7 @@ SHMPC_API int shmpc_close(shmpc_ring *r) {
 #ifdef SHMPC_NO_OS
 SHMPC__PRIVATE void shmpc__os_wake(shmpc__a32 *ev) { (void)ev; }
 SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r) { (void)r; }
+SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start) { (void)pid; (void)start; return -1; }
 #else
 #include <errno.h>
 #include <fcntl.h>
@@ -1187,6 +1213,19 @@ SHMPC__PRIVATE uint64_t shmpc__start_time(long pid) {
     (void)pid;
     return 0;
 #endif
+}
+
+/* 1 if process pid runs and started at `start` (0: start unknown), 0 if not, -1 if unknowable. */
+SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start) {
+    int saved = errno, alive;
+    uint64_t now;
+    if (pid == 0u || pid > (uint32_t)INT_MAX) return 0;
+    alive = kill((pid_t)pid, 0) == 0 || errno == EPERM;
+    errno = saved;
+    if (!alive) return 0;
+    now = shmpc__start_time((long)pid);
+    if (start != 0u && now != 0u && now != start) return 0; /* the pid was recycled */
+    return 1;
 }
 
 SHMPC_API int shmpc_attach(shmpc_ring *r, void *mem, size_t size, int role) {
