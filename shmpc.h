@@ -55,6 +55,38 @@
        or writes outside the mapping and never loops without bound; it returns SHMPC_ECORRUPT.
        Geometry (capacity, slot size) is read once, validated, and kept in the handle.
 
+   CRASHES, SIGNALS AND TRUST
+     - Peers register in the segment's table (pid and process start time: a recycled pid is not
+       mistaken for the peer; a zombie counts as dead). Peers must share a pid namespace. One
+       registered with start time 0 (shmpc_attach_id without one) is never presumed dead.
+     - Blocking and timed calls re-check, while they sleep (at most once per half sleep slice, and
+       before a timed call gives up), whether the other side is still there. If it attached (its
+       count is > 0: not closed) and none of its registered peers is alive, they first deliver what
+       is left (a consumer drains every committed message), then return SHMPC_EPEERDEAD. A side
+       that has not attached yet is waited for. try_* calls never check (no system call).
+     - SPSC: a producer that dies between reserve and commit never published its slot; a consumer
+       that dies holding a peek never freed it (the dead consumer keeps the role: no takeover).
+     - MPMC: a producer that dies between claiming a slot and committing it would block the ring.
+       Each peer writes the position it is about to claim into its pending word first; a consumer
+       sleeping on such a position (claimed, not committed, recorded by a dead producer and by no
+       live one, seen twice 1 ms apart) skips it: that message is lost, and it was never
+       acknowledged (its push or commit never returned SHMPC_OK). Likewise a producer sleeping for
+       room frees a slot that a dead consumer took and never released: that message went to the
+       dead process. Recovery runs only in blocking and timed calls, on the sleep path.
+     - A named segment left by a crashed run (initializing while its creator is dead, or with
+       registered peers none of which is alive, or empty for more than 10 s) is reported as
+       SHMPC_ESTALE by shmpc_create (instead of SHMPC_EEXIST) and, while initializing, by
+       shmpc_open. There is no takeover: shmpc_unlink it and create a new one.
+     - Signals: blocking calls are restarted internally after a signal handler returns (the futex
+       sleep is re-entered after re-checking the ring); they never return SHMPC_EINTR, and a
+       handler interrupting them corrupts nothing. To abandon a wait, use a timed call in a loop.
+     - Trust: a process that can write the segment can make this one lose, duplicate or invent
+       messages, see SHMPC_ECORRUPT, SHMPC_EPEERDEAD or wait until its timeout, but not read or write
+       outside the mapping, loop without bound (except a blocking call waiting for data that never
+       comes, as it would anyway), divide by zero or trust a length. Named segments are created
+       O_EXCL, mode 0600 unless opts.perm says otherwise; shmpc_open refuses a segment owned by
+       another user (SHMPC_EPERM) unless shmpc_open_ex is given SHMPC_O_ANY_OWNER.
+
    ERRORS
      Every function returns an int: SHMPC_OK (0) or a count >= 0 on success, a negative SHMPC_E*
      code on failure; shmpc_strerror(code) says what it means. On SHMPC_ESYS and the errno-like
@@ -67,7 +99,7 @@
      0x00C   4    abi              index bits | endianness << 8 (1 little, 2 big) |
                                    log2(cache line) << 16 | slot header bytes << 24
      0x010   4    header_size      offset of the first slot: 0x0A00
-     0x014   4    capacity         slots, a power of two, 1..2^(index bits - 1)
+     0x014   4    capacity         slots, a power of two, 1..2^(index bits - 1) (MPMC: 2 at least)
      0x018   4    slot_size        largest message in bytes, 1..SHMPC_MAX_SLOT
      0x01C   4    slot_stride      bytes from one slot to the next: round8(8 + slot_size)
      0x020   4    mode             1 SPSC, 2 MPMC
@@ -87,7 +119,8 @@
      0x100   4    tail             SPSC: next index to fill; MPMC: next position to claim (producers)
      0x180   4    head             SPSC: next index to read; MPMC: next position to claim (consumers)
      0x200 2048   peers[64]        32 bytes each: pid, role (1 producer, 2 consumer), start_lo,
-                                   start_hi, pending (MPMC position being filled), 12 bytes reserved
+                                   start_hi, pending (MPMC: position being claimed, crash
+                                   recovery), 12 bytes reserved
      0xA00        slots[capacity]  slot_stride bytes each: seq (4; MPMC sequence word), len (4),
                                    payload (slot_size, then padding to a multiple of 8)
      Unlisted bytes are reserved and written as zero. Indices are free-running unsigned counters of
@@ -110,7 +143,9 @@
 #include <stdint.h>
 
 #ifndef SHMPC_API
-#  ifdef SHMPC_STATIC
+#  if defined(SHMPC_STATIC) && (defined(__GNUC__) || defined(__clang__))
+#    define SHMPC_API static __attribute__((unused)) /* a TU need not call every function */
+#  elif defined(SHMPC_STATIC)
 #    define SHMPC_API static
 #  else
 #    define SHMPC_API extern
@@ -183,7 +218,7 @@ enum {
 
 /* Memory options (flags at creation; recorded in the header). */
 #define SHMPC_F_HUGEPAGES 0x1u  /* back the segment with huge pages (SysV SHM_HUGETLB / anonymous MAP_HUGETLB) */
-#define SHMPC_F_MLOCK     0x2u  /* lock the mapping in RAM (mlock) in every process that maps it */
+#define SHMPC_F_MLOCK     0x2u  /* lock the mapping in RAM (mlock) in every process that attaches in a role (observers do not) */
 #define SHMPC_F_PRETOUCH  0x4u  /* touch every page at creation so that no page fault hits the data path */
 #define SHMPC_F_SEQUENTIAL 0x8u /* madvise(MADV_SEQUENTIAL) hint */
 #define SHMPC_F_ALL       0xFu
@@ -211,6 +246,7 @@ typedef struct shmpc_ring {
     size_t map_size;            /* bytes mapped */
     uint32_t capacity, mask, slot_size, stride, mode;
     int role, peer, kind, shmid, closed, pending_op;
+    int asym;                   /* 1: this process is registered for membarrier (F1 is a compiler barrier) */
     shmpc_idx own;              /* SPSC: this side's index (the shared copy is only written) */
     shmpc_idx cached;           /* SPSC: last seen index of the other side */
     shmpc_idx pending_pos;      /* position of an outstanding reserve / peek */
@@ -237,7 +273,8 @@ SHMPC_API size_t shmpc_footprint(uint32_t capacity, uint32_t slot_size);
 /* Lays out an empty ring in mem[0..size). EINVAL bad options; ESIZE size < footprint. */
 SHMPC_API int shmpc_format(void *mem, size_t size, const shmpc_opts *opts);
 /* Validates the layout in mem[0..size) and attaches a handle in a role, registered under id
-   (a pid, or any nonzero number without an OS). Returns ENOTSHMPC, EVERSION, EABI, ESIZE,
+   (a pid, or any nonzero number without an OS) and start (the process start time; 0: unknown,
+   and then blocking calls of the other side never presume this peer dead). Returns ENOTSHMPC, EVERSION, EABI, ESIZE,
    ECORRUPT, ENOTREADY, EROLE, ECLOSED, EPEERS; on failure nothing is changed. */
 SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, uint32_t id, uint64_t start);
 /* Status snapshot (never fails on an attached handle). */
@@ -266,7 +303,8 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n);
 
 #ifndef SHMPC_NO_OS
 /* ---- blocking and timed (timeout in ns on CLOCK_MONOTONIC; SHMPC_FOREVER waits without limit;
-        0 is the try form). Spin, then sleep on a futex; signals do not interrupt them. ------- */
+        0 is the try form). Spin, then sleep on a futex; signals do not interrupt them. They
+        return SHMPC_EPEERDEAD when the other side died (see CRASHES). ----------------------- */
 SHMPC_API int shmpc_push(shmpc_ring *r, const void *msg, size_t len);
 SHMPC_API int shmpc_push_timed(shmpc_ring *r, const void *msg, size_t len, int64_t timeout_ns);
 SHMPC_API int shmpc_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len);
@@ -277,14 +315,22 @@ SHMPC_API int shmpc_push_many_timed(shmpc_ring *r, const shmpc_iov *msgs, size_t
 SHMPC_API int shmpc_pop_many_timed(shmpc_ring *r, shmpc_iov *bufs, size_t n, int64_t timeout_ns);
 
 /* ---- placement ---------------------------------------------------------------------------------- */
-/* Named POSIX segment ("name" or "/name"): created exclusively (EEXIST), mode opts->perm or 0600. */
+/* Named POSIX segment ("name" or "/name"): created exclusively (EEXIST), mode opts->perm or 0600.
+   A name taken by a segment of this user left by a crashed run (see CRASHES) gives SHMPC_ESTALE
+   instead of SHMPC_EEXIST: shmpc_unlink it, then create again. */
 SHMPC_API int shmpc_create(shmpc_ring *r, const char *name, const shmpc_opts *opts, int role);
-/* Opens a named ring; waits up to timeout_ns for it to exist and be ready (0: no wait). */
+/* Opens a named ring; waits up to timeout_ns for it to exist and be ready (0: no wait). Refuses
+   (SHMPC_EPERM) a segment owned by another user; SHMPC_ESTALE for one whose creator died while
+   initializing it. */
 SHMPC_API int shmpc_open(shmpc_ring *r, const char *name, int role, int64_t timeout_ns);
+/* shmpc_open with flags: SHMPC_O_ANY_OWNER accepts a segment owned by another user (trust it). */
+#define SHMPC_O_ANY_OWNER 0x1u
+SHMPC_API int shmpc_open_ex(shmpc_ring *r, const char *name, int role, int64_t timeout_ns, uint32_t oflags);
 SHMPC_API int shmpc_unlink(const char *name);
 /* SysV segment under a key (a key_t: ftok(3) makes one from a path; IPC_PRIVATE is refused). */
 SHMPC_API int shmpc_create_sysv(shmpc_ring *r, long key, const shmpc_opts *opts, int role);
 SHMPC_API int shmpc_open_sysv(shmpc_ring *r, long key, int role, int64_t timeout_ns);
+SHMPC_API int shmpc_open_sysv_ex(shmpc_ring *r, long key, int role, int64_t timeout_ns, uint32_t oflags);
 SHMPC_API int shmpc_unlink_sysv(long key);
 /* Anonymous MAP_SHARED mapping, inherited across fork(): create, fork, then shmpc_attach in each
    process; shmpc_free_anon after every handle is closed. */
@@ -317,7 +363,7 @@ SHMPC_API int shmpc_close(shmpc_ring *r);
 #  endif
 #endif
 #ifndef SHMPC_MEMCPY
-#  if defined(SHMPC_NO_OS) && (defined(__GNUC__) || defined(__clang__))
+#  if defined(SHMPC_NO_OS) && (defined(__GNUC__) || defined(__clang__)) && !defined(__FRAMAC__)
 #    define SHMPC_MEMCPY(d, s, n) __builtin_memcpy((d), (s), (n))
 #  else
 #    include <string.h>
@@ -364,6 +410,7 @@ typedef uint32_t shmpc__a32;
 #  define shmpc__or(p, v, mo) ((*(p) |= (v)), 0u)
 #  define shmpc__cas(p, e, d, mo) (*(p) == *(e) ? (*(p) = (d), 1) : (*(e) = *(p), 0))
 #  define shmpc__fence(mo) ((void)0)
+#  define shmpc__signal_fence(mo) ((void)0)
 #elif defined(__cplusplus)
 #  include <atomic>
 typedef std::atomic<uint32_t> shmpc__a32;
@@ -375,6 +422,7 @@ typedef std::atomic<uint32_t> shmpc__a32;
 #  define shmpc__cas(p, e, d, mo) std::atomic_compare_exchange_weak_explicit((p), (e), (uint32_t)(d), \
                                       std::memory_order_##mo, std::memory_order_relaxed)
 #  define shmpc__fence(mo) std::atomic_thread_fence(std::memory_order_##mo)
+#  define shmpc__signal_fence(mo) std::atomic_signal_fence(std::memory_order_##mo)
 #else
 #  include <stdatomic.h>
 typedef _Atomic uint32_t shmpc__a32;
@@ -386,6 +434,7 @@ typedef _Atomic uint32_t shmpc__a32;
 #  define shmpc__cas(p, e, d, mo) atomic_compare_exchange_weak_explicit((p), (e), (uint32_t)(d), \
                                       memory_order_##mo, memory_order_relaxed)
 #  define shmpc__fence(mo) atomic_thread_fence(memory_order_##mo)
+#  define shmpc__signal_fence(mo) atomic_signal_fence(memory_order_##mo)
 #endif
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -414,7 +463,7 @@ typedef struct shmpc__peer {        /* 32 bytes */
     shmpc__a32 pid;                 /* 0: free; claimed by compare-and-swap */
     shmpc__a32 role;
     shmpc__a32 start_lo, start_hi;  /* process start time: a recycled pid is not the same peer */
-    shmpc__a32 pending;             /* MPMC producer: position being filled (crash recovery) */
+    shmpc__a32 pending;             /* MPMC: position being claimed or held (crash recovery) */
     uint32_t reserved[3];
 } shmpc__peer;
 
@@ -472,23 +521,96 @@ SHMPC_API const char *shmpc_strerror(int code) {
 }
 
 /* ======================================================================================== >>core */
-/* The ring core: pure functions on plain values (index snapshots, sizes, header snapshots). No
-   atomics, no system call: this is what Frama-C WP proves (make prove) and what the exhaustive
-   model checks run at narrow index widths (make bmc). Indices wrap modulo 2^SHMPC_INDEX_BITS:
-   every result is cast back to shmpc_idx, so a narrow build checks the same program. */
+/* The ring core: pure functions on plain values (index snapshots, sizes, header snapshots, the
+   slot array as bytes). No atomics, no system call: this is what Frama-C WP proves (make prove,
+   see proofs/README.md) and what the exhaustive model checks run at narrow index widths (make bmc).
+   Indices wrap modulo 2^SHMPC_INDEX_BITS: every result is cast back to shmpc_idx, so a narrow
+   build checks the same program. The wrap is intended (unsigned arithmetic is defined modulo
+   2^width in C), which is why -wp-rte, which checks no unsigned overflow, is the right setting.
+
+   THE PROOF BOUNDARY. Every function in this section carries an ACSL contract proven by WP, for
+   SHMPC_INDEX_BITS 32, with the three modular-arithmetic axioms of proofs/lemmas.c (each checked
+   by z3, proofs/lemmas.smt2). The atomic shell (>>ring) is NOT proven: it loads the shared words
+   into plain snapshots (r->cached, a slot's len or seq), calls these functions, and publishes
+   their results with atomic stores; WP cannot model atomics or memory ordering, which the R/A
+   comments there argue and the model checks and TSan exercise. What the shell contributes and is
+   argued here rather than proven:
+   (1) the handle's geometry (mask = capacity - 1, stride, slot_size, slots = mapping + 0xA00) is
+       what shmpc__validate accepted (its `ok` behaviour proves the slot array fits the mapping
+       and shmpc_geom), so the shmpc_slots_ok precondition holds at every call;
+   (2) it calls a decision function again on the very snapshot its refresh logic (spsc_room,
+       spsc_ready) judged, so the proven outcome is the outcome it acts on;
+   (3) the slot header words (seq, len) it loads and stores are the first 8 bytes of the slot at
+       shmpc__slot_off, which that function's contract places inside the slot array;
+   (4) MPMC positions come from its compare-and-swap claim loops (seq_class READY), and a length
+       it passes to shmpc__copy_out was checked against slot_size after the claim.
+   Payload bytes are only ever copied by the proven shmpc__copy_in / shmpc__copy_out. */
+
+#if defined(__FRAMAC__) && SHMPC_INDEX_BITS != 32
+#error "the ACSL model below is written for 32-bit indices"
+#endif
+
+/*@ // The abstract ring: indices are integers in [0, 2^32); the fill level is tail - head
+    // modulo 2^32; a consistent ring has 0 <= fill <= capacity.
+    logic integer shmpc_span = 4294967296;
+    logic integer shmpc_fill(integer head, integer tail) =
+        tail >= head ? tail - head : tail - head + shmpc_span;
+    logic integer shmpc_next(integer i, integer k) =
+        i + k < shmpc_span ? i + k : i + k - shmpc_span;
+    predicate shmpc_geom(integer mask, integer stride, integer slot_size) =
+        0 <= mask < 2147483648 && 1 <= slot_size <= 1073741824 &&
+        slot_size + 8 <= stride <= slot_size + 15;
+    predicate shmpc_slots_ok(char *slots, integer mask, integer stride, integer slot_size) =
+        shmpc_geom(mask, stride, slot_size) && \valid(slots + (0 .. (mask + 1) * stride - 1));
+    predicate shmpc_slots_rd(char *slots, integer mask, integer stride, integer slot_size) =
+        shmpc_geom(mask, stride, slot_size) && \valid_read(slots + (0 .. (mask + 1) * stride - 1));
+*/
 
 /* Messages in the ring: (tail - head) mod 2^bits. */
+/*@ assigns \nothing;
+    ensures fill: \result == shmpc_fill(head, tail);
+*/
 SHMPC__PRIVATE shmpc_idx shmpc__used(shmpc_idx head, shmpc_idx tail) {
     return (shmpc_idx)(tail - head);
 }
 
 /* Slot number of index i: i & mask, always <= mask. */
+/*@ assigns \nothing;
+    ensures value: \result == (i & mask);
+    ensures bound: \result <= mask;
+*/
 SHMPC__PRIVATE uint32_t shmpc__slot_of(shmpc_idx i, uint32_t mask) {
     return (uint32_t)i & mask;
 }
 
+/* Byte offset of the slot of index i in the slot array: the whole slot is inside the array. */
+/*@ requires geometry: 0 <= mask < 2147483648 && 8 <= stride <= 1073741839;
+    assigns \nothing;
+    ensures value: \result == (i & mask) * stride;
+    ensures inside: \result + stride <= (mask + 1) * stride;
+*/
+SHMPC__PRIVATE size_t shmpc__slot_off(shmpc_idx i, uint32_t mask, uint32_t stride) {
+    uint32_t s = shmpc__slot_of(i, mask);
+    /*@ assert mono: s * stride <= mask * stride; */
+    /*@ assert no_wrap: 0 <= s * stride <= 2147483647 * 1073741839; */
+    return (size_t)s * stride;
+}
+
 /* Free slots seen by a producer, from its own tail and a snapshot of head. A snapshot with more
    than cap messages is impossible in a consistent ring: ECORRUPT. */
+/*@ requires out: \valid(out);
+    assigns *out;
+    behavior corrupt:
+      assumes shmpc_fill(head, tail) > cap;
+      assigns \nothing;
+      ensures \result == SHMPC_ECORRUPT;
+    behavior ok:
+      assumes shmpc_fill(head, tail) <= cap;
+      ensures \result == SHMPC_OK;
+      ensures room: *out == cap - shmpc_fill(head, tail);
+    complete behaviors;
+    disjoint behaviors;
+*/
 SHMPC__PRIVATE int shmpc__free_slots(shmpc_idx head, shmpc_idx tail, uint32_t cap, uint32_t *out) {
     shmpc_idx used = shmpc__used(head, tail);
     if ((uint32_t)used > cap) return SHMPC_ECORRUPT;
@@ -497,6 +619,19 @@ SHMPC__PRIVATE int shmpc__free_slots(shmpc_idx head, shmpc_idx tail, uint32_t ca
 }
 
 /* Messages ready for a consumer, from its own head and a snapshot of tail. */
+/*@ requires out: \valid(out);
+    assigns *out;
+    behavior corrupt:
+      assumes shmpc_fill(head, tail) > cap;
+      assigns \nothing;
+      ensures \result == SHMPC_ECORRUPT;
+    behavior ok:
+      assumes shmpc_fill(head, tail) <= cap;
+      ensures \result == SHMPC_OK;
+      ensures ready: *out == shmpc_fill(head, tail);
+    complete behaviors;
+    disjoint behaviors;
+*/
 SHMPC__PRIVATE int shmpc__ready_slots(shmpc_idx head, shmpc_idx tail, uint32_t cap, uint32_t *out) {
     shmpc_idx used = shmpc__used(head, tail);
     if ((uint32_t)used > cap) return SHMPC_ECORRUPT;
@@ -504,9 +639,283 @@ SHMPC__PRIVATE int shmpc__ready_slots(shmpc_idx head, shmpc_idx tail, uint32_t c
     return SHMPC_OK;
 }
 
+/* Producer decision on plain values (push, through shmpc__put): a message of len bytes for the
+   slot of tail, given a snapshot of head. */
+/*@ assigns \nothing;
+    behavior too_big:
+      assumes len > slot_size;
+      ensures \result == SHMPC_EMSGSIZE;
+    behavior corrupt:
+      assumes len <= slot_size && shmpc_fill(head, tail) > cap;
+      ensures \result == SHMPC_ECORRUPT;
+    behavior full:
+      assumes len <= slot_size && shmpc_fill(head, tail) == cap;
+      ensures \result == SHMPC_EFULL;
+    behavior ok:
+      assumes len <= slot_size && shmpc_fill(head, tail) < cap;
+      ensures \result == SHMPC_OK;
+    complete behaviors;
+    disjoint behaviors;
+*/
+SHMPC__PRIVATE int shmpc__can_put(shmpc_idx head, shmpc_idx tail, uint32_t cap, uint32_t slot_size, size_t len) {
+    shmpc_idx used;
+    if (len > slot_size) return SHMPC_EMSGSIZE;
+    used = shmpc__used(head, tail);
+    if ((uint32_t)used > cap) return SHMPC_ECORRUPT;
+    return (uint32_t)used == cap ? SHMPC_EFULL : SHMPC_OK;
+}
+
+/* Consumer decision on plain values (pop through shmpc__get, peek, each message of an SPSC batch):
+   the slot of head, given a snapshot of tail and the length n read from the slot. n was written
+   by a peer: it is checked, never trusted. */
+/*@ assigns \nothing;
+    behavior corrupt:
+      assumes shmpc_fill(head, tail) > cap || (0 < shmpc_fill(head, tail) <= cap && n > slot_size);
+      ensures \result == SHMPC_ECORRUPT;
+    behavior empty:
+      assumes shmpc_fill(head, tail) == 0;
+      ensures \result == SHMPC_EEMPTY;
+    behavior ok:
+      assumes 0 < shmpc_fill(head, tail) <= cap && n <= slot_size;
+      ensures \result == SHMPC_OK;
+    complete behaviors;
+    disjoint behaviors;
+*/
+SHMPC__PRIVATE int shmpc__can_get(shmpc_idx head, shmpc_idx tail, uint32_t cap, uint32_t slot_size, uint32_t n) {
+    shmpc_idx used = shmpc__used(head, tail);
+    if ((uint32_t)used > cap) return SHMPC_ECORRUPT;
+    if (used == 0u) return SHMPC_EEMPTY;
+    return n > slot_size ? SHMPC_ECORRUPT : SHMPC_OK;
+}
+
+/* Payload of the slot of index i: slot_size bytes inside the slot array. */
+/*@ requires slots: shmpc_slots_rd(slots, mask, stride, slot_size);
+    assigns \nothing;
+    ensures value: \result == slots + (i & mask) * stride + 8;
+    ensures inside: (i & mask) * stride + 8 + slot_size <= (mask + 1) * stride;
+    ensures valid: \valid_read(\result + (0 .. slot_size - 1));
+*/
+SHMPC__PRIVATE char *shmpc__payload(char *slots, uint32_t mask, uint32_t stride, uint32_t slot_size, shmpc_idx i) {
+    (void)slot_size; /* for the contract */
+    return slots + shmpc__slot_off(i, mask, stride) + SHMPC__SLOT_HDR;
+}
+
+/* Copies a message of len <= slot_size bytes into the payload of the slot of index i. */
+/*@ requires slots: shmpc_slots_ok(slots, mask, stride, slot_size);
+    requires fits: len <= slot_size;
+    requires msg: \valid_read(msg + (0 .. len - 1));
+    requires sep: \separated(slots + (0 .. (mask + 1) * stride - 1), msg + (0 .. len - 1));
+    assigns slots[(i & mask) * stride + 8 .. (i & mask) * stride + 8 + len - 1];
+    ensures copied: \forall integer k; 0 <= k < len ==>
+        slots[(i & mask) * stride + 8 + k] == msg[k];
+*/
+SHMPC__PRIVATE void shmpc__copy_in(char *slots, uint32_t mask, uint32_t stride, uint32_t slot_size,
+                                   shmpc_idx i, const char *msg, size_t len) {
+    char *p = shmpc__payload(slots, mask, stride, slot_size, i);
+    if (len) SHMPC_MEMCPY(p, msg, len);
+}
+
+/* Copies the n <= slot_size bytes of the slot of index i out into buf. */
+/*@ requires slots: shmpc_slots_rd(slots, mask, stride, slot_size);
+    requires fits: n <= slot_size;
+    requires buf: \valid(buf + (0 .. n - 1));
+    requires sep: \separated(slots + (0 .. (mask + 1) * stride - 1), buf + (0 .. n - 1));
+    assigns buf[0 .. n - 1];
+    ensures copied: \forall integer k; 0 <= k < n ==>
+        buf[k] == slots[(i & mask) * stride + 8 + k];
+*/
+SHMPC__PRIVATE void shmpc__copy_out(char *slots, uint32_t mask, uint32_t stride, uint32_t slot_size,
+                                    shmpc_idx i, char *buf, uint32_t n) {
+    const char *p = shmpc__payload(slots, mask, stride, slot_size, i);
+    if (n) SHMPC_MEMCPY(buf, p, n);
+}
+
+/* One SPSC push on plain values: the decision, the copy into the slot of tail, the new tail. */
+/*@ requires slots: shmpc_slots_ok(slots, mask, stride, slot_size);
+    requires cap: cap == mask + 1;
+    requires msg: \valid_read(msg + (0 .. len - 1));
+    requires sep: \separated(slots + (0 .. (mask + 1) * stride - 1), msg + (0 .. len - 1));
+    requires out: \valid(tail_out) && \separated(tail_out, slots + (0 .. (mask + 1) * stride - 1));
+    assigns *tail_out, slots[(tail & mask) * stride + 8 .. (tail & mask) * stride + 8 + len - 1];
+    behavior too_big:
+      assumes len > slot_size;
+      assigns \nothing;
+      ensures \result == SHMPC_EMSGSIZE;
+    behavior corrupt:
+      assumes len <= slot_size && shmpc_fill(head, tail) > cap;
+      assigns \nothing;
+      ensures \result == SHMPC_ECORRUPT;
+    behavior full:
+      assumes len <= slot_size && shmpc_fill(head, tail) == cap;
+      assigns \nothing;
+      ensures \result == SHMPC_EFULL;
+    behavior ok:
+      assumes len <= slot_size && shmpc_fill(head, tail) < cap;
+      ensures \result == SHMPC_OK;
+      ensures moved: *tail_out == shmpc_next(tail, 1);
+      ensures fill: shmpc_fill(head, *tail_out) == shmpc_fill(head, tail) + 1 <= cap;
+      ensures copied: \forall integer k; 0 <= k < len ==>
+          slots[(tail & mask) * stride + 8 + k] == msg[k];
+    complete behaviors;
+    disjoint behaviors;
+*/
+SHMPC__PRIVATE int shmpc__put(char *slots, uint32_t cap, uint32_t mask, uint32_t stride, uint32_t slot_size,
+                              shmpc_idx head, shmpc_idx tail, const char *msg, size_t len, shmpc_idx *tail_out) {
+    int rc = shmpc__can_put(head, tail, cap, slot_size, len);
+    if (rc != SHMPC_OK) return rc;
+    shmpc__copy_in(slots, mask, stride, slot_size, tail, msg, len);
+    *tail_out = (shmpc_idx)(tail + 1u);
+    return SHMPC_OK;
+}
+
+/* One SPSC pop on plain values: the decision on the peer-written length n, the copy out of the
+   slot of head into buf[0..bufcap), the new head. */
+/*@ requires slots: shmpc_slots_rd(slots, mask, stride, slot_size);
+    requires cap: cap == mask + 1;
+    requires buf: \valid(buf + (0 .. bufcap - 1));
+    requires sep: \separated(slots + (0 .. (mask + 1) * stride - 1), buf + (0 .. bufcap - 1));
+    requires out: \valid(head_out) && \separated(head_out, buf + (0 .. bufcap - 1));
+    assigns *head_out, buf[0 .. n - 1];
+    behavior corrupt:
+      assumes shmpc_fill(head, tail) > cap || (0 < shmpc_fill(head, tail) <= cap && n > slot_size);
+      assigns \nothing;
+      ensures \result == SHMPC_ECORRUPT;
+    behavior empty:
+      assumes shmpc_fill(head, tail) == 0;
+      assigns \nothing;
+      ensures \result == SHMPC_EEMPTY;
+    behavior too_big:
+      assumes 0 < shmpc_fill(head, tail) <= cap && n <= slot_size && n > bufcap;
+      assigns \nothing;
+      ensures \result == SHMPC_EMSGSIZE;
+    behavior ok:
+      assumes 0 < shmpc_fill(head, tail) <= cap && n <= slot_size && n <= bufcap;
+      ensures \result == SHMPC_OK;
+      ensures moved: *head_out == shmpc_next(head, 1);
+      ensures fill: 0 <= shmpc_fill(*head_out, tail) == shmpc_fill(head, tail) - 1;
+      ensures copied: \forall integer k; 0 <= k < n ==>
+          buf[k] == slots[(head & mask) * stride + 8 + k];
+    complete behaviors;
+    disjoint behaviors;
+*/
+SHMPC__PRIVATE int shmpc__get(char *slots, uint32_t cap, uint32_t mask, uint32_t stride, uint32_t slot_size,
+                              shmpc_idx head, shmpc_idx tail, uint32_t n, char *buf, size_t bufcap,
+                              shmpc_idx *head_out) {
+    int rc = shmpc__can_get(head, tail, cap, slot_size, n);
+    if (rc != SHMPC_OK) return rc;
+    if (n > bufcap) return SHMPC_EMSGSIZE;
+    shmpc__copy_out(slots, mask, stride, slot_size, head, buf, n);
+    *head_out = (shmpc_idx)(head + 1u);
+    return SHMPC_OK;
+}
+
+/* Batch size on plain values (SPSC push_many): how many of n >= 1 messages go now, given the
+   producer's tail and a snapshot of head. The tail then moves by exactly that count. */
+/*@ requires n: 1 <= n;
+    requires out: \valid(count);
+    assigns *count;
+    behavior corrupt:
+      assumes shmpc_fill(head, tail) > cap;
+      assigns \nothing;
+      ensures \result == SHMPC_ECORRUPT;
+    behavior full:
+      assumes shmpc_fill(head, tail) == cap;
+      assigns \nothing;
+      ensures \result == SHMPC_EFULL;
+    behavior ok:
+      assumes shmpc_fill(head, tail) < cap;
+      ensures \result == SHMPC_OK;
+      ensures count: 1 <= *count <= n && *count <= cap - shmpc_fill(head, tail);
+      ensures most: *count == n || *count == cap - shmpc_fill(head, tail);
+    complete behaviors;
+    disjoint behaviors;
+*/
+SHMPC__PRIVATE int shmpc__put_many(shmpc_idx head, shmpc_idx tail, uint32_t cap, size_t n, uint32_t *count) {
+    uint32_t room;
+    if (shmpc__free_slots(head, tail, cap, &room) != SHMPC_OK) return SHMPC_ECORRUPT;
+    if (room == 0u) return SHMPC_EFULL;
+    *count = n < room ? (uint32_t)n : room;
+    return SHMPC_OK;
+}
+
+/* Batch size on plain values (SPSC pop_many): how many of n >= 1 messages to take, given the
+   consumer's head and a snapshot of tail. */
+/*@ requires n: 1 <= n;
+    requires out: \valid(count);
+    assigns *count;
+    behavior corrupt:
+      assumes shmpc_fill(head, tail) > cap;
+      assigns \nothing;
+      ensures \result == SHMPC_ECORRUPT;
+    behavior empty:
+      assumes shmpc_fill(head, tail) == 0;
+      assigns \nothing;
+      ensures \result == SHMPC_EEMPTY;
+    behavior ok:
+      assumes 0 < shmpc_fill(head, tail) <= cap;
+      ensures \result == SHMPC_OK;
+      ensures count: 1 <= *count <= n && *count <= shmpc_fill(head, tail);
+      ensures most: *count == n || *count == shmpc_fill(head, tail);
+    complete behaviors;
+    disjoint behaviors;
+*/
+SHMPC__PRIVATE int shmpc__get_many(shmpc_idx head, shmpc_idx tail, uint32_t cap, size_t n, uint32_t *count) {
+    uint32_t ready;
+    if (shmpc__ready_slots(head, tail, cap, &ready) != SHMPC_OK) return SHMPC_ECORRUPT;
+    if (ready == 0u) return SHMPC_EEMPTY;
+    *count = n < ready ? (uint32_t)n : ready;
+    return SHMPC_OK;
+}
+
+/* Commit of a reservation (SPSC and MPMC) on plain values: the length against the slot size, and
+   the index (SPSC tail) or sequence word (MPMC, position + 1) that publishes it. */
+/*@ requires out: \valid(next_out);
+    assigns *next_out;
+    behavior too_big:
+      assumes len > slot_size;
+      assigns \nothing;
+      ensures \result == SHMPC_EMSGSIZE;
+    behavior ok:
+      assumes len <= slot_size;
+      ensures \result == SHMPC_OK;
+      ensures moved: *next_out == shmpc_next(pos, 1);
+    complete behaviors;
+    disjoint behaviors;
+*/
+SHMPC__PRIVATE int shmpc__commit_at(shmpc_idx pos, uint32_t slot_size, size_t len, shmpc_idx *next_out) {
+    if (len > slot_size) return SHMPC_EMSGSIZE;
+    *next_out = (shmpc_idx)(pos + 1u);
+    return SHMPC_OK;
+}
+
+/* Index after k messages (SPSC release: k = 1; a batch: k = its count). */
+/*@ requires k <= 2147483648;
+    assigns \nothing;
+    ensures moved: \result == shmpc_next(i, k);
+*/
+SHMPC__PRIVATE shmpc_idx shmpc__advance(shmpc_idx i, uint32_t k) {
+    return (shmpc_idx)(i + k);
+}
+
 /* MPMC: where a slot's sequence word stands relative to the position a caller wants
    (producer: want = pos; consumer: want = pos + 1). */
 enum { SHMPC__SEQ_READY = 0, SHMPC__SEQ_BEHIND = 1, SHMPC__SEQ_AHEAD = 2, SHMPC__SEQ_BAD = 3 };
+/*@ assigns \nothing;
+    behavior ready:
+      assumes seq == want;
+      ensures \result == SHMPC__SEQ_READY;
+    behavior ahead:
+      assumes seq != want && shmpc_fill(want, seq) <= cap;
+      ensures \result == SHMPC__SEQ_AHEAD;
+    behavior behind:
+      assumes seq != want && shmpc_fill(want, seq) > cap && shmpc_fill(seq, want) <= cap;
+      ensures \result == SHMPC__SEQ_BEHIND;
+    behavior bad:
+      assumes seq != want && shmpc_fill(want, seq) > cap && shmpc_fill(seq, want) > cap;
+      ensures \result == SHMPC__SEQ_BAD;
+    complete behaviors;
+    disjoint behaviors;
+*/
 SHMPC__PRIVATE int shmpc__seq_class(shmpc_idx seq, shmpc_idx want, uint32_t cap) {
     shmpc_idx ahead = (shmpc_idx)(seq - want), behind = (shmpc_idx)(want - seq);
     if (ahead == 0) return SHMPC__SEQ_READY;
@@ -515,13 +924,59 @@ SHMPC__PRIVATE int shmpc__seq_class(shmpc_idx seq, shmpc_idx want, uint32_t cap)
     return SHMPC__SEQ_BAD;
 }
 
-/* Size arithmetic, overflow-checked: stride of a slot and total footprint (0 if invalid). */
-SHMPC__PRIVATE uint32_t shmpc__stride(uint32_t slot_size) {
-    return (uint32_t)((SHMPC__SLOT_HDR + (uint64_t)slot_size + 7u) & ~(uint64_t)7u);
+/* MPMC slot protocol, one thread's view, on plain values. A producer that claimed position pos
+   (seq == pos: READY for want = pos) publishes seq = pos + 1; a consumer that claimed it (READY
+   for want = pos + 1) frees the slot for the next lap with seq = pos + cap. The contracts state
+   what every other caller then sees in seq_class: the message is READY for exactly its consumer,
+   a stale caller of the same lap sees AHEAD (it retries with a fresh index), and the producer of
+   the next lap sees BEHIND (full) until the slot is freed, then READY. */
+/*@ requires cap: 1 <= cap <= 2147483648;
+    assigns \nothing;
+    ensures seq: \result == shmpc_next(pos, 1);
+    ensures stale_producer_ahead: \result != pos && shmpc_fill(pos, \result) == 1 <= cap;
+    ensures next_lap_behind: cap > 1 ==>
+        shmpc_fill(shmpc_next(pos, cap), \result) > cap && shmpc_fill(\result, shmpc_next(pos, cap)) <= cap;
+*/
+SHMPC__PRIVATE shmpc_idx shmpc__mpmc_published(shmpc_idx pos, uint32_t cap) {
+    (void)cap; /* for the contract */
+    return (shmpc_idx)(pos + 1u);
 }
+
+/*@ requires cap: 1 <= cap <= 2147483648;
+    assigns \nothing;
+    ensures seq: \result == shmpc_next(pos, cap);
+    ensures stale_consumer_ahead: cap > 1 ==>
+        \result != shmpc_next(pos, 1) && shmpc_fill(shmpc_next(pos, 1), \result) <= cap;
+*/
+SHMPC__PRIVATE shmpc_idx shmpc__mpmc_freed(shmpc_idx pos, uint32_t cap) {
+    return (shmpc_idx)(pos + cap);
+}
+
+/* Size arithmetic, overflow-checked: stride of a slot and total footprint (0 if invalid). */
+/*@ logic integer shmpc_stride(integer slot_size) = (slot_size + 15) / 8 * 8;
+    logic integer shmpc_total(integer cap, integer slot_size) = 2560 + cap * shmpc_stride(slot_size);
+    predicate shmpc_geometry(integer cap, integer slot_size) =
+        1 <= cap <= 2147483648 && (cap & (cap - 1)) == 0 &&
+        1 <= slot_size <= 1073741824 && shmpc_total(cap, slot_size) <= 9223372036854775807;
+*/
+/*@ requires size: slot_size <= 1073741824;
+    assigns \nothing;
+    ensures value: \result == shmpc_stride(slot_size);
+    ensures bounds: slot_size + 8 <= \result <= slot_size + 15;
+*/
+SHMPC__PRIVATE uint32_t shmpc__stride(uint32_t slot_size) {
+    return (uint32_t)((SHMPC__SLOT_HDR + (uint64_t)slot_size + 7u) / 8u * 8u);
+}
+/*@ requires size: slot_size <= 1073741824;
+    assigns \nothing;
+    ensures value: \result == shmpc_total(cap, slot_size);
+*/
 SHMPC__PRIVATE uint64_t shmpc__total(uint32_t cap, uint32_t slot_size) {
     return (uint64_t)SHMPC_HEADER_SIZE + (uint64_t)cap * shmpc__stride(slot_size);
 }
+/*@ assigns \nothing;
+    ensures valid: \result != 0 <==> shmpc_geometry(cap, slot_size);
+*/
 SHMPC__PRIVATE int shmpc__geometry_ok(uint32_t cap, uint32_t slot_size) {
     return cap >= 1u && cap <= SHMPC__MAX_CAP && (cap & (cap - 1u)) == 0u &&
            slot_size >= 1u && slot_size <= SHMPC_MAX_SLOT &&
@@ -534,10 +989,57 @@ typedef struct shmpc__hdr_snap {
     uint32_t version, abi, header_size, capacity, slot_size, slot_stride, mode, flags, state;
     uint64_t total_size;
 } shmpc__hdr_snap;
+/*@ predicate shmpc_magic_ok(shmpc__hdr_snap *h) =
+        \forall integer k; 0 <= k < 8 ==> h->magic[k] == shmpc__magic[k];
+    predicate shmpc_ident_ok(shmpc__hdr_snap *h, integer abi) =
+        shmpc_magic_ok(h) && h->state != 0 && h->version == 1 && h->abi == abi && h->header_size == 2560;
+    // Every field consistent: power-of-two capacity, sizes in range, the stride and the total
+    // size recomputed without overflow (the total fits in half the address space).
+    predicate shmpc_fields_ok(shmpc__hdr_snap *h) =
+        (h->state == 1 || h->state == 2) && (h->mode == 1 || h->mode == 2) &&
+        (h->flags & 4294967280) == 0 && shmpc_geometry(h->capacity, h->slot_size) &&
+        h->slot_stride == shmpc_stride(h->slot_size) &&
+        h->total_size == shmpc_total(h->capacity, h->slot_size);
+*/
 
 /* Every header field against this build and the mapping size. OK only if the ring fits. */
+/*@ requires h: \valid_read(h);
+    requires sep: \separated(h + (..), shmpc__magic + (..));
+    assigns \nothing;
+    behavior not_shmpc:
+      assumes !shmpc_magic_ok(h);
+      ensures \result == SHMPC_ENOTSHMPC;
+    behavior not_ready:
+      assumes shmpc_magic_ok(h) && h->state == 0;
+      ensures \result == SHMPC_ENOTREADY;
+    behavior version:
+      assumes shmpc_magic_ok(h) && h->state != 0 && h->version != 1;
+      ensures \result == SHMPC_EVERSION;
+    behavior abi:
+      assumes shmpc_magic_ok(h) && h->state != 0 && h->version == 1 &&
+              (h->abi != abi || h->header_size != 2560);
+      ensures \result == SHMPC_EABI;
+    behavior corrupt:
+      assumes shmpc_ident_ok(h, abi) && !shmpc_fields_ok(h);
+      ensures \result == SHMPC_ECORRUPT;
+    behavior too_small:
+      assumes shmpc_ident_ok(h, abi) && shmpc_fields_ok(h) && h->total_size > map_size;
+      ensures \result == SHMPC_ESIZE;
+    behavior ok:
+      assumes shmpc_ident_ok(h, abi) && shmpc_fields_ok(h) && h->total_size <= map_size;
+      ensures \result == SHMPC_OK;
+      ensures slots_fit: 2560 + h->capacity * h->slot_stride <= map_size;
+      ensures geometry: shmpc_geom(h->capacity - 1, h->slot_stride, h->slot_size);
+    complete behaviors;
+    disjoint behaviors;
+*/
 SHMPC__PRIVATE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uint32_t abi) {
     int i;
+    /*@ loop invariant 0 <= i <= 8;
+        loop invariant \forall integer k; 0 <= k < i ==> h->magic[k] == shmpc__magic[k];
+        loop assigns i;
+        loop variant 8 - i;
+    */
     for (i = 0; i < 8; i++)
         if (h->magic[i] != shmpc__magic[i]) return SHMPC_ENOTSHMPC;
     if (h->state == SHMPC__INIT) return SHMPC_ENOTREADY;
@@ -563,15 +1065,28 @@ SHMPC__PRIVATE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, ui
      R5 closer sets ends                     -> A5 the other side loads ends, then reloads indices
      F1 notifier's seq_cst fence between publishing and reading the waiter count, against
      F2 the sleeper's seq_cst increment of the waiter count before it re-checks the ring (Dekker):
-        either the sleeper sees the new index, or the notifier sees the sleeper and wakes it. */
+        either the sleeper sees the new index, or the notifier sees the sleeper and wakes it.
+        Asymmetric form (Linux, handle->asym): a process that attaches through the OS layer
+        registers for membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED); its F1 is then only a compiler
+        barrier, and the sleeper, after F2, calls membarrier(), which runs a full barrier on every
+        CPU running a registered process (one that is not running passed through a context
+        switch, itself a full barrier). Wherever that barrier falls in the notifier's program, it
+        either drains the notifier's published index before the sleeper's re-check, or comes
+        before the notifier's load of the waiter count, which then sees F2. The fence moves from
+        every push and pop to the sleep path (the argument of liburcu's and folly's asymmetric
+        barriers). A handle without registration (shmpc_attach_id, or membarrier refused) keeps
+        the full fence. */
 
-#define SHMPC__SLOT(r, i) ((shmpc__slot *)(void *)((r)->slots + (size_t)shmpc__slot_of((shmpc_idx)(i), (r)->mask) * (r)->stride))
-#define SHMPC__PAYLOAD(s) ((unsigned char *)(s) + SHMPC__SLOT_HDR)
+/* The slot header of index i (inside the slot array: shmpc__slot_off), and the slot array as the
+   bytes the proven core copies into and out of. */
+#define SHMPC__SLOT(r, i) ((shmpc__slot *)(void *)((r)->slots + shmpc__slot_off((shmpc_idx)(i), (r)->mask, (r)->stride)))
+#define SHMPC__BYTES(r) ((char *)(void *)(r)->slots)
 
 /* Wakes sleepers of one direction, if any registered. Without an OS, sleeping does not exist. */
 SHMPC__PRIVATE void shmpc__os_wake(shmpc__a32 *ev);
-SHMPC__PRIVATE void shmpc__notify(shmpc__a32 *waiters, shmpc__a32 *ev) {
-    shmpc__fence(seq_cst); /* F1: pairs with F2 in shmpc__wait */
+SHMPC__PRIVATE void shmpc__notify(const shmpc_ring *r, shmpc__a32 *waiters, shmpc__a32 *ev) {
+    if (SHMPC__LIKELY(r->asym)) shmpc__signal_fence(seq_cst); /* F1, asymmetric: pairs with F2 + membarrier */
+    else shmpc__fence(seq_cst);                                /* F1: pairs with F2 in shmpc__wait */
     if (SHMPC__UNLIKELY(shmpc__ld(waiters, relaxed) != 0u)) {
         shmpc__add(ev, 1u, release);
         shmpc__os_wake(ev);
@@ -591,6 +1106,7 @@ SHMPC_API int shmpc_format(void *mem, size_t size, const shmpc_opts *o) {
     if ((uintptr_t)mem % SHMPC__CACHELINE != 0u) return SHMPC_EINVAL;
     if (!shmpc__geometry_ok(o->capacity, o->slot_size)) return SHMPC_EINVAL;
     if (o->mode != SHMPC_SPSC && o->mode != SHMPC_MPMC) return SHMPC_EINVAL;
+    if (o->mode == SHMPC_MPMC && o->capacity < 2u) return SHMPC_EINVAL; /* seq p+1 would mean both "full" and "free" */
     if ((o->flags & ~SHMPC_F_ALL) != 0u) return SHMPC_EINVAL;
     total = shmpc__total(o->capacity, o->slot_size);
     if (total > (uint64_t)size) return SHMPC_ESIZE;
@@ -642,7 +1158,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     int rc;
     if (!r || !mem) return SHMPC_EINVAL;
     r->seg = NULL; r->slots = NULL; r->peer = -1; r->kind = SHMPC__PLACE_CALLER; r->shmid = -1;
-    r->closed = 1; r->pending_op = SHMPC__OP_NONE; r->map_size = 0; r->role = 0;
+    r->closed = 1; r->pending_op = SHMPC__OP_NONE; r->map_size = 0; r->role = 0; r->asym = 0;
     if (role != SHMPC_PRODUCER && role != SHMPC_CONSUMER && role != SHMPC_OBSERVER) return SHMPC_EINVAL;
     if (role != SHMPC_OBSERVER && id == 0u) return SHMPC_EINVAL;
     if ((uintptr_t)mem % 8u != 0u) return SHMPC_EINVAL;
@@ -658,6 +1174,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     h.mode = s->mode; h.flags = s->flags; h.total_size = s->total_size;
     rc = shmpc__validate(&h, size, SHMPC__ABI);
     if (rc != SHMPC_OK) return rc;
+    if (h.mode == SHMPC_MPMC && h.capacity < 2u) return SHMPC_ECORRUPT; /* see shmpc_format */
     r->seg = s;
     r->slots = (unsigned char *)mem + SHMPC_HEADER_SIZE;
     r->map_size = size;
@@ -675,15 +1192,17 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
         if (i >= SHMPC_RETRIES) return SHMPC_EAGAIN;
         if (shmpc__cas(count, &n, n + 1u, acq_rel)) break;
     }
-    /* Register in the peer table. */
+    /* Register in the peer table: entries 0, 4, 8, ... first, so that up to 16 peers each have a
+       128-byte block of their own (MPMC peers write `pending` on every claim). `pending` starts
+       at a position already consumed, which crash recovery never matches (see shmpc__recover). */
     for (i = 0; i < SHMPC_MAX_PEERS; i++) {
-        uint32_t zero = 0;
-        if (shmpc__ld(&s->peers[i].pid, relaxed) == 0u && shmpc__cas(&s->peers[i].pid, &zero, id, acq_rel)) {
-            shmpc__st(&s->peers[i].start_lo, (uint32_t)start, relaxed);
-            shmpc__st(&s->peers[i].start_hi, (uint32_t)(start >> 32), relaxed);
-            shmpc__st(&s->peers[i].pending, 0u, relaxed);
-            shmpc__st(&s->peers[i].role, (uint32_t)role, release);
-            r->peer = (int)i;
+        uint32_t zero = 0, j = (i % 16u) * 4u + i / 16u;
+        if (shmpc__ld(&s->peers[j].pid, relaxed) == 0u && shmpc__cas(&s->peers[j].pid, &zero, id, acq_rel)) {
+            shmpc__st(&s->peers[j].start_lo, (uint32_t)start, relaxed);
+            shmpc__st(&s->peers[j].start_hi, (uint32_t)(start >> 32), relaxed);
+            shmpc__st(&s->peers[j].pending, (shmpc_idx)(shmpc__ld(&s->head, relaxed) - h.capacity - 1u), relaxed);
+            shmpc__st(&s->peers[j].role, (uint32_t)role, release);
+            r->peer = (int)j;
             break;
         }
     }
@@ -734,6 +1253,8 @@ SHMPC__PRIVATE int shmpc__mpmc_claim(shmpc_ring *r, shmpc__a32 *index, uint32_t 
             if (r->role == SHMPC_PRODUCER) /* recorded before the claim, for crash recovery */
                 shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
             if (shmpc__cas(index, &pos, (shmpc_idx)(pos + 1u), relaxed)) { *pos_out = (shmpc_idx)pos; return SHMPC_OK; }
+            if (r->role == SHMPC_PRODUCER) /* lost: un-record (a consumed position, see shmpc__recover) */
+                shmpc__st(&r->seg->peers[r->peer].pending, (shmpc_idx)(pos - r->capacity - 1u), relaxed);
             continue; /* pos reloaded by the failed compare-and-swap */
         }
         {
@@ -759,14 +1280,18 @@ SHMPC_API int shmpc_try_push(shmpc_ring *r, const void *msg, size_t len) {
     if (r->mode == SHMPC_SPSC) {
         uint32_t room;
         shmpc__slot *sl;
+        shmpc_idx t;
         if (SHMPC__UNLIKELY(shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED)) return SHMPC_ECLOSED;
         rc = shmpc__spsc_room(r, 1u, &room);
         if (rc != SHMPC_OK) return rc;
+        /* proven core: decides on the same snapshot (room >= 1 here), copies, gives the new tail */
+        rc = shmpc__put(SHMPC__BYTES(r), r->capacity, r->mask, r->stride, r->slot_size, r->cached, r->own,
+                        (const char *)msg, len, &t);
+        if (rc != SHMPC_OK) return rc;
         sl = SHMPC__SLOT(r, r->own);
-        if (len) SHMPC_MEMCPY(SHMPC__PAYLOAD(sl), msg, len);
         shmpc__st(&sl->len, (uint32_t)len, relaxed); /* ordered by R1 */
-        r->own = (shmpc_idx)(r->own + 1u);
-        shmpc__st(&r->seg->tail, r->own, release); /* R1: publish the slot; pairs with A1 in pop */
+        r->own = t;
+        shmpc__st(&r->seg->tail, t, release); /* R1: publish the slot; pairs with A1 in pop */
     } else {
         shmpc_idx pos;
         shmpc__slot *sl;
@@ -774,11 +1299,11 @@ SHMPC_API int shmpc_try_push(shmpc_ring *r, const void *msg, size_t len) {
         rc = shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
         if (rc != SHMPC_OK) return rc;
         sl = SHMPC__SLOT(r, pos);
-        if (len) SHMPC_MEMCPY(SHMPC__PAYLOAD(sl), msg, len);
+        shmpc__copy_in(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, (const char *)msg, len);
         shmpc__st(&sl->len, (uint32_t)len, relaxed);
-        shmpc__st(&sl->seq, (shmpc_idx)(pos + 1u), release); /* R3: publish; pairs with A3 */
+        shmpc__st(&sl->seq, shmpc__mpmc_published(pos, r->capacity), release); /* R3: publish; pairs with A3 */
     }
-    shmpc__notify(&r->seg->data_waiters, &r->seg->data_ev);
+    shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
     return SHMPC_OK;
 }
 
@@ -798,27 +1323,29 @@ SHMPC_API int shmpc_try_reserve(shmpc_ring *r, void **buf, size_t *room) {
     if (rc != SHMPC_OK) return rc;
     r->pending_op = SHMPC__OP_RESERVED;
     r->pending_pos = pos;
-    *buf = SHMPC__PAYLOAD(SHMPC__SLOT(r, pos));
+    *buf = shmpc__payload(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos);
     if (room) *room = r->slot_size;
     return SHMPC_OK;
 }
 
 SHMPC_API int shmpc_commit(shmpc_ring *r, size_t len) {
     shmpc__slot *sl;
+    shmpc_idx next;
     if (!r || !r->seg || r->closed) return SHMPC_EINVAL;
     if (r->role != SHMPC_PRODUCER) return SHMPC_EROLE;
     if (r->pending_op != SHMPC__OP_RESERVED) return SHMPC_ESEQ;
-    if (len > r->slot_size) return SHMPC_EMSGSIZE; /* the reservation stays; commit again */
+    if (shmpc__commit_at(r->pending_pos, r->slot_size, len, &next) != SHMPC_OK)
+        return SHMPC_EMSGSIZE; /* the reservation stays; commit again */
     sl = SHMPC__SLOT(r, r->pending_pos);
     shmpc__st(&sl->len, (uint32_t)len, relaxed);
     if (r->mode == SHMPC_SPSC) {
-        r->own = (shmpc_idx)(r->pending_pos + 1u);
-        shmpc__st(&r->seg->tail, r->own, release); /* R1 */
+        r->own = next;
+        shmpc__st(&r->seg->tail, next, release); /* R1 */
     } else {
-        shmpc__st(&sl->seq, (shmpc_idx)(r->pending_pos + 1u), release); /* R3 */
+        shmpc__st(&sl->seq, next, release); /* R3: next == shmpc__mpmc_published(pending_pos) */
     }
     r->pending_op = SHMPC__OP_NONE;
-    shmpc__notify(&r->seg->data_waiters, &r->seg->data_ev);
+    shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
     return SHMPC_OK;
 }
 
@@ -836,18 +1363,21 @@ SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n
         uint32_t room;
         shmpc_idx t = r->own;
         if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED;
+        uint32_t count;
         rc = shmpc__spsc_room(r, (uint32_t)(n < r->capacity ? n : r->capacity), &room);
         if (rc != SHMPC_OK) return rc;
-        if (n > room) n = room;
+        rc = shmpc__put_many(r->cached, r->own, r->capacity, n, &count); /* min(n, room) */
+        if (rc != SHMPC_OK) return rc;
+        n = count;
         for (i = 0; i < n; i++) {
             shmpc__slot *sl = SHMPC__SLOT(r, t);
-            if (msgs[i].len) SHMPC_MEMCPY(SHMPC__PAYLOAD(sl), msgs[i].base, msgs[i].len);
+            shmpc__copy_in(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, t, (const char *)msgs[i].base, msgs[i].len);
             shmpc__st(&sl->len, (uint32_t)msgs[i].len, relaxed);
             t = (shmpc_idx)(t + 1u);
         }
-        r->own = t;
-        shmpc__st(&r->seg->tail, t, release); /* R1: one publication for the whole batch */
-        shmpc__notify(&r->seg->data_waiters, &r->seg->data_ev);
+        r->own = shmpc__advance(r->own, count); /* == t */
+        shmpc__st(&r->seg->tail, r->own, release); /* R1: one publication for the whole batch */
+        shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
         return (int)n;
     }
     for (i = 0; i < n; i++) { /* MPMC: one claim each (slots of a lap may free out of order) */
@@ -856,12 +1386,12 @@ SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n
         rc = shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
         if (rc != SHMPC_OK) break;
         sl = SHMPC__SLOT(r, pos);
-        if (msgs[i].len) SHMPC_MEMCPY(SHMPC__PAYLOAD(sl), msgs[i].base, msgs[i].len);
+        shmpc__copy_in(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, (const char *)msgs[i].base, msgs[i].len);
         shmpc__st(&sl->len, (uint32_t)msgs[i].len, relaxed);
-        shmpc__st(&sl->seq, (shmpc_idx)(pos + 1u), release); /* R3 */
+        shmpc__st(&sl->seq, shmpc__mpmc_published(pos, r->capacity), release); /* R3 */
     }
     if (i == 0) return rc;
-    shmpc__notify(&r->seg->data_waiters, &r->seg->data_ev);
+    shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
     return (int)i;
 }
 
@@ -906,6 +1436,8 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
             int rc = shmpc__slot_len(r, sl, len);
             if (rc != SHMPC_OK) return rc;
             if (*len > cap) return SHMPC_EMSGSIZE; /* not claimed: the message stays */
+            /* recorded before the claim, for crash recovery (shmpc__recover) */
+            shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
             if (shmpc__cas(&r->seg->head, &pos, (shmpc_idx)(pos + 1u), relaxed)) {
                 /* Ours now; a peer may still scribble on len: re-read and re-check. */
                 rc = shmpc__slot_len(r, sl, len);
@@ -917,6 +1449,8 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
                 *pos_out = (shmpc_idx)pos;
                 return SHMPC_OK;
             }
+            /* lost: un-record (a released position, see shmpc__recover) */
+            shmpc__st(&r->seg->peers[r->peer].pending, (shmpc_idx)(pos - r->capacity - 1u), relaxed);
             continue;
         }
         {
@@ -939,24 +1473,26 @@ SHMPC_API int shmpc_try_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len) {
         uint32_t ready;
         rc = shmpc__spsc_ready(r, &ready);
         if (rc != SHMPC_OK) return rc;
+        shmpc_idx h;
         sl = SHMPC__SLOT(r, r->own);
-        rc = shmpc__slot_len(r, sl, &n);
+        n = shmpc__ld(&sl->len, relaxed); /* peer-written: shmpc__get checks it */
+        /* proven core: decides on the same snapshot (ready >= 1 here), checks n, copies, new head */
+        rc = shmpc__get(SHMPC__BYTES(r), r->capacity, r->mask, r->stride, r->slot_size, r->own, r->cached,
+                        n, (char *)buf, cap, &h);
+        if (len && (rc == SHMPC_OK || rc == SHMPC_EMSGSIZE)) *len = n;
         if (rc != SHMPC_OK) return rc;
-        if (len) *len = n;
-        if (n > cap) return SHMPC_EMSGSIZE;
-        if (n) SHMPC_MEMCPY(buf, SHMPC__PAYLOAD(sl), n);
-        r->own = (shmpc_idx)(r->own + 1u);
-        shmpc__st(&r->seg->head, r->own, release); /* R2: slot free; pairs with A2 in push */
+        r->own = h;
+        shmpc__st(&r->seg->head, h, release); /* R2: slot free; pairs with A2 in push */
     } else {
         shmpc_idx pos;
         rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, cap, &pos, &n));
         if (len && (rc == SHMPC_OK || rc == SHMPC_EMSGSIZE)) *len = n;
         if (rc != SHMPC_OK) return rc;
         sl = SHMPC__SLOT(r, pos);
-        if (n) SHMPC_MEMCPY(buf, SHMPC__PAYLOAD(sl), n);
-        shmpc__st(&sl->seq, (shmpc_idx)(pos + r->capacity), release); /* R4: pairs with A4 */
+        shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, (char *)buf, n);
+        shmpc__st(&sl->seq, shmpc__mpmc_freed(pos, r->capacity), release); /* R4: pairs with A4 */
     }
-    shmpc__notify(&r->seg->space_waiters, &r->seg->space_ev);
+    shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
     return SHMPC_OK;
 }
 
@@ -971,7 +1507,8 @@ SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
         rc = shmpc__spsc_ready(r, &ready);
         if (rc != SHMPC_OK) return rc;
         pos = r->own;
-        rc = shmpc__slot_len(r, SHMPC__SLOT(r, pos), &n);
+        n = shmpc__ld(&SHMPC__SLOT(r, pos)->len, relaxed); /* peer-written: checked by the core */
+        rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, n);
     } else {
         rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, r->slot_size, &pos, &n));
     }
@@ -979,7 +1516,7 @@ SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
     r->pending_op = SHMPC__OP_PEEKED;
     r->pending_pos = pos;
     r->pending_len = n;
-    *msg = SHMPC__PAYLOAD(SHMPC__SLOT(r, pos));
+    *msg = shmpc__payload(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos);
     if (len) *len = n;
     return SHMPC_OK;
 }
@@ -989,13 +1526,13 @@ SHMPC_API int shmpc_release(shmpc_ring *r) {
     if (r->role != SHMPC_CONSUMER) return SHMPC_EROLE;
     if (r->pending_op != SHMPC__OP_PEEKED) return SHMPC_ESEQ;
     if (r->mode == SHMPC_SPSC) {
-        r->own = (shmpc_idx)(r->pending_pos + 1u);
+        r->own = shmpc__advance(r->pending_pos, 1u);
         shmpc__st(&r->seg->head, r->own, release); /* R2 */
     } else {
-        shmpc__st(&SHMPC__SLOT(r, r->pending_pos)->seq, (shmpc_idx)(r->pending_pos + r->capacity), release); /* R4 */
+        shmpc__st(&SHMPC__SLOT(r, r->pending_pos)->seq, shmpc__mpmc_freed(r->pending_pos, r->capacity), release); /* R4 */
     }
     r->pending_op = SHMPC__OP_NONE;
-    shmpc__notify(&r->seg->space_waiters, &r->seg->space_ev);
+    shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
     return SHMPC_OK;
 }
 
@@ -1008,21 +1545,25 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
     if (r->mode == SHMPC_SPSC) {
         uint32_t ready, len;
         shmpc_idx h = r->own;
+        uint32_t count;
         rc = shmpc__spsc_ready(r, &ready);
         if (rc != SHMPC_OK) return rc;
-        if (n > ready) n = ready;
+        rc = shmpc__get_many(r->own, r->cached, r->capacity, n, &count); /* min(n, ready) */
+        if (rc != SHMPC_OK) return rc;
+        n = count;
         for (i = 0; i < n; i++) {
             shmpc__slot *sl = SHMPC__SLOT(r, h);
-            rc = shmpc__slot_len(r, sl, &len);
+            len = shmpc__ld(&sl->len, relaxed); /* peer-written: checked by the core (i < count: not empty) */
+            rc = shmpc__can_get(h, r->cached, r->capacity, r->slot_size, len);
             if (rc == SHMPC_OK && len > bufs[i].len) rc = SHMPC_EMSGSIZE;
             if (rc == SHMPC_OK && len && !bufs[i].base) rc = SHMPC_EINVAL;
             if (rc != SHMPC_OK) { if (i == 0 && rc == SHMPC_EMSGSIZE) bufs[0].len = len; break; }
-            if (len) SHMPC_MEMCPY(bufs[i].base, SHMPC__PAYLOAD(sl), len);
+            shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, h, (char *)bufs[i].base, len);
             bufs[i].len = len;
             h = (shmpc_idx)(h + 1u);
         }
         if (i == 0) return rc;
-        r->own = h;
+        r->own = shmpc__advance(r->own, (uint32_t)i); /* == h */
         shmpc__st(&r->seg->head, h, release); /* R2: one publication for the batch */
     } else {
         for (i = 0; i < n; i++) {
@@ -1033,13 +1574,13 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
             rc = shmpc__mpmc_take(r, bufs[i].len, &pos, &len);
             if (rc != SHMPC_OK) { if (i == 0 && rc == SHMPC_EMSGSIZE) bufs[0].len = len; break; }
             sl = SHMPC__SLOT(r, pos);
-            if (len) SHMPC_MEMCPY(bufs[i].base, SHMPC__PAYLOAD(sl), len);
+            shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, (char *)bufs[i].base, len);
             bufs[i].len = len;
-            shmpc__st(&sl->seq, (shmpc_idx)(pos + r->capacity), release); /* R4 */
+            shmpc__st(&sl->seq, shmpc__mpmc_freed(pos, r->capacity), release); /* R4 */
         }
         if (i == 0) return shmpc__empty_or_closed(r, rc);
     }
-    shmpc__notify(&r->seg->space_waiters, &r->seg->space_ev);
+    shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
     return (int)i;
 }
 
@@ -1132,6 +1673,7 @@ SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start) { (void)pid; (v
 #include <unistd.h>
 #ifdef __linux__
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <sys/syscall.h>
 #endif
 
@@ -1187,8 +1729,9 @@ SHMPC__PRIVATE void shmpc__os_wake(shmpc__a32 *ev) {
 #endif
 }
 
-/* Start time of a process (field 22 of /proc/PID/stat), 0 if unknown. */
-SHMPC__PRIVATE uint64_t shmpc__start_time(long pid) {
+/* Start time of a process (field 22 of /proc/PID/stat), 0 if unknown; *state gets its state
+   letter (field 3: 'Z' zombie, 'X' dead), 0 if unknown. */
+SHMPC__PRIVATE uint64_t shmpc__proc_stat(long pid, char *state) {
 #ifdef __linux__
     char path[64], buf[1024];
     const char *p;
@@ -1205,31 +1748,142 @@ SHMPC__PRIVATE uint64_t shmpc__start_time(long pid) {
     buf[n] = 0;
     p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
     if (!p) return 0;
+    if (p[1] == ' ') *state = p[2];
     for (field = 2; *p && field < 22; p++)
         if (*p == ' ') field++;
     while (*p >= '0' && *p <= '9') v = v * 10u + (uint64_t)(*p++ - '0');
     return v;
 #else
-    (void)pid;
+    (void)pid; (void)state;
     return 0;
 #endif
 }
+SHMPC__PRIVATE uint64_t shmpc__start_time(long pid) {
+    char state = 0;
+    return shmpc__proc_stat(pid, &state);
+}
 
-/* 1 if process pid runs and started at `start` (0: start unknown), 0 if not, -1 if unknowable. */
+/* 1 if process pid runs and started at `start` (0: start unknown), 0 if not (gone, a zombie, or
+   the pid now names another process), -1 if unknowable. Peers must share a pid namespace. */
 SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start) {
     int saved = errno, alive;
     uint64_t now;
+    char state = 0;
     if (pid == 0u || pid > (uint32_t)INT_MAX) return 0;
     alive = kill((pid_t)pid, 0) == 0 || errno == EPERM;
     errno = saved;
     if (!alive) return 0;
-    now = shmpc__start_time((long)pid);
+    now = shmpc__proc_stat((long)pid, &state);
+    if (state == 'Z' || state == 'X') return 0; /* exited, not yet reaped by its parent */
     if (start != 0u && now != 0u && now != start) return 0; /* the pid was recycled */
     return 1;
 }
 
+/* membarrier(2) for the asymmetric F1/F2 pair (see >>ring); 0 on success. */
+SHMPC__PRIVATE int shmpc__membarrier(int cmd) {
+#if defined(__linux__) && defined(SYS_membarrier)
+    int saved = errno, rc = (int)syscall(SYS_membarrier, cmd, 0, 0);
+    errno = saved;
+    return rc;
+#else
+    (void)cmd;
+    return -1;
+#endif
+}
+
 SHMPC_API int shmpc_attach(shmpc_ring *r, void *mem, size_t size, int role) {
-    return shmpc_attach_id(r, mem, size, role, (uint32_t)getpid(), shmpc__start_time((long)getpid()));
+    int rc = shmpc_attach_id(r, mem, size, role, (uint32_t)getpid(), shmpc__start_time((long)getpid()));
+#if defined(__linux__) && defined(SYS_membarrier)
+    /* A registered process may skip the fence F1: a sleeper's membarrier() supplies it. */
+    if (rc == SHMPC_OK) r->asym = shmpc__membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
+#endif
+    return rc;
+}
+
+/* --- crash handling (sleep path only: nothing here runs while data flows) ---------------------- */
+
+/* The registered peers of one role, other than this handle: how many are alive, how many dead,
+   and of each how many recorded `pos` in their pending word. A peer registered with start time 0
+   (shmpc_attach_id without one) is presumed alive: its id need not be a pid. */
+typedef struct shmpc__census { int live, dead, live_at, dead_at; } shmpc__census;
+SHMPC__PRIVATE void shmpc__census_of(const shmpc_ring *r, uint32_t role, shmpc_idx pos, shmpc__census *c) {
+    int i;
+    c->live = c->dead = c->live_at = c->dead_at = 0;
+    for (i = 0; i < SHMPC_MAX_PEERS; i++) { /* bounded: 64 entries, whatever they hold */
+        const shmpc__peer *p = &r->seg->peers[i];
+        uint32_t pid = shmpc__ld(&p->pid, acquire);
+        uint64_t start;
+        int at;
+        if (pid == 0u || i == r->peer || shmpc__ld(&p->role, acquire) != role) continue;
+        start = (uint64_t)shmpc__ld(&p->start_lo, relaxed) | (uint64_t)shmpc__ld(&p->start_hi, relaxed) << 32;
+        at = (shmpc_idx)shmpc__ld(&p->pending, relaxed) == pos;
+        if (start == 0u || shmpc__os_alive(pid, start) != 0) { c->live++; c->live_at += at; }
+        else { c->dead++; c->dead_at += at; }
+    }
+}
+
+/* MPMC: a slot that a dead peer claimed and never handed on blocks the ring for everyone. This
+   finds it and hands it on. A consumer waiting for data looks at head: claimed by a producer (tail
+   moved past it), not committed (seq == pos), no live producer recorded pos in its pending word, a
+   dead one did: the consumer takes the position (head) and frees the slot (seq = pos + capacity).
+   That message is lost; it was never acknowledged (its push or commit never returned). A producer
+   waiting for room looks at the slot of tail, position p = tail - capacity: taken by a consumer
+   (head moved past it), not released (seq == p + 1), no live consumer recorded p, a dead one did:
+   the producer frees the slot; that message went to the dead process. Seen twice, 1 ms apart, so
+   that a live claimer's pending store (made just before its claim) is visible. 1: freed a slot. */
+SHMPC__PRIVATE int shmpc__stuck(const shmpc_ring *r, int for_data, shmpc_idx *pos_out) {
+    struct shmpc__seg *s = r->seg;
+    shmpc_idx hd = (shmpc_idx)shmpc__ld(&s->head, acquire), tl = (shmpc_idx)shmpc__ld(&s->tail, acquire);
+    shmpc_idx pos = for_data ? hd : (shmpc_idx)(tl - r->capacity);
+    shmpc_idx want = for_data ? pos : (shmpc_idx)(pos + 1u);
+    shmpc__census c;
+    if ((shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, pos)->seq, acquire) != want) return 0;
+    if (for_data ? (tl == hd || (uint32_t)(shmpc_idx)(tl - hd) > r->capacity)      /* not claimed */
+                 : ((shmpc_idx)(hd - pos) == 0u || (uint32_t)(shmpc_idx)(hd - pos) > r->capacity)) /* not taken */
+        return 0;
+    shmpc__census_of(r, for_data ? SHMPC_PRODUCER : SHMPC_CONSUMER, pos, &c);
+    *pos_out = pos;
+    return c.live_at == 0 && c.dead_at != 0;
+}
+SHMPC__PRIVATE int shmpc__recover(shmpc_ring *r, int for_data) {
+    struct shmpc__seg *s = r->seg;
+    shmpc_idx pos, again;
+    shmpc__slot *sl;
+    if (r->mode != SHMPC_MPMC || !shmpc__stuck(r, for_data, &pos)) return 0;
+    shmpc__sleep_ns(1000000);
+    if (!shmpc__stuck(r, for_data, &again) || again != pos) return 0;
+    sl = SHMPC__SLOT(r, pos);
+    if (for_data) {
+        uint32_t e = pos;
+        if (!shmpc__cas(&s->head, &e, (shmpc_idx)(pos + 1u), acq_rel)) return 0;
+        shmpc__st(&sl->seq, (shmpc_idx)(pos + r->capacity), release); /* R4: pairs with A4 */
+    } else {
+        uint32_t e = (shmpc_idx)(pos + 1u);
+        if (!shmpc__cas(&sl->seq, &e, (shmpc_idx)(pos + r->capacity), acq_rel)) return 0; /* R4 */
+    }
+    shmpc__notify(r, &s->space_waiters, &s->space_ev);
+    shmpc__notify(r, &s->data_waiters, &s->data_ev);
+    return 1;
+}
+
+/* 1 (the caller returns SHMPC_EPEERDEAD) if the other side attached (its count is > 0: it has not
+   closed) and none of its registered peers is alive. A count > 0 with no registered peer at all
+   (one died between taking the role and registering) must persist for 1 ms. A side that has not
+   attached yet (count 0, not closed) is waited for. */
+SHMPC__PRIVATE int shmpc__peer_dead(const shmpc_ring *r) {
+    uint32_t other = r->role == SHMPC_PRODUCER ? SHMPC_CONSUMER : SHMPC_PRODUCER;
+    shmpc__a32 *count = other == SHMPC_PRODUCER ? &r->seg->producers : &r->seg->consumers;
+    shmpc__census c;
+    int i;
+    if (r->role != SHMPC_PRODUCER && r->role != SHMPC_CONSUMER) return 0;
+    for (i = 0; i < 2; i++) {
+        if (i) shmpc__sleep_ns(1000000);
+        if (shmpc__ld(count, acquire) == 0u) return 0;
+        shmpc__census_of(r, other, (shmpc_idx)0, &c);
+        if (c.live > 0) return 0;
+        if (c.dead > 0) return 1;
+    }
+    return 1;
 }
 
 typedef int (*shmpc__try_fn)(shmpc_ring *r, void *arg);
@@ -1243,7 +1897,7 @@ SHMPC__PRIVATE int shmpc__would_block(int rc) {
    after that look sees the registration (F1) and bumps the word the sleeper waits on. */
 SHMPC__PRIVATE int shmpc__wait(shmpc_ring *r, shmpc__try_fn fn, void *arg, int for_data, int64_t timeout_ns) {
     shmpc__a32 *waiters, *ev;
-    int64_t deadline = 0;
+    int64_t deadline = 0, looked, now;
     int rc = fn(r, arg), i;
     if (!shmpc__would_block(rc) || timeout_ns == 0) return rc;
     if (timeout_ns > 0) {
@@ -1257,10 +1911,16 @@ SHMPC__PRIVATE int shmpc__wait(shmpc_ring *r, shmpc__try_fn fn, void *arg, int f
     }
     waiters = for_data ? &r->seg->data_waiters : &r->seg->space_waiters;
     ev = for_data ? &r->seg->data_ev : &r->seg->space_ev;
+    looked = shmpc__now_ns();
     for (;;) {
         int64_t slice = SHMPC_SLEEP_SLICE_NS;
         uint32_t e = shmpc__ld(ev, acquire);
         shmpc__add(waiters, 1u, seq_cst); /* F2: pairs with F1 in shmpc__notify */
+#if defined(__linux__) && defined(SYS_membarrier)
+        /* The heavy half of the asymmetric F1. If membarrier fails here, a registered notifier
+           may miss this sleeper: sleep in 1 ms slices instead. */
+        if (shmpc__membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) != 0) slice = 1000000;
+#endif
         rc = fn(r, arg);
         if (!shmpc__would_block(rc)) { shmpc__sub(waiters, 1u, relaxed); return rc; }
         if (timeout_ns > 0) {
@@ -1272,6 +1932,17 @@ SHMPC__PRIVATE int shmpc__wait(shmpc_ring *r, shmpc__try_fn fn, void *arg, int f
         shmpc__sub(waiters, 1u, relaxed);
         rc = fn(r, arg);
         if (!shmpc__would_block(rc)) return rc;
+        /* Still nothing: is the other side dead? At most once per half slice (a wake-up that
+           brings data never gets here), and always before a timed call gives up. */
+        now = shmpc__now_ns();
+        if (now - looked >= SHMPC_SLEEP_SLICE_NS / 2 || (timeout_ns > 0 && now >= deadline)) {
+            looked = now;
+            if (shmpc__recover(r, for_data)) continue;
+            if (shmpc__peer_dead(r)) {
+                rc = fn(r, arg); /* drain first: what the dead side published is delivered */
+                return shmpc__would_block(rc) ? SHMPC_EPEERDEAD : rc;
+            }
+        }
     }
 }
 
@@ -1350,6 +2021,7 @@ SHMPC__PRIVATE int shmpc__shm_path(const char *name, char path[208]) {
 SHMPC__PRIVATE int shmpc__check_opts(const shmpc_opts *o) {
     if (!o || !shmpc__geometry_ok(o->capacity, o->slot_size)) return SHMPC_EINVAL;
     if (o->mode != SHMPC_SPSC && o->mode != SHMPC_MPMC) return SHMPC_EINVAL;
+    if (o->mode == SHMPC_MPMC && o->capacity < 2u) return SHMPC_EINVAL;
     if ((o->flags & ~SHMPC_F_ALL) != 0u || (o->perm & ~0777u) != 0u) return SHMPC_EINVAL;
     return SHMPC_OK;
 }
@@ -1357,7 +2029,8 @@ SHMPC__PRIVATE int shmpc__check_opts(const shmpc_opts *o) {
 /* Memory options on a fresh mapping, in the creator: pre-touch, mlock, madvise. */
 SHMPC__PRIVATE int shmpc__mem_options(void *mem, size_t size, uint32_t flags) {
     if ((flags & SHMPC_F_SEQUENTIAL) && madvise(mem, size, MADV_SEQUENTIAL) != 0) return shmpc__from_errno(errno);
-    if ((flags & SHMPC_F_MLOCK) && mlock(mem, size) != 0) return shmpc__from_errno(errno);
+    if ((flags & SHMPC_F_MLOCK) && mlock(mem, size) != 0) /* RLIMIT_MEMLOCK: ENOMEM, or EPERM at 0 */
+        return errno == ENOMEM || errno == EPERM || errno == EAGAIN ? SHMPC_ENOMEM : shmpc__from_errno(errno);
     if (flags & SHMPC_F_PRETOUCH) {
         volatile unsigned char *p = (volatile unsigned char *)mem;
         size_t i, page = (size_t)sysconf(_SC_PAGESIZE);
@@ -1376,15 +2049,17 @@ SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r) {
 
 /* Attaches a handle to a mapping this library made; on failure the mapping is undone. */
 SHMPC__PRIVATE int shmpc__adopt(shmpc_ring *r, void *mem, size_t size, int role, int kind) {
-    int rc = shmpc_attach(r, mem, size, role);
+    int rc = SHMPC_OK;
+    /* F_MLOCK: lock before taking the role, so that a refusal leaves the ring as it was (closing a
+       handle that had attached would end its side's stream). Observers take no role and do not lock. */
+    if (role != SHMPC_OBSERVER && size >= SHMPC_HEADER_SIZE && !memcmp(mem, shmpc__magic, 8) &&
+        (((struct shmpc__seg *)mem)->flags & SHMPC_F_MLOCK) && mlock(mem, size) != 0) {
+        int e = errno;
+        rc = e == ENOMEM || e == EPERM || e == EAGAIN ? SHMPC_ENOMEM : shmpc__from_errno(e);
+    }
+    if (rc == SHMPC_OK) rc = shmpc_attach(r, mem, size, role);
     if (rc == SHMPC_OK) {
         r->kind = kind;
-        if ((((struct shmpc__seg *)mem)->flags & SHMPC_F_MLOCK) && mlock(mem, size) != 0) {
-            int e = errno;
-            shmpc_close(r);
-            errno = e;
-            return e == ENOMEM || e == EPERM || e == EAGAIN ? SHMPC_ENOMEM : shmpc__from_errno(e);
-        }
         return SHMPC_OK;
     }
     {
@@ -1393,6 +2068,59 @@ SHMPC__PRIVATE int shmpc__adopt(shmpc_ring *r, void *mem, size_t size, int role,
         else if (kind == SHMPC__PLACE_SYSV) shmdt(mem);
         errno = saved;
     }
+    return rc;
+}
+
+/* Records this process as the creator (0x034, 0x038): before format, so that a creator dying
+   while the segment initializes can be recognised, and again after it (format zeroes the header). */
+SHMPC__PRIVATE void shmpc__stamp(void *mem) {
+    struct shmpc__seg *s = (struct shmpc__seg *)mem;
+    s->creator_pid = (uint32_t)getpid();
+    s->creator_start = shmpc__start_time((long)getpid());
+}
+
+/* Whether the header at mem (at least SHMPC_HEADER_SIZE bytes, any content) was left by a crashed
+   run: still initializing while its creator is dead, or ready with registered peers none of which
+   is alive. A segment without peers (a finished or not yet started stream) is not stale. */
+SHMPC__PRIVATE int shmpc__is_stale(const struct shmpc__seg *s) {
+    uint32_t i, peers = 0;
+    if (shmpc__ld(&s->state, acquire) == SHMPC__INIT) /* the magic may not be written yet */
+        return s->creator_pid != 0u && s->creator_start != 0u && shmpc__os_alive(s->creator_pid, s->creator_start) == 0;
+    for (i = 0; i < 8; i++)
+        if (s->magic[i] != shmpc__magic[i]) return 0;
+    for (i = 0; i < SHMPC_MAX_PEERS; i++) {
+        const shmpc__peer *p = &s->peers[i];
+        uint32_t pid = shmpc__ld(&p->pid, acquire);
+        uint64_t start = (uint64_t)shmpc__ld(&p->start_lo, relaxed) | (uint64_t)shmpc__ld(&p->start_hi, relaxed) << 32;
+        if (pid == 0u) continue;
+        peers++;
+        if (start == 0u || shmpc__os_alive(pid, start) != 0) return 0;
+    }
+    return peers > 0u;
+}
+
+/* A size-0 segment (its creator died between shm_open and ftruncate) older than this is stale. */
+#define SHMPC__STALE_EMPTY_S 10
+
+/* shmpc_create found `path` taken: SHMPC_ESTALE if it is ours and stale, else SHMPC_EEXIST. */
+SHMPC__PRIVATE int shmpc__exists(const char *path) {
+    struct stat st;
+    void *mem;
+    int rc = SHMPC_EEXIST, saved = errno, fd = shm_open(path, O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0) { errno = saved; return SHMPC_EEXIST; }
+    if (fstat(fd, &st) == 0 && st.st_uid == geteuid()) {
+        if (st.st_size == 0) {
+            if (time(NULL) - st.st_ctime > SHMPC__STALE_EMPTY_S) rc = SHMPC_ESTALE;
+        } else if (st.st_size >= (off_t)SHMPC_HEADER_SIZE) {
+            mem = mmap(NULL, SHMPC_HEADER_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+            if (mem != MAP_FAILED) {
+                if (shmpc__is_stale((const struct shmpc__seg *)mem)) rc = SHMPC_ESTALE;
+                munmap(mem, SHMPC_HEADER_SIZE);
+            }
+        }
+    }
+    close(fd);
+    errno = saved;
     return rc;
 }
 
@@ -1409,16 +2137,18 @@ SHMPC_API int shmpc_create(shmpc_ring *r, const char *name, const shmpc_opts *o,
     size = shmpc_footprint(o->capacity, o->slot_size);
     if ((off_t)size < 0) return SHMPC_ESIZE;
     fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)(o->perm ? o->perm : 0600u));
-    if (fd < 0) return shmpc__from_errno(errno);
+    if (fd < 0) return errno == EEXIST ? shmpc__exists(path) : shmpc__from_errno(errno);
     if (fchmod(fd, (mode_t)(o->perm ? o->perm : 0600u)) != 0 || ftruncate(fd, (off_t)size) != 0) goto fail_fd;
     mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (mem == MAP_FAILED) goto fail_fd;
     close(fd);
+    shmpc__stamp(mem);
     if ((rc = shmpc__mem_options(mem, size, o->flags)) != SHMPC_OK ||
         (rc = shmpc_format(mem, size, o)) != SHMPC_OK) {
         e = errno; munmap(mem, size); shm_unlink(path); errno = e;
         return rc;
     }
+    shmpc__stamp(mem);
     rc = shmpc__adopt(r, mem, size, role, SHMPC__PLACE_POSIX);
     if (rc != SHMPC_OK) { e = errno; shm_unlink(path); errno = e; }
     return rc;
@@ -1432,6 +2162,10 @@ fail_fd:
 }
 
 SHMPC_API int shmpc_open(shmpc_ring *r, const char *name, int role, int64_t timeout_ns) {
+    return shmpc_open_ex(r, name, role, timeout_ns, 0u);
+}
+
+SHMPC_API int shmpc_open_ex(shmpc_ring *r, const char *name, int role, int64_t timeout_ns, uint32_t oflags) {
     char path[208];
     int64_t deadline = timeout_ns > 0 ? shmpc__now_ns() + timeout_ns : 0;
     int rc;
@@ -1446,15 +2180,30 @@ SHMPC_API int shmpc_open(shmpc_ring *r, const char *name, int role, int64_t time
         rc = SHMPC_OK;
         if (fd < 0) rc = shmpc__from_errno(errno);
         else if (fstat(fd, &st) != 0) { rc = shmpc__from_errno(errno); close(fd); }
-        else if (st.st_size == 0) { rc = SHMPC_ENOTREADY; close(fd); } /* creator between open and truncate */
+        else if (st.st_uid != geteuid() && !(oflags & SHMPC_O_ANY_OWNER)) { rc = SHMPC_EPERM; close(fd); }
+        else if (st.st_size == 0) { /* creator between open and truncate, or died there */
+            rc = time(NULL) - st.st_ctime > SHMPC__STALE_EMPTY_S ? SHMPC_ESTALE : SHMPC_ENOTREADY;
+            close(fd);
+        }
         else if (st.st_size < (off_t)SHMPC_HEADER_SIZE) { rc = SHMPC_ESIZE; close(fd); }
         else if ((uint64_t)st.st_size > (uint64_t)(SIZE_MAX / 2u)) { rc = SHMPC_ESIZE; close(fd); }
         else {
             mem = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
             if (mem == MAP_FAILED) { rc = shmpc__from_errno(errno); close(fd); }
             else {
-                close(fd);
                 rc = shmpc__adopt(r, mem, (size_t)st.st_size, role, SHMPC__PLACE_POSIX);
+                if (rc == SHMPC_ENOTREADY || rc == SHMPC_ENOTSHMPC) { /* initializing? creator alive? */
+                    int saved = errno;
+                    void *hdr = mmap(NULL, SHMPC_HEADER_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+                    if (hdr != MAP_FAILED) {
+                        const struct shmpc__seg *h = (const struct shmpc__seg *)hdr;
+                        if (shmpc__ld(&h->state, acquire) == SHMPC__INIT && h->creator_pid != 0u)
+                            rc = shmpc__is_stale(h) ? SHMPC_ESTALE : SHMPC_ENOTREADY; /* magic not yet written */
+                        munmap(hdr, SHMPC_HEADER_SIZE);
+                    }
+                    errno = saved;
+                }
+                close(fd);
             }
         }
         if (rc != SHMPC_ENOENT && rc != SHMPC_ENOTREADY) return rc;
@@ -1495,10 +2244,12 @@ SHMPC_API int shmpc_create_sysv(shmpc_ring *r, long key, const shmpc_opts *o, in
     }
     mem = shmat(id, NULL, 0);
     if (mem == (void *)-1) { e = errno; shmctl(id, IPC_RMID, NULL); errno = e; return shmpc__from_errno(e); }
+    shmpc__stamp(mem);
     if ((rc = shmpc__mem_options(mem, size, o->flags)) != SHMPC_OK || (rc = shmpc_format(mem, size, o)) != SHMPC_OK) {
         e = errno; shmdt(mem); shmctl(id, IPC_RMID, NULL); errno = e;
         return rc;
     }
+    shmpc__stamp(mem);
     rc = shmpc__adopt(r, mem, size, role, SHMPC__PLACE_SYSV);
     if (rc != SHMPC_OK) { e = errno; shmctl(id, IPC_RMID, NULL); errno = e; }
     else r->shmid = id;
@@ -1506,6 +2257,10 @@ SHMPC_API int shmpc_create_sysv(shmpc_ring *r, long key, const shmpc_opts *o, in
 }
 
 SHMPC_API int shmpc_open_sysv(shmpc_ring *r, long key, int role, int64_t timeout_ns) {
+    return shmpc_open_sysv_ex(r, key, role, timeout_ns, 0u);
+}
+
+SHMPC_API int shmpc_open_sysv_ex(shmpc_ring *r, long key, int role, int64_t timeout_ns, uint32_t oflags) {
     int64_t deadline = timeout_ns > 0 ? shmpc__now_ns() + timeout_ns : 0;
     int rc;
     if (!r) return SHMPC_EINVAL;
@@ -1518,6 +2273,7 @@ SHMPC_API int shmpc_open_sysv(shmpc_ring *r, long key, int role, int64_t timeout
         int id = shmget((key_t)key, 0, 0);
         if (id < 0) rc = shmpc__from_errno(errno);
         else if (shmctl(id, IPC_STAT, &ds) != 0) rc = shmpc__from_errno(errno);
+        else if (ds.shm_perm.uid != geteuid() && !(oflags & SHMPC_O_ANY_OWNER)) rc = SHMPC_EPERM;
         else if (ds.shm_segsz < SHMPC_HEADER_SIZE) rc = SHMPC_ESIZE;
         else if ((mem = shmat(id, NULL, 0)) == (void *)-1) rc = shmpc__from_errno(errno);
         else {
