@@ -1,0 +1,95 @@
+# Check suites (tests/) and compile tests (tests/compile/). `make tests` installs Check and
+# pkg-config if missing, runs the compile tests, builds the suites with -Werror and runs them.
+# `make asan|ubsan|tsan` run the suites under a sanitizer (smaller stress runs).
+TEST_STEPS += tests
+HELP_LINES += "  make tests      compile tests (gcc, clang, C++, SHMPC_STATIC, twice, freestanding) and the Check suites" \
+              "  make asan       the Check suites under AddressSanitizer" \
+              "  make ubsan      the Check suites under UndefinedBehaviorSanitizer" \
+              "  make tsan       the Check suites under ThreadSanitizer"
+
+TB        := $(BUILD)/tests
+CLANG     ?= clang
+CLANGXX   ?= clang++
+T_OBJS    = $(patsubst %,$(TB)/$(1)/%.o,test_core test_errors test_layout test_threads test_process main impl retries)
+T_HDRS    := shmpc.h tests/common.h tests/pair.h tests/stress.h
+CHECK_FLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS  = $(shell pkg-config --libs check 2>/dev/null)
+# Sanitizer runs: 10^6 messages per stress case instead of 10^7.
+SAN_STRESS ?= 1000000
+
+.PHONY: tests test-deps compile-tests suites asan ubsan tsan
+
+tests: test-deps
+	@$(MAKE) --no-print-directory compile-tests
+	@$(MAKE) --no-print-directory suites
+
+test-deps:
+	$(Q)$(NEED) check pkg-config
+
+# --- compile tests ----------------------------------------------------------------------------
+CT := $(TB)/compile
+compile-tests: $(CT)/twice-gcc $(CT)/twice-clang $(CT)/twice-gxx $(CT)/twice-clangxx $(CT)/twice-decl-first \
+               $(CT)/static $(CT)/freestanding-gcc.o $(CT)/freestanding-clang.o \
+               $(CT)/freestanding-gcc $(CT)/freestanding-clang
+	$(Q)for t in twice-gcc twice-clang twice-gxx twice-clangxx twice-decl-first static freestanding-gcc freestanding-clang; do \
+	    ./$(CT)/$$t || { echo "compile test $$t FAILED"; exit 1; }; done
+	$(Q)sh tests/compile/only_memcpy.sh $(CT)/freestanding-gcc.o
+	$(Q)sh tests/compile/only_memcpy.sh $(CT)/freestanding-clang.o
+	$(Q)if nm --defined-only $(CT)/static.o | awk '$$2 ~ /^[A-Z]$$/ && $$3 ~ /^shmpc_/' | grep . ; then \
+	    echo "compile test static FAILED: SHMPC_STATIC exports the symbols above"; exit 1; fi
+	@echo "compile tests: all passed"
+
+$(CT)/.dir:
+	$(Q)mkdir -p $(CT) && touch $@
+$(CT)/twice-gcc: tests/compile/twice.c shmpc.h | $(CT)/.dir
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(CFLAGS) $< -o $@ $(LDLIBS)
+$(CT)/twice-decl-first: tests/compile/twice.c shmpc.h | $(CT)/.dir
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(CFLAGS) -DDECL_FIRST -D_GNU_SOURCE $< -o $@ $(LDLIBS)
+$(CT)/twice-clang: tests/compile/twice.c shmpc.h | $(CT)/.dir
+	$(Q)$(CLANG) $(CSTD) $(WARN) $(OPT) $(CFLAGS) $< -o $@ $(LDLIBS)
+$(CT)/twice-gxx: tests/compile/twice.c shmpc.h | $(CT)/.dir
+	$(Q)$(CXX) -x c++ -std=c++17 $(WARN) $(OPT) $< -x none -o $@ $(LDLIBS)
+$(CT)/twice-clangxx: tests/compile/twice.c shmpc.h | $(CT)/.dir
+	$(Q)$(CLANGXX) -x c++ -std=c++17 $(WARN) $(OPT) $< -x none -o $@ $(LDLIBS)
+$(CT)/static.o: tests/compile/static.c shmpc.h | $(CT)/.dir
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(CFLAGS) -c $< -o $@
+$(CT)/impl.o: tests/impl.c shmpc.h | $(CT)/.dir
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(CFLAGS) -c $< -o $@
+$(CT)/static: tests/compile/static_main.c $(CT)/static.o $(CT)/impl.o
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(CFLAGS) $^ -o $@ $(LDLIBS)
+FREESTANDING := $(CSTD) $(WARN) -O2 -ffreestanding -nostdlib -DSHMPC_NO_OS -c
+$(CT)/freestanding-gcc.o: tests/compile/freestanding_core.c shmpc.h | $(CT)/.dir
+	$(Q)$(CC) $(FREESTANDING) $< -o $@
+$(CT)/freestanding-clang.o: tests/compile/freestanding_core.c shmpc.h | $(CT)/.dir
+	$(Q)$(CLANG) $(FREESTANDING) $< -o $@
+$(CT)/freestanding-%: tests/compile/freestanding_main.c $(CT)/freestanding-%.o
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) -DSHMPC_NO_OS $^ -o $@
+
+# --- the Check suites ---------------------------------------------------------------------------
+# $(1): variant directory, $(2): compiler, $(3): extra flags
+define T_BUILD
+$(TB)/$(1)/%.o: tests/%.c $(T_HDRS) | $(TB)/$(1)/.dir
+	$(Q)$(2) $(CSTD) $(WARN) $(OPT) $(CFLAGS) $(3) $$(CHECK_FLAGS) -c $$< -o $$@
+$(TB)/$(1)/shmpc_tests: $(call T_OBJS,$(1))
+	$(Q)$(2) $(3) $$^ -o $$@ $$(CHECK_LIBS) $(LDLIBS)
+$(TB)/$(1)/.dir:
+	$(Q)mkdir -p $(TB)/$(1) && touch $$@
+endef
+$(eval $(call T_BUILD,plain,$(CC),))
+$(eval $(call T_BUILD,asan,$(CC),-fsanitize=address -fno-omit-frame-pointer))
+$(eval $(call T_BUILD,ubsan,$(CC),-fsanitize=undefined -fno-sanitize-recover=all))
+# gcc 12 rejects atomic_thread_fence under TSan (-Wtsan with -Werror): clang builds this one.
+$(eval $(call T_BUILD,tsan,$(CLANG),-fsanitize=thread))
+
+suites: $(TB)/plain/shmpc_tests
+	$(Q)./$<
+
+asan: test-deps
+	@$(MAKE) --no-print-directory $(TB)/asan/shmpc_tests
+	$(Q)ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 SHMPC_TEST_STRESS=$(SAN_STRESS) ./$(TB)/asan/shmpc_tests
+ubsan: test-deps
+	@$(MAKE) --no-print-directory $(TB)/ubsan/shmpc_tests
+	$(Q)UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 SHMPC_TEST_STRESS=$(SAN_STRESS) ./$(TB)/ubsan/shmpc_tests
+tsan: test-deps
+	@$(MAKE) --no-print-directory $(TB)/tsan/shmpc_tests
+	$(Q)TSAN_OPTIONS=halt_on_error=1:exitcode=66 SHMPC_TEST_STRESS=$(SAN_STRESS) ./$(TB)/tsan/shmpc_tests

@@ -1,0 +1,3 @@
+/* The implementation, compiled once for the suites. */
+#define SHMPC_IMPLEMENTATION
+#include "../shmpc.h"
