@@ -1,0 +1,32 @@
+#!/bin/sh
+# mutants.sh DIR "PARSE FLAGS" "WP FLAGS": plants one bug at a time in a copy of shmpc.h and
+# requires Frama-C WP to reject each copy (at least one goal unproved). A mutant whose text is not
+# found in shmpc.h fails the check too (the list must follow the code).
+dir=$1; parse=$2; wp=$3
+mkdir -p "$dir"
+fail=0
+# name | functions to prove | exact text in shmpc.h | replacement
+cat >"$dir/list" <<'LIST'
+full_off_by_one|shmpc__can_put|return (uint32_t)used == cap ? SHMPC_EFULL : SHMPC_OK;|return (uint32_t)used > cap ? SHMPC_EFULL : SHMPC_OK;
+missing_mask|shmpc__slot_of,shmpc__slot_off|return (uint32_t)i & mask;|return (uint32_t)i;
+trusted_peer_length|shmpc__can_get,shmpc__get|return n > slot_size ? SHMPC_ECORRUPT : SHMPC_OK;|return SHMPC_OK;
+fill_not_checked|shmpc__free_slots|if ((uint32_t)used > cap) return SHMPC_ECORRUPT;\n    *out = cap - (uint32_t)used;|*out = cap - (uint32_t)used;
+mapping_size_trusted|shmpc__validate|if (h->total_size > (uint64_t)map_size) return SHMPC_ESIZE;|
+LIST
+while IFS='|' read -r name fcts old new; do
+    [ -n "$name" ] || continue
+    m="$dir/$name"; mkdir -p "$m"
+    OLD="$old" NEW="$new" perl -0pe 'BEGIN { $o = $ENV{OLD}; $n = $ENV{NEW}; $o =~ s/\\n/\n/g; $n =~ s/\\n/\n/g }
+        $c = () = /\Q$o\E/g; die "count $c\n" if $c != 1; s/\Q$o\E/$n/' shmpc.h >"$m/shmpc.h" 2>"$m/apply.err" || {
+        echo "  $name: the planted text is not in shmpc.h exactly once ($(cat "$m/apply.err")): FAIL"; fail=1; continue; }
+    # shellcheck disable=SC2086
+    frama-c $parse "$m/shmpc.h" proofs/lemmas.c $wp -wp-fct "$fcts" -wp-session "$m/session" >"$m/wp.log" 2>&1
+    sh proofs/wp-summary.sh "$m/wp.log" "$fcts" >"$m/summary.txt" 2>&1
+    tot=$(tail -1 "$m/summary.txt")
+    if grep -q 'NOT PROVED' "$m/summary.txt"; then
+        echo "  $name ($fcts): rejected, $tot; e.g. $(grep -m1 'NOT PROVED' "$m/summary.txt" | sed 's/^ *NOT PROVED: //')"
+    else
+        echo "  $name ($fcts): NOT rejected ($tot): the proofs cannot see this bug"; fail=1
+    fi
+done <"$dir/list"
+[ $fail -eq 0 ] && echo "prove-mutants: every planted bug was rejected" || { echo "prove-mutants: FAILED"; exit 1; }
