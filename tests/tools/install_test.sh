@@ -1,0 +1,58 @@
+#!/bin/sh
+# make install / make uninstall into a scratch PREFIX: every file lands where it should, a C program
+# builds against the installed header through pkg-config (header-only, and linked with -lshmpc),
+# the installed Python module loads the installed library, and uninstall removes it all.
+# Usage: sh tests/tools/install_test.sh   (from the top of the tree; run by make tools-test)
+set -u
+MAKE=${MAKE:-make}
+P=$(mktemp -d /tmp/shmpc-install-XXXXXX)
+trap 'rm -rf "$P"' EXIT
+fail=0
+ok() { echo "  ok   $1"; }
+bad() { echo "  FAIL $1"; fail=1; }
+$MAKE --no-print-directory -s install PREFIX="$P" >"$P.log" 2>&1 || { cat "$P.log"; bad "make install"; }
+rm -f "$P.log"
+pyver=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+for f in include/shmpc.h lib/libshmpc.so bin/shmpcctl lib/pkgconfig/shmpc.pc lib/python$pyver/dist-packages/shmpc.py; do
+    [ -f "$P/$f" ] && ok "installed $f" || bad "missing $f"
+done
+[ -x "$P/bin/shmpcctl" ] && "$P/bin/shmpcctl" list >/dev/null && ok "installed shmpcctl runs" || bad "installed shmpcctl"
+cat >"$P/use.c" <<'EOC'
+#include <shmpc.h>
+#include <stdio.h>
+int main(void) {
+    shmpc_opts o = SHMPC_OPTS_INIT;
+    shmpc_ring r;
+    void *mem; size_t size; char b[8]; size_t n;
+    if (shmpc_create_anon(&o, &mem, &size) || shmpc_attach(&r, mem, size, SHMPC_PRODUCER)) return 1;
+    { shmpc_ring c; if (shmpc_attach(&c, mem, size, SHMPC_CONSUMER) || shmpc_try_push(&r, "ok", 2) ||
+                          shmpc_try_pop(&c, b, sizeof b, &n) || n != 2) return 1; }
+    printf("%.2s %s\n", b, shmpc_strerror(SHMPC_ECLOSED));
+    return 0;
+}
+EOC
+export PKG_CONFIG_PATH="$P/lib/pkgconfig"
+if command -v pkg-config >/dev/null 2>&1; then
+    [ "$(pkg-config --modversion shmpc)" = "1.0" ] && ok "pkg-config knows shmpc 1.0" || bad "pkg-config --modversion shmpc"
+    cflags=$(pkg-config --cflags shmpc); libs=$(pkg-config --libs shmpc)
+else
+    cflags="-I$P/include"; libs="-L$P/lib -lshmpc"; echo "  (pkg-config not installed: flags from shmpc.pc by hand)"
+    grep -q "^Cflags: -I\${includedir}" "$P/lib/pkgconfig/shmpc.pc" && ok "shmpc.pc has Cflags" || bad "shmpc.pc Cflags"
+fi
+# linked against the installed libshmpc.so
+if ${CC:-cc} -std=c11 $cflags "$P/use.c" -o "$P/use_lib" $libs && LD_LIBRARY_PATH="$P/lib" "$P/use_lib" | grep -q "^ok the other side closed"; then
+    ok "C program linked with $libs runs"
+else bad "C program against libshmpc.so"; fi
+# header-only: the implementation compiled in
+if ${CC:-cc} -std=c11 $cflags -DSHMPC_IMPLEMENTATION "$P/use.c" -o "$P/use_hdr" && "$P/use_hdr" | grep -q "^ok "; then
+    ok "C program with the installed header alone runs"
+else bad "header-only C program"; fi
+if out=$(cd / && PYTHONPATH="$P/lib/python$pyver/dist-packages" python3 -c 'import shmpc; print(shmpc.library_path); print(shmpc.strerror(shmpc.ETIMEDOUT))') &&
+   [ "$(echo "$out" | head -1)" = "$P/lib/libshmpc.so" ] && [ "$(echo "$out" | tail -1)" = "timed out" ]; then
+    ok "installed Python module loads $P/lib/libshmpc.so"
+else bad "installed Python module: $out"; fi
+$MAKE --no-print-directory -s uninstall PREFIX="$P" >/dev/null 2>&1 || bad "make uninstall"
+left=$(cd "$P" && find . -type f ! -name 'use*' | head -5)
+[ -z "$left" ] && ok "make uninstall removed every installed file" || bad "left after uninstall: $left"
+[ $fail -eq 0 ] && echo "install test: all passed" || echo "install test: FAILED"
+exit $fail
