@@ -523,7 +523,7 @@ SHMPC_API const char *shmpc_strerror(int code) {
 /* ======================================================================================== >>core */
 /* The ring core: pure functions on plain values (index snapshots, sizes, header snapshots, the
    slot array as bytes). No atomics, no system call: this is what Frama-C WP proves (make prove,
-   see proofs/README.md) and what the exhaustive model checks run at narrow index widths (make bmc).
+   see README.md, "What is proven") and what the exhaustive model checks run at narrow index widths (make bmc).
    Indices wrap modulo 2^SHMPC_INDEX_BITS: every result is cast back to shmpc_idx, so a narrow
    build checks the same program. The wrap is intended (unsigned arithmetic is defined modulo
    2^width in C), which is why -wp-rte, which checks no unsigned overflow, is the right setting.

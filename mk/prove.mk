@@ -1,5 +1,5 @@
 # Proofs: Frama-C WP proves the contracts of the ring core (the >>core section of shmpc.h itself).
-# See proofs/README.md for what is proven and what is not.
+# README.md, "What is proven", says what is proven and what is not.
 TEST_STEPS += prove prove-mutants
 HELP_LINES += "  make prove      Frama-C WP proves every ring-core contract of shmpc.h (N/N goals, or fail)" \
               "  make prove-mutants  planted bugs in a copy of shmpc.h: WP must reject each one"
