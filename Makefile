@@ -39,9 +39,16 @@ include mk/examples.mk
 -include mk/bench.mk
 -include mk/tools.mk
 
+# Every step runs even after one fails, so one run shows everything that is wrong.
 test check: $(BUILD)/.dir
-	@set -e; for s in $(TEST_STEPS); do echo "== make $$s"; $(MAKE) --no-print-directory $$s; done; \
-	echo "== make test: all steps passed ($(TEST_STEPS))"
+	@pass=0; fail=0; failed=""; \
+	for s in $(TEST_STEPS); do \
+	    echo "== make $$s"; \
+	    if $(MAKE) --no-print-directory $$s; then pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$s"; fi; \
+	done; \
+	[ $$fail -eq 0 ] || echo "== make test: failed steps:$$failed"; \
+	echo "make test steps: $$pass passed, $$fail failed"; \
+	[ $$fail -eq 0 ]
 
 $(BUILD)/.dir:
 	$(Q)mkdir -p $(BUILD) && touch $@
