@@ -1,0 +1,659 @@
+/* bench/bench.c - shmpc against the transports its users would pick instead, process to process.
+   One invocation measures one figure once; bench/run.py repeats, takes medians, writes tables,
+   CSV and plots. Usage:
+     bench tput   TRANSPORT SIZE COUNT        one producer -> one consumer, COUNT messages of SIZE bytes
+     bench mpmc   TRANSPORT P C SIZE COUNT    P producers x C consumers, COUNT messages per producer
+     bench lat    TRANSPORT COUNT             8-byte ping-pong round trips, percentiles in ns
+     bench wake   TRANSPORT COUNT GAP_US      a sleeping consumer woken by the producer, one-way ns
+     bench memcpy SIZE COUNT                  single-core memcpy of SIZE bytes (the anchor)
+     bench list                               the transports of each scenario
+   Output: one line, "ok key=value ...", "na reason" (not applicable) or "FAIL reason".
+   The shmpc header is BENCH_SHMPC_HEADER (default "shmpc.h"), so a variant can be measured side by
+   side with the original (see bench/README in RESULTS.md). */
+#define _GNU_SOURCE 1
+#define SHMPC_IMPLEMENTATION
+#ifndef BENCH_SHMPC_HEADER
+#define BENCH_SHMPC_HEADER "shmpc.h"
+#endif
+#include BENCH_SHMPC_HEADER
+#include "common.h"
+#include <ck_ring.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <mqueue.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+enum {
+    T_PIPE, T_UNIX, T_MQ, T_BARE, T_CK_SPSC, T_CK_MPMC,
+    T_SHMPC, T_SHMPC_BATCH, T_SHMPC_ZC, T_SHMPC_MPMC, T_SHMPC_BLOCK, T_SHMPC_MPMC_BLOCK,
+    T_CACHELINE, T_FUTEX, T_N
+};
+static const char *const tnames[T_N] = {
+    "pipe", "unix", "posix_mq", "bare_ring", "ck_spsc", "ck_mpmc",
+    "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc", "shmpc_block", "shmpc_mpmc_block",
+    "cacheline", "futex"};
+
+/* ck_ring's type-safe interface: elements of a fixed size copied into the ring buffer (what a user
+   of ck_ring in shared memory does with small records). One instantiation per benchmark size. */
+#define CK_SIZES(X) X(8) X(64) X(256) X(1024) X(4096) X(65536) X(1048576) X(8388608)
+#define CK_DEF(n) struct ckm##n { unsigned char b[n]; }; CK_RING_PROTOTYPE(ckm##n, ckm##n)
+CK_SIZES(CK_DEF)
+
+#define BATCH 64
+
+/* One direction of a transport. Shared parts live in mappings made before fork; the handle and
+   the cached indices are each process's own copy. */
+typedef struct ch {
+    int kind;
+    size_t size;
+    uint32_t cap, mask, stride;
+    int fd[2];
+    mqd_t mq;
+    long mq_msgsize;
+    char mqname[64];
+    unsigned char *mem;
+    size_t memsz;
+    shmpc_ring r;
+    uint32_t own, cached; /* bare ring */
+} ch;
+
+static int is_shmpc(int k) { return k >= T_SHMPC && k <= T_SHMPC_MPMC_BLOCK; }
+static int is_mpmc_ring(int k) { return k == T_SHMPC_MPMC || k == T_SHMPC_MPMC_BLOCK; }
+
+static void *shared_map(size_t n) {
+    void *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) bh_die("mmap: %s", strerror(errno));
+    memset(m, 0, n); /* pre-touch, as shmpc's SHMPC_F_PRETOUCH does */
+    return m;
+}
+
+/* Ring geometry, the same for every shared-memory transport: 1024 slots for small messages; for
+   large ones as many as fit in 4 MiB (what a user moving multi-megabyte blocks would choose: the
+   ring stays in the last-level cache), 2 slots at least. BENCH_RING_BYTES overrides the 4 MiB. */
+static uint32_t ring_cap(size_t size) {
+    uint32_t c = 1024;
+    size_t budget = (size_t)4 << 20;
+    if (getenv("BENCH_RING_BYTES")) budget = strtoull(getenv("BENCH_RING_BYTES"), NULL, 0);
+    while (c > 2 && (size_t)c * size > budget) c >>= 1;
+    return c;
+}
+
+/* Maps every page of a ring into this process's page tables before the clock starts, so that no
+   transport pays its first lap's page faults inside the measurement (SHMPC_F_PRETOUCH does this
+   for the creator; forked children inherit the pages but not the page-table entries). */
+static void prefault(void *mem, size_t n) {
+#ifdef MADV_POPULATE_WRITE
+    if (mem && n) madvise(mem, n, MADV_POPULATE_WRITE);
+#else
+    (void)mem; (void)n;
+#endif
+}
+
+/* Returns 0, or 1 with *why set when the transport cannot carry this size here. */
+static int ch_setup(ch *c, int kind, size_t size, uint32_t cap, const char **why) {
+    memset(c, 0, sizeof *c);
+    c->kind = kind; c->size = size; c->cap = cap; c->mask = cap - 1;
+    switch (kind) {
+    case T_PIPE:
+        if (pipe(c->fd) != 0) bh_die("pipe: %s", strerror(errno));
+        break;
+    case T_UNIX:
+        if (socketpair(AF_UNIX, SOCK_STREAM, 0, c->fd) != 0) bh_die("socketpair: %s", strerror(errno));
+        break;
+    case T_MQ: {
+        struct mq_attr a;
+        static int seq;
+        memset(&a, 0, sizeof a);
+        a.mq_maxmsg = 10; /* /proc/sys/fs/mqueue/msg_max: the default limit */
+        a.mq_msgsize = (long)size;
+        snprintf(c->mqname, sizeof c->mqname, "/shmpc-bench-%d-%d", (int)getpid(), seq++);
+        mq_unlink(c->mqname);
+        c->mq = mq_open(c->mqname, O_RDWR | O_CREAT | O_EXCL, 0600, &a);
+        if (c->mq == (mqd_t)-1) { *why = strerror(errno); return 1; }
+        mq_unlink(c->mqname); /* the descriptor is inherited across fork */
+        c->mq_msgsize = a.mq_msgsize;
+        break;
+    }
+    case T_BARE:
+    case T_CACHELINE:
+    case T_FUTEX:
+        c->stride = (uint32_t)(8 + ((size + 7) & ~(size_t)7));
+        c->memsz = 256 + (size_t)cap * c->stride;
+        c->mem = (unsigned char *)shared_map(c->memsz);
+        break;
+    case T_CK_SPSC:
+    case T_CK_MPMC:
+        switch (size) {
+#define CK_OK(n) case n:
+            CK_SIZES(CK_OK) break;
+        default: *why = "no ck_ring instantiation for this size"; return 1;
+        }
+        c->memsz = 256 + (size_t)cap * size;
+        c->mem = (unsigned char *)shared_map(c->memsz);
+        ck_ring_init((ck_ring_t *)(void *)c->mem, cap);
+        break;
+    default: { /* shmpc */
+        shmpc_opts o = SHMPC_OPTS_INIT;
+        void *m;
+        int rc;
+        o.capacity = cap;
+        o.slot_size = (uint32_t)size;
+        o.mode = is_mpmc_ring(kind) ? SHMPC_MPMC : SHMPC_SPSC;
+        o.flags = SHMPC_F_PRETOUCH;
+        rc = shmpc_create_anon(&o, &m, &c->memsz);
+        if (rc != SHMPC_OK) bh_die("shmpc_create_anon: %s", shmpc_strerror(rc));
+        c->mem = (unsigned char *)m;
+    }
+    }
+    return 0;
+}
+
+/* In a child: take the role (SHMPC_PRODUCER or SHMPC_CONSUMER). */
+static void ch_attach(ch *c, int role) {
+    prefault(c->mem, c->memsz);
+    if (c->kind == T_PIPE || c->kind == T_UNIX) {
+        /* keep both ends: the counts say when to stop */
+    } else if (is_shmpc(c->kind)) {
+        int rc = shmpc_attach(&c->r, c->mem, c->memsz, role);
+        if (rc != SHMPC_OK) bh_fail(shmpc_strerror(rc));
+    } else if (c->kind == T_BARE) {
+        c->own = 0; c->cached = 0;
+    }
+}
+
+static void ch_detach(ch *c) {
+    if (is_shmpc(c->kind)) shmpc_close(&c->r);
+}
+
+static void write_all(int fd, const unsigned char *p, size_t n) {
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0) { if (errno == EINTR) continue; bh_fail("write failed"); }
+        p += k; n -= (size_t)k;
+    }
+}
+static void read_all(int fd, unsigned char *p, size_t n) {
+    while (n) {
+        ssize_t k = read(fd, p, n);
+        if (k <= 0) { if (k < 0 && errno == EINTR) continue; bh_fail("read failed or EOF"); }
+        p += k; n -= (size_t)k;
+    }
+}
+
+#define BARE_TAIL(c) ((uint32_t *)(void *)(c)->mem)
+#define BARE_HEAD(c) ((uint32_t *)(void *)((c)->mem + 128))
+#define BARE_SLOT(c, i) ((c)->mem + 256 + (size_t)((i) & (c)->mask) * (c)->stride)
+
+static int ck_try_send(ch *c, const void *m) {
+    ck_ring_t *ring = (ck_ring_t *)(void *)c->mem;
+    void *buf = c->mem + 256, *e = (void *)(uintptr_t)m;
+    switch (c->size) {
+#define CK_SEND(n) case n: return c->kind == T_CK_SPSC                                            \
+        ? ck_ring_enqueue_spsc_ckm##n(ring, (struct ckm##n *)buf, (struct ckm##n *)e)             \
+        : ck_ring_enqueue_mpmc_ckm##n(ring, (struct ckm##n *)buf, (struct ckm##n *)e);
+        CK_SIZES(CK_SEND)
+    }
+    return 0;
+}
+static int ck_try_recv(ch *c, void *m) {
+    ck_ring_t *ring = (ck_ring_t *)(void *)c->mem;
+    void *buf = c->mem + 256;
+    switch (c->size) {
+#define CK_RECV(n) case n: return c->kind == T_CK_SPSC                                            \
+        ? ck_ring_dequeue_spsc_ckm##n(ring, (struct ckm##n *)buf, (struct ckm##n *)m)             \
+        : ck_ring_dequeue_mpmc_ckm##n(ring, (struct ckm##n *)buf, (struct ckm##n *)m);
+        CK_SIZES(CK_RECV)
+    }
+    return 0;
+}
+
+static void shmpc_check_rc(int rc) {
+    if (rc != SHMPC_OK) bh_fail(shmpc_strerror(rc));
+}
+
+/* Sends one message of n bytes; waits (spins or blocks, as the transport's users do) for room. */
+static inline void ch_send(ch *c, const unsigned char *m, size_t n) {
+    int rc;
+    switch (c->kind) {
+    case T_PIPE:
+    case T_UNIX: write_all(c->fd[1], m, n); return;
+    case T_MQ:
+        while (mq_send(c->mq, (const char *)m, n, 0) != 0)
+            if (errno != EINTR) bh_fail("mq_send failed");
+        return;
+    case T_BARE: {
+        uint32_t t = c->own;
+        unsigned char *s;
+        while (t - c->cached == c->cap) {
+            c->cached = __atomic_load_n(BARE_HEAD(c), __ATOMIC_ACQUIRE);
+            if (t - c->cached == c->cap) bh_pause();
+        }
+        s = BARE_SLOT(c, t);
+        *(uint32_t *)(void *)s = (uint32_t)n;
+        memcpy(s + 8, m, n);
+        c->own = t + 1;
+        __atomic_store_n(BARE_TAIL(c), t + 1, __ATOMIC_RELEASE);
+        return;
+    }
+    case T_CK_SPSC:
+    case T_CK_MPMC:
+        while (!ck_try_send(c, m)) bh_pause();
+        return;
+    case T_SHMPC_BLOCK:
+    case T_SHMPC_MPMC_BLOCK:
+        shmpc_check_rc(shmpc_push(&c->r, m, n));
+        return;
+    default:
+        while ((rc = shmpc_try_push(&c->r, m, n)) != SHMPC_OK) {
+            if (rc != SHMPC_EFULL && rc != SHMPC_EAGAIN) bh_fail(shmpc_strerror(rc));
+            bh_pause();
+        }
+    }
+}
+
+/* Receives one message into buf (room: c->size, or the mq message size); returns its length. */
+static inline size_t ch_recv(ch *c, unsigned char *buf) {
+    int rc;
+    size_t n = c->size;
+    switch (c->kind) {
+    case T_PIPE:
+    case T_UNIX: read_all(c->fd[0], buf, n); return n;
+    case T_MQ: {
+        ssize_t k;
+        while ((k = mq_receive(c->mq, (char *)buf, (size_t)c->mq_msgsize, NULL)) < 0)
+            if (errno != EINTR) bh_fail("mq_receive failed");
+        return (size_t)k;
+    }
+    case T_BARE: {
+        uint32_t h = c->own;
+        unsigned char *s;
+        while (h == c->cached) {
+            c->cached = __atomic_load_n(BARE_TAIL(c), __ATOMIC_ACQUIRE);
+            if (h == c->cached) bh_pause();
+        }
+        s = BARE_SLOT(c, h);
+        n = *(uint32_t *)(void *)s;
+        if (n > c->size) bh_fail("bare ring: bad length");
+        memcpy(buf, s + 8, n);
+        c->own = h + 1;
+        __atomic_store_n(BARE_HEAD(c), h + 1, __ATOMIC_RELEASE);
+        return n;
+    }
+    case T_CK_SPSC:
+    case T_CK_MPMC:
+        while (!ck_try_recv(c, buf)) bh_pause();
+        return n;
+    case T_SHMPC_BLOCK:
+    case T_SHMPC_MPMC_BLOCK:
+        shmpc_check_rc(shmpc_pop(&c->r, buf, c->size, &n));
+        return n;
+    default:
+        while ((rc = shmpc_try_pop(&c->r, buf, c->size, &n)) != SHMPC_OK) {
+            if (rc != SHMPC_EEMPTY && rc != SHMPC_EAGAIN) bh_fail(shmpc_strerror(rc));
+            bh_pause();
+        }
+        return n;
+    }
+}
+
+static unsigned char *msgbuf(size_t n) {
+    void *p = NULL;
+    if (posix_memalign(&p, 64, n < 64 ? 64 : n) != 0) bh_fail("out of memory");
+    memset(p, 0x5A, n); /* pre-touched */
+    return (unsigned char *)p;
+}
+
+/* ---- throughput: P producers, C consumers ------------------------------------------------------ */
+static ch g_ch;
+static uint64_t g_n;
+static int g_P, g_C;
+
+static void producer(int idx, void *arg) {
+    ch *c = &g_ch;
+    size_t size = c->size, i, j;
+    uint64_t k = 0;
+    (void)arg;
+    ch_attach(c, SHMPC_PRODUCER);
+    if (c->kind == T_SHMPC_BATCH) {
+        unsigned char *b[BATCH];
+        shmpc_iov v[BATCH];
+        for (j = 0; j < BATCH; j++) b[j] = msgbuf(size);
+        bh_start();
+        bh->t0[idx] = bh_now();
+        while (k < g_n) {
+            size_t m = g_n - k < BATCH ? (size_t)(g_n - k) : BATCH, done = 0;
+            for (j = 0; j < m; j++) {
+                bh_stamp(b[j], size, bh_tag(idx, k + j));
+                v[j].base = b[j];
+                v[j].len = size;
+            }
+            while (done < m) {
+                int rc = shmpc_try_push_many(&c->r, v + done, m - done);
+                if (rc > 0) done += (size_t)rc;
+                else if (rc == SHMPC_EFULL || rc == SHMPC_EAGAIN) bh_pause();
+                else bh_fail(shmpc_strerror(rc));
+            }
+            k += m;
+        }
+    } else if (c->kind == T_SHMPC_ZC) {
+        unsigned char *src = msgbuf(size);
+        bh_start();
+        bh->t0[idx] = bh_now();
+        for (k = 0; k < g_n; k++) {
+            void *slot;
+            size_t room;
+            int rc;
+            while ((rc = shmpc_try_reserve(&c->r, &slot, &room)) != SHMPC_OK) {
+                if (rc != SHMPC_EFULL) bh_fail(shmpc_strerror(rc));
+                bh_pause();
+            }
+            memcpy(slot, src, size); /* the producer fills the slot in place */
+            bh_stamp((unsigned char *)slot, size, bh_tag(idx, k));
+            shmpc_check_rc(shmpc_commit(&c->r, size));
+        }
+    } else {
+        unsigned char *src = msgbuf(size);
+        bh_start();
+        bh->t0[idx] = bh_now();
+        for (k = 0; k < g_n; k++) {
+            bh_stamp(src, size, bh_tag(idx, k));
+            ch_send(c, src, size);
+        }
+    }
+    if (g_C > 1 || g_P > 1) { /* end markers: each consumer stops after P of them */
+        unsigned char *src = msgbuf(size);
+        bh_stamp(src, size, BH_POISON);
+        for (i = 0; i < (size_t)g_C; i++) ch_send(c, src, size);
+    }
+    ch_detach(c);
+}
+
+static void consumer(int idx, void *arg) {
+    ch *c = &g_ch;
+    size_t size = c->size, room = c->kind == T_MQ ? (size_t)c->mq_msgsize : size;
+    bh_rx x;
+    int poisons = 0, multi = g_C > 1 || g_P > 1;
+    (void)arg;
+    memset(&x, 0, sizeof x);
+    x.order = !multi;
+    ch_attach(c, SHMPC_CONSUMER);
+    if (c->kind == T_SHMPC_BATCH) {
+        unsigned char *b[BATCH];
+        shmpc_iov v[BATCH];
+        size_t j;
+        for (j = 0; j < BATCH; j++) b[j] = msgbuf(size);
+        bh_start();
+        while (x.count < g_n) {
+            int rc;
+            for (j = 0; j < BATCH; j++) { v[j].base = b[j]; v[j].len = size; }
+            rc = shmpc_try_pop_many(&c->r, v, BATCH);
+            if (rc > 0) {
+                for (j = 0; j < (size_t)rc; j++) bh_rx_msg(&x, b[j], v[j].len, size);
+            } else if (rc == SHMPC_EEMPTY || rc == SHMPC_EAGAIN) {
+                bh_pause();
+            } else {
+                bh_fail(shmpc_strerror(rc));
+            }
+        }
+    } else if (c->kind == T_SHMPC_ZC) {
+        bh_start();
+        while (x.count < g_n) {
+            const void *m;
+            size_t n;
+            int rc;
+            while ((rc = shmpc_try_peek(&c->r, &m, &n)) != SHMPC_OK) {
+                if (rc != SHMPC_EEMPTY) bh_fail(shmpc_strerror(rc));
+                bh_pause();
+            }
+            bh_rx_msg(&x, (const unsigned char *)m, n, size); /* read in place */
+            shmpc_check_rc(shmpc_release(&c->r));
+        }
+    } else {
+        unsigned char *buf = msgbuf(room);
+        bh_start();
+        for (;;) {
+            size_t n;
+            if (!multi && x.count == g_n) break;
+            n = ch_recv(c, buf);
+            if (multi) {
+                uint64_t tag;
+                memcpy(&tag, buf, 8);
+                if (tag == BH_POISON) {
+                    if (++poisons == g_P) break;
+                    continue;
+                }
+            }
+            bh_rx_msg(&x, buf, n, size);
+        }
+    }
+    bh_rx_done(idx, &x);
+    ch_detach(c);
+}
+
+static int run_tput(int kind, int P, int C, size_t size, uint64_t n) {
+    pid_t pids[2 * BH_MAXP];
+    int i, np = 0, failed;
+    const char *why = NULL;
+    if (kind == T_SHMPC_BATCH && size > 4096) { printf("na batch API is for small messages\n"); return 0; }
+    if ((P > 1 || C > 1) && !(kind == T_CK_MPMC || is_mpmc_ring(kind) || kind == T_PIPE || kind == T_UNIX || kind == T_MQ)) {
+        printf("na single-producer single-consumer transport\n");
+        return 0;
+    }
+    if (P > 1 && (kind == T_PIPE || kind == T_UNIX) && size > 4096) { printf("na stream writes above PIPE_BUF interleave\n"); return 0; }
+    if (ch_setup(&g_ch, kind, size, ring_cap(size), &why)) { printf("na %s\n", why); return 0; }
+    bh_init(0);
+    g_n = n; g_P = P; g_C = C;
+    for (i = 0; i < C; i++) pids[np++] = bh_spawn(i + 1, consumer, i, NULL);
+    for (i = 0; i < P; i++) pids[np++] = bh_spawn(i, producer, i, NULL);
+    failed = bh_run(pids, np);
+    return bh_report(failed, P, C, n, size);
+}
+
+/* ---- latency: ping-pong over two channels ------------------------------------------------------- */
+static ch g_a, g_b; /* a: ping -> pong, b: pong -> ping */
+static uint64_t g_warm;
+
+static void pinger(int idx, void *arg) {
+    unsigned char m[8], r[64];
+    uint64_t i, tag;
+    int64_t *s = bh->lat;
+    (void)idx; (void)arg;
+    if (g_a.kind == T_CACHELINE) {
+        uint32_t *ping = (uint32_t *)(void *)g_a.mem, *pong = (uint32_t *)(void *)(g_a.mem + 128);
+        bh_start();
+        for (i = 0; i < g_warm + g_n; i++) {
+            uint64_t t = bh_ticks();
+            __atomic_store_n(ping, (uint32_t)(i + 1), __ATOMIC_RELEASE);
+            while (__atomic_load_n(pong, __ATOMIC_ACQUIRE) != (uint32_t)(i + 1)) bh_pause();
+            if (i >= g_warm) s[i - g_warm] = (int64_t)(bh_ticks() - t);
+        }
+        return;
+    }
+    ch_attach(&g_a, SHMPC_PRODUCER);
+    ch_attach(&g_b, SHMPC_CONSUMER);
+    bh_start();
+    for (i = 0; i < g_warm + g_n; i++) {
+        uint64_t t = bh_ticks();
+        memcpy(m, &i, 8);
+        ch_send(&g_a, m, 8);
+        if (ch_recv(&g_b, r) != 8) bh_fail("wrong length");
+        memcpy(&tag, r, 8);
+        if (tag != ~i) bh_fail("wrong reply");
+        if (i >= g_warm) s[i - g_warm] = (int64_t)(bh_ticks() - t);
+    }
+    ch_detach(&g_a);
+    ch_detach(&g_b);
+}
+
+static void ponger(int idx, void *arg) {
+    unsigned char r[64];
+    uint64_t i, tag;
+    (void)idx; (void)arg;
+    if (g_a.kind == T_CACHELINE) {
+        uint32_t *ping = (uint32_t *)(void *)g_a.mem, *pong = (uint32_t *)(void *)(g_a.mem + 128);
+        bh_start();
+        for (i = 0; i < g_warm + g_n; i++) {
+            while (__atomic_load_n(ping, __ATOMIC_ACQUIRE) != (uint32_t)(i + 1)) bh_pause();
+            __atomic_store_n(pong, (uint32_t)(i + 1), __ATOMIC_RELEASE);
+        }
+        return;
+    }
+    ch_attach(&g_a, SHMPC_CONSUMER);
+    ch_attach(&g_b, SHMPC_PRODUCER);
+    bh_start();
+    for (i = 0; i < g_warm + g_n; i++) {
+        if (ch_recv(&g_a, r) != 8) bh_fail("wrong length");
+        memcpy(&tag, r, 8);
+        if (tag != i) bh_fail("wrong ping");
+        tag = ~tag;
+        memcpy(r, &tag, 8);
+        ch_send(&g_b, r, 8);
+    }
+    ch_detach(&g_a);
+    ch_detach(&g_b);
+}
+
+static int run_lat(int kind, uint64_t n) {
+    pid_t pids[2];
+    const char *why = NULL;
+    uint64_t i;
+    int failed;
+    if (kind == T_SHMPC_BATCH || kind == T_SHMPC_ZC || kind == T_FUTEX) { printf("na not a ping-pong transport\n"); return 0; }
+    if (ch_setup(&g_a, kind, 8, 1024, &why) || ch_setup(&g_b, kind, 8, 1024, &why)) { printf("na %s\n", why); return 0; }
+    bh_init(n);
+    bh_calibrate();
+    g_n = n;
+    g_warm = n / 10 < 1000 ? 1000 : n / 10;
+    pids[0] = bh_spawn(1, ponger, 1, NULL);
+    pids[1] = bh_spawn(0, pinger, 0, NULL);
+    failed = bh_run(pids, 2);
+    for (i = 0; i < n; i++) bh->lat[i] = (int64_t)((double)bh->lat[i] * bh_tsc_ns + 0.5);
+    bh_report_lat(failed, bh->lat, n);
+    return 0;
+}
+
+/* ---- wake-up: the consumer sleeps, the producer wakes it -------------------------------------- */
+static int64_t g_gap_ns;
+
+static void futex_op(uint32_t *w, int op, uint32_t v) {
+    syscall(SYS_futex, (void *)w, op, v, NULL, NULL, 0);
+}
+
+static void wake_producer(int idx, void *arg) {
+    unsigned char m[8];
+    uint64_t i;
+    struct timespec gap;
+    (void)idx; (void)arg;
+    gap.tv_sec = 0;
+    gap.tv_nsec = (long)g_gap_ns;
+    ch_attach(&g_a, SHMPC_PRODUCER);
+    bh_start();
+    for (i = 0; i < g_n; i++) {
+        int64_t t;
+        nanosleep(&gap, NULL); /* long enough for the consumer to spin out and sleep */
+        t = bh_now();
+        if (g_a.kind == T_FUTEX) {
+            int64_t *ts = (int64_t *)(void *)(g_a.mem + 64);
+            uint32_t *seq = (uint32_t *)(void *)g_a.mem;
+            __atomic_store_n(ts, t, __ATOMIC_RELAXED);
+            __atomic_store_n(seq, (uint32_t)(i + 1), __ATOMIC_RELEASE);
+            futex_op(seq, FUTEX_WAKE, INT_MAX);
+        } else {
+            memcpy(m, &t, 8);
+            ch_send(&g_a, m, 8);
+        }
+    }
+    ch_detach(&g_a);
+}
+
+static void wake_consumer(int idx, void *arg) {
+    unsigned char r[64];
+    uint64_t i;
+    (void)idx; (void)arg;
+    ch_attach(&g_a, SHMPC_CONSUMER);
+    bh_start();
+    for (i = 0; i < g_n; i++) {
+        int64_t t;
+        if (g_a.kind == T_FUTEX) {
+            uint32_t *seq = (uint32_t *)(void *)g_a.mem;
+            uint32_t v;
+            while ((v = __atomic_load_n(seq, __ATOMIC_ACQUIRE)) < (uint32_t)(i + 1)) futex_op(seq, FUTEX_WAIT, v);
+            t = __atomic_load_n((int64_t *)(void *)(g_a.mem + 64), __ATOMIC_RELAXED);
+        } else {
+            if (ch_recv(&g_a, r) != 8) bh_fail("wrong length");
+            memcpy(&t, r, 8);
+        }
+        bh->lat[i] = bh_now() - t;
+    }
+    ch_detach(&g_a);
+}
+
+static int run_wake(int kind, uint64_t n, int64_t gap_us) {
+    pid_t pids[2];
+    const char *why = NULL;
+    int failed;
+    if (kind != T_PIPE && kind != T_UNIX && kind != T_FUTEX && kind != T_SHMPC_BLOCK && kind != T_SHMPC_MPMC_BLOCK && kind != T_MQ) {
+        printf("na not a blocking transport\n");
+        return 0;
+    }
+    if (ch_setup(&g_a, kind, 8, 1024, &why)) { printf("na %s\n", why); return 0; }
+    bh_init(n);
+    g_n = n;
+    g_gap_ns = gap_us * 1000;
+    pids[0] = bh_spawn(1, wake_consumer, 1, NULL);
+    pids[1] = bh_spawn(0, wake_producer, 0, NULL);
+    failed = bh_run(pids, 2);
+    bh_report_lat(failed, bh->lat, n);
+    return 0;
+}
+
+/* ---- memcpy anchor -------------------------------------------------------------------------------- */
+static int run_memcpy(size_t size, uint64_t n) {
+    unsigned char *src, *dst;
+    uint64_t i;
+    int64_t t0, t1;
+    bh_init(0);
+    bh_pin(0);
+    src = msgbuf(size);
+    dst = msgbuf(size);
+    memcpy(dst, src, size);
+    t0 = bh_now();
+    for (i = 0; i < n; i++) {
+        src[0] = (unsigned char)i;
+        memcpy(dst, src, size);
+        __asm__ __volatile__("" : : "r"(dst) : "memory");
+    }
+    t1 = bh_now();
+    if (dst[0] != (unsigned char)(n - 1)) { printf("FAIL memcpy\n"); return 1; }
+    printf("ok ns=%lld msgs=%llu bytes=%llu\n", (long long)(t1 - t0), (unsigned long long)n,
+           (unsigned long long)(n * size));
+    return 0;
+}
+
+static int kind_of(const char *s) {
+    int k;
+    for (k = 0; k < T_N; k++)
+        if (strcmp(s, tnames[k]) == 0) return k;
+    printf("FAIL unknown transport %s\n", s);
+    exit(2);
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc >= 5 && strcmp(argv[1], "tput") == 0)
+        return run_tput(kind_of(argv[2]), 1, 1, strtoull(argv[3], NULL, 0), strtoull(argv[4], NULL, 0));
+    if (argc >= 7 && strcmp(argv[1], "mpmc") == 0) {
+        int P = atoi(argv[3]), C = atoi(argv[4]);
+        if (P < 1 || C < 1 || P > BH_MAXP || C > BH_MAXP) bh_die("%s", "P and C: 1..16");
+        return run_tput(kind_of(argv[2]), P, C, strtoull(argv[5], NULL, 0), strtoull(argv[6], NULL, 0));
+    }
+    if (argc >= 4 && strcmp(argv[1], "lat") == 0) return run_lat(kind_of(argv[2]), strtoull(argv[3], NULL, 0));
+    if (argc >= 5 && strcmp(argv[1], "wake") == 0)
+        return run_wake(kind_of(argv[2]), strtoull(argv[3], NULL, 0), strtoll(argv[4], NULL, 0));
+    if (argc >= 4 && strcmp(argv[1], "memcpy") == 0) return run_memcpy(strtoull(argv[2], NULL, 0), strtoull(argv[3], NULL, 0));
+    if (argc >= 2 && strcmp(argv[1], "cpus") == 0) { bh_init(0); printf("%d\n", bh_ncpu); return 0; }
+    fprintf(stderr, "usage: bench tput|mpmc|lat|wake|memcpy|cpus ... (see the top of bench/bench.c)\n");
+    return 2;
+}

@@ -1,0 +1,45 @@
+# Benchmarks: shmpc against pipe, UNIX socket, POSIX mq, Boost message_queue, ck_ring and a bare ring.
+# Never part of `make test`. Results (CSV, PNG, summary.md) go to bench/results/ (git-ignored).
+#   make bench            full reference run (5 repetitions per figure, every size; ~10 min on 2 cores)
+#   make bench-quick      a fast look (<= 60 s): fewer sizes, smaller counts, 5 repetitions too
+#   make bench BENCH_VARIANT=path/to/shmpc.h   also measures every shmpc transport built against that
+#                         header, side by side in the same run (labelled [variant])
+#   make bench BENCH_ARGS="--reps 9 --only tput,lat"   extra arguments for bench/run.py
+BENCH_DIR   := $(BUILD)/bench
+BENCH_PKGS  := gcc g++ libboost-dev libck-dev gnuplot-nox python3
+BENCH_CFLAGS := $(CSTD) -Wall -Wextra -Wpedantic $(OPT) $(CFLAGS) -I.
+BENCH_CXXFLAGS := -std=c++17 -Wall -Wextra $(OPT) $(CXXFLAGS)
+BENCH_LIBS  := -lpthread -lrt
+BENCH_RUN   := python3 bench/run.py --bin $(BENCH_DIR)/bench --boost $(BENCH_DIR)/bench_boost --out bench/results
+BENCH_VARIANT ?=
+BENCH_ARGS  ?=
+ifneq ($(BENCH_VARIANT),)
+BENCH_VARIANT_BIN := $(BENCH_DIR)/bench_variant
+BENCH_RUN += --variant variant=$(BENCH_VARIANT_BIN)
+endif
+HELP_LINES += "  make bench      benchmarks against pipe, socket, mq, Boost, ck_ring, bare ring; CSV + PNG in bench/results" \
+              "  make bench-quick  a fast look at the same benchmarks (<= 60 s)"
+
+.PHONY: bench bench-quick bench-deps bench-build
+bench-deps:
+	$(Q)$(NEED) $(BENCH_PKGS)
+
+bench-build: $(BENCH_DIR)/bench $(BENCH_DIR)/bench_boost $(BENCH_VARIANT_BIN)
+
+$(BENCH_DIR)/.dir:
+	$(Q)mkdir -p $(BENCH_DIR) && touch $@
+
+$(BENCH_DIR)/bench: bench/bench.c bench/common.h shmpc.h | bench-deps $(BENCH_DIR)/.dir
+	$(Q)$(CC) $(BENCH_CFLAGS) $< -o $@ $(BENCH_LIBS)
+
+$(BENCH_DIR)/bench_variant: bench/bench.c bench/common.h $(BENCH_VARIANT) | bench-deps $(BENCH_DIR)/.dir
+	$(Q)$(CC) $(BENCH_CFLAGS) -DBENCH_SHMPC_HEADER='"$(abspath $(BENCH_VARIANT))"' $< -o $@ $(BENCH_LIBS)
+
+$(BENCH_DIR)/bench_boost: bench/bench_boost.cpp bench/common.h | bench-deps $(BENCH_DIR)/.dir
+	$(Q)$(CXX) $(BENCH_CXXFLAGS) $< -o $@ $(BENCH_LIBS)
+
+bench: bench-build
+	$(Q)$(BENCH_RUN) $(BENCH_ARGS)
+
+bench-quick: bench-build
+	$(Q)$(BENCH_RUN) --quick $(BENCH_ARGS)
