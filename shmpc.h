@@ -1380,6 +1380,7 @@ SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n
         shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
         return (int)n;
     }
+    if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED; /* before any claim */
     for (i = 0; i < n; i++) { /* MPMC: one claim each (slots of a lap may free out of order) */
         shmpc_idx pos;
         shmpc__slot *sl;

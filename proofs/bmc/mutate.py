@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""mutate.py SRC OUT N: writes to OUT a copy of SRC with planted bug N (make bmc: each must be caught).
+C mutants patch a copy of shmpc.h; SPIN mutants (names) patch a copy of a .pml model.
+Exits 2 if a pattern is missing (the header changed: update the mutant, never drop it silently)."""
+import re, sys
+
+C = {
+    # 1: pitfall 8, integer promotion at the wrap: seq - want computed in int, not cast back.
+    "1": [(r"shmpc_idx ahead = \(shmpc_idx\)\(seq - want\), behind = \(shmpc_idx\)\(want - seq\);",
+           "uint32_t ahead = (uint32_t)(seq - want), behind = (uint32_t)(want - seq);", 1)],
+    # 2: off by one in the producer's room: a full ring takes one more message.
+    "2": [(r"\*out = cap - \(uint32_t\)used;", "*out = cap + 1u - (uint32_t)used;", 1)],
+    # 3: off by one in the consumer's count: reads a slot nobody published.
+    "3": [(r"(shmpc__ready_slots\([^)]*\) \{\s*shmpc_idx used = shmpc__used\(head, tail\);\s*"
+           r"if \(\(uint32_t\)used > cap\) return SHMPC_ECORRUPT;\s*)\*out = \(uint32_t\)used;",
+           r"\1*out = (uint32_t)used + 1u;", 1)],
+    # 4: `<=` for `<` (pitfall 10): the fill check refuses a full ring as corrupt.
+    "4": [(r"(shmpc__free_slots\([^)]*\) \{\s*shmpc_idx used = shmpc__used\(head, tail\);\s*)"
+           r"if \(\(uint32_t\)used > cap\)", r"\1if ((uint32_t)used >= cap)", 1)],
+    # 5: the last closer is never seen: end of stream is never signalled.
+    "5": [(r"if \(shmpc__sub\(count, 1u, acq_rel\) == 1u\)", "if (shmpc__sub(count, 1u, acq_rel) == 2u)", 1)],
+    # 6: no ESEQ: a second reserve or a push during a peek is let through.
+    "6": [(r"\n\s*if \(r->pending_op != SHMPC__OP_NONE\) return SHMPC_ESEQ;", "\n", 1)],
+    # 7: MPMC consumer hands the slot to the wrong lap.
+    "7": [(r"(shmpc__mpmc_freed\(shmpc_idx pos, uint32_t cap\) \{\s*return \(shmpc_idx\)\(pos \+ cap)\);",
+           r"\1 + 1u);", 1)],
+}
+# SPIN mutants: markers in the models (comments) select the step to remove or move.
+PML = {
+    "norecheck": [(r"/\*RECHECK\*/[^\\\n]*", "/* mutant: no re-check after registering */ ", 0)],
+    "earlypub": [(r"(/\*COPY\*/[^\n]*)\n(\s*)(/\*PUBLISH\*/[^\n]*)\n", r"\3\n\2\1\n", 0)],
+}
+
+def main():
+    src, out, n = sys.argv[1], sys.argv[2], sys.argv[3]
+    text = open(src).read()
+    table = C if n in C else PML
+    if n not in table:
+        sys.exit("mutate.py: no mutant %s" % n)
+    for pat, rep, count in table[n]:
+        new, k = re.subn(pat, rep, text, count=count)
+        if k == 0:
+            print("mutate.py: mutant %s: pattern not found in %s: %s" % (n, src, pat), file=sys.stderr)
+            sys.exit(2)
+        text = new
+    open(out, "w").write(text)
+
+if __name__ == "__main__":
+    main()
