@@ -24,7 +24,7 @@ tests: test-deps
 	@$(MAKE) --no-print-directory suites
 
 test-deps:
-	$(Q)$(NEED) check pkg-config
+	$(Q)$(NEED) check pkg-config clang libclang-rt-14-dev g++
 
 # --- compile tests ----------------------------------------------------------------------------
 CT := $(TB)/compile

@@ -20,7 +20,7 @@ HELP_LINES += "  make tools      build shmpcctl, libshmpc.so (for Python), shmpc
               "  make install     install shmpc.h, libshmpc.so, shmpcctl, shmpc.pc, shmpc.py (PREFIX=$(PREFIX) DESTDIR=)" \
               "  make uninstall   remove what make install put there"
 
-.PHONY: tools tools-test tools-e2e python-test memopts-test examples-smoke install-test bench-python install uninstall
+.PHONY: tools tools-deps tools-test tools-e2e python-test memopts-test examples-smoke install-test bench-python install uninstall
 
 tools: $(TOOL_BINS)
 
@@ -38,7 +38,11 @@ $(BUILD)/shmpc.pc: tools/shmpc.pc.in | $(BUILD)/.dir
 
 # The remaining examples use the pattern rule of mk/examples.mk ($(BUILD)/%: examples/%.c).
 
-tools-test: tools-e2e python-test memopts-test examples-smoke install-test
+tools-deps:
+	$(Q)$(NEED) python3 pkg-config
+
+tools-test: tools-deps
+	@$(MAKE) --no-print-directory tools-e2e python-test memopts-test examples-smoke install-test
 
 tools-e2e: $(BUILD)/shmpcctl $(BUILD)/libshmpc.so $(BUILD)/producer $(BUILD)/consumer
 	@echo "-- shmpcctl end to end (tests/tools/test_shmpcctl.py)"
