@@ -23,6 +23,7 @@ h8-spsc-1 bmc8-asan --hostile spsc 1
 c16-spsc-1 bmc16 spsc 1
 c8-mpmc-2x3p1c bmc8 mpmc 2 3 1
 c8-mpmc-2x2p2c bmc8 mpmc 2 2 2
+c8-mpmc-16 bmc8 mpmc 16
 c8-mpmc-8 bmc8 mpmc 8
 c8-spsc-4 bmc8 spsc 4
 c8-mpmc-2x1p3c bmc8 mpmc 2 1 3
