@@ -382,10 +382,12 @@ SHMPC_API int shmpc_close(shmpc_ring *r);
 
 #if defined(__GNUC__) || defined(__clang__)
 #  define SHMPC__PRIVATE static __attribute__((unused))
+#  define SHMPC__INLINE static inline __attribute__((unused))
 #  define SHMPC__LIKELY(x) __builtin_expect(!!(x), 1)
 #  define SHMPC__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #  define SHMPC__PRIVATE static
+#  define SHMPC__INLINE static inline
 #  define SHMPC__LIKELY(x) (x)
 #  define SHMPC__UNLIKELY(x) (x)
 #endif
@@ -544,7 +546,8 @@ SHMPC_API const char *shmpc_strerror(int code) {
        shmpc__slot_off, which that function's contract places inside the slot array;
    (4) MPMC positions come from its compare-and-swap claim loops (seq_class READY), and a length
        it passes to shmpc__copy_out was checked against slot_size after the claim.
-   Payload bytes are only ever copied by the proven shmpc__copy_in / shmpc__copy_out. */
+   Payload bytes are only ever copied by the proven shmpc__copy_in / shmpc__copy_out (through
+   shmpc__bytes). */
 
 #if defined(__FRAMAC__) && SHMPC_INDEX_BITS != 32
 #error "the ACSL model below is written for 32-bit indices"
@@ -570,7 +573,7 @@ SHMPC_API const char *shmpc_strerror(int code) {
 /*@ assigns \nothing;
     ensures fill: \result == shmpc_fill(head, tail);
 */
-SHMPC__PRIVATE shmpc_idx shmpc__used(shmpc_idx head, shmpc_idx tail) {
+SHMPC__INLINE shmpc_idx shmpc__used(shmpc_idx head, shmpc_idx tail) {
     return (shmpc_idx)(tail - head);
 }
 
@@ -579,7 +582,7 @@ SHMPC__PRIVATE shmpc_idx shmpc__used(shmpc_idx head, shmpc_idx tail) {
     ensures value: \result == (i & mask);
     ensures bound: \result <= mask;
 */
-SHMPC__PRIVATE uint32_t shmpc__slot_of(shmpc_idx i, uint32_t mask) {
+SHMPC__INLINE uint32_t shmpc__slot_of(shmpc_idx i, uint32_t mask) {
     return (uint32_t)i & mask;
 }
 
@@ -589,7 +592,7 @@ SHMPC__PRIVATE uint32_t shmpc__slot_of(shmpc_idx i, uint32_t mask) {
     ensures value: \result == (i & mask) * stride;
     ensures inside: \result + stride <= (mask + 1) * stride;
 */
-SHMPC__PRIVATE size_t shmpc__slot_off(shmpc_idx i, uint32_t mask, uint32_t stride) {
+SHMPC__INLINE size_t shmpc__slot_off(shmpc_idx i, uint32_t mask, uint32_t stride) {
     uint32_t s = shmpc__slot_of(i, mask);
     /*@ assert mono: s * stride <= mask * stride; */
     /*@ assert no_wrap: 0 <= s * stride <= 2147483647 * 1073741839; */
@@ -611,7 +614,7 @@ SHMPC__PRIVATE size_t shmpc__slot_off(shmpc_idx i, uint32_t mask, uint32_t strid
     complete behaviors;
     disjoint behaviors;
 */
-SHMPC__PRIVATE int shmpc__free_slots(shmpc_idx head, shmpc_idx tail, uint32_t cap, uint32_t *out) {
+SHMPC__INLINE int shmpc__free_slots(shmpc_idx head, shmpc_idx tail, uint32_t cap, uint32_t *out) {
     shmpc_idx used = shmpc__used(head, tail);
     if ((uint32_t)used > cap) return SHMPC_ECORRUPT;
     *out = cap - (uint32_t)used;
@@ -632,7 +635,7 @@ SHMPC__PRIVATE int shmpc__free_slots(shmpc_idx head, shmpc_idx tail, uint32_t ca
     complete behaviors;
     disjoint behaviors;
 */
-SHMPC__PRIVATE int shmpc__ready_slots(shmpc_idx head, shmpc_idx tail, uint32_t cap, uint32_t *out) {
+SHMPC__INLINE int shmpc__ready_slots(shmpc_idx head, shmpc_idx tail, uint32_t cap, uint32_t *out) {
     shmpc_idx used = shmpc__used(head, tail);
     if ((uint32_t)used > cap) return SHMPC_ECORRUPT;
     *out = (uint32_t)used;
@@ -657,7 +660,7 @@ SHMPC__PRIVATE int shmpc__ready_slots(shmpc_idx head, shmpc_idx tail, uint32_t c
     complete behaviors;
     disjoint behaviors;
 */
-SHMPC__PRIVATE int shmpc__can_put(shmpc_idx head, shmpc_idx tail, uint32_t cap, uint32_t slot_size, size_t len) {
+SHMPC__INLINE int shmpc__can_put(shmpc_idx head, shmpc_idx tail, uint32_t cap, uint32_t slot_size, size_t len) {
     shmpc_idx used;
     if (len > slot_size) return SHMPC_EMSGSIZE;
     used = shmpc__used(head, tail);
@@ -681,7 +684,7 @@ SHMPC__PRIVATE int shmpc__can_put(shmpc_idx head, shmpc_idx tail, uint32_t cap, 
     complete behaviors;
     disjoint behaviors;
 */
-SHMPC__PRIVATE int shmpc__can_get(shmpc_idx head, shmpc_idx tail, uint32_t cap, uint32_t slot_size, uint32_t n) {
+SHMPC__INLINE int shmpc__can_get(shmpc_idx head, shmpc_idx tail, uint32_t cap, uint32_t slot_size, uint32_t n) {
     shmpc_idx used = shmpc__used(head, tail);
     if ((uint32_t)used > cap) return SHMPC_ECORRUPT;
     if (used == 0u) return SHMPC_EEMPTY;
@@ -695,10 +698,42 @@ SHMPC__PRIVATE int shmpc__can_get(shmpc_idx head, shmpc_idx tail, uint32_t cap, 
     ensures inside: (i & mask) * stride + 8 + slot_size <= (mask + 1) * stride;
     ensures valid: \valid_read(\result + (0 .. slot_size - 1));
 */
-SHMPC__PRIVATE char *shmpc__payload(char *slots, uint32_t mask, uint32_t stride, uint32_t slot_size, shmpc_idx i) {
+SHMPC__INLINE char *shmpc__payload(char *slots, uint32_t mask, uint32_t stride, uint32_t slot_size, shmpc_idx i) {
     (void)slot_size; /* for the contract */
     return slots + shmpc__slot_off(i, mask, stride) + SHMPC__SLOT_HDR;
 }
+
+#if defined(__GNUC__) && !defined(__clang__) /* a case larger than the caller's buffer is never */
+#  pragma GCC diagnostic push                   /* taken (n fits), which GCC cannot always see */
+#  pragma GCC diagnostic ignored "-Warray-bounds"
+#  pragma GCC diagnostic ignored "-Wstringop-overflow"
+#endif
+/* Copies n bytes from s to d, two separate buffers. A message of 8, 16, ... 64 bytes, the common
+   sizes of fixed-size records, is copied with a constant size, which compilers emit as a few
+   register moves instead of a call; other sizes go to SHMPC_MEMCPY. */
+/*@ requires d: \valid(d + (0 .. n - 1));
+    requires s: \valid_read(s + (0 .. n - 1));
+    requires sep: \separated(d + (0 .. n - 1), s + (0 .. n - 1));
+    assigns d[0 .. n - 1];
+    ensures copied: \forall integer k; 0 <= k < n ==> d[k] == s[k];
+*/
+SHMPC__INLINE void shmpc__bytes(char *d, const char *s, size_t n) {
+    switch (n) {
+    case 0: break;
+    case 8: SHMPC_MEMCPY(d, s, 8u); break;
+    case 16: SHMPC_MEMCPY(d, s, 16u); break;
+    case 24: SHMPC_MEMCPY(d, s, 24u); break;
+    case 32: SHMPC_MEMCPY(d, s, 32u); break;
+    case 40: SHMPC_MEMCPY(d, s, 40u); break;
+    case 48: SHMPC_MEMCPY(d, s, 48u); break;
+    case 56: SHMPC_MEMCPY(d, s, 56u); break;
+    case 64: SHMPC_MEMCPY(d, s, 64u); break;
+    default: SHMPC_MEMCPY(d, s, n); break;
+    }
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC diagnostic pop
+#endif
 
 /* Copies a message of len <= slot_size bytes into the payload of the slot of index i. */
 /*@ requires slots: shmpc_slots_ok(slots, mask, stride, slot_size);
@@ -709,10 +744,10 @@ SHMPC__PRIVATE char *shmpc__payload(char *slots, uint32_t mask, uint32_t stride,
     ensures copied: \forall integer k; 0 <= k < len ==>
         slots[(i & mask) * stride + 8 + k] == msg[k];
 */
-SHMPC__PRIVATE void shmpc__copy_in(char *slots, uint32_t mask, uint32_t stride, uint32_t slot_size,
+SHMPC__INLINE void shmpc__copy_in(char *slots, uint32_t mask, uint32_t stride, uint32_t slot_size,
                                    shmpc_idx i, const char *msg, size_t len) {
     char *p = shmpc__payload(slots, mask, stride, slot_size, i);
-    if (len) SHMPC_MEMCPY(p, msg, len);
+    shmpc__bytes(p, msg, len);
 }
 
 /* Copies the n <= slot_size bytes of the slot of index i out into buf. */
@@ -724,10 +759,10 @@ SHMPC__PRIVATE void shmpc__copy_in(char *slots, uint32_t mask, uint32_t stride, 
     ensures copied: \forall integer k; 0 <= k < n ==>
         buf[k] == slots[(i & mask) * stride + 8 + k];
 */
-SHMPC__PRIVATE void shmpc__copy_out(char *slots, uint32_t mask, uint32_t stride, uint32_t slot_size,
+SHMPC__INLINE void shmpc__copy_out(char *slots, uint32_t mask, uint32_t stride, uint32_t slot_size,
                                     shmpc_idx i, char *buf, uint32_t n) {
     const char *p = shmpc__payload(slots, mask, stride, slot_size, i);
-    if (n) SHMPC_MEMCPY(buf, p, n);
+    shmpc__bytes(buf, p, n);
 }
 
 /* One SPSC push on plain values: the decision, the copy into the slot of tail, the new tail. */
@@ -759,7 +794,7 @@ SHMPC__PRIVATE void shmpc__copy_out(char *slots, uint32_t mask, uint32_t stride,
     complete behaviors;
     disjoint behaviors;
 */
-SHMPC__PRIVATE int shmpc__put(char *slots, uint32_t cap, uint32_t mask, uint32_t stride, uint32_t slot_size,
+SHMPC__INLINE int shmpc__put(char *slots, uint32_t cap, uint32_t mask, uint32_t stride, uint32_t slot_size,
                               shmpc_idx head, shmpc_idx tail, const char *msg, size_t len, shmpc_idx *tail_out) {
     int rc = shmpc__can_put(head, tail, cap, slot_size, len);
     if (rc != SHMPC_OK) return rc;
@@ -798,7 +833,7 @@ SHMPC__PRIVATE int shmpc__put(char *slots, uint32_t cap, uint32_t mask, uint32_t
     complete behaviors;
     disjoint behaviors;
 */
-SHMPC__PRIVATE int shmpc__get(char *slots, uint32_t cap, uint32_t mask, uint32_t stride, uint32_t slot_size,
+SHMPC__INLINE int shmpc__get(char *slots, uint32_t cap, uint32_t mask, uint32_t stride, uint32_t slot_size,
                               shmpc_idx head, shmpc_idx tail, uint32_t n, char *buf, size_t bufcap,
                               shmpc_idx *head_out) {
     int rc = shmpc__can_get(head, tail, cap, slot_size, n);
@@ -830,7 +865,7 @@ SHMPC__PRIVATE int shmpc__get(char *slots, uint32_t cap, uint32_t mask, uint32_t
     complete behaviors;
     disjoint behaviors;
 */
-SHMPC__PRIVATE int shmpc__put_many(shmpc_idx head, shmpc_idx tail, uint32_t cap, size_t n, uint32_t *count) {
+SHMPC__INLINE int shmpc__put_many(shmpc_idx head, shmpc_idx tail, uint32_t cap, size_t n, uint32_t *count) {
     uint32_t room;
     if (shmpc__free_slots(head, tail, cap, &room) != SHMPC_OK) return SHMPC_ECORRUPT;
     if (room == 0u) return SHMPC_EFULL;
@@ -859,7 +894,7 @@ SHMPC__PRIVATE int shmpc__put_many(shmpc_idx head, shmpc_idx tail, uint32_t cap,
     complete behaviors;
     disjoint behaviors;
 */
-SHMPC__PRIVATE int shmpc__get_many(shmpc_idx head, shmpc_idx tail, uint32_t cap, size_t n, uint32_t *count) {
+SHMPC__INLINE int shmpc__get_many(shmpc_idx head, shmpc_idx tail, uint32_t cap, size_t n, uint32_t *count) {
     uint32_t ready;
     if (shmpc__ready_slots(head, tail, cap, &ready) != SHMPC_OK) return SHMPC_ECORRUPT;
     if (ready == 0u) return SHMPC_EEMPTY;
@@ -882,7 +917,7 @@ SHMPC__PRIVATE int shmpc__get_many(shmpc_idx head, shmpc_idx tail, uint32_t cap,
     complete behaviors;
     disjoint behaviors;
 */
-SHMPC__PRIVATE int shmpc__commit_at(shmpc_idx pos, uint32_t slot_size, size_t len, shmpc_idx *next_out) {
+SHMPC__INLINE int shmpc__commit_at(shmpc_idx pos, uint32_t slot_size, size_t len, shmpc_idx *next_out) {
     if (len > slot_size) return SHMPC_EMSGSIZE;
     *next_out = (shmpc_idx)(pos + 1u);
     return SHMPC_OK;
@@ -893,7 +928,7 @@ SHMPC__PRIVATE int shmpc__commit_at(shmpc_idx pos, uint32_t slot_size, size_t le
     assigns \nothing;
     ensures moved: \result == shmpc_next(i, k);
 */
-SHMPC__PRIVATE shmpc_idx shmpc__advance(shmpc_idx i, uint32_t k) {
+SHMPC__INLINE shmpc_idx shmpc__advance(shmpc_idx i, uint32_t k) {
     return (shmpc_idx)(i + k);
 }
 
@@ -916,7 +951,7 @@ enum { SHMPC__SEQ_READY = 0, SHMPC__SEQ_BEHIND = 1, SHMPC__SEQ_AHEAD = 2, SHMPC_
     complete behaviors;
     disjoint behaviors;
 */
-SHMPC__PRIVATE int shmpc__seq_class(shmpc_idx seq, shmpc_idx want, uint32_t cap) {
+SHMPC__INLINE int shmpc__seq_class(shmpc_idx seq, shmpc_idx want, uint32_t cap) {
     shmpc_idx ahead = (shmpc_idx)(seq - want), behind = (shmpc_idx)(want - seq);
     if (ahead == 0) return SHMPC__SEQ_READY;
     if ((uint32_t)ahead <= cap) return SHMPC__SEQ_AHEAD;   /* another side took `want` already */
@@ -937,7 +972,7 @@ SHMPC__PRIVATE int shmpc__seq_class(shmpc_idx seq, shmpc_idx want, uint32_t cap)
     ensures next_lap_behind: cap > 1 ==>
         shmpc_fill(shmpc_next(pos, cap), \result) > cap && shmpc_fill(\result, shmpc_next(pos, cap)) <= cap;
 */
-SHMPC__PRIVATE shmpc_idx shmpc__mpmc_published(shmpc_idx pos, uint32_t cap) {
+SHMPC__INLINE shmpc_idx shmpc__mpmc_published(shmpc_idx pos, uint32_t cap) {
     (void)cap; /* for the contract */
     return (shmpc_idx)(pos + 1u);
 }
@@ -948,7 +983,7 @@ SHMPC__PRIVATE shmpc_idx shmpc__mpmc_published(shmpc_idx pos, uint32_t cap) {
     ensures stale_consumer_ahead: cap > 1 ==>
         \result != shmpc_next(pos, 1) && shmpc_fill(shmpc_next(pos, 1), \result) <= cap;
 */
-SHMPC__PRIVATE shmpc_idx shmpc__mpmc_freed(shmpc_idx pos, uint32_t cap) {
+SHMPC__INLINE shmpc_idx shmpc__mpmc_freed(shmpc_idx pos, uint32_t cap) {
     return (shmpc_idx)(pos + cap);
 }
 
@@ -964,20 +999,20 @@ SHMPC__PRIVATE shmpc_idx shmpc__mpmc_freed(shmpc_idx pos, uint32_t cap) {
     ensures value: \result == shmpc_stride(slot_size);
     ensures bounds: slot_size + 8 <= \result <= slot_size + 15;
 */
-SHMPC__PRIVATE uint32_t shmpc__stride(uint32_t slot_size) {
+SHMPC__INLINE uint32_t shmpc__stride(uint32_t slot_size) {
     return (uint32_t)((SHMPC__SLOT_HDR + (uint64_t)slot_size + 7u) / 8u * 8u);
 }
 /*@ requires size: slot_size <= 1073741824;
     assigns \nothing;
     ensures value: \result == shmpc_total(cap, slot_size);
 */
-SHMPC__PRIVATE uint64_t shmpc__total(uint32_t cap, uint32_t slot_size) {
+SHMPC__INLINE uint64_t shmpc__total(uint32_t cap, uint32_t slot_size) {
     return (uint64_t)SHMPC_HEADER_SIZE + (uint64_t)cap * shmpc__stride(slot_size);
 }
 /*@ assigns \nothing;
     ensures valid: \result != 0 <==> shmpc_geometry(cap, slot_size);
 */
-SHMPC__PRIVATE int shmpc__geometry_ok(uint32_t cap, uint32_t slot_size) {
+SHMPC__INLINE int shmpc__geometry_ok(uint32_t cap, uint32_t slot_size) {
     return cap >= 1u && cap <= SHMPC__MAX_CAP && (cap & (cap - 1u)) == 0u &&
            slot_size >= 1u && slot_size <= SHMPC_MAX_SLOT &&
            shmpc__total(cap, slot_size) <= (uint64_t)(SIZE_MAX / 2u);
@@ -1033,7 +1068,7 @@ typedef struct shmpc__hdr_snap {
     complete behaviors;
     disjoint behaviors;
 */
-SHMPC__PRIVATE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uint32_t abi) {
+SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uint32_t abi) {
     int i;
     /*@ loop invariant 0 <= i <= 8;
         loop invariant \forall integer k; 0 <= k < i ==> h->magic[k] == shmpc__magic[k];
@@ -1084,7 +1119,7 @@ SHMPC__PRIVATE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, ui
 
 /* Wakes sleepers of one direction, if any registered. Without an OS, sleeping does not exist. */
 SHMPC__PRIVATE void shmpc__os_wake(shmpc__a32 *ev);
-SHMPC__PRIVATE void shmpc__notify(const shmpc_ring *r, shmpc__a32 *waiters, shmpc__a32 *ev) {
+SHMPC__INLINE void shmpc__notify(const shmpc_ring *r, shmpc__a32 *waiters, shmpc__a32 *ev) {
     if (SHMPC__LIKELY(r->asym)) shmpc__signal_fence(seq_cst); /* F1, asymmetric: pairs with F2 + membarrier */
     else shmpc__fence(seq_cst);                                /* F1: pairs with F2 in shmpc__wait */
     if (SHMPC__UNLIKELY(shmpc__ld(waiters, relaxed) != 0u)) {
@@ -1093,7 +1128,7 @@ SHMPC__PRIVATE void shmpc__notify(const shmpc_ring *r, shmpc__a32 *waiters, shmp
     }
 }
 
-SHMPC__PRIVATE int shmpc__closed(const shmpc_ring *r, uint32_t bit) {
+SHMPC__INLINE int shmpc__closed(const shmpc_ring *r, uint32_t bit) {
     return (shmpc__ld(&r->seg->ends, acquire) & bit) != 0u; /* A5: pairs with R5 in shmpc_close */
 }
 
@@ -1222,7 +1257,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     return SHMPC_OK;
 }
 
-SHMPC__PRIVATE int shmpc__check(const shmpc_ring *r, int role) {
+SHMPC__INLINE int shmpc__check(const shmpc_ring *r, int role) {
     if (!r || !r->seg || r->closed) return SHMPC_EINVAL;
     if (r->role != role) return SHMPC_EROLE;
     if (r->pending_op != SHMPC__OP_NONE) return SHMPC_ESEQ;
@@ -1232,7 +1267,7 @@ SHMPC__PRIVATE int shmpc__check(const shmpc_ring *r, int role) {
 /* --- producer side --------------------------------------------------------------------------- */
 
 /* SPSC: free slots from the cached head, refreshing it only when the cache says full. */
-SHMPC__PRIVATE int shmpc__spsc_room(shmpc_ring *r, uint32_t want, uint32_t *room) {
+SHMPC__INLINE int shmpc__spsc_room(shmpc_ring *r, uint32_t want, uint32_t *room) {
     int rc = shmpc__free_slots(r->cached, r->own, r->capacity, room);
     if (rc == SHMPC_OK && *room >= want) return SHMPC_OK;
     r->cached = (shmpc_idx)shmpc__ld(&r->seg->head, acquire); /* A2: pairs with R2 */
@@ -1267,7 +1302,7 @@ SHMPC__PRIVATE int shmpc__mpmc_claim(shmpc_ring *r, shmpc__a32 *index, uint32_t 
     return SHMPC_EAGAIN;
 }
 
-SHMPC__PRIVATE int shmpc__full_or_closed(const shmpc_ring *r, int rc) {
+SHMPC__INLINE int shmpc__full_or_closed(const shmpc_ring *r, int rc) {
     if ((rc == SHMPC_EFULL || rc == SHMPC_OK) && shmpc__closed(r, SHMPC__CONS_CLOSED)) return SHMPC_ECLOSED;
     return rc;
 }
@@ -1400,7 +1435,7 @@ SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n
 
 /* SPSC: messages ready from the cached tail, refreshing it when the cache says empty. At the end
    of the stream (producer side closed and nothing left) ECLOSED. */
-SHMPC__PRIVATE int shmpc__spsc_ready(shmpc_ring *r, uint32_t *ready) {
+SHMPC__INLINE int shmpc__spsc_ready(shmpc_ring *r, uint32_t *ready) {
     int rc = shmpc__ready_slots(r->own, r->cached, r->capacity, ready);
     if (rc == SHMPC_OK && *ready > 0u) return SHMPC_OK;
     r->cached = (shmpc_idx)shmpc__ld(&r->seg->tail, acquire); /* A1: pairs with R1 */
@@ -1414,12 +1449,12 @@ SHMPC__PRIVATE int shmpc__spsc_ready(shmpc_ring *r, uint32_t *ready) {
 }
 
 /* Length of the message in a slot, checked against the slot size (a peer may have written it). */
-SHMPC__PRIVATE int shmpc__slot_len(const shmpc_ring *r, shmpc__slot *sl, uint32_t *len) {
+SHMPC__INLINE int shmpc__slot_len(const shmpc_ring *r, shmpc__slot *sl, uint32_t *len) {
     *len = shmpc__ld(&sl->len, relaxed);
     return *len > r->slot_size ? SHMPC_ECORRUPT : SHMPC_OK;
 }
 
-SHMPC__PRIVATE int shmpc__empty_or_closed(const shmpc_ring *r, int rc) {
+SHMPC__INLINE int shmpc__empty_or_closed(const shmpc_ring *r, int rc) {
     if (rc != SHMPC_EEMPTY || !shmpc__closed(r, SHMPC__PROD_CLOSED)) return rc;
     /* Producer side closed: empty only if every claimed position has been consumed. */
     if (shmpc__ld(&r->seg->head, acquire) == shmpc__ld(&r->seg->tail, acquire)) return SHMPC_ECLOSED;

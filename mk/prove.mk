@@ -8,7 +8,7 @@ HELP_LINES += "  make prove      Frama-C WP proves every ring-core contract of s
 PROVE_DIR   := $(BUILD)/prove
 PROVE_PKGS  := frama-c-base why3 z3 cvc4
 # Every function of the >>core section; each must show N/N goals proved.
-PROVE_FCTS  := shmpc__used,shmpc__slot_of,shmpc__slot_off,shmpc__free_slots,shmpc__ready_slots,shmpc__can_put,shmpc__can_get,shmpc__payload,shmpc__copy_in,shmpc__copy_out,shmpc__put,shmpc__get,shmpc__put_many,shmpc__get_many,shmpc__commit_at,shmpc__advance,shmpc__seq_class,shmpc__mpmc_published,shmpc__mpmc_freed,shmpc__stride,shmpc__total,shmpc__geometry_ok,shmpc__validate
+PROVE_FCTS  := shmpc__used,shmpc__slot_of,shmpc__slot_off,shmpc__free_slots,shmpc__ready_slots,shmpc__can_put,shmpc__can_get,shmpc__payload,shmpc__bytes,shmpc__copy_in,shmpc__copy_out,shmpc__put,shmpc__get,shmpc__put_many,shmpc__get_many,shmpc__commit_at,shmpc__advance,shmpc__seq_class,shmpc__mpmc_published,shmpc__mpmc_freed,shmpc__stride,shmpc__total,shmpc__geometry_ok,shmpc__validate
 PROVE_TIMEOUT ?= 20
 # Parsing: shmpc.h with the implementation, ring core only (SHMPC_NO_OS), plus the one file of
 # axioms (proofs/lemmas.c, checked by z3 in proofs/lemmas.smt2). __FRAMAC__ makes the atomic

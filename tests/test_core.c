@@ -26,6 +26,37 @@ START_TEST(fifo_order_and_content_survive_the_wrap) {
 }
 END_TEST
 
+/* Every length 0..130 comes out intact through the copy and the batch calls, and no byte of the
+   receiving buffer past the message is written (small sizes are copied without memcpy). */
+START_TEST(every_length_is_copied_exactly) {
+    t_pair t;
+    unsigned char in[130], out[160];
+    size_t n, len, i;
+    t_pair_open(&t, 4, 130, t_mode(_i));
+    for (n = 0; n <= sizeof in; n++) {
+        shmpc_iov v;
+        for (i = 0; i < n; i++) in[i] = (unsigned char)(n * 7u + i + 1u);
+        memset(out, 0xEE, sizeof out);
+        ck_assert_rc(shmpc_try_push(&t.p, in, n), SHMPC_OK);
+        ck_assert_rc(shmpc_try_pop(&t.c, out, sizeof out, &len), SHMPC_OK);
+        ck_assert_uint_eq(len, n);
+        ck_assert_msg(memcmp(out, in, n) == 0, "length %zu: bytes differ", n);
+        for (i = n; i < sizeof out; i++) ck_assert_msg(out[i] == 0xEE, "length %zu: byte %zu written", n, i);
+        memset(out, 0xEE, sizeof out);
+        v.base = in;
+        v.len = n;
+        ck_assert_int_eq(shmpc_try_push_many(&t.p, &v, 1), 1);
+        v.base = out;
+        v.len = sizeof out;
+        ck_assert_int_eq(shmpc_try_pop_many(&t.c, &v, 1), 1);
+        ck_assert_uint_eq(v.len, n);
+        ck_assert_msg(memcmp(out, in, n) == 0, "batch, length %zu: bytes differ", n);
+        for (i = n; i < sizeof out; i++) ck_assert_msg(out[i] == 0xEE, "batch, length %zu: byte %zu written", n, i);
+    }
+    t_pair_close(&t);
+}
+END_TEST
+
 /* Thousands of full laps of a small ring: the indices wrap at 2^32 and every lap stays FIFO. */
 START_TEST(many_full_laps_cross_the_index_wrap) {
     t_pair t;
@@ -520,6 +551,7 @@ Suite *core_suite(void) {
     TCase *tc = tcase_create("single_process");
     tcase_set_timeout(tc, 30);
     tcase_add_loop_test(tc, fifo_order_and_content_survive_the_wrap, 0, 2);
+    tcase_add_loop_test(tc, every_length_is_copied_exactly, 0, 2);
     tcase_add_loop_test(tc, many_full_laps_cross_the_index_wrap, 0, 2);
     tcase_add_loop_test(tc, fill_level_tracks_every_push_and_pop, 0, 2);
     tcase_add_loop_test(tc, zero_copy_reserve_commit_peek_release_keep_fifo, 0, 2);
