@@ -1404,11 +1404,15 @@ SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n
         rc = shmpc__put_many(r->cached, r->own, r->capacity, n, &count); /* min(n, room) */
         if (rc != SHMPC_OK) return rc;
         n = count;
-        for (i = 0; i < n; i++) {
-            shmpc__slot *sl = SHMPC__SLOT(r, t);
-            shmpc__copy_in(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, t, (const char *)msgs[i].base, msgs[i].len);
-            shmpc__st(&sl->len, (uint32_t)msgs[i].len, relaxed);
-            t = (shmpc_idx)(t + 1u);
+        { /* the geometry in locals: the copies below write through char pointers */
+            char *slots = SHMPC__BYTES(r);
+            const uint32_t mask = r->mask, stride = r->stride, size = r->slot_size;
+            for (i = 0; i < n; i++) {
+                shmpc__slot *sl = (shmpc__slot *)(void *)(slots + shmpc__slot_off(t, mask, stride));
+                shmpc__copy_in(slots, mask, stride, size, t, (const char *)msgs[i].base, msgs[i].len);
+                shmpc__st(&sl->len, (uint32_t)msgs[i].len, relaxed);
+                t = (shmpc_idx)(t + 1u);
+            }
         }
         r->own = shmpc__advance(r->own, count); /* == t */
         shmpc__st(&r->seg->tail, r->own, release); /* R1: one publication for the whole batch */
@@ -1587,16 +1591,21 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
         rc = shmpc__get_many(r->own, r->cached, r->capacity, n, &count); /* min(n, ready) */
         if (rc != SHMPC_OK) return rc;
         n = count;
-        for (i = 0; i < n; i++) {
-            shmpc__slot *sl = SHMPC__SLOT(r, h);
-            len = shmpc__ld(&sl->len, relaxed); /* peer-written: checked by the core (i < count: not empty) */
-            rc = shmpc__can_get(h, r->cached, r->capacity, r->slot_size, len);
-            if (rc == SHMPC_OK && len > bufs[i].len) rc = SHMPC_EMSGSIZE;
-            if (rc == SHMPC_OK && len && !bufs[i].base) rc = SHMPC_EINVAL;
-            if (rc != SHMPC_OK) { if (i == 0 && rc == SHMPC_EMSGSIZE) bufs[0].len = len; break; }
-            shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, h, (char *)bufs[i].base, len);
-            bufs[i].len = len;
-            h = (shmpc_idx)(h + 1u);
+        { /* the geometry in locals: the copies below write through char pointers */
+            char *slots = SHMPC__BYTES(r);
+            const uint32_t mask = r->mask, stride = r->stride, size = r->slot_size, cap = r->capacity;
+            const shmpc_idx tail = r->cached;
+            for (i = 0; i < n; i++) {
+                shmpc__slot *sl = (shmpc__slot *)(void *)(slots + shmpc__slot_off(h, mask, stride));
+                len = shmpc__ld(&sl->len, relaxed); /* peer-written: checked by the core (i < count: not empty) */
+                rc = shmpc__can_get(h, tail, cap, size, len);
+                if (rc == SHMPC_OK && len > bufs[i].len) rc = SHMPC_EMSGSIZE;
+                if (rc == SHMPC_OK && len && !bufs[i].base) rc = SHMPC_EINVAL;
+                if (rc != SHMPC_OK) { if (i == 0 && rc == SHMPC_EMSGSIZE) bufs[0].len = len; break; }
+                shmpc__copy_out(slots, mask, stride, size, h, (char *)bufs[i].base, len);
+                bufs[i].len = len;
+                h = (shmpc_idx)(h + 1u);
+            }
         }
         if (i == 0) return rc;
         r->own = shmpc__advance(r->own, (uint32_t)i); /* == h */
