@@ -5,7 +5,8 @@
      bench mpmc   TRANSPORT P C SIZE COUNT    P producers x C consumers, COUNT messages per producer
      bench lat    TRANSPORT COUNT             8-byte ping-pong round trips, percentiles in ns
      bench wake   TRANSPORT COUNT GAP_US      a sleeping consumer woken by the producer, one-way ns
-     bench memcpy SIZE COUNT                  single-core memcpy of SIZE bytes (the anchor)
+     bench memcpy SIZE COUNT [DSTS|ring]      single-core memcpy of SIZE bytes (the anchor) into 1, DSTS or
+                                              as many buffers as the ring of SIZE has slots, in turn
      bench list                               the transports of each scenario
    Output: one line, "ok key=value ...", "na reason" (not applicable) or "FAIL reason".
    The shmpc header is BENCH_SHMPC_HEADER (default "shmpc.h"), so a variant can be measured side by
@@ -610,23 +611,30 @@ static int run_wake(int kind, uint64_t n, int64_t gap_us) {
 }
 
 /* ---- memcpy anchor -------------------------------------------------------------------------------- */
-static int run_memcpy(size_t size, uint64_t n) {
-    unsigned char *src, *dst;
+/* The anchor for large blocks: single-core memcpy of size bytes, n times, from one source into
+   ndst destinations in turn (1: the same, cache-hot buffer every time; ring_cap(size): the
+   working set of a ring of that many slots). */
+static int run_memcpy(size_t size, uint64_t n, uint32_t ndst) {
+    unsigned char *src, *dst[1024];
     uint64_t i;
+    uint32_t d;
     int64_t t0, t1;
     bh_init(0);
     bh_pin(0);
+    if (ndst < 1 || ndst > 1024) bh_fail("memcpy: 1..1024 destinations");
     src = msgbuf(size);
-    dst = msgbuf(size);
-    memcpy(dst, src, size);
+    for (d = 0; d < ndst; d++) {
+        dst[d] = msgbuf(size);
+        memcpy(dst[d], src, size);
+    }
     t0 = bh_now();
     for (i = 0; i < n; i++) {
         src[0] = (unsigned char)i;
-        memcpy(dst, src, size);
-        __asm__ __volatile__("" : : "r"(dst) : "memory");
+        memcpy(dst[i % ndst], src, size);
+        __asm__ __volatile__("" : : "r"(dst[i % ndst]) : "memory");
     }
     t1 = bh_now();
-    if (dst[0] != (unsigned char)(n - 1)) { printf("FAIL memcpy\n"); return 1; }
+    if (dst[(n - 1) % ndst][0] != (unsigned char)(n - 1)) { printf("FAIL memcpy\n"); return 1; }
     printf("ok ns=%lld msgs=%llu bytes=%llu\n", (long long)(t1 - t0), (unsigned long long)n,
            (unsigned long long)(n * size));
     return 0;
@@ -652,7 +660,11 @@ int main(int argc, char **argv) {
     if (argc >= 4 && strcmp(argv[1], "lat") == 0) return run_lat(kind_of(argv[2]), strtoull(argv[3], NULL, 0));
     if (argc >= 5 && strcmp(argv[1], "wake") == 0)
         return run_wake(kind_of(argv[2]), strtoull(argv[3], NULL, 0), strtoll(argv[4], NULL, 0));
-    if (argc >= 4 && strcmp(argv[1], "memcpy") == 0) return run_memcpy(strtoull(argv[2], NULL, 0), strtoull(argv[3], NULL, 0));
+    if (argc >= 4 && strcmp(argv[1], "memcpy") == 0) {
+        size_t size = strtoull(argv[2], NULL, 0);
+        uint32_t ndst = argc >= 5 ? (strcmp(argv[4], "ring") == 0 ? ring_cap(size) : (uint32_t)strtoul(argv[4], NULL, 0)) : 1u;
+        return run_memcpy(size, strtoull(argv[3], NULL, 0), ndst);
+    }
     if (argc >= 2 && strcmp(argv[1], "cpus") == 0) { bh_init(0); printf("%d\n", bh_ncpu); return 0; }
     fprintf(stderr, "usage: bench tput|mpmc|lat|wake|memcpy|cpus ... (see the top of bench/bench.c)\n");
     return 2;

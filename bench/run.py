@@ -45,6 +45,7 @@ LABEL = {
     "shmpc_mpmc": "shmpc MPMC (spin)", "shmpc_block": "shmpc SPSC blocking API",
     "shmpc_mpmc_block": "shmpc MPMC blocking API", "cacheline": "bare cache-line ping-pong",
     "futex": "bare futex wake", "memcpy": "memcpy (1 core)",
+    "memcpy_ring": "memcpy (1 core, into as many buffers as ring slots)",
 }
 
 
@@ -196,16 +197,19 @@ def main():
         for s in sizes:
             n = small_n if s <= KiB else max(16, budget // s)
             jobs.append((("memcpy", s), "memcpy", ["memcpy", s, n * 4]))
+            if s >= 64 * KiB:  # the same copy over the working set of a ring of that size
+                jobs.append((("memcpy_ring", s), "memcpy", ["memcpy", s, n * 4, "ring"]))
             for t in with_variants(TPUT):
                 jobs.append(((t, s), t, ["tput", "@T", s, n]))
         res = R.figures(jobs, 120)
         for (t, s), v in res.items():
+            anchor = t.startswith("memcpy")
             if isinstance(v, str):
-                (memcpy if t == "memcpy" else tput)[(t, s)] = v
+                (memcpy if anchor else tput)[(t, s)] = v
                 continue
             mm = [d["msgs"] / d["ns"] * 1e3 for d in v]
             mb = [d["bytes"] / d["ns"] * 1e3 for d in v]
-            (memcpy if t == "memcpy" else tput)[(t, s)] = {"mmsg": stat3(mm), "mbs": stat3(mb), "n": int(v[0]["msgs"])}
+            (memcpy if anchor else tput)[(t, s)] = {"mmsg": stat3(mm), "mbs": stat3(mb), "n": int(v[0]["msgs"])}
     if "lat" in only:
         print("== latency: 8-byte ping-pong round trips", flush=True)
         res = R.figures([((t,), t, ["lat", "@T", lat_n]) for t in with_variants(LAT)], 300)
@@ -265,7 +269,7 @@ def report(a, env, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, con
             ref_t = "shmpc_zc" if s >= 64 * KiB else "shmpc"
             ref = tput.get((ref_t, s))
             refv = ref["mmsg"][0] if isinstance(ref, dict) else None
-            rows = [("memcpy", memcpy.get(("memcpy", s)))] + [(t, tput.get((t, s))) for t in tts]
+            rows = [(t, memcpy.get((t, s))) for t in ("memcpy", "memcpy_ring")] + [(t, tput.get((t, s))) for t in tts]
             for t, v in rows:
                 if v is None:
                     continue
@@ -345,6 +349,10 @@ def report(a, env, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, con
             if (S("shmpc_zc"), s) in tput and isinstance(memcpy.get(("memcpy", s)), dict):
                 row("%s zero-copy: shmpc%s / memcpy bandwidth" % (human(s), tag),
                     ratio(tp(S("shmpc_zc"), s), memcpy[("memcpy", s)]["mmsg"][0]), ">=", 0.8)
+                if isinstance(memcpy.get(("memcpy_ring", s)), dict):  # context, not a target
+                    r = ratio(tp(S("shmpc_zc"), s), memcpy[("memcpy_ring", s)]["mmsg"][0])
+                    targets.append(("%s zero-copy: shmpc%s / memcpy into as many buffers as ring slots" % (human(s), tag),
+                                    r, "(reference)", "-"))
         if isinstance(lat.get(S("shmpc_block")), dict) and isinstance(lat.get("pipe"), dict):
             row("blocking ping-pong p50: shmpc%s / pipe ping-pong" % tag, ratio(lat[S("shmpc_block")]["p50"][0], lat["pipe"]["p50"][0]), "<=", 0.1)
         if isinstance(wake.get(S("shmpc_block")), dict) and isinstance(wake.get("pipe"), dict):
@@ -415,8 +423,8 @@ def plots(out, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, configs
     dat = os.path.join(out, "plotdata")
     os.makedirs(dat, exist_ok=True)
     names = []
-    for t in ["memcpy"] + tts:
-        src = memcpy if t == "memcpy" else tput
+    for t in ["memcpy", "memcpy_ring"] + tts:
+        src = memcpy if t.startswith("memcpy") else tput
         pts = [(s, src[(t, s)]) for s in sizes if isinstance(src.get((t, s)), dict)]
         if not pts:
             continue
@@ -446,7 +454,8 @@ def plots(out, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, configs
                 vals.append("%g" % v["mmsg"][0] if isinstance(v, dict) else "NaN")
             f.write('"%dx%d" %s\n' % (p, c, " ".join(vals)))
     ok = True
-    for script in ("throughput.gp", "latency.gp", "mpmc.gp"):
+    scripts = [g for g, d in (("throughput.gp", tput), ("latency.gp", lat or wake), ("mpmc.gp", mpmc)) if d]
+    for script in scripts:  # only the scenarios this run measured (--only)
         r = subprocess.run([gp, "-e", "dat='%s'; out='%s'; ntr=%d" % (dat, out, len(mts)), os.path.join(here, script)],
                            capture_output=True, text=True)
         if r.returncode != 0:
