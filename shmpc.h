@@ -1319,11 +1319,11 @@ SHMPC_API int shmpc_try_push(shmpc_ring *r, const void *msg, size_t len) {
         if (SHMPC__UNLIKELY(shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED)) return SHMPC_ECLOSED;
         rc = shmpc__spsc_room(r, 1u, &room);
         if (rc != SHMPC_OK) return rc;
+        sl = SHMPC__SLOT(r, r->own); /* before the copy, which writes through a char pointer */
         /* proven core: decides on the same snapshot (room >= 1 here), copies, gives the new tail */
         rc = shmpc__put(SHMPC__BYTES(r), r->capacity, r->mask, r->stride, r->slot_size, r->cached, r->own,
                         (const char *)msg, len, &t);
         if (rc != SHMPC_OK) return rc;
-        sl = SHMPC__SLOT(r, r->own);
         shmpc__st(&sl->len, (uint32_t)len, relaxed); /* ordered by R1 */
         r->own = t;
         shmpc__st(&r->seg->tail, t, release); /* R1: publish the slot; pairs with A1 in pop */
