@@ -2144,8 +2144,20 @@ SHMPC__PRIVATE int shmpc__is_stale(const struct shmpc__seg *s) {
     return peers > 0u;
 }
 
-/* A size-0 segment (its creator died between shm_open and ftruncate) older than this is stale. */
+/* A size-0 segment (its creator died between shm_open and ftruncate) older than this is stale;
+   so is a zero-filled one (died before its header was stamped). */
 #define SHMPC__STALE_EMPTY_S 10
+
+/* Whether a header (any content) is one being created: still zero-filled by ftruncate or shmget,
+   or zeroed again by shmpc_format and part way through its magic, with no creator stamped. Such a
+   segment answers SHMPC_ENOTREADY while young (its creator is at work), not SHMPC_ENOTSHMPC. */
+SHMPC__PRIVATE int shmpc__unformatted(const struct shmpc__seg *h) {
+    int i;
+    if (shmpc__ld(&h->state, acquire) != SHMPC__INIT || h->creator_pid != 0u) return 0;
+    for (i = 0; i < 8; i++)
+        if (h->magic[i] != 0u && h->magic[i] != shmpc__magic[i]) return 0;
+    return 1;
+}
 
 /* shmpc_create found `path` taken: SHMPC_ESTALE if it is ours and stale, else SHMPC_EEXIST. */
 SHMPC__PRIVATE int shmpc__exists(const char *path) {
@@ -2159,7 +2171,9 @@ SHMPC__PRIVATE int shmpc__exists(const char *path) {
         } else if (st.st_size >= (off_t)SHMPC_HEADER_SIZE) {
             mem = mmap(NULL, SHMPC_HEADER_SIZE, PROT_READ, MAP_SHARED, fd, 0);
             if (mem != MAP_FAILED) {
-                if (shmpc__is_stale((const struct shmpc__seg *)mem)) rc = SHMPC_ESTALE;
+                if (shmpc__is_stale((const struct shmpc__seg *)mem) ||
+                    (shmpc__unformatted((const struct shmpc__seg *)mem) && time(NULL) - st.st_ctime > SHMPC__STALE_EMPTY_S))
+                    rc = SHMPC_ESTALE;
                 munmap(mem, SHMPC_HEADER_SIZE);
             }
         }
@@ -2244,6 +2258,8 @@ SHMPC_API int shmpc_open_ex(shmpc_ring *r, const char *name, int role, int64_t t
                         const struct shmpc__seg *h = (const struct shmpc__seg *)hdr;
                         if (shmpc__ld(&h->state, acquire) == SHMPC__INIT && h->creator_pid != 0u)
                             rc = shmpc__is_stale(h) ? SHMPC_ESTALE : SHMPC_ENOTREADY; /* magic not yet written */
+                        else if (shmpc__unformatted(h)) /* created, not yet stamped */
+                            rc = time(NULL) - st.st_ctime > SHMPC__STALE_EMPTY_S ? SHMPC_ESTALE : SHMPC_ENOTREADY;
                         munmap(hdr, SHMPC_HEADER_SIZE);
                     }
                     errno = saved;
@@ -2324,6 +2340,11 @@ SHMPC_API int shmpc_open_sysv_ex(shmpc_ring *r, long key, int role, int64_t time
         else {
             rc = shmpc__adopt(r, mem, ds.shm_segsz, role, SHMPC__PLACE_SYSV);
             if (rc == SHMPC_OK) r->shmid = id;
+            else if (rc == SHMPC_ENOTSHMPC && (mem = shmat(id, NULL, SHM_RDONLY)) != (void *)-1) {
+                if (shmpc__unformatted((const struct shmpc__seg *)mem)) /* created, not yet stamped */
+                    rc = time(NULL) - ds.shm_ctime > SHMPC__STALE_EMPTY_S ? SHMPC_ESTALE : SHMPC_ENOTREADY;
+                shmdt(mem);
+            }
         }
         if (rc != SHMPC_ENOENT && rc != SHMPC_ENOTREADY) return rc;
         if (timeout_ns == 0 || (timeout_ns > 0 && shmpc__now_ns() >= deadline)) return rc;

@@ -3,7 +3,9 @@
 #include "pair.h"
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #define U32(mem, off) (*(uint32_t *)(void *)((unsigned char *)(mem) + (off)))
 #define U64(mem, off) (*(uint64_t *)(void *)((unsigned char *)(mem) + (off)))
@@ -200,6 +202,72 @@ START_TEST(open_refuses_empty_short_and_foreign_segments) {
     write_segment(t_name(nm, "v9"), junk, sizeof junk);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_PRODUCER, 0), SHMPC_EVERSION);
     shmpc_unlink(nm);
+    /* zero-filled, as ftruncate leaves it before the creator writes the header: being created */
+    memset(junk, 0, sizeof junk);
+    write_segment(t_name(nm, "zero"), junk, sizeof junk);
+    ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 0), SHMPC_ENOTREADY);
+    junk[0] = 'S'; junk[1] = 'H'; /* the magic half written by shmpc_format */
+    shmpc_unlink(nm);
+    write_segment(t_name(nm, "half"), junk, sizeof junk);
+    ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 0), SHMPC_ENOTREADY);
+    shmpc_unlink(nm);
+}
+END_TEST
+
+static int t_wait(pid_t pid) {
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* An opener that finds a segment its creator has sized but not yet written waits for it (the
+   window between ftruncate or shmget and the header), for POSIX and SysV segments alike. */
+START_TEST(open_waits_while_a_zero_filled_segment_is_formatted) {
+    char nm[96];
+    char path[128];
+    static _Alignas(64) unsigned char img[8192];
+    shmpc_opts o = t_opts(8, 16, SHMPC_SPSC);
+    shmpc_ring r;
+    unsigned char *mem;
+    long key = 0x5A000000L | (long)(getpid() & 0xFFFFF);
+    int fd, id;
+    pid_t pid;
+    size_t size = shmpc_footprint(8, 16);
+    ck_assert_uint_le(size, sizeof img);
+    /* POSIX: a zero-filled file; a child formats it in place 50 ms later */
+    snprintf(path, sizeof path, "/%s", t_name(nm, "late"));
+    fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
+    mem = (unsigned char *)mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ck_assert_ptr_ne(mem, MAP_FAILED);
+    close(fd);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        usleep(50000);
+        _exit(shmpc_format(mem, size, &o) == SHMPC_OK ? 0 : 1);
+    }
+    ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 5000000000LL), SHMPC_OK);
+    ck_assert_int_eq(t_wait(pid), 0);
+    shmpc_close(&r);
+    munmap(mem, size);
+    shmpc_unlink(nm);
+    /* SysV: shmget gives a zeroed segment at once */
+    id = shmget((key_t)key, size, IPC_CREAT | IPC_EXCL | 0600);
+    ck_assert_int_ge(id, 0);
+    ck_assert_rc(shmpc_open_sysv(&r, key, SHMPC_CONSUMER, 0), SHMPC_ENOTREADY);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        void *m = shmat(id, NULL, 0);
+        usleep(50000);
+        _exit(m != (void *)-1 && shmpc_format(m, size, &o) == SHMPC_OK ? 0 : 1);
+    }
+    ck_assert_rc(shmpc_open_sysv(&r, key, SHMPC_CONSUMER, 5000000000LL), SHMPC_OK);
+    ck_assert_int_eq(t_wait(pid), 0);
+    shmpc_close(&r);
+    shmctl(id, IPC_RMID, NULL);
 }
 END_TEST
 
@@ -395,6 +463,7 @@ Suite *layout_suite(void) {
     tcase_add_loop_test(tc, every_header_field_is_validated_on_attach, 0, (int)(sizeof field_cases / sizeof field_cases[0]));
     tcase_add_test(tc, a_mapping_smaller_than_the_ring_is_refused);
     tcase_add_test(tc, open_refuses_empty_short_and_foreign_segments);
+    tcase_add_test(tc, open_waits_while_a_zero_filled_segment_is_formatted);
     suite_add_tcase(s, tc);
     tc = tcase_create("hostile_peer");
     tcase_set_timeout(tc, 60);
