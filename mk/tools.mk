@@ -1,23 +1,28 @@
 # Tools, the shared library, the Python module, the remaining examples, install/uninstall.
-#   make tools        build/shmpcctl, build/libshmpc.so, build/shmpc.pc and the examples below
+#   make tools        build/shmpcctl, build/libshmpc.so, build/shmpc.pc, the Python extension
+#                     build/_shmpc<EXT_SUFFIX> (python/_shmpc.c, for python/shmpc.py) and the examples below
 #   make tools-test   shmpcctl end to end, the Python unittest (with C <-> Python across processes),
 #                     the memory-options test, a smoke run of every example below
 #   make bench-python Python module throughput beside a pipe used from Python
 #   make install / make uninstall   PREFIX=/usr/local DESTDIR=
 PYTHON      ?= python3
 PYVER       := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+# The Python extension is built for $(PYTHON) as build/_shmpc<its EXT_SUFFIX>; the stamp stands for
+# it in make's rules, so that make needs no Python before the recipe has installed one.
+PYEXT       := $(BUILD)/_shmpc.stamp
+PYQUERY      = $(PYTHON) -c 'import sysconfig as s; print(s.get_config_var("EXT_SUFFIX"), s.get_paths()["include"])'
 PYTHONDIR   ?= $(PREFIX)/lib/python$(PYVER)/dist-packages
 LIBDIR      ?= $(PREFIX)/lib
 TOOL_EXAMPLES := large_blocks request_response sysv_demo
-TOOL_BINS   := $(BUILD)/shmpcctl $(BUILD)/libshmpc.so $(BUILD)/shmpc.pc $(TOOL_EXAMPLES:%=$(BUILD)/%) $(BUILD)/memopts_test
+TOOL_BINS   := $(BUILD)/shmpcctl $(BUILD)/libshmpc.so $(PYEXT) $(BUILD)/shmpc.pc $(TOOL_EXAMPLES:%=$(BUILD)/%) $(BUILD)/memopts_test
 VERSION_STR := 1.0
 
 ALL_STEPS  += tools
 TEST_STEPS += tools-test
-HELP_LINES += "  make tools      build shmpcctl, libshmpc.so (for Python), shmpc.pc, large_blocks, request_response, sysv_demo" \
+HELP_LINES += "  make tools      build shmpcctl, libshmpc.so, the Python extension _shmpc, shmpc.pc, large_blocks, request_response, sysv_demo" \
               "  make tools-test shmpcctl end to end, Python unittest (C <-> Python), memory options, example smoke runs" \
               "  make bench-python  Python module throughput against a pipe used from Python" \
-              "  make install     install shmpc.h, libshmpc.so, shmpcctl, shmpc.pc, shmpc.py (PREFIX=$(PREFIX) DESTDIR=)" \
+              "  make install     install shmpc.h, libshmpc.so, shmpcctl, shmpc.pc, shmpc.py and _shmpc (PREFIX=$(PREFIX) DESTDIR=)" \
               "  make uninstall   remove what make install put there"
 
 .PHONY: tools tools-deps tools-test tools-e2e python-test memopts-test examples-smoke install-test bench-python install uninstall
@@ -30,6 +35,15 @@ $(BUILD)/shmpcctl: tools/shmpcctl.c shmpc.h | $(BUILD)/.dir
 $(BUILD)/libshmpc.so: tools/libshmpc.c shmpc.h | $(BUILD)/.dir
 	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(CFLAGS) -fPIC -shared $< -o $@ $(LDLIBS)
 
+# The Python extension: shmpc.h compiled into it (SHMPC_STATIC), only PyInit__shmpc exported.
+# Needs $(PYTHON) and its headers (Debian: python3, python3-dev, installed through mk/need.sh).
+$(PYEXT): python/_shmpc.c shmpc.h | $(BUILD)/.dir
+	$(Q)$(NEED) python3 python3-dev
+	$(Q)set -- $$($(PYQUERY)) && [ -f "$$2/Python.h" ] || \
+	  { echo "shmpc: no Python.h for $(PYTHON): install the headers of that Python" >&2; exit 1; }; \
+	  $(CC) $(CSTD) $(WARN) $(OPT) $(CFLAGS) -fPIC -shared -fvisibility=hidden -I"$$2" $< -o $(BUILD)/_shmpc$$1 $(LDLIBS) && \
+	  touch $@
+
 $(BUILD)/memopts_test: tests/tools/memopts_test.c shmpc.h | $(BUILD)/.dir
 	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(CFLAGS) $< -o $@ $(LDLIBS)
 
@@ -39,16 +53,16 @@ $(BUILD)/shmpc.pc: tools/shmpc.pc.in | $(BUILD)/.dir
 # The remaining examples use the pattern rule of mk/examples.mk ($(BUILD)/%: examples/%.c).
 
 tools-deps:
-	$(Q)$(NEED) python3 pkg-config
+	$(Q)$(NEED) python3 python3-dev pkg-config
 
 tools-test: tools-deps
 	@$(MAKE) --no-print-directory tools-e2e python-test memopts-test examples-smoke install-test
 
-tools-e2e: $(BUILD)/shmpcctl $(BUILD)/libshmpc.so $(BUILD)/producer $(BUILD)/consumer
+tools-e2e: $(BUILD)/shmpcctl $(PYEXT) $(BUILD)/producer $(BUILD)/consumer
 	@echo "-- shmpcctl end to end (tests/tools/test_shmpcctl.py)"
 	@$(PYTHON) tests/tools/test_shmpcctl.py $(if $(filter 1,$(V)),-v,)
 
-python-test: $(BUILD)/libshmpc.so $(BUILD)/producer $(BUILD)/consumer
+python-test: $(PYEXT) $(BUILD)/producer $(BUILD)/consumer
 	@echo "-- Python module (python/test_shmpc.py)"
 	@cd python && SHMPC_BUILD=../$(BUILD) $(PYTHON) -m unittest $(if $(filter 1,$(V)),-v,) test_shmpc
 
@@ -56,23 +70,23 @@ memopts-test: $(BUILD)/memopts_test
 	@echo "-- memory options (tests/tools/memopts_test.c)"
 	@$(BUILD)/memopts_test
 
-install-test: $(BUILD)/shmpcctl $(BUILD)/libshmpc.so
+install-test: $(BUILD)/shmpcctl $(BUILD)/libshmpc.so $(PYEXT)
 	@echo "-- make install / uninstall into a scratch PREFIX (tests/tools/install_test.sh)"
 	@CC="$(CC)" MAKE="$(MAKE)" sh tests/tools/install_test.sh
 
-examples-smoke: $(TOOL_EXAMPLES:%=$(BUILD)/%) $(BUILD)/producer $(BUILD)/libshmpc.so $(BUILD)/shmpcctl
+examples-smoke: $(TOOL_EXAMPLES:%=$(BUILD)/%) $(BUILD)/producer $(PYEXT) $(BUILD)/shmpcctl
 	@echo "-- examples smoke runs (tests/tools/examples_smoke.sh)"
 	@sh tests/tools/examples_smoke.sh $(BUILD)
 
 # make bench / bench-quick (mk/bench.mk) also run this, writing bench/results/python.{csv,md}
 # beside the C figures: the Python module against a pipe used from Python, same machine, same run.
-bench-python: $(BUILD)/libshmpc.so
+bench-python: $(PYEXT)
 	@$(PYTHON) python/bench_shmpc.py --out bench/results $(BENCH_PY_ARGS)
 bench: bench-python
 bench-quick: BENCH_PY_ARGS = --reps 1 --count 100000
 bench-quick: bench-python
 
-install: $(BUILD)/shmpcctl $(BUILD)/libshmpc.so
+install: $(BUILD)/shmpcctl $(BUILD)/libshmpc.so $(PYEXT)
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PYTHONDIR)
 	install -m 644 shmpc.h $(DESTDIR)$(PREFIX)/include/shmpc.h
 	install -m 755 $(BUILD)/libshmpc.so $(DESTDIR)$(LIBDIR)/libshmpc.so
@@ -80,10 +94,10 @@ install: $(BUILD)/shmpcctl $(BUILD)/libshmpc.so
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@VERSION@|$(VERSION_STR)|g' tools/shmpc.pc.in \
 	    > $(DESTDIR)$(LIBDIR)/pkgconfig/shmpc.pc
 	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/shmpc.pc
-	sed -e 's|^_INSTALLED_LIB = None.*|_INSTALLED_LIB = "$(LIBDIR)/libshmpc.so"|' python/shmpc.py > $(DESTDIR)$(PYTHONDIR)/shmpc.py
-	chmod 644 $(DESTDIR)$(PYTHONDIR)/shmpc.py
+	install -m 644 python/shmpc.py $(DESTDIR)$(PYTHONDIR)/shmpc.py
+	sfx=$$($(PYQUERY) | cut -d' ' -f1) && install -m 755 $(BUILD)/_shmpc$$sfx $(DESTDIR)$(PYTHONDIR)/_shmpc$$sfx
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/include/shmpc.h $(DESTDIR)$(LIBDIR)/libshmpc.so $(DESTDIR)$(PREFIX)/bin/shmpcctl \
-	      $(DESTDIR)$(LIBDIR)/pkgconfig/shmpc.pc $(DESTDIR)$(PYTHONDIR)/shmpc.py
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/shmpc.pc $(DESTDIR)$(PYTHONDIR)/shmpc.py $(DESTDIR)$(PYTHONDIR)/_shmpc.*.so
 	rm -rf $(DESTDIR)$(PYTHONDIR)/__pycache__/shmpc.*.pyc

@@ -66,9 +66,8 @@ def run_shmpc(n, size, batch):
                     k = prod.push_many(msgs if left >= BATCH else msgs[:left])
                     left -= k
             else:
-                push = prod.push
-                for _ in range(n):
-                    push(msg)
+                for _ in range(n):          # as a user writes it: a method call per message
+                    prod.push(msg)
             prod.close()
             code = 0
         finally:
@@ -82,12 +81,11 @@ def run_shmpc(n, size, batch):
         while got < n:
             got += len(pm(BATCH))
     else:
-        pop = cons.pop
-        pop()
+        cons.pop()
         got = 1
         t = time.perf_counter()
         while got < n:
-            pop()
+            cons.pop()
             got += 1
     dt = time.perf_counter() - t
     os.waitpid(pid, 0)
@@ -125,7 +123,7 @@ def main():
             for r in rows:
                 f.write("python %s,%d,%.4f,%.4f,%.4f,%.2f\n" % r)
         with open(os.path.join(a.out, "python.md"), "w") as f:
-            f.write("### Python module (ctypes over libshmpc.so), process to process, Mmsg/s\n\n")
+            f.write("### Python module (shmpc.py over its C extension _shmpc), process to process, Mmsg/s\n\n")
             f.write("| transport | size | median [min..max] | vs Python pipe |\n| --- | --- | --- | --- |\n")
             for r in rows:
                 f.write("| python %s | %d B | %.3f [%.3f..%.3f] | %.1fx |\n" % r)

@@ -2,12 +2,15 @@
 
 Needs build/libshmpc.so, and build/producer and build/consumer for the cross-language cases
 ($SHMPC_BUILD names the build directory; default ../build next to this file)."""
+import array
 import ctypes
+import errno
 import os
 import signal
 import struct
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -224,6 +227,284 @@ class TestBasics(RingCase):
         with self.assertRaises(shmpc.ShmpcError) as cm:
             shmpc.Ring.create(self.name("huge"), flags=shmpc.F_HUGEPAGES)
         self.assertEqual(cm.exception.code, shmpc.ENOTSUP)
+
+
+class TestExtension(RingCase):
+    """The C extension (python/_shmpc.c) under shmpc.Ring: inputs, pop_into, every error path."""
+
+    def test_extension_in_use(self):
+        import importlib.machinery
+        self.assertTrue(shmpc.library_path.endswith("_shmpc" + importlib.machinery.EXTENSION_SUFFIXES[0]),
+                        shmpc.library_path)
+        self.assertTrue(issubclass(shmpc.Ring, shmpc._ext.Ring))
+        for m in ("push", "try_push", "pop", "try_pop", "pop_into", "push_many", "pop_many", "close"):
+            # looked up on the class straight from the C type: one C call, no Python frame
+            self.assertEqual(type(getattr(shmpc.Ring, m)).__name__, "method_descriptor", m)
+        with shmpc.Ring.create(self.name("ext")) as p:
+            self.assertIsInstance(p, shmpc._ext.Ring)
+            self.assertEqual(type(p.push).__name__, "builtin_function_or_method")
+        with self.assertRaises(TypeError):
+            shmpc.Ring()
+
+    def test_bytes_like_inputs(self):
+        for mode in (shmpc.SPSC, shmpc.MPMC):
+            n = self.name("inputs")
+            with shmpc.Ring.create(n, capacity=64, slot_size=16, mode=mode) as p, shmpc.Ring.open(n) as c:
+                arr = array.array("B", b"arr")
+                ins = [b"bytes", bytearray(b"bytearray"), memoryview(b"memoryview"), memoryview(b"xxsliceyy")[2:7],
+                       memoryview(b"a-b-c-d")[::2], arr, b""]
+                outs = [b"bytes", b"bytearray", b"memoryview", b"slice", b"abcd", b"arr", b""]
+                for m in ins:
+                    p.push(m)
+                for m in ins:
+                    self.assertTrue(p.try_push(m))
+                self.assertEqual(p.push_many(ins), len(ins))
+                self.assertEqual(p.push_many(tuple(ins)), len(ins))
+                self.assertEqual(p.push_many(m for m in ins), len(ins))
+                self.assertEqual(p.push_many([]), 0)
+                for _ in range(5):
+                    self.assertEqual(c.pop_many(len(ins)), outs)
+                with self.assertRaises(TypeError):
+                    p.push("str")
+                with self.assertRaises(TypeError):
+                    p.try_push(12)
+                with self.assertRaises(TypeError):
+                    p.push_many([b"ok", 12])
+                with self.assertRaises(TypeError):
+                    p.push(b"x", 1, 2)
+                with self.assertRaises(TypeError):
+                    p.push(b"x", bogus=1)
+                p.push(data=b"kw", timeout=1)
+                self.assertEqual(c.pop(timeout=1), b"kw")
+                self.assertIsNone(c.try_pop())    # nothing of the failed calls went in
+                big = [b"%03d" % i for i in range(100)]  # more than the 64 iov entries kept on the stack
+                self.assertEqual(p.push_many(big), 64)
+                self.assertEqual(c.pop_many(1000), big[:64])   # at most the capacity per call
+
+    def test_pop_into(self):
+        n = self.name("into")
+        with shmpc.Ring.create(n, capacity=8, slot_size=32) as p, shmpc.Ring.open(n) as c:
+            p.push_many([b"first", b"second message", b"third"])
+            buf = bytearray(32)
+            self.assertEqual(c.pop_into(buf), 5)
+            self.assertEqual(bytes(buf[:5]), b"first")
+            small = bytearray(4)
+            with self.assertRaises(shmpc.ShmpcError) as cm:
+                c.pop_into(small)
+            self.assertEqual(cm.exception.code, shmpc.EMSGSIZE)
+            view = memoryview(buf)[8:24]
+            self.assertEqual(c.pop_into(view, timeout=0), 14)     # the message stayed in the ring
+            self.assertEqual(bytes(buf[8:22]), b"second message")
+            with self.assertRaises(TypeError):
+                c.pop_into(b"read-only bytes")
+            self.assertEqual(c.pop_into(buffer=buf, timeout=None), 5)
+            with self.assertRaises(shmpc.Empty):
+                c.pop_into(buf, timeout=0)
+            with self.assertRaises(shmpc.Timeout):
+                c.pop_into(buf, timeout=0.05)
+
+    def test_error_factory_covers_every_code(self):
+        classes = {shmpc.ETIMEDOUT: shmpc.Timeout, shmpc.ECLOSED: shmpc.Closed, shmpc.EFULL: shmpc.Full,
+                   shmpc.EEMPTY: shmpc.Empty, shmpc.ENOENT: shmpc.NotFound, shmpc.EEXIST: shmpc.Exists}
+        for code, name in shmpc.ERRORS.items():
+            if code == 0:
+                continue
+            e = shmpc._error(code, "op", 0)
+            self.assertIs(type(e), classes.get(code, shmpc.ShmpcError), name)
+            self.assertEqual((e.code, e.name, e.message, e.errno), (code, "SHMPC_" + name, shmpc.strerror(code), 0))
+            self.assertEqual(str(e), "op: SHMPC_%s (%d): %s" % (name, code, shmpc.strerror(code)))
+
+    def check(self, fn, cls, code, errno_=0):
+        with self.assertRaises(cls) as cm:
+            fn()
+        self.assertIs(type(cm.exception), cls)
+        self.assertEqual((cm.exception.code, cm.exception.errno), (code, errno_))
+        return cm.exception
+
+    def test_errors_of_every_call(self):
+        E = shmpc.ShmpcError
+        n = self.name("calls")
+        p = shmpc.Ring.create(n, capacity=2, slot_size=8)
+        c = shmpc.Ring.open(n)
+        buf = bytearray(8)
+        for fn in (lambda: p.push(b"123456789"), lambda: p.try_push(b"123456789"),
+                   lambda: p.push_many([b"123456789"])):
+            self.check(fn, E, shmpc.EMSGSIZE)
+        for fn in (lambda: c.push(b"x"), lambda: c.try_push(b"x"), lambda: c.push_many([b"x"]),
+                   p.pop, p.try_pop, p.pop_many, lambda: p.pop_into(buf)):
+            e = self.check(fn, E, shmpc.EROLE)
+        self.assertIn("role refused", str(e))
+        self.check(lambda: c.pop_many(0), E, shmpc.EINVAL)
+        for fn in (lambda: c.pop(timeout=0), lambda: c.pop_many(4, timeout=0), lambda: c.pop_into(buf, timeout=0)):
+            self.check(fn, shmpc.Empty, shmpc.EEMPTY)
+        for fn in (lambda: c.pop(timeout=0.05), lambda: c.pop_many(timeout=0.05), lambda: c.pop_into(buf, timeout=0.05)):
+            self.check(fn, shmpc.Timeout, shmpc.ETIMEDOUT)
+        p.push_many([b"a", b"b"])
+        self.assertFalse(p.try_push(b"c"))
+        for fn in (lambda: p.push(b"c", timeout=0), lambda: p.push_many([b"c"], timeout=0)):
+            self.check(fn, shmpc.Full, shmpc.EFULL)
+        for fn in (lambda: p.push(b"c", timeout=0.05), lambda: p.push_many([b"c"], timeout=0.05)):
+            self.check(fn, shmpc.Timeout, shmpc.ETIMEDOUT)
+        p.close()                                   # end of stream: drained first, then Closed
+        self.assertEqual(c.pop(), b"a")
+        self.assertEqual(c.pop_many(), [b"b"])
+        for fn in (c.pop, c.try_pop, c.pop_many, lambda: c.pop_into(buf), lambda: c.pop(timeout=0)):
+            self.check(fn, shmpc.Closed, shmpc.ECLOSED)
+        c.close()
+        for r in (p, c):                            # a closed handle
+            for fn in (lambda: r.push(b"x"), lambda: r.try_push(b"x"), r.pop, r.try_pop, lambda: r.pop_into(buf),
+                       lambda: r.push_many([b"x"]), r.pop_many, r.stat, r.peers):
+                e = self.check(fn, E, shmpc.EINVAL)
+                self.assertIn("is closed", str(e))
+        n2 = self.name("cons-closed")
+        with shmpc.Ring.create(n2) as p2:
+            shmpc.Ring.open(n2).close()             # the consumer side closed: producers see Closed
+            for fn in (lambda: p2.push(b"x"), lambda: p2.try_push(b"x"), lambda: p2.push_many([b"x"])):
+                self.check(fn, shmpc.Closed, shmpc.ECLOSED)
+
+    def test_errors_of_placement(self):
+        E = shmpc.ShmpcError
+        missing = unique("missing")
+        self.check(lambda: shmpc.unlink(missing), shmpc.NotFound, shmpc.ENOENT)
+        self.check(lambda: shmpc.unlink("a/b"), E, shmpc.ENAME)
+        self.check(lambda: shmpc.Ring.open("a/b"), E, shmpc.ENAME)
+        self.check(lambda: shmpc.Ring.open(missing, timeout=0.05), shmpc.NotFound, shmpc.ENOENT)
+        self.check(lambda: shmpc.Ring.create(self.name("mode"), mode=3), E, shmpc.EINVAL)
+        self.check(lambda: shmpc.Ring.open(self.name("role"), role=3), E, shmpc.EINVAL)
+        n = self.name("notshmpc")                   # a foreign file
+        with open("/dev/shm/" + n, "wb") as f:
+            f.write(b"\x5a" * 4096)
+        self.check(lambda: shmpc.Ring.open(n), E, shmpc.ENOTSHMPC)
+        n = self.name("zeros")                      # sized, not yet written: still being created
+        with open("/dev/shm/" + n, "wb") as f:
+            f.write(b"\0" * 4096)
+        self.check(lambda: shmpc.Ring.open(n), E, shmpc.ENOTREADY)
+        n = self.name("version")                    # another layout version
+        shmpc.Ring.create(n, role=shmpc.OBSERVER).close()
+        with open("/dev/shm/" + n, "r+b") as f:
+            f.seek(8)
+            f.write(struct.pack("=I", 2))
+        self.check(lambda: shmpc.Ring.open(n), E, shmpc.EVERSION)
+        n = self.name("dir")                        # a failed system call: its errno is kept
+        os.mkdir("/dev/shm/" + n)
+        try:
+            with self.assertRaises(E) as cm:       # shm_open of a directory: EINVAL (or EISDIR)
+                shmpc.Ring.open(n)
+            e = cm.exception
+            self.assertIn((e.code, e.errno), [(shmpc.EINVAL, errno.EINVAL), (shmpc.ESYS, errno.EISDIR)])
+            self.assertIn("[%s]" % os.strerror(e.errno), str(e))
+        finally:
+            os.rmdir("/dev/shm/" + n)
+            self.names.remove(n)
+        key = 0x71000000 | (os.getpid() & 0xFFFFFF)
+        self.check(lambda: shmpc.Ring.open_sysv(key), shmpc.NotFound, shmpc.ENOENT)
+        self.check(lambda: shmpc.unlink_sysv(key), shmpc.NotFound, shmpc.ENOENT)
+        if os.geteuid() == 0:                       # a segment of another user
+            n = self.name("owner")
+            shmpc.Ring.create(n, role=shmpc.OBSERVER).close()
+            os.chown("/dev/shm/" + n, 65534, 65534)
+            self.check(lambda: shmpc.Ring.open(n), E, shmpc.EPERM)
+
+    def test_dead_peers(self):
+        n = self.name("dead")
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:                                # a producer that dies holding its role
+            os.close(r)
+            try:
+                keep = shmpc.Ring.open(n, shmpc.PRODUCER, timeout=5)
+                keep.push(b"last words")
+                os.write(w, b"1")
+            finally:
+                time.sleep(60)
+                os._exit(0)
+        os.close(w)
+        with shmpc.Ring.create(n, role=shmpc.CONSUMER) as c:
+            self.assertEqual(os.read(r, 1), b"1")
+            os.close(r)
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            self.assertEqual(c.pop(), b"last words")     # delivered first
+            t = time.monotonic()
+            self.check(c.pop, shmpc.ShmpcError, shmpc.EPEERDEAD)
+            self.assertLess(time.monotonic() - t, 2.0)
+        # every registered peer gone now and one died: a stale segment, refused by create
+        n2 = self.name("stale")
+        pid = os.fork()
+        if pid == 0:
+            try:
+                keep = shmpc.Ring.create(n2)        # kept: a dropped handle would close
+                os.kill(os.getpid(), signal.SIGKILL)
+            finally:
+                os._exit(1 if keep else 2)
+        self.assertEqual(os.waitpid(pid, 0)[1], signal.SIGKILL)
+        self.check(lambda: shmpc.Ring.create(n2), shmpc.ShmpcError, shmpc.ESTALE)
+
+    def test_blocking_calls_release_the_gil(self):
+        n = self.name("gil")
+        with shmpc.Ring.create(n, capacity=1, slot_size=8) as p, shmpc.Ring.open(n) as c:
+            def later(fn, out):
+                time.sleep(0.1)
+                out.append(fn())
+            # a pop waiting on an empty ring, a push waiting on a full one: the other thread runs meanwhile
+            for wait, other, want in ((lambda: c.pop(timeout=5), lambda: p.push(b"x"), (b"x", None)),
+                                      (lambda: p.push(b"z", timeout=5), c.pop, (None, b"y"))):
+                if want[1] == b"y":
+                    p.push(b"y")                     # full
+                out = []
+                th = threading.Thread(target=later, args=(other, out))
+                t = time.monotonic()
+                th.start()
+                got = wait()
+                th.join()
+                self.assertLess(time.monotonic() - t, 2.0)
+                self.assertEqual((got, out[0]), want)
+            self.assertEqual(c.pop(timeout=0), b"z")
+
+    def test_handle_in_use_by_another_thread(self):
+        n = self.name("busy")
+        with shmpc.Ring.create(n) as p, shmpc.Ring.open(n) as c:
+            got = []
+            th = threading.Thread(target=lambda: got.append(c.pop(timeout=5)))
+            th.start()
+            time.sleep(0.1)
+            for fn in (c.close, c.try_pop, c.pop):
+                e = self.check(fn, shmpc.ShmpcError, shmpc.EINVAL)
+                self.assertIn("in use by a waiting call", str(e))
+            p.push(b"done")
+            th.join()
+            self.assertEqual(got, [b"done"])
+            c.close()
+            self.assertTrue(c.closed)
+
+    def test_blocking_push_honours_ctrl_c(self):
+        n = self.name("sigint-push")
+        with shmpc.Ring.create(n, capacity=1) as p, shmpc.Ring.open(n):
+            p.push(b"fills it")
+            old = signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0.3)
+                t = time.monotonic()
+                with self.assertRaises(KeyboardInterrupt):
+                    p.push(b"never")
+                self.assertLess(time.monotonic() - t, 2.0)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, old)
+
+    def test_pop_many_bounds_and_forgotten_handle(self):
+        n = self.name("bounds")
+        with shmpc.Ring.create(n, capacity=4, slot_size=1 << 20) as p, shmpc.Ring.open(n) as c:
+            p.push_many([b"a" * (1 << 20), b"b", b"c"])
+            self.assertEqual(c.pop_many(64), [b"a" * (1 << 20)])   # 1 MiB of buffers per call
+            self.assertEqual(c.pop_many(64), [b"b"])
+            p._open = False                          # forgotten (a fork()ed copy): not closed
+            self.assertTrue(p.closed)
+            p.close()
+            self.assertEqual(c.stat()["producers"], 1)
+            self.assertEqual(c.pop(timeout=0), b"c")
+            with self.assertRaises(ValueError):
+                p._open = True
 
 
 @unittest.skipUnless(os.access(os.path.join(BUILD, "producer"), os.X_OK) and

@@ -1,7 +1,7 @@
 #!/bin/sh
 # make install / make uninstall into a scratch PREFIX: every file lands where it should, a C program
 # builds against the installed header through pkg-config (header-only, and linked with -lshmpc),
-# the installed Python module loads the installed library, and uninstall removes it all.
+# the installed Python module loads its installed extension and moves messages, and uninstall removes it all.
 # Usage: sh tests/tools/install_test.sh   (from the top of the tree; run by make tools-test)
 set -u
 MAKE=${MAKE:-make}
@@ -13,7 +13,9 @@ bad() { echo "  FAIL $1"; fail=1; }
 $MAKE --no-print-directory -s install PREFIX="$P" >"$P.log" 2>&1 || { cat "$P.log"; bad "make install"; }
 rm -f "$P.log"
 pyver=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-for f in include/shmpc.h lib/libshmpc.so bin/shmpcctl lib/pkgconfig/shmpc.pc lib/python$pyver/dist-packages/shmpc.py; do
+pyext=_shmpc$(python3 -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
+pydir=lib/python$pyver/dist-packages
+for f in include/shmpc.h lib/libshmpc.so bin/shmpcctl lib/pkgconfig/shmpc.pc $pydir/shmpc.py $pydir/$pyext; do
     [ -f "$P/$f" ] && ok "installed $f" || bad "missing $f"
 done
 [ -x "$P/bin/shmpcctl" ] && "$P/bin/shmpcctl" list >/dev/null && ok "installed shmpcctl runs" || bad "installed shmpcctl"
@@ -47,9 +49,19 @@ else bad "C program against libshmpc.so"; fi
 if ${CC:-cc} -std=c11 $cflags -DSHMPC_IMPLEMENTATION "$P/use.c" -o "$P/use_hdr" && "$P/use_hdr" | grep -q "^ok "; then
     ok "C program with the installed header alone runs"
 else bad "header-only C program"; fi
-if out=$(cd / && PYTHONPATH="$P/lib/python$pyver/dist-packages" python3 -c 'import shmpc; print(shmpc.library_path); print(shmpc.strerror(shmpc.ETIMEDOUT))') &&
-   [ "$(echo "$out" | head -1)" = "$P/lib/libshmpc.so" ] && [ "$(echo "$out" | tail -1)" = "timed out" ]; then
-    ok "installed Python module loads $P/lib/libshmpc.so"
+# the installed module, away from the source tree: its extension beside it, a message through a ring
+if out=$(cd / && PYTHONPATH="$P/$pydir" python3 -c '
+import os, shmpc
+print(shmpc.library_path)
+print(shmpc.strerror(shmpc.ETIMEDOUT))
+n = "shmpc-install-test-%d" % os.getpid()
+with shmpc.Ring.create(n, capacity=4, slot_size=8) as p, shmpc.Ring.open(n) as c:
+    p.push(b"hi")
+    print(c.pop(timeout=1).decode())
+shmpc.unlink(n)') &&
+   [ "$(echo "$out" | sed -n 1p)" = "$P/$pydir/$pyext" ] && [ "$(echo "$out" | sed -n 2p)" = "timed out" ] &&
+   [ "$(echo "$out" | sed -n 3p)" = "hi" ]; then
+    ok "installed Python module uses $P/$pydir/$pyext"
 else bad "installed Python module: $out"; fi
 $MAKE --no-print-directory -s uninstall PREFIX="$P" >/dev/null 2>&1 || bad "make uninstall"
 left=$(cd "$P" && find . -type f ! -name 'use*' | head -5)

@@ -1,6 +1,6 @@
 """End-to-end test of build/shmpcctl: drives the real binary and checks its output and exit status.
 
-Rings are made by the Python module (python/shmpc.py over build/libshmpc.so) and by the C examples;
+Rings are made by the Python module (python/shmpc.py and its extension) and by the C examples;
 peers that die are child processes killed with SIGKILL. Every name carries this process's pid.
 Run by make tools-test: python3 tests/tools/test_shmpcctl.py [-v]. $SHMPC_BUILD: build directory."""
 import os
