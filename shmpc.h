@@ -3,7 +3,8 @@
 
    shmpc moves messages of 0..slot_size bytes from producers to consumers living in different
    processes (or threads), through a fixed-layout, versioned ring buffer in shared memory. No system
-   call and no allocation while data flows; a Linux futex only when a side must sleep.
+   call and no allocation while data flows; sched_yield and a Linux futex only when a side must
+   wait.
 
    HOW TO USE
      In exactly one C or C++ file:
@@ -35,7 +36,14 @@
      SHMPC_INDEX_BITS      8, 16 or 32 (default 32): width of the free-running indices. Narrow
                            widths exist for the model checks; the layout's ABI tag records the width
                            and a segment of another width is refused (SHMPC_EABI).
-     SHMPC_SPIN            polls before a blocking call sleeps (default 2000)
+     SHMPC_SPIN            polls before a blocking call yields the processor (default 256); each
+                           wait draws its own count in [SHMPC_SPIN/16, SHMPC_SPIN]
+     SHMPC_YIELD_NS        then, polling with sched_yield() between polls, how long a blocking call
+                           waits before it sleeps on the futex (default 100 us; 0: sleep right
+                           after the spin). Yields that let the other side run on this core (its
+                           index moved) do not count, up to SHMPC_SLEEP_SLICE_NS in all; a thread
+                           whose yield gave another process a time slice stops yielding on that
+                           ring while its stream stays slow
      SHMPC_RETRIES         bound on compare-and-swap retries inside one MPMC call (default 65536);
                            past it the call returns SHMPC_EAGAIN instead of looping on
      SHMPC_SLEEP_SLICE_NS  longest single futex sleep (default 50 ms): sleepers wake this often to
@@ -303,7 +311,7 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n);
 
 #ifndef SHMPC_NO_OS
 /* ---- blocking and timed (timeout in ns on CLOCK_MONOTONIC; SHMPC_FOREVER waits without limit;
-        0 is the try form). Spin, then sleep on a futex; signals do not interrupt them. They
+        0 is the try form). Spin, yield, then sleep on a futex; signals do not interrupt them. They
         return SHMPC_EPEERDEAD when the other side died (see CRASHES). ----------------------- */
 SHMPC_API int shmpc_push(shmpc_ring *r, const void *msg, size_t len);
 SHMPC_API int shmpc_push_timed(shmpc_ring *r, const void *msg, size_t len, int64_t timeout_ns);
@@ -371,7 +379,10 @@ SHMPC_API int shmpc_close(shmpc_ring *r);
 #  endif
 #endif
 #ifndef SHMPC_SPIN
-#define SHMPC_SPIN 2000
+#define SHMPC_SPIN 256
+#endif
+#ifndef SHMPC_YIELD_NS
+#define SHMPC_YIELD_NS 100000
 #endif
 #ifndef SHMPC_RETRIES
 #define SHMPC_RETRIES 65536
@@ -1707,6 +1718,7 @@ SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start) { (void)pid; (v
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -1937,22 +1949,105 @@ SHMPC__PRIVATE int shmpc__would_block(int rc) {
     return rc == SHMPC_EFULL || rc == SHMPC_EEMPTY || rc == SHMPC_EAGAIN;
 }
 
-/* Runs fn until it does not report "would block": spins, then sleeps on the futex word of its
-   direction. The sleeper registers (F2) before its last look, so a notifier that publishes
-   after that look sees the registration (F1) and bumps the word the sleeper waits on. */
+/* A yield that returned later than this let another process run on this core; one that returned
+   later than SHMPC__FOREIGN_AWAY_NS gave it a time slice. */
+#define SHMPC__YIELD_AWAY_NS 20000
+#define SHMPC__FOREIGN_AWAY_NS 500000
+/* Per thread: the last time a yield gave a time slice to a process other than our peer, the other
+   side's index then (identified by its address) and its value. */
+#ifdef __cplusplus
+#  define SHMPC__THREAD_LOCAL thread_local
+#else
+#  define SHMPC__THREAD_LOCAL _Thread_local
+#endif
+typedef struct shmpc__foreign { const shmpc__a32 *other; uint32_t idx; int64_t at; } shmpc__foreign;
+static SHMPC__THREAD_LOCAL shmpc__foreign shmpc__foreign_seen;
+
+/* 1 if yielding is worth it: unless a yield of this thread on this index gave a process other than
+   our peer a time slice, and the index has moved by less than `work` per such slice since (a
+   stream that slow gains nothing from yields, and is answered sooner by a futex wake-up). */
+SHMPC__PRIVATE int shmpc__yield_ok(const shmpc__a32 *other, uint32_t cur, uint32_t work, int64_t now) {
+    const shmpc__foreign *f = &shmpc__foreign_seen;
+    uint64_t moved = (uint32_t)(shmpc_idx)(cur - f->idx), since = (uint64_t)(now - f->at);
+    if (f->other != other) return 1;
+    if (since < SHMPC__FOREIGN_AWAY_NS) since = SHMPC__FOREIGN_AWAY_NS;
+    if (since > (uint64_t)1 << 40) return 1; /* 18 minutes: forget it */
+    return moved * SHMPC__FOREIGN_AWAY_NS >= work * since;
+}
+
+/* Runs fn until it does not report "would block", in three stages:
+   1. Spin: polls with a pause between two, SHMPC_SPIN/16 of them, then a count drawn at random to
+      make SHMPC_SPIN/16..SHMPC_SPIN in all (0.5 to 7 us on the reference machine): a peer running
+      on another core answers within this. Each wait draws its own count, so that waiters of one
+      role that found the ring full (or empty) at the same moment do not give up their cores at the
+      same moment: that would swap every core to the other role in lockstep (4 processes on 2
+      cores: producers only, then consumers only, each phase moving one ring's worth).
+   2. Yield: polls with sched_yield() between two. With more processes than cores the peer we wait
+      for may be runnable on this very core: a yield lets it run now, where a spin burns its time
+      slice and a futex sleep makes it pay a wake-up system call per message until we run again
+      (what made 1 producer and 2 consumers on 2 cores slower than a pipe). With nothing else
+      runnable here, a yield returns at once and this is a slower spin. A yield after which we
+      come back late (SHMPC__YIELD_AWAY_NS) let another process run: if the other side's index
+      moved by a ring's worth meanwhile (64 messages, or half a smaller ring), that was our peer at
+      work and the yield cost nothing. If instead we got the core back only after a time slice
+      (SHMPC__FOREIGN_AWAY_NS) and the index hardly moved, some other process had the core, and a
+      sleeper would have been woken (and would have preempted it) sooner: the stage ends, and this
+      thread does not yield on this ring again while its stream keeps moving less than a ring's
+      worth per time slice (shmpc__yield_ok). The stage also ends after SHMPC_YIELD_NS spent in
+      the other yields, after SHMPC_SLEEP_SLICE_NS in all (the sleep path checks the peers'
+      liveness), and at the deadline.
+   3. Sleep on the futex word of its direction. The sleeper registers (F2) before its last look, so
+      a notifier that publishes after that look sees the registration (F1) and bumps the word the
+      sleeper waits on.
+   Stages 1 and 2 never touch the futex words (the protocol is stage 3's alone), and a poll that
+   finds nothing to claim only loads shared words. A timed call's deadline counts from the draw. */
 SHMPC__PRIVATE int shmpc__wait(shmpc_ring *r, shmpc__try_fn fn, void *arg, int for_data, int64_t timeout_ns) {
     shmpc__a32 *waiters, *ev;
-    int64_t deadline = 0, looked, now;
-    int rc = fn(r, arg), i;
+    int64_t deadline = 0, looked, now, start;
+    uint32_t i, spin = (uint32_t)SHMPC_SPIN / 16u;
+    int rc = fn(r, arg);
     if (!shmpc__would_block(rc) || timeout_ns == 0) return rc;
-    if (timeout_ns > 0) {
-        int64_t now = shmpc__now_ns();
-        deadline = timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
-    }
-    for (i = 0; i < SHMPC_SPIN; i++) {
+    for (i = 0; i < spin; i++) { /* most waits end here, before any clock read */
         shmpc__pause();
         rc = fn(r, arg);
         if (!shmpc__would_block(rc)) return rc;
+    }
+    start = shmpc__now_ns();
+    if (timeout_ns > 0) deadline = timeout_ns > INT64_MAX - start ? INT64_MAX : start + timeout_ns;
+    /* the draw, in [0, SHMPC_SPIN - i]: a multiplicative hash of the clock and our peer slot */
+    spin = (uint32_t)((((uint64_t)start ^ (uint64_t)(uint32_t)r->peer << 32) * 0x9E3779B97F4A7C15ull) >> 33);
+    spin %= (uint32_t)SHMPC_SPIN - i + 1u;
+    for (i = 0; i < spin; i++) {
+        shmpc__pause();
+        rc = fn(r, arg);
+        if (!shmpc__would_block(rc)) return rc;
+    }
+    if (SHMPC_YIELD_NS > 0) {
+        shmpc__a32 *other = for_data ? &r->seg->tail : &r->seg->head; /* the other side's index */
+        uint32_t seen = shmpc__ld(other, relaxed), cur, work = r->capacity / 2u; /* "a ring's worth" */
+        if (work > 64u) work = 64u;
+        if (work < 1u) work = 1u;
+        int64_t before = shmpc__now_ns(), spent = 0;
+        while (shmpc__yield_ok(other, seen, work, before)) {
+            sched_yield();
+            now = shmpc__now_ns();
+            cur = shmpc__ld(other, relaxed);
+            rc = fn(r, arg);
+            if (now - before >= SHMPC__FOREIGN_AWAY_NS && (uint32_t)(shmpc_idx)(cur - seen) < work) {
+                shmpc__foreign_seen.other = other; /* another process had a time slice here */
+                shmpc__foreign_seen.idx = cur;
+                shmpc__foreign_seen.at = now;
+                if (!shmpc__would_block(rc)) return rc;
+                break;
+            }
+            if (!shmpc__would_block(rc)) return rc;
+            if (now - before < SHMPC__YIELD_AWAY_NS || (uint32_t)(shmpc_idx)(cur - seen) < work)
+                spent += now - before; /* not a yield to our peer at work */
+            seen = cur;
+            before = now;
+            if (spent >= SHMPC_YIELD_NS || now - start >= SHMPC_SLEEP_SLICE_NS) break;
+            if (timeout_ns > 0 && now >= deadline) break; /* the sleep path's look reports the timeout */
+        }
     }
     waiters = for_data ? &r->seg->data_waiters : &r->seg->space_waiters;
     ev = for_data ? &r->seg->data_ev : &r->seg->space_ev;
