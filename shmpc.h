@@ -1331,16 +1331,21 @@ SHMPC_API int shmpc_try_push(shmpc_ring *r, const void *msg, size_t len) {
     if (!msg && len) return SHMPC_EINVAL;
     if (len > r->slot_size) return SHMPC_EMSGSIZE;
     if (r->mode == SHMPC_SPSC) {
-        uint32_t room;
+        /* the handle's state in locals: the copy below writes through a char pointer */
+        char *slots = SHMPC__BYTES(r);
+        const uint32_t capacity = r->capacity, mask = r->mask, stride = r->stride;
+        shmpc_idx own = r->own, head = r->cached, t;
         shmpc__slot *sl;
-        shmpc_idx t;
         if (SHMPC__UNLIKELY(shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED)) return SHMPC_ECLOSED;
-        rc = shmpc__spsc_room(r, 1u, &room);
-        if (rc != SHMPC_OK) return rc;
-        sl = SHMPC__SLOT(r, r->own); /* before the copy, which writes through a char pointer */
+        if ((uint32_t)shmpc__used(head, own) >= capacity) { /* the cached head says full: refresh it */
+            uint32_t room;
+            rc = shmpc__spsc_room(r, 1u, &room);
+            if (rc != SHMPC_OK) return rc;
+            head = r->cached;
+        }
+        sl = (shmpc__slot *)(void *)(slots + shmpc__slot_off(own, mask, stride));
         /* proven core: decides on the same snapshot (room >= 1 here), copies, gives the new tail */
-        rc = shmpc__put(SHMPC__BYTES(r), r->capacity, r->mask, r->stride, r->slot_size, r->cached, r->own,
-                        (const char *)msg, len, &t);
+        rc = shmpc__put(slots, capacity, mask, stride, r->slot_size, head, own, (const char *)msg, len, &t);
         if (rc != SHMPC_OK) return rc;
         shmpc__st(&sl->len, (uint32_t)len, relaxed); /* ordered by R1 */
         r->own = t;
@@ -1528,15 +1533,20 @@ SHMPC_API int shmpc_try_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len) {
     if (rc != SHMPC_OK) return rc;
     if (!buf && cap) return SHMPC_EINVAL;
     if (r->mode == SHMPC_SPSC) {
-        uint32_t ready;
-        rc = shmpc__spsc_ready(r, &ready);
-        if (rc != SHMPC_OK) return rc;
-        shmpc_idx h;
-        sl = SHMPC__SLOT(r, r->own);
+        /* the handle's state in locals: the copy below writes through a char pointer */
+        char *slots = SHMPC__BYTES(r);
+        const uint32_t capacity = r->capacity, mask = r->mask, stride = r->stride;
+        shmpc_idx own = r->own, tail = r->cached, h;
+        if (own == tail) { /* the cached tail says empty: refresh it */
+            uint32_t ready;
+            rc = shmpc__spsc_ready(r, &ready);
+            if (rc != SHMPC_OK) return rc;
+            tail = r->cached;
+        }
+        sl = (shmpc__slot *)(void *)(slots + shmpc__slot_off(own, mask, stride));
         n = shmpc__ld(&sl->len, relaxed); /* peer-written: shmpc__get checks it */
         /* proven core: decides on the same snapshot (ready >= 1 here), checks n, copies, new head */
-        rc = shmpc__get(SHMPC__BYTES(r), r->capacity, r->mask, r->stride, r->slot_size, r->own, r->cached,
-                        n, (char *)buf, cap, &h);
+        rc = shmpc__get(slots, capacity, mask, stride, r->slot_size, own, tail, n, (char *)buf, cap, &h);
         if (len && (rc == SHMPC_OK || rc == SHMPC_EMSGSIZE)) *len = n;
         if (rc != SHMPC_OK) return rc;
         r->own = h;
