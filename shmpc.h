@@ -1970,6 +1970,8 @@ SHMPC__PRIVATE int shmpc__would_block(int rc) {
    later than SHMPC__FOREIGN_AWAY_NS gave it a time slice. */
 #define SHMPC__YIELD_AWAY_NS 20000
 #define SHMPC__FOREIGN_AWAY_NS 500000
+/* A timed call stops yielding this long before its deadline (longer than a time slice). */
+#define SHMPC__YIELD_MARGIN_NS 10000000
 /* Per thread: the last time a yield gave a time slice to a process other than our peer, the other
    side's index then (identified by its address) and its value. */
 #ifdef __cplusplus
@@ -2012,7 +2014,8 @@ SHMPC__PRIVATE int shmpc__yield_ok(const shmpc__a32 *other, uint32_t cur, uint32
       thread does not yield on this ring again while its stream keeps moving less than a ring's
       worth per time slice (shmpc__yield_ok). The stage also ends after SHMPC_YIELD_NS spent in
       the other yields, after SHMPC_SLEEP_SLICE_NS in all (the sleep path checks the peers'
-      liveness), and at the deadline.
+      liveness), and SHMPC__YIELD_MARGIN_NS (10 ms) before a timed call's deadline: a yield may
+      come back a time slice later, a futex wait comes back at the deadline.
    3. Sleep on the futex word of its direction. The sleeper registers (F2) before its last look, so
       a notifier that publishes after that look sees the registration (F1) and bumps the word the
       sleeper waits on.
@@ -2039,7 +2042,7 @@ SHMPC__PRIVATE int shmpc__wait(shmpc_ring *r, shmpc__try_fn fn, void *arg, int f
         rc = fn(r, arg);
         if (!shmpc__would_block(rc)) return rc;
     }
-    if (SHMPC_YIELD_NS > 0) {
+    if (SHMPC_YIELD_NS > 0 && (timeout_ns < 0 || deadline - shmpc__now_ns() >= SHMPC__YIELD_MARGIN_NS)) {
         shmpc__a32 *other = for_data ? &r->seg->tail : &r->seg->head; /* the other side's index */
         uint32_t seen = shmpc__ld(other, relaxed), cur, work = r->capacity / 2u; /* "a ring's worth" */
         if (work > 64u) work = 64u;
@@ -2063,7 +2066,9 @@ SHMPC__PRIVATE int shmpc__wait(shmpc_ring *r, shmpc__try_fn fn, void *arg, int f
             seen = cur;
             before = now;
             if (spent >= SHMPC_YIELD_NS || now - start >= SHMPC_SLEEP_SLICE_NS) break;
-            if (timeout_ns > 0 && now >= deadline) break; /* the sleep path's look reports the timeout */
+            /* near the deadline, sleep instead: a yield may return a whole time slice later, the
+               futex wait returns at the deadline */
+            if (timeout_ns > 0 && deadline - now < SHMPC__YIELD_MARGIN_NS) break;
         }
     }
     waiters = for_data ? &r->seg->data_waiters : &r->seg->space_waiters;
