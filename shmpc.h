@@ -1123,9 +1123,10 @@ SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uin
         barriers). A handle without registration (shmpc_attach_id, or membarrier refused) keeps
         the full fence. */
 
-/* The slot header of index i (inside the slot array: shmpc__slot_off), and the slot array as the
-   bytes the proven core copies into and out of. */
-#define SHMPC__SLOT(r, i) ((shmpc__slot *)(void *)((r)->slots + shmpc__slot_off((shmpc_idx)(i), (r)->mask, (r)->stride)))
+/* The slot header of index i (inside the slot array: shmpc__slot_off), from the handle or from its
+   geometry copied into locals, and the slot array as the bytes the proven core copies into and out of. */
+#define SHMPC__SLOT_AT(slots, i, mask, stride) ((shmpc__slot *)(void *)((slots) + shmpc__slot_off((shmpc_idx)(i), (mask), (stride))))
+#define SHMPC__SLOT(r, i) SHMPC__SLOT_AT((r)->slots, i, (r)->mask, (r)->stride)
 #define SHMPC__BYTES(r) ((char *)(void *)(r)->slots)
 
 /* Wakes sleepers of one direction, if any registered. Without an OS, sleeping does not exist. */
@@ -1343,7 +1344,7 @@ SHMPC_API int shmpc_try_push(shmpc_ring *r, const void *msg, size_t len) {
             if (rc != SHMPC_OK) return rc;
             head = r->cached;
         }
-        sl = (shmpc__slot *)(void *)(slots + shmpc__slot_off(own, mask, stride));
+        sl = SHMPC__SLOT_AT(slots, own, mask, stride);
         /* proven core: decides on the same snapshot (room >= 1 here), copies, gives the new tail */
         rc = shmpc__put(slots, capacity, mask, stride, r->slot_size, head, own, (const char *)msg, len, &t);
         if (rc != SHMPC_OK) return rc;
@@ -1431,7 +1432,7 @@ SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n
             char *slots = SHMPC__BYTES(r);
             const uint32_t mask = r->mask, stride = r->stride, size = r->slot_size;
             for (i = 0; i < n; i++) {
-                shmpc__slot *sl = (shmpc__slot *)(void *)(slots + shmpc__slot_off(t, mask, stride));
+                shmpc__slot *sl = SHMPC__SLOT_AT(slots, t, mask, stride);
                 shmpc__copy_in(slots, mask, stride, size, t, (const char *)msgs[i].base, msgs[i].len);
                 shmpc__st(&sl->len, (uint32_t)msgs[i].len, relaxed);
                 t = (shmpc_idx)(t + 1u);
@@ -1543,7 +1544,7 @@ SHMPC_API int shmpc_try_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len) {
             if (rc != SHMPC_OK) return rc;
             tail = r->cached;
         }
-        sl = (shmpc__slot *)(void *)(slots + shmpc__slot_off(own, mask, stride));
+        sl = SHMPC__SLOT_AT(slots, own, mask, stride);
         n = shmpc__ld(&sl->len, relaxed); /* peer-written: shmpc__get checks it */
         /* proven core: decides on the same snapshot (ready >= 1 here), checks n, copies, new head */
         rc = shmpc__get(slots, capacity, mask, stride, r->slot_size, own, tail, n, (char *)buf, cap, &h);
@@ -1624,7 +1625,7 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
             const uint32_t mask = r->mask, stride = r->stride, size = r->slot_size, cap = r->capacity;
             const shmpc_idx tail = r->cached;
             for (i = 0; i < n; i++) {
-                shmpc__slot *sl = (shmpc__slot *)(void *)(slots + shmpc__slot_off(h, mask, stride));
+                shmpc__slot *sl = SHMPC__SLOT_AT(slots, h, mask, stride);
                 len = shmpc__ld(&sl->len, relaxed); /* peer-written: checked by the core (i < count: not empty) */
                 rc = shmpc__can_get(h, tail, cap, size, len);
                 if (rc == SHMPC_OK && len > bufs[i].len) rc = SHMPC_EMSGSIZE;
