@@ -254,6 +254,7 @@ typedef struct shmpc_ring {
     size_t map_size;            /* bytes mapped */
     uint32_t capacity, mask, slot_size, stride, mode;
     int role, peer, kind, shmid, closed, pending_op;
+    int go;                     /* the role while open with nothing pending, else 0: the try calls' one check */
     int asym;                   /* 1: this process is registered for membarrier (F1 is a compiler barrier) */
     shmpc_idx own;              /* SPSC: this side's index (the shared copy is only written) */
     shmpc_idx cached;           /* SPSC: last seen index of the other side */
@@ -394,11 +395,15 @@ SHMPC_API int shmpc_close(shmpc_ring *r);
 #if defined(__GNUC__) || defined(__clang__)
 #  define SHMPC__PRIVATE static __attribute__((unused))
 #  define SHMPC__INLINE static inline __attribute__((unused))
+#  define SHMPC__OUTLINE static __attribute__((unused, noinline)) /* off the SPSC fast path */
+#  define SHMPC__FLATTEN static inline __attribute__((unused, always_inline)) /* the SPSC fast path */
 #  define SHMPC__LIKELY(x) __builtin_expect(!!(x), 1)
 #  define SHMPC__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #  define SHMPC__PRIVATE static
 #  define SHMPC__INLINE static inline
+#  define SHMPC__OUTLINE static
+#  define SHMPC__FLATTEN static inline
 #  define SHMPC__LIKELY(x) (x)
 #  define SHMPC__UNLIKELY(x) (x)
 #endif
@@ -729,17 +734,17 @@ SHMPC__INLINE char *shmpc__payload(char *slots, uint32_t mask, uint32_t stride, 
     ensures copied: \forall integer k; 0 <= k < n ==> d[k] == s[k];
 */
 SHMPC__INLINE void shmpc__bytes(char *d, const char *s, size_t n) {
-    switch (n) {
+    if (n % 8u != 0u || n > 64u) { SHMPC_MEMCPY(d, s, n); return; }
+    switch (n / 8u) { /* every case of 0 .. 8: no default left for a caller that knows n is small */
     case 0: break;
-    case 8: SHMPC_MEMCPY(d, s, 8u); break;
-    case 16: SHMPC_MEMCPY(d, s, 16u); break;
-    case 24: SHMPC_MEMCPY(d, s, 24u); break;
-    case 32: SHMPC_MEMCPY(d, s, 32u); break;
-    case 40: SHMPC_MEMCPY(d, s, 40u); break;
-    case 48: SHMPC_MEMCPY(d, s, 48u); break;
-    case 56: SHMPC_MEMCPY(d, s, 56u); break;
-    case 64: SHMPC_MEMCPY(d, s, 64u); break;
-    default: SHMPC_MEMCPY(d, s, n); break;
+    case 1: SHMPC_MEMCPY(d, s, 8u); break;
+    case 2: SHMPC_MEMCPY(d, s, 16u); break;
+    case 3: SHMPC_MEMCPY(d, s, 24u); break;
+    case 4: SHMPC_MEMCPY(d, s, 32u); break;
+    case 5: SHMPC_MEMCPY(d, s, 40u); break;
+    case 6: SHMPC_MEMCPY(d, s, 48u); break;
+    case 7: SHMPC_MEMCPY(d, s, 56u); break;
+    default: SHMPC_MEMCPY(d, s, 64u); break; /* n == 64 */
     }
 }
 #if defined(__GNUC__) && !defined(__clang__)
@@ -1130,7 +1135,7 @@ SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uin
 #define SHMPC__BYTES(r) ((char *)(void *)(r)->slots)
 
 /* Wakes sleepers of one direction, if any registered. Without an OS, sleeping does not exist. */
-SHMPC__PRIVATE void shmpc__os_wake(shmpc__a32 *ev);
+SHMPC__OUTLINE void shmpc__os_wake(shmpc__a32 *ev);
 #if defined(__SANITIZE_THREAD__) && !defined(__clang__) && __GNUC__ >= 12
 #  pragma GCC diagnostic push /* gcc's TSan does not model fences and says so; the pairing is */
 #  pragma GCC diagnostic ignored "-Wtsan" /* argued above and model-checked (make bmc) */
@@ -1204,6 +1209,11 @@ SHMPC__PRIVATE void shmpc__leave(shmpc_ring *r) {
     }
 }
 
+/* Recomputes r->go after a change of seg, closed, role or pending_op. */
+SHMPC__INLINE void shmpc__regate(shmpc_ring *r) {
+    r->go = r->seg && !r->closed && r->pending_op == SHMPC__OP_NONE ? r->role : 0;
+}
+
 SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, uint32_t id, uint64_t start) {
     struct shmpc__seg *s = (struct shmpc__seg *)mem;
     shmpc__hdr_snap h;
@@ -1212,7 +1222,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     int rc;
     if (!r || !mem) return SHMPC_EINVAL;
     r->seg = NULL; r->slots = NULL; r->peer = -1; r->kind = SHMPC__PLACE_CALLER; r->shmid = -1;
-    r->closed = 1; r->pending_op = SHMPC__OP_NONE; r->map_size = 0; r->role = 0; r->asym = 0;
+    r->closed = 1; r->pending_op = SHMPC__OP_NONE; r->map_size = 0; r->role = 0; r->asym = 0; r->go = 0;
     if (role != SHMPC_PRODUCER && role != SHMPC_CONSUMER && role != SHMPC_OBSERVER) return SHMPC_EINVAL;
     if (role != SHMPC_OBSERVER && id == 0u) return SHMPC_EINVAL;
     if ((uintptr_t)mem % 8u != 0u) return SHMPC_EINVAL;
@@ -1234,7 +1244,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     r->map_size = size;
     r->capacity = h.capacity; r->mask = h.capacity - 1u; r->slot_size = h.slot_size;
     r->stride = h.slot_stride; r->mode = h.mode; r->role = role;
-    if (role == SHMPC_OBSERVER) { r->closed = 0; return SHMPC_OK; }
+    if (role == SHMPC_OBSERVER) { r->closed = 0; shmpc__regate(r); return SHMPC_OK; }
     count = role == SHMPC_PRODUCER ? &s->producers : &s->consumers;
     ends_bit = role == SHMPC_PRODUCER ? SHMPC__PROD_CLOSED : SHMPC__CONS_CLOSED;
     limit = h.mode == SHMPC_SPSC ? 1u : (uint32_t)SHMPC_MAX_PEERS;
@@ -1273,14 +1283,21 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
         r->cached = role == SHMPC_PRODUCER ? hd : tl;
     }
     r->closed = 0;
+    shmpc__regate(r);
     return SHMPC_OK;
 }
 
-SHMPC__INLINE int shmpc__check(const shmpc_ring *r, int role) {
+/* The handle may push (role PRODUCER) or pop (CONSUMER) now: one compare while it is open with
+   nothing pending (r->go), else the reason. */
+SHMPC__PRIVATE int shmpc__check_slow(const shmpc_ring *r, int role) {
     if (!r || !r->seg || r->closed) return SHMPC_EINVAL;
     if (r->role != role) return SHMPC_EROLE;
     if (r->pending_op != SHMPC__OP_NONE) return SHMPC_ESEQ;
     return SHMPC_OK;
+}
+SHMPC__INLINE int shmpc__check(const shmpc_ring *r, int role) {
+    if (SHMPC__LIKELY(r && r->go == role)) return SHMPC_OK;
+    return shmpc__check_slow(r, role);
 }
 
 /* --- producer side --------------------------------------------------------------------------- */
@@ -1326,44 +1343,59 @@ SHMPC__INLINE int shmpc__full_or_closed(const shmpc_ring *r, int rc) {
     return rc;
 }
 
+/* SPSC push (shmpc_try_push after its checks). The handle's state in locals: the copy writes
+   through a char pointer. */
+SHMPC__FLATTEN int shmpc__spsc_push(shmpc_ring *r, const char *msg, size_t len) {
+    int rc;
+    char *slots = SHMPC__BYTES(r);
+    const uint32_t capacity = r->capacity, mask = r->mask, stride = r->stride, size = r->slot_size;
+    shmpc_idx own = r->own, t;
+    shmpc__slot *sl = SHMPC__SLOT_AT(slots, own, mask, stride);
+    /* proven core: decides on the cached head (too big, corrupt, full or room), copies, new tail */
+    rc = shmpc__put(slots, capacity, mask, stride, size, r->cached, own, msg, len, &t);
+    if (SHMPC__UNLIKELY(rc == SHMPC_EFULL)) { /* the cached head says full: decide again on a fresh one */
+        r->cached = (shmpc_idx)shmpc__ld(&r->seg->head, acquire); /* A2: pairs with R2 */
+        rc = shmpc__put(slots, capacity, mask, stride, size, r->cached, own, msg, len, &t);
+    }
+    /* the consumer side closed: nothing is published (a copy into a free slot is harmless) */
+    if ((rc == SHMPC_OK || rc == SHMPC_EFULL) && SHMPC__UNLIKELY(shmpc__closed(r, SHMPC__CONS_CLOSED)))
+        return SHMPC_ECLOSED;
+    if (rc != SHMPC_OK) return rc;
+    shmpc__st(&sl->len, (uint32_t)len, relaxed); /* ordered by R1 */
+    r->own = t;
+    shmpc__st(&r->seg->tail, t, release); /* R1: publish the slot; pairs with A1 in pop */
+    shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
+    return SHMPC_OK;
+}
+/* The same for a size the small copy does not cover: its call to memcpy stays out of the inline one. */
+SHMPC__OUTLINE int shmpc__spsc_push_any(shmpc_ring *r, const char *msg, size_t len) {
+    return shmpc__spsc_push(r, msg, len);
+}
+
+/* MPMC push (shmpc_try_push after its checks). */
+SHMPC__OUTLINE int shmpc__mpmc_push(shmpc_ring *r, const char *msg, size_t len) {
+    shmpc_idx pos;
+    shmpc__slot *sl;
+    int rc;
+    if (len > r->slot_size) return SHMPC_EMSGSIZE;
+    if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED;
+    rc = shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
+    if (rc != SHMPC_OK) return rc;
+    sl = SHMPC__SLOT(r, pos);
+    shmpc__copy_in(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, msg, len);
+    shmpc__st(&sl->len, (uint32_t)len, relaxed);
+    shmpc__st(&sl->seq, shmpc__mpmc_published(pos, r->capacity), release); /* R3: publish; pairs with A3 */
+    shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
+    return SHMPC_OK;
+}
+
 SHMPC_API int shmpc_try_push(shmpc_ring *r, const void *msg, size_t len) {
     int rc = shmpc__check(r, SHMPC_PRODUCER);
     if (rc != SHMPC_OK) return rc;
     if (!msg && len) return SHMPC_EINVAL;
-    if (len > r->slot_size) return SHMPC_EMSGSIZE;
-    if (r->mode == SHMPC_SPSC) {
-        /* the handle's state in locals: the copy below writes through a char pointer */
-        char *slots = SHMPC__BYTES(r);
-        const uint32_t capacity = r->capacity, mask = r->mask, stride = r->stride;
-        shmpc_idx own = r->own, head = r->cached, t;
-        shmpc__slot *sl;
-        if (SHMPC__UNLIKELY(shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED)) return SHMPC_ECLOSED;
-        if ((uint32_t)shmpc__used(head, own) >= capacity) { /* the cached head says full: refresh it */
-            uint32_t room;
-            rc = shmpc__spsc_room(r, 1u, &room);
-            if (rc != SHMPC_OK) return rc;
-            head = r->cached;
-        }
-        sl = SHMPC__SLOT_AT(slots, own, mask, stride);
-        /* proven core: decides on the same snapshot (room >= 1 here), copies, gives the new tail */
-        rc = shmpc__put(slots, capacity, mask, stride, r->slot_size, head, own, (const char *)msg, len, &t);
-        if (rc != SHMPC_OK) return rc;
-        shmpc__st(&sl->len, (uint32_t)len, relaxed); /* ordered by R1 */
-        r->own = t;
-        shmpc__st(&r->seg->tail, t, release); /* R1: publish the slot; pairs with A1 in pop */
-    } else {
-        shmpc_idx pos;
-        shmpc__slot *sl;
-        if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED;
-        rc = shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
-        if (rc != SHMPC_OK) return rc;
-        sl = SHMPC__SLOT(r, pos);
-        shmpc__copy_in(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, (const char *)msg, len);
-        shmpc__st(&sl->len, (uint32_t)len, relaxed);
-        shmpc__st(&sl->seq, shmpc__mpmc_published(pos, r->capacity), release); /* R3: publish; pairs with A3 */
-    }
-    shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
-    return SHMPC_OK;
+    if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(r, (const char *)msg, len);
+    if (len > 64u || len % 8u != 0u) return shmpc__spsc_push_any(r, (const char *)msg, len);
+    return shmpc__spsc_push(r, (const char *)msg, len); /* the copy is a few register moves */
 }
 
 SHMPC_API int shmpc_try_reserve(shmpc_ring *r, void **buf, size_t *room) {
@@ -1381,6 +1413,7 @@ SHMPC_API int shmpc_try_reserve(shmpc_ring *r, void **buf, size_t *room) {
     }
     if (rc != SHMPC_OK) return rc;
     r->pending_op = SHMPC__OP_RESERVED;
+    shmpc__regate(r);
     r->pending_pos = pos;
     *buf = shmpc__payload(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos);
     if (room) *room = r->slot_size;
@@ -1404,6 +1437,7 @@ SHMPC_API int shmpc_commit(shmpc_ring *r, size_t len) {
         shmpc__st(&sl->seq, next, release); /* R3: next == shmpc__mpmc_published(pending_pos) */
     }
     r->pending_op = SHMPC__OP_NONE;
+    shmpc__regate(r);
     shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
     return SHMPC_OK;
 }
@@ -1527,42 +1561,54 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
     return SHMPC_EAGAIN;
 }
 
-SHMPC_API int shmpc_try_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len) {
-    int rc = shmpc__check(r, SHMPC_CONSUMER);
+/* MPMC pop (shmpc_try_pop after its checks). */
+SHMPC__OUTLINE int shmpc__mpmc_pop(shmpc_ring *r, char *buf, size_t cap, size_t *len) {
+    shmpc_idx pos;
     uint32_t n;
-    shmpc__slot *sl;
+    int rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, cap, &pos, &n));
+    if (len && (rc == SHMPC_OK || rc == SHMPC_EMSGSIZE)) *len = n;
     if (rc != SHMPC_OK) return rc;
-    if (!buf && cap) return SHMPC_EINVAL;
-    if (r->mode == SHMPC_SPSC) {
-        /* the handle's state in locals: the copy below writes through a char pointer */
-        char *slots = SHMPC__BYTES(r);
-        const uint32_t capacity = r->capacity, mask = r->mask, stride = r->stride;
-        shmpc_idx own = r->own, tail = r->cached, h;
-        if (own == tail) { /* the cached tail says empty: refresh it */
-            uint32_t ready;
-            rc = shmpc__spsc_ready(r, &ready);
-            if (rc != SHMPC_OK) return rc;
-            tail = r->cached;
-        }
-        sl = SHMPC__SLOT_AT(slots, own, mask, stride);
-        n = shmpc__ld(&sl->len, relaxed); /* peer-written: shmpc__get checks it */
-        /* proven core: decides on the same snapshot (ready >= 1 here), checks n, copies, new head */
-        rc = shmpc__get(slots, capacity, mask, stride, r->slot_size, own, tail, n, (char *)buf, cap, &h);
-        if (len && (rc == SHMPC_OK || rc == SHMPC_EMSGSIZE)) *len = n;
-        if (rc != SHMPC_OK) return rc;
-        r->own = h;
-        shmpc__st(&r->seg->head, h, release); /* R2: slot free; pairs with A2 in push */
-    } else {
-        shmpc_idx pos;
-        rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, cap, &pos, &n));
-        if (len && (rc == SHMPC_OK || rc == SHMPC_EMSGSIZE)) *len = n;
-        if (rc != SHMPC_OK) return rc;
-        sl = SHMPC__SLOT(r, pos);
-        shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, (char *)buf, n);
-        shmpc__st(&sl->seq, shmpc__mpmc_freed(pos, r->capacity), release); /* R4: pairs with A4 */
-    }
+    shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, buf, n);
+    shmpc__st(&SHMPC__SLOT(r, pos)->seq, shmpc__mpmc_freed(pos, r->capacity), release); /* R4: pairs with A4 */
     shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
     return SHMPC_OK;
+}
+
+/* SPSC pop of the message at r->own (shmpc_try_pop after its checks and the refresh of the cached
+   tail). small: an instance without a call to memcpy, which hands other lengths to the outlined one. */
+SHMPC__OUTLINE int shmpc__spsc_pop_any(shmpc_ring *r, char *buf, size_t cap, size_t *len);
+SHMPC__FLATTEN int shmpc__spsc_pop(shmpc_ring *r, char *buf, size_t cap, size_t *len, int small) {
+    /* the handle's state in locals: the copy below writes through a char pointer */
+    char *slots = SHMPC__BYTES(r);
+    const uint32_t capacity = r->capacity, mask = r->mask, stride = r->stride;
+    shmpc_idx own = r->own, h;
+    uint32_t n = shmpc__ld(&SHMPC__SLOT_AT(slots, own, mask, stride)->len, relaxed); /* peer-written: shmpc__get checks it */
+    int rc;
+    if (small && (n > 64u || n % 8u != 0u)) return shmpc__spsc_pop_any(r, buf, cap, len);
+    /* proven core: decides on the same snapshot (ready >= 1 here), checks n, copies, new head */
+    rc = shmpc__get(slots, capacity, mask, stride, r->slot_size, own, r->cached, n, buf, cap, &h);
+    if (len && (rc == SHMPC_OK || rc == SHMPC_EMSGSIZE)) *len = n;
+    if (rc != SHMPC_OK) return rc;
+    r->own = h;
+    shmpc__st(&r->seg->head, h, release); /* R2: slot free; pairs with A2 in push */
+    shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
+    return SHMPC_OK;
+}
+SHMPC__OUTLINE int shmpc__spsc_pop_any(shmpc_ring *r, char *buf, size_t cap, size_t *len) {
+    return shmpc__spsc_pop(r, buf, cap, len, 0);
+}
+
+SHMPC_API int shmpc_try_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len) {
+    int rc = shmpc__check(r, SHMPC_CONSUMER);
+    if (rc != SHMPC_OK) return rc;
+    if (!buf && cap) return SHMPC_EINVAL;
+    if (r->mode != SHMPC_SPSC) return shmpc__mpmc_pop(r, (char *)buf, cap, len);
+    if (r->own == r->cached) { /* the cached tail says empty: refresh it */
+        uint32_t ready;
+        rc = shmpc__spsc_ready(r, &ready);
+        if (rc != SHMPC_OK) return rc;
+    }
+    return shmpc__spsc_pop(r, (char *)buf, cap, len, 1);
 }
 
 SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
@@ -1583,6 +1629,7 @@ SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
     }
     if (rc != SHMPC_OK) return rc;
     r->pending_op = SHMPC__OP_PEEKED;
+    shmpc__regate(r);
     r->pending_pos = pos;
     r->pending_len = n;
     *msg = shmpc__payload(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos);
@@ -1601,6 +1648,7 @@ SHMPC_API int shmpc_release(shmpc_ring *r) {
         shmpc__st(&SHMPC__SLOT(r, r->pending_pos)->seq, shmpc__mpmc_freed(r->pending_pos, r->capacity), release); /* R4 */
     }
     r->pending_op = SHMPC__OP_NONE;
+    shmpc__regate(r);
     shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
     return SHMPC_OK;
 }
@@ -1721,6 +1769,7 @@ SHMPC_API int shmpc_close(shmpc_ring *r) {
         shmpc__leave(r);
     }
     r->closed = 1;
+    r->go = 0;
     shmpc__os_unmap(r);
     r->seg = NULL;
     r->slots = NULL;
@@ -1794,7 +1843,7 @@ SHMPC__PRIVATE void shmpc__futex_wait(shmpc__a32 *w, uint32_t expect, int64_t ns
 #endif
 }
 
-SHMPC__PRIVATE void shmpc__os_wake(shmpc__a32 *ev) {
+SHMPC__OUTLINE void shmpc__os_wake(shmpc__a32 *ev) {
 #ifdef __linux__
     int saved = errno;
     syscall(SYS_futex, (void *)ev, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
@@ -2307,7 +2356,7 @@ SHMPC_API int shmpc_create(shmpc_ring *r, const char *name, const shmpc_opts *o,
     void *mem;
     int fd, rc, e;
     if (!r) return SHMPC_EINVAL;
-    r->seg = NULL; r->closed = 1;
+    r->seg = NULL; r->closed = 1; r->go = 0;
     if ((rc = shmpc__shm_path(name, path)) != SHMPC_OK) return rc;
     if ((rc = shmpc__check_opts(o)) != SHMPC_OK) return rc;
     if (o->flags & SHMPC_F_HUGEPAGES) return SHMPC_ENOTSUP; /* POSIX shm lives in tmpfs: use SysV or anon */
@@ -2347,7 +2396,7 @@ SHMPC_API int shmpc_open_ex(shmpc_ring *r, const char *name, int role, int64_t t
     int64_t deadline = timeout_ns > 0 ? shmpc__now_ns() + timeout_ns : 0;
     int rc;
     if (!r) return SHMPC_EINVAL;
-    r->seg = NULL; r->closed = 1;
+    r->seg = NULL; r->closed = 1; r->go = 0;
     if ((rc = shmpc__shm_path(name, path)) != SHMPC_OK) return rc;
     if (role != SHMPC_PRODUCER && role != SHMPC_CONSUMER && role != SHMPC_OBSERVER) return SHMPC_EINVAL;
     for (;;) {
@@ -2403,7 +2452,7 @@ SHMPC_API int shmpc_create_sysv(shmpc_ring *r, long key, const shmpc_opts *o, in
     void *mem;
     int id, rc, e, shmflg;
     if (!r) return SHMPC_EINVAL;
-    r->seg = NULL; r->closed = 1;
+    r->seg = NULL; r->closed = 1; r->go = 0;
     if ((rc = shmpc__check_opts(o)) != SHMPC_OK) return rc;
     if (key == IPC_PRIVATE || key != (long)(key_t)key) return SHMPC_EINVAL;
     size = shmpc_footprint(o->capacity, o->slot_size);
@@ -2443,7 +2492,7 @@ SHMPC_API int shmpc_open_sysv_ex(shmpc_ring *r, long key, int role, int64_t time
     int64_t deadline = timeout_ns > 0 ? shmpc__now_ns() + timeout_ns : 0;
     int rc;
     if (!r) return SHMPC_EINVAL;
-    r->seg = NULL; r->closed = 1;
+    r->seg = NULL; r->closed = 1; r->go = 0;
     if (key == IPC_PRIVATE || key != (long)(key_t)key) return SHMPC_EINVAL;
     if (role != SHMPC_PRODUCER && role != SHMPC_CONSUMER && role != SHMPC_OBSERVER) return SHMPC_EINVAL;
     for (;;) {

@@ -12,7 +12,7 @@ missing_mask|shmpc__slot_of,shmpc__slot_off|return (uint32_t)i & mask;|return (u
 trusted_peer_length|shmpc__can_get,shmpc__get|return n > slot_size ? SHMPC_ECORRUPT : SHMPC_OK;|return SHMPC_OK;
 fill_not_checked|shmpc__free_slots|if ((uint32_t)used > cap) return SHMPC_ECORRUPT;\n    *out = cap - (uint32_t)used;|*out = cap - (uint32_t)used;
 mapping_size_trusted|shmpc__validate|if (h->total_size > (uint64_t)map_size) return SHMPC_ESIZE;|
-small_copy_overruns|shmpc__bytes|case 56: SHMPC_MEMCPY(d, s, 56u); break;|case 56: SHMPC_MEMCPY(d, s, 64u); break;
+small_copy_overruns|shmpc__bytes|case 7: SHMPC_MEMCPY(d, s, 56u); break;|case 7: SHMPC_MEMCPY(d, s, 64u); break;
 LIST
 while IFS='|' read -r name fcts old new; do
     [ -n "$name" ] || continue

@@ -49,6 +49,15 @@ START_TEST(einval_for_bad_arguments_and_options) {
     o.mode = SHMPC_SPSC; o.flags = 0x10; ck_assert_rc(shmpc_create(&r, nm, &o, SHMPC_PRODUCER), SHMPC_EINVAL);
     o.flags = 0; o.perm = 01777; ck_assert_rc(shmpc_create(&r, nm, &o, SHMPC_PRODUCER), SHMPC_EINVAL);
     o.perm = 0;
+    /* a failed create or open leaves a handle that refuses the try calls, whatever its memory held
+       (go: the one field they read first) */
+    memset(&r, 0xA5, sizeof r); r.go = SHMPC_PRODUCER;
+    o.capacity = 6; ck_assert_rc(shmpc_create(&r, nm, &o, SHMPC_PRODUCER), SHMPC_EINVAL);
+    ck_assert_rc(shmpc_try_push(&r, &v, 4), SHMPC_EINVAL);
+    memset(&r, 0xA5, sizeof r); r.go = SHMPC_CONSUMER;
+    ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 0), SHMPC_ENOENT);
+    ck_assert_rc(shmpc_try_pop(&r, &v, 4, &n), SHMPC_EINVAL);
+    o.capacity = 8;
     ck_assert_rc(shmpc_create(&r, nm, NULL, SHMPC_PRODUCER), SHMPC_EINVAL);
     ck_assert_rc(shmpc_create(NULL, nm, &o, SHMPC_PRODUCER), SHMPC_EINVAL);
     ck_assert_rc(shmpc_open(&r, nm, 3, 0), SHMPC_EINVAL);

@@ -131,7 +131,7 @@ static void encode(const unsigned char *mem, const shmpc_ring *hs, const model *
            operation is pending, and the peer entry's crash-recovery word (read only by the OS
            layer's recovery, absent here); their stale values would multiply the states by 2^bits. */
         put8(k, (uint32_t)r->closed); puti(k, r->own); puti(k, r->cached);
-        put8(k, (uint32_t)r->pending_op);
+        put8(k, (uint32_t)r->pending_op); put8(k, (uint32_t)r->go);
         puti(k, r->pending_op ? r->pending_pos : 0u); put8(k, r->pending_op ? r->pending_len : 0u);
     }
     puti(k, m->low); puti(k, m->mhead); puti(k, m->mtail);
@@ -158,7 +158,7 @@ static void decode(const unsigned char *key, unsigned char *mem, shmpc_ring *hs,
     for (i = 0; i < g_nh; i++) {
         shmpc_ring *r = &hs[i];
         r->closed = (int)get8(&p); r->own = (shmpc_idx)geti(&p); r->cached = (shmpc_idx)geti(&p);
-        r->pending_op = (int)get8(&p); r->pending_pos = (shmpc_idx)geti(&p); r->pending_len = get8(&p);
+        r->pending_op = (int)get8(&p); r->go = (int)get8(&p); r->pending_pos = (shmpc_idx)geti(&p); r->pending_len = get8(&p);
         s->peers[g_peer0[i]].pid = r->closed ? 0u : i + 1u;
         s->peers[g_peer0[i]].role = r->closed ? 0u : (uint32_t)g_h0[i].role;
         if (r->closed) { r->seg = NULL; r->slots = NULL; r->peer = -1; } /* what shmpc_close leaves */
@@ -519,7 +519,7 @@ static int ring_eq(const shmpc_ring *a, const shmpc_ring *b) {
     return a->seg == b->seg && a->slots == b->slots && a->map_size == b->map_size && a->capacity == b->capacity &&
            a->mask == b->mask && a->slot_size == b->slot_size && a->stride == b->stride && a->mode == b->mode &&
            a->role == b->role && a->peer == b->peer && a->kind == b->kind && a->shmid == b->shmid &&
-           a->closed == b->closed && a->pending_op == b->pending_op && a->own == b->own &&
+           a->closed == b->closed && a->pending_op == b->pending_op && a->go == b->go && a->own == b->own &&
            a->cached == b->cached && a->pending_pos == b->pending_pos && a->pending_len == b->pending_len;
 }
 
@@ -705,6 +705,11 @@ int main(int argc, char **argv) {
                 }
                 CHECK(memcmp(g_scratch, g_mem, g_size) == 0, "canonical key loses ring state%ld%ld", 0, 0);
                 for (h = 0; h < g_nh; h++) CHECK(ring_eq(&g_hs[h], &g_h[h]), "canonical key loses handle %ld state%ld", h, 0);
+                for (h = 0; h < g_nh; h++) { /* the try calls' one check agrees with the fields it stands for */
+                    const shmpc_ring *r = &g_h[h];
+                    int go = r->seg && !r->closed && r->pending_op == SHMPC__OP_NONE ? r->role : 0;
+                    CHECK(r->go == go, "handle %ld: go %ld disagrees with its open/pending state", h, (long)r->go);
+                }
                 encode(g_scratch, g_hs, &mm, &k2);
                 CHECK(k2.n == k.n && memcmp(k2.b, k.b, k.n) == 0, "canonical key loses model state%ld%ld", 0, 0);
             }

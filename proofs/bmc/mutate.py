@@ -24,6 +24,8 @@ C = {
     # 7: MPMC consumer hands the slot to the wrong lap.
     "7": [(r"(shmpc__mpmc_freed\(shmpc_idx pos, uint32_t cap\) \{\s*return \(shmpc_idx\)\(pos \+ cap)\);",
            r"\1 + 1u);", 1)],
+    # 8: the try calls' one check is not updated by reserve: a push during a reserve goes through.
+    "8": [(r"(r->pending_op = SHMPC__OP_RESERVED;)\n\s*shmpc__regate\(r\);", r"\1", 1)],
 }
 # SPIN mutants: markers in the models (comments) select the step to remove or move.
 PML = {
