@@ -1574,41 +1574,34 @@ SHMPC__OUTLINE int shmpc__mpmc_pop(shmpc_ring *r, char *buf, size_t cap, size_t 
     return SHMPC_OK;
 }
 
-/* SPSC pop of the message at r->own (shmpc_try_pop after its checks and the refresh of the cached
-   tail). small: an instance without a call to memcpy, which hands other lengths to the outlined one. */
-SHMPC__OUTLINE int shmpc__spsc_pop_any(shmpc_ring *r, char *buf, size_t cap, size_t *len);
-SHMPC__FLATTEN int shmpc__spsc_pop(shmpc_ring *r, char *buf, size_t cap, size_t *len, int small) {
-    /* the handle's state in locals: the copy below writes through a char pointer */
-    char *slots = SHMPC__BYTES(r);
-    const uint32_t capacity = r->capacity, mask = r->mask, stride = r->stride;
-    shmpc_idx own = r->own, h;
-    uint32_t n = shmpc__ld(&SHMPC__SLOT_AT(slots, own, mask, stride)->len, relaxed); /* peer-written: shmpc__get checks it */
-    int rc;
-    if (small && (n > 64u || n % 8u != 0u)) return shmpc__spsc_pop_any(r, buf, cap, len);
-    /* proven core: decides on the same snapshot (ready >= 1 here), checks n, copies, new head */
-    rc = shmpc__get(slots, capacity, mask, stride, r->slot_size, own, r->cached, n, buf, cap, &h);
-    if (len && (rc == SHMPC_OK || rc == SHMPC_EMSGSIZE)) *len = n;
-    if (rc != SHMPC_OK) return rc;
-    r->own = h;
-    shmpc__st(&r->seg->head, h, release); /* R2: slot free; pairs with A2 in push */
-    shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
-    return SHMPC_OK;
-}
-SHMPC__OUTLINE int shmpc__spsc_pop_any(shmpc_ring *r, char *buf, size_t cap, size_t *len) {
-    return shmpc__spsc_pop(r, buf, cap, len, 0);
-}
-
 SHMPC_API int shmpc_try_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len) {
     int rc = shmpc__check(r, SHMPC_CONSUMER);
+    uint32_t n;
+    shmpc__slot *sl;
     if (rc != SHMPC_OK) return rc;
     if (!buf && cap) return SHMPC_EINVAL;
     if (r->mode != SHMPC_SPSC) return shmpc__mpmc_pop(r, (char *)buf, cap, len);
-    if (r->own == r->cached) { /* the cached tail says empty: refresh it */
-        uint32_t ready;
-        rc = shmpc__spsc_ready(r, &ready);
+    {   /* SPSC: the handle's state in locals, the copy below writes through a char pointer */
+        char *slots = SHMPC__BYTES(r);
+        const uint32_t capacity = r->capacity, mask = r->mask, stride = r->stride;
+        shmpc_idx own = r->own, tail = r->cached, h;
+        if (own == tail) { /* the cached tail says empty: refresh it */
+            uint32_t ready;
+            rc = shmpc__spsc_ready(r, &ready);
+            if (rc != SHMPC_OK) return rc;
+            tail = r->cached;
+        }
+        sl = SHMPC__SLOT_AT(slots, own, mask, stride);
+        n = shmpc__ld(&sl->len, relaxed); /* peer-written: shmpc__get checks it */
+        /* proven core: decides on the same snapshot (ready >= 1 here), checks n, copies, new head */
+        rc = shmpc__get(slots, capacity, mask, stride, r->slot_size, own, tail, n, (char *)buf, cap, &h);
+        if (len && (rc == SHMPC_OK || rc == SHMPC_EMSGSIZE)) *len = n;
         if (rc != SHMPC_OK) return rc;
+        r->own = h;
+        shmpc__st(&r->seg->head, h, release); /* R2: slot free; pairs with A2 in push */
     }
-    return shmpc__spsc_pop(r, (char *)buf, cap, len, 1);
+    shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
+    return SHMPC_OK;
 }
 
 SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
