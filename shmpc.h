@@ -2319,6 +2319,15 @@ SHMPC__PRIVATE int shmpc__unformatted(const struct shmpc__seg *h) {
     return 1;
 }
 
+/* Whether a header's magic is complete: one read part-written a moment ago and stamped since (its
+   creator finished between two looks) is opened again, not refused as foreign. */
+SHMPC__PRIVATE int shmpc__stamped(const struct shmpc__seg *h) {
+    int i;
+    for (i = 0; i < 8; i++)
+        if (h->magic[i] != shmpc__magic[i]) return 0;
+    return 1;
+}
+
 /* shmpc_create found `path` taken: SHMPC_ESTALE if it is ours and stale, else SHMPC_EEXIST. */
 SHMPC__PRIVATE int shmpc__exists(const char *path) {
     struct stat st;
@@ -2420,6 +2429,8 @@ SHMPC_API int shmpc_open_ex(shmpc_ring *r, const char *name, int role, int64_t t
                             rc = shmpc__is_stale(h) ? SHMPC_ESTALE : SHMPC_ENOTREADY; /* magic not yet written */
                         else if (shmpc__unformatted(h)) /* created, not yet stamped */
                             rc = time(NULL) - st.st_ctime > SHMPC__STALE_EMPTY_S ? SHMPC_ESTALE : SHMPC_ENOTREADY;
+                        else if (rc == SHMPC_ENOTSHMPC && shmpc__stamped(h)) /* stamped since: look again */
+                            rc = SHMPC_ENOTREADY;
                         munmap(hdr, SHMPC_HEADER_SIZE);
                     }
                     errno = saved;
@@ -2503,6 +2514,8 @@ SHMPC_API int shmpc_open_sysv_ex(shmpc_ring *r, long key, int role, int64_t time
             else if (rc == SHMPC_ENOTSHMPC && (mem = shmat(id, NULL, SHM_RDONLY)) != (void *)-1) {
                 if (shmpc__unformatted((const struct shmpc__seg *)mem)) /* created, not yet stamped */
                     rc = time(NULL) - ds.shm_ctime > SHMPC__STALE_EMPTY_S ? SHMPC_ESTALE : SHMPC_ENOTREADY;
+                else if (shmpc__stamped((const struct shmpc__seg *)mem)) /* stamped since: look again */
+                    rc = SHMPC_ENOTREADY;
                 shmdt(mem);
             }
         }
