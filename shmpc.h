@@ -2328,6 +2328,19 @@ SHMPC__PRIVATE int shmpc__stamped(const struct shmpc__seg *h) {
     return 1;
 }
 
+/* shmpc_open and shmpc_open_sysv: the segment was refused as not ready or not shmpc's (rc); a
+   second look at its header (ctime: when it was created) tells one being created (ENOTREADY, or
+   ESTALE once its creator is dead or it stayed blank too long) from a foreign one (rc). */
+SHMPC__PRIVATE int shmpc__second_look(const struct shmpc__seg *h, int rc, time_t ctime) {
+    if (shmpc__ld(&h->state, acquire) == SHMPC__INIT && h->creator_pid != 0u) /* stamped, magic not yet written */
+        return shmpc__is_stale(h) ? SHMPC_ESTALE : SHMPC_ENOTREADY;
+    if (shmpc__unformatted(h)) /* created, not yet stamped */
+        return time(NULL) - ctime > SHMPC__STALE_EMPTY_S ? SHMPC_ESTALE : SHMPC_ENOTREADY;
+    if (rc == SHMPC_ENOTSHMPC && shmpc__stamped(h)) /* stamped since the first look: look again */
+        return SHMPC_ENOTREADY;
+    return rc;
+}
+
 /* shmpc_create found `path` taken: SHMPC_ESTALE if it is ours and stale, else SHMPC_EEXIST. */
 SHMPC__PRIVATE int shmpc__exists(const char *path) {
     struct stat st;
@@ -2424,13 +2437,7 @@ SHMPC_API int shmpc_open_ex(shmpc_ring *r, const char *name, int role, int64_t t
                     int saved = errno;
                     void *hdr = mmap(NULL, SHMPC_HEADER_SIZE, PROT_READ, MAP_SHARED, fd, 0);
                     if (hdr != MAP_FAILED) {
-                        const struct shmpc__seg *h = (const struct shmpc__seg *)hdr;
-                        if (shmpc__ld(&h->state, acquire) == SHMPC__INIT && h->creator_pid != 0u)
-                            rc = shmpc__is_stale(h) ? SHMPC_ESTALE : SHMPC_ENOTREADY; /* magic not yet written */
-                        else if (shmpc__unformatted(h)) /* created, not yet stamped */
-                            rc = time(NULL) - st.st_ctime > SHMPC__STALE_EMPTY_S ? SHMPC_ESTALE : SHMPC_ENOTREADY;
-                        else if (rc == SHMPC_ENOTSHMPC && shmpc__stamped(h)) /* stamped since: look again */
-                            rc = SHMPC_ENOTREADY;
+                        rc = shmpc__second_look((const struct shmpc__seg *)hdr, rc, st.st_ctime);
                         munmap(hdr, SHMPC_HEADER_SIZE);
                     }
                     errno = saved;
@@ -2511,12 +2518,11 @@ SHMPC_API int shmpc_open_sysv_ex(shmpc_ring *r, long key, int role, int64_t time
         else {
             rc = shmpc__adopt(r, mem, ds.shm_segsz, role, SHMPC__PLACE_SYSV);
             if (rc == SHMPC_OK) r->shmid = id;
-            else if (rc == SHMPC_ENOTSHMPC && (mem = shmat(id, NULL, SHM_RDONLY)) != (void *)-1) {
-                if (shmpc__unformatted((const struct shmpc__seg *)mem)) /* created, not yet stamped */
-                    rc = time(NULL) - ds.shm_ctime > SHMPC__STALE_EMPTY_S ? SHMPC_ESTALE : SHMPC_ENOTREADY;
-                else if (shmpc__stamped((const struct shmpc__seg *)mem)) /* stamped since: look again */
-                    rc = SHMPC_ENOTREADY;
+            else if ((rc == SHMPC_ENOTREADY || rc == SHMPC_ENOTSHMPC) && (mem = shmat(id, NULL, SHM_RDONLY)) != (void *)-1) {
+                int saved = errno; /* initializing? creator alive? */
+                rc = shmpc__second_look((const struct shmpc__seg *)mem, rc, ds.shm_ctime);
                 shmdt(mem);
+                errno = saved;
             }
         }
         if (rc != SHMPC_ENOENT && rc != SHMPC_ENOTREADY) return rc;

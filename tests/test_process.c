@@ -3,6 +3,7 @@
    and MPMC with 2 producer and 2 consumer processes, checked message by message. */
 #include "stress.h"
 #include "pair.h"
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -288,6 +289,60 @@ START_TEST(a_segment_left_by_a_crashed_creator_is_stale) {
 }
 END_TEST
 
+/* Open racing create: a process polls shmpc_open (no timeout: one look per call, so its looks
+   land anywhere in the creator's work) while the parent creates the segment. Every look before
+   the ring is ready must say "not there yet" (ENOENT) or "being initialized" (ENOTREADY), never
+   refuse the segment (a part-written header read as foreign, ENOTSHMPC, was such a bug); the
+   first other answer must be OK. Many rounds, POSIX (_i == 0) and SysV names. Where the looks
+   land is the scheduler's choice: most land while format writes the slots; the SysV ones also
+   land between the creator's stamp and format, where shmpc_open_sysv answered ENOTSHMPC. */
+#define RACE_ROUNDS 300
+typedef struct racer { const char *name; long key; _Atomic int *go; } racer;
+
+static void racer_child(void *a) {
+    racer *x = (racer *)a;
+    shmpc_ring r;
+    double until = t_now() + 10.0;
+    int rc;
+    atomic_store(x->go, 1);
+    do {
+        rc = x->name ? shmpc_open(&r, x->name, SHMPC_CONSUMER, 0) : shmpc_open_sysv(&r, x->key, SHMPC_CONSUMER, 0);
+    } while ((rc == SHMPC_ENOENT || rc == SHMPC_ENOTREADY) && t_now() < until);
+    if (rc == SHMPC_OK) shmpc_close(&r);
+    else printf("open during create: %s\n", shmpc_strerror(rc));
+    _exit(rc == SHMPC_OK ? 0 : 100 - rc);
+}
+
+START_TEST(an_open_racing_create_sees_not_ready_then_the_ring) {
+    _Atomic int *go = (_Atomic int *)mmap(NULL, sizeof *go, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    shmpc_opts o = t_opts(64, 4096, SHMPC_SPSC); /* a header and a quarter MiB of slots to format */
+    long key = 0x5B000000L | (long)(getpid() & 0xFFFFF);
+    int round, code;
+    char nm[96];
+    ck_assert_ptr_ne(go, MAP_FAILED);
+    for (round = 0; round < RACE_ROUNDS; round++) {
+        racer x;
+        shmpc_ring p;
+        pid_t pid;
+        x.name = _i == 0 ? t_name(nm, "race") : NULL;
+        x.key = key;
+        x.go = go;
+        if (!x.name) shmpc_unlink_sysv(key);
+        atomic_store(go, 0);
+        pid = spawn(racer_child, &x);
+        while (!atomic_load(go)) sched_yield();
+        usleep((useconds_t)(round % 7) * 50u); /* land the creator at different points of the loop */
+        ck_assert_rc(x.name ? shmpc_create(&p, x.name, &o, SHMPC_PRODUCER)
+                            : shmpc_create_sysv(&p, key, &o, SHMPC_PRODUCER), SHMPC_OK);
+        code = reap(pid);
+        ck_assert_msg(code == 0, "round %d: the opener got %s", round, code ? shmpc_strerror(100 - code) : "");
+        shmpc_close(&p);
+        if (x.name) shmpc_unlink(x.name); else shmpc_unlink_sysv(key);
+    }
+    munmap((void *)go, sizeof *go);
+}
+END_TEST
+
 Suite *process_suite(void) {
     Suite *s = suite_create("process");
     TCase *tc = tcase_create("cross_process");
@@ -301,6 +356,10 @@ Suite *process_suite(void) {
     tcase_add_loop_test(tc, a_dead_producer_is_reported_after_the_drain, 0, 2);
     tcase_add_loop_test(tc, a_dead_consumer_is_reported_to_a_waiting_producer, 0, 2);
     tcase_add_test(tc, a_segment_left_by_a_crashed_creator_is_stale);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("races");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, an_open_racing_create_sees_not_ready_then_the_ring, 0, 2);
     suite_add_tcase(s, tc);
     tc = tcase_create("stress");
     tcase_set_timeout(tc, 150);
