@@ -27,12 +27,12 @@
 #include <sys/syscall.h>
 
 enum {
-    T_PIPE, T_UNIX, T_MQ, T_BARE, T_CK_SPSC, T_CK_MPMC,
+    T_PIPE, T_UNIX, T_MQ, T_BARE, T_BARE_SEQ, T_CK_SPSC, T_CK_MPMC,
     T_SHMPC, T_SHMPC_BATCH, T_SHMPC_ZC, T_SHMPC_MPMC, T_SHMPC_BLOCK, T_SHMPC_MPMC_BLOCK,
     T_CACHELINE, T_FUTEX, T_N
 };
 static const char *const tnames[T_N] = {
-    "pipe", "unix", "posix_mq", "bare_ring", "ck_spsc", "ck_mpmc",
+    "pipe", "unix", "posix_mq", "bare_ring", "bare_seq", "ck_spsc", "ck_mpmc",
     "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc", "shmpc_block", "shmpc_mpmc_block",
     "cacheline", "futex"};
 
@@ -92,6 +92,17 @@ static void prefault(void *mem, size_t n) {
 #endif
 }
 
+/* The two bare rings (the floors): the index ring keeps the producer's tail and the consumer's head
+   on separate 128-byte lines, each side caching the other's; its slots hold a length word and the
+   payload. The sequence ring (FastForward, Vyukov's slots without the compare-and-swap) shares no
+   index at all: slot seq == i means free for position i, i + 1 holds position i's message, and
+   the consumer hands it to the next lap with i + capacity; its slots hold seq, length, payload. */
+#define BARE_TAIL(c) ((uint32_t *)(void *)(c)->mem)
+#define BARE_HEAD(c) ((uint32_t *)(void *)((c)->mem + 128))
+#define BARE_SLOT(c, i) ((c)->mem + 256 + (size_t)((i) & (c)->mask) * (c)->stride)
+#define BARE_SEQ(c, i) ((uint32_t *)(void *)BARE_SLOT(c, i))
+#define BARE_LEN(c, i) ((uint32_t *)(void *)(BARE_SLOT(c, i) + 4))
+
 /* Returns 0, or 1 with *why set when the transport cannot carry this size here. */
 static int ch_setup(ch *c, int kind, size_t size, uint32_t cap, const char **why) {
     memset(c, 0, sizeof *c);
@@ -118,11 +129,16 @@ static int ch_setup(ch *c, int kind, size_t size, uint32_t cap, const char **why
         break;
     }
     case T_BARE:
+    case T_BARE_SEQ:
     case T_CACHELINE:
     case T_FUTEX:
         c->stride = (uint32_t)(8 + ((size + 7) & ~(size_t)7));
         c->memsz = 256 + (size_t)cap * c->stride;
         c->mem = (unsigned char *)shared_map(c->memsz);
+        if (kind == T_BARE_SEQ) { /* slot i is free for position i */
+            uint32_t i;
+            for (i = 0; i < cap; i++) *BARE_SEQ(c, i) = i;
+        }
         break;
     case T_CK_SPSC:
     case T_CK_MPMC:
@@ -159,7 +175,7 @@ static void ch_attach(ch *c, int role) {
     } else if (is_shmpc(c->kind)) {
         int rc = shmpc_attach(&c->r, c->mem, c->memsz, role);
         if (rc != SHMPC_OK) bh_fail(shmpc_strerror(rc));
-    } else if (c->kind == T_BARE) {
+    } else if (c->kind == T_BARE || c->kind == T_BARE_SEQ) {
         c->own = 0; c->cached = 0;
     }
 }
@@ -183,9 +199,6 @@ static void read_all(int fd, unsigned char *p, size_t n) {
     }
 }
 
-#define BARE_TAIL(c) ((uint32_t *)(void *)(c)->mem)
-#define BARE_HEAD(c) ((uint32_t *)(void *)((c)->mem + 128))
-#define BARE_SLOT(c, i) ((c)->mem + 256 + (size_t)((i) & (c)->mask) * (c)->stride)
 
 static int ck_try_send(ch *c, const void *m) {
     ck_ring_t *ring = (ck_ring_t *)(void *)c->mem;
@@ -238,6 +251,15 @@ static inline void ch_send(ch *c, const unsigned char *m, size_t n) {
         __atomic_store_n(BARE_TAIL(c), t + 1, __ATOMIC_RELEASE);
         return;
     }
+    case T_BARE_SEQ: {
+        uint32_t t = c->own;
+        while (__atomic_load_n(BARE_SEQ(c, t), __ATOMIC_ACQUIRE) != t) bh_pause();
+        *BARE_LEN(c, t) = (uint32_t)n;
+        memcpy(BARE_SLOT(c, t) + 8, m, n);
+        c->own = t + 1;
+        __atomic_store_n(BARE_SEQ(c, t), t + 1, __ATOMIC_RELEASE);
+        return;
+    }
     case T_CK_SPSC:
     case T_CK_MPMC:
         while (!ck_try_send(c, m)) bh_pause();
@@ -280,6 +302,16 @@ static inline size_t ch_recv(ch *c, unsigned char *buf) {
         memcpy(buf, s + 8, n);
         c->own = h + 1;
         __atomic_store_n(BARE_HEAD(c), h + 1, __ATOMIC_RELEASE);
+        return n;
+    }
+    case T_BARE_SEQ: {
+        uint32_t h = c->own;
+        while (__atomic_load_n(BARE_SEQ(c, h), __ATOMIC_ACQUIRE) != h + 1) bh_pause();
+        n = *BARE_LEN(c, h);
+        if (n > c->size) bh_fail("bare sequence ring: bad length");
+        memcpy(buf, BARE_SLOT(c, h) + 8, n);
+        c->own = h + 1;
+        __atomic_store_n(BARE_SEQ(c, h), h + c->cap, __ATOMIC_RELEASE);
         return n;
     }
     case T_CK_SPSC:

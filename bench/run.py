@@ -29,7 +29,7 @@ SIZES_FULL = [8, 64, 256, KiB, 4 * KiB, 64 * KiB, MiB, 8 * MiB]
 SIZES_QUICK = [8, 64, 4 * KiB, MiB, 8 * MiB]
 
 # Throughput against size: every transport, one producer process -> one consumer process.
-TPUT = ["pipe", "unix", "posix_mq", "boost", "ck_spsc", "ck_mpmc", "bare_ring",
+TPUT = ["pipe", "unix", "posix_mq", "boost", "ck_spsc", "ck_mpmc", "bare_ring", "bare_seq",
         "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc"]
 LAT = ["cacheline", "bare_ring", "shmpc", "shmpc_mpmc", "shmpc_block", "ck_spsc", "pipe", "unix",
        "posix_mq", "boost"]
@@ -41,6 +41,7 @@ MPMC_CONFIGS_QUICK = [(2, 2)]
 LABEL = {
     "pipe": "pipe", "unix": "UNIX stream socket", "posix_mq": "POSIX mq", "boost": "Boost message_queue",
     "ck_spsc": "ck_ring SPSC", "ck_mpmc": "ck_ring MPMC", "bare_ring": "bare SPSC ring (floor)",
+    "bare_seq": "bare sequence ring (floor, no shared index)",
     "shmpc": "shmpc SPSC copy", "shmpc_batch": "shmpc SPSC batch", "shmpc_zc": "shmpc SPSC zero-copy",
     "shmpc_mpmc": "shmpc MPMC (spin)", "shmpc_block": "shmpc SPSC blocking API",
     "shmpc_mpmc_block": "shmpc MPMC blocking API", "cacheline": "bare cache-line ping-pong",
@@ -341,6 +342,10 @@ def report(a, env, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, con
                 row("%s copy: shmpc%s / UNIX socket" % (human(s), tag), ratio(tp(S("shmpc"), s), tp("unix", s)), ">=", 20)
                 row("%s copy: shmpc%s / ck_ring SPSC" % (human(s), tag), ratio(tp(S("shmpc"), s), tp("ck_spsc", s)), ">=", 1)
                 row("%s copy: shmpc%s / bare SPSC ring" % (human(s), tag), ratio(tp(S("shmpc"), s), tp("bare_ring", s)), ">=", 0.8)
+                if not suffix:  # context for the pipe target: the faster of the two bare rings, not a target
+                    floors = [x for x in (tp("bare_ring", s), tp("bare_seq", s)) if x is not None]
+                    targets.append(("%s copy: faster bare ring / pipe" % human(s),
+                                    ratio(max(floors), tp("pipe", s)) if floors else None, "(reference)", "-"))
         if (S("shmpc_batch"), 8) in tput:
             row("8 B batch: shmpc batch%s / bare per-message ring" % tag, ratio(tp(S("shmpc_batch"), 8), tp("bare_ring", 8)), ">=", 1.5)
         if isinstance(lat.get(S("shmpc")), dict) and isinstance(lat.get("cacheline"), dict):
