@@ -27,12 +27,12 @@
 #include <sys/syscall.h>
 
 enum {
-    T_PIPE, T_UNIX, T_MQ, T_BARE, T_BARE_SEQ, T_CK_SPSC, T_CK_MPMC,
+    T_PIPE, T_UNIX, T_MQ, T_BARE, T_BARE_SEQ, T_BARE_MPMC, T_CK_SPSC, T_CK_MPMC,
     T_SHMPC, T_SHMPC_BATCH, T_SHMPC_ZC, T_SHMPC_MPMC, T_SHMPC_BLOCK, T_SHMPC_MPMC_BLOCK,
     T_CACHELINE, T_FUTEX, T_N
 };
 static const char *const tnames[T_N] = {
-    "pipe", "unix", "posix_mq", "bare_ring", "bare_seq", "ck_spsc", "ck_mpmc",
+    "pipe", "unix", "posix_mq", "bare_ring", "bare_seq", "bare_mpmc", "ck_spsc", "ck_mpmc",
     "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc", "shmpc_block", "shmpc_mpmc_block",
     "cacheline", "futex"};
 
@@ -96,7 +96,9 @@ static void prefault(void *mem, size_t n) {
    on separate 128-byte lines, each side caching the other's; its slots hold a length word and the
    payload. The sequence ring (FastForward, Vyukov's slots without the compare-and-swap) shares no
    index at all: slot seq == i means free for position i, i + 1 holds position i's message, and
-   the consumer hands it to the next lap with i + capacity; its slots hold seq, length, payload. */
+   the consumer hands it to the next lap with i + capacity; its slots hold seq, length, payload.
+   The bare MPMC ring is Vyukov's bounded queue on the same slots: producers claim a position by
+   compare-and-swap on the tail word, consumers on the head word; waiting is spinning. */
 #define BARE_TAIL(c) ((uint32_t *)(void *)(c)->mem)
 #define BARE_HEAD(c) ((uint32_t *)(void *)((c)->mem + 128))
 #define BARE_SLOT(c, i) ((c)->mem + 256 + (size_t)((i) & (c)->mask) * (c)->stride)
@@ -130,12 +132,13 @@ static int ch_setup(ch *c, int kind, size_t size, uint32_t cap, const char **why
     }
     case T_BARE:
     case T_BARE_SEQ:
+    case T_BARE_MPMC:
     case T_CACHELINE:
     case T_FUTEX:
         c->stride = (uint32_t)(8 + ((size + 7) & ~(size_t)7));
         c->memsz = 256 + (size_t)cap * c->stride;
         c->mem = (unsigned char *)shared_map(c->memsz);
-        if (kind == T_BARE_SEQ) { /* slot i is free for position i */
+        if (kind == T_BARE_SEQ || kind == T_BARE_MPMC) { /* slot i is free for position i */
             uint32_t i;
             for (i = 0; i < cap; i++) *BARE_SEQ(c, i) = i;
         }
@@ -260,6 +263,20 @@ static inline void ch_send(ch *c, const unsigned char *m, size_t n) {
         __atomic_store_n(BARE_SEQ(c, t), t + 1, __ATOMIC_RELEASE);
         return;
     }
+    case T_BARE_MPMC: {
+        uint32_t pos = __atomic_load_n(BARE_TAIL(c), __ATOMIC_RELAXED);
+        for (;;) {
+            int32_t d = (int32_t)(__atomic_load_n(BARE_SEQ(c, pos), __ATOMIC_ACQUIRE) - pos);
+            if (d == 0 && __atomic_compare_exchange_n(BARE_TAIL(c), &pos, pos + 1, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+                break;
+            if (d < 0) bh_pause(); /* full */
+            if (d != 0) pos = __atomic_load_n(BARE_TAIL(c), __ATOMIC_RELAXED);
+        }
+        *BARE_LEN(c, pos) = (uint32_t)n;
+        memcpy(BARE_SLOT(c, pos) + 8, m, n);
+        __atomic_store_n(BARE_SEQ(c, pos), pos + 1, __ATOMIC_RELEASE);
+        return;
+    }
     case T_CK_SPSC:
     case T_CK_MPMC:
         while (!ck_try_send(c, m)) bh_pause();
@@ -312,6 +329,21 @@ static inline size_t ch_recv(ch *c, unsigned char *buf) {
         memcpy(buf, BARE_SLOT(c, h) + 8, n);
         c->own = h + 1;
         __atomic_store_n(BARE_SEQ(c, h), h + c->cap, __ATOMIC_RELEASE);
+        return n;
+    }
+    case T_BARE_MPMC: {
+        uint32_t pos = __atomic_load_n(BARE_HEAD(c), __ATOMIC_RELAXED);
+        for (;;) {
+            int32_t d = (int32_t)(__atomic_load_n(BARE_SEQ(c, pos), __ATOMIC_ACQUIRE) - (pos + 1));
+            if (d == 0 && __atomic_compare_exchange_n(BARE_HEAD(c), &pos, pos + 1, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+                break;
+            if (d < 0) bh_pause(); /* empty */
+            if (d != 0) pos = __atomic_load_n(BARE_HEAD(c), __ATOMIC_RELAXED);
+        }
+        n = *BARE_LEN(c, pos);
+        if (n > c->size) bh_fail("bare MPMC ring: bad length");
+        memcpy(buf, BARE_SLOT(c, pos) + 8, n);
+        __atomic_store_n(BARE_SEQ(c, pos), pos + c->cap, __ATOMIC_RELEASE);
         return n;
     }
     case T_CK_SPSC:
@@ -470,7 +502,7 @@ static int run_tput(int kind, int P, int C, size_t size, uint64_t n) {
     int i, np = 0, failed;
     const char *why = NULL;
     if (kind == T_SHMPC_BATCH && size > 4096) { printf("na batch API is for small messages\n"); return 0; }
-    if ((P > 1 || C > 1) && !(kind == T_CK_MPMC || is_mpmc_ring(kind) || kind == T_PIPE || kind == T_UNIX || kind == T_MQ)) {
+    if ((P > 1 || C > 1) && !(kind == T_CK_MPMC || kind == T_BARE_MPMC || is_mpmc_ring(kind) || kind == T_PIPE || kind == T_UNIX || kind == T_MQ)) {
         printf("na single-producer single-consumer transport\n");
         return 0;
     }

@@ -29,12 +29,12 @@ SIZES_FULL = [8, 64, 256, KiB, 4 * KiB, 64 * KiB, MiB, 8 * MiB]
 SIZES_QUICK = [8, 64, 4 * KiB, MiB, 8 * MiB]
 
 # Throughput against size: every transport, one producer process -> one consumer process.
-TPUT = ["pipe", "unix", "posix_mq", "boost", "ck_spsc", "ck_mpmc", "bare_ring", "bare_seq",
+TPUT = ["pipe", "unix", "posix_mq", "boost", "ck_spsc", "ck_mpmc", "bare_ring", "bare_seq", "bare_mpmc",
         "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc"]
 LAT = ["cacheline", "bare_ring", "shmpc", "shmpc_mpmc", "shmpc_block", "ck_spsc", "pipe", "unix",
        "posix_mq", "boost"]
 WAKE = ["futex", "pipe", "unix", "posix_mq", "boost", "shmpc_block"]
-MPMC = ["shmpc_mpmc_block", "shmpc_mpmc", "ck_mpmc", "boost", "posix_mq"]
+MPMC = ["shmpc_mpmc_block", "shmpc_mpmc", "bare_mpmc", "ck_mpmc", "boost", "posix_mq"]
 MPMC_CONFIGS_FULL = [(1, 1), (1, 2), (2, 1), (2, 2)]
 MPMC_CONFIGS_QUICK = [(2, 2)]
 
@@ -42,6 +42,7 @@ LABEL = {
     "pipe": "pipe", "unix": "UNIX stream socket", "posix_mq": "POSIX mq", "boost": "Boost message_queue",
     "ck_spsc": "ck_ring SPSC", "ck_mpmc": "ck_ring MPMC", "bare_ring": "bare SPSC ring (floor)",
     "bare_seq": "bare sequence ring (floor, no shared index)",
+    "bare_mpmc": "bare MPMC ring (floor, Vyukov, spinning)",
     "shmpc": "shmpc SPSC copy", "shmpc_batch": "shmpc SPSC batch", "shmpc_zc": "shmpc SPSC zero-copy",
     "shmpc_mpmc": "shmpc MPMC (spin)", "shmpc_block": "shmpc SPSC blocking API",
     "shmpc_mpmc_block": "shmpc MPMC blocking API", "cacheline": "bare cache-line ping-pong",
@@ -366,6 +367,10 @@ def report(a, env, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, con
         if (S("shmpc_mpmc_block"), 2, 2) in mpmc:
             row("MPMC 2x2 64 B: shmpc%s / Boost message_queue" % tag, ratio(m(S("shmpc_mpmc_block")), m("boost")), ">=", 10)
             row("MPMC 2x2 64 B: shmpc%s / ck_ring MPMC" % tag, ratio(m(S("shmpc_mpmc_block")), m("ck_mpmc")), ">=", 1)
+            one = mpmc.get(("bare_mpmc", 1, 1))
+            if not suffix and isinstance(one, dict):  # context for the Boost target, not a target
+                targets.append(("MPMC 64 B: bare MPMC ring 1x1 (a core per side, no contention) / Boost 2x2",
+                                ratio(one["mmsg"][0], m("boost")), "(reference)", "-"))
     if py:
         for s in sorted({z for (_, z) in py}):
             row("Python module %s copy push/pop / pipe used from Python (python.csv)" % human(s),
