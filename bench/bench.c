@@ -27,12 +27,12 @@
 #include <sys/syscall.h>
 
 enum {
-    T_PIPE, T_UNIX, T_MQ, T_BARE, T_BARE_SEQ, T_BARE_MPMC, T_CK_SPSC, T_CK_MPMC,
+    T_PIPE, T_UNIX, T_MQ, T_BARE, T_BARE_SEQ, T_BARE_ZC, T_BARE_MPMC, T_CK_SPSC, T_CK_MPMC,
     T_SHMPC, T_SHMPC_BATCH, T_SHMPC_ZC, T_SHMPC_MPMC, T_SHMPC_BLOCK, T_SHMPC_MPMC_BLOCK,
     T_CACHELINE, T_FUTEX, T_N
 };
 static const char *const tnames[T_N] = {
-    "pipe", "unix", "posix_mq", "bare_ring", "bare_seq", "bare_mpmc", "ck_spsc", "ck_mpmc",
+    "pipe", "unix", "posix_mq", "bare_ring", "bare_seq", "bare_zc", "bare_mpmc", "ck_spsc", "ck_mpmc",
     "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc", "shmpc_block", "shmpc_mpmc_block",
     "cacheline", "futex"};
 
@@ -97,6 +97,7 @@ static void prefault(void *mem, size_t n) {
    payload. The sequence ring (FastForward, Vyukov's slots without the compare-and-swap) shares no
    index at all: slot seq == i means free for position i, i + 1 holds position i's message, and
    the consumer hands it to the next lap with i + capacity; its slots hold seq, length, payload.
+   bare_zc is the same ring used in place, as shmpc's zero-copy API is (the floor for large blocks).
    The bare MPMC ring is Vyukov's bounded queue on the same slots: producers claim a position by
    compare-and-swap on the tail word, consumers on the head word; waiting is spinning. */
 #define BARE_TAIL(c) ((uint32_t *)(void *)(c)->mem)
@@ -132,13 +133,14 @@ static int ch_setup(ch *c, int kind, size_t size, uint32_t cap, const char **why
     }
     case T_BARE:
     case T_BARE_SEQ:
+    case T_BARE_ZC:
     case T_BARE_MPMC:
     case T_CACHELINE:
     case T_FUTEX:
         c->stride = (uint32_t)(8 + ((size + 7) & ~(size_t)7));
         c->memsz = 256 + (size_t)cap * c->stride;
         c->mem = (unsigned char *)shared_map(c->memsz);
-        if (kind == T_BARE_SEQ || kind == T_BARE_MPMC) { /* slot i is free for position i */
+        if (kind == T_BARE_SEQ || kind == T_BARE_ZC || kind == T_BARE_MPMC) { /* slot i is free for position i */
             uint32_t i;
             for (i = 0; i < cap; i++) *BARE_SEQ(c, i) = i;
         }
@@ -178,7 +180,7 @@ static void ch_attach(ch *c, int role) {
     } else if (is_shmpc(c->kind)) {
         int rc = shmpc_attach(&c->r, c->mem, c->memsz, role);
         if (rc != SHMPC_OK) bh_fail(shmpc_strerror(rc));
-    } else if (c->kind == T_BARE || c->kind == T_BARE_SEQ) {
+    } else if (c->kind == T_BARE || c->kind == T_BARE_SEQ || c->kind == T_BARE_ZC) {
         c->own = 0; c->cached = 0;
     }
 }
@@ -402,6 +404,18 @@ static void producer(int idx, void *arg) {
             }
             k += m;
         }
+    } else if (c->kind == T_BARE_ZC) {
+        unsigned char *src = msgbuf(size);
+        bh_start();
+        bh->t0[idx] = bh_now();
+        for (k = 0; k < g_n; k++) {
+            uint32_t t = (uint32_t)k;
+            while (__atomic_load_n(BARE_SEQ(c, t), __ATOMIC_ACQUIRE) != t) bh_pause();
+            memcpy(BARE_SLOT(c, t) + 8, src, size); /* the producer fills the slot in place */
+            bh_stamp(BARE_SLOT(c, t) + 8, size, bh_tag(idx, k));
+            *BARE_LEN(c, t) = (uint32_t)size;
+            __atomic_store_n(BARE_SEQ(c, t), t + 1, __ATOMIC_RELEASE);
+        }
     } else if (c->kind == T_SHMPC_ZC) {
         unsigned char *src = msgbuf(size);
         bh_start();
@@ -461,6 +475,15 @@ static void consumer(int idx, void *arg) {
             } else {
                 bh_fail(shmpc_strerror(rc));
             }
+        }
+    } else if (c->kind == T_BARE_ZC) {
+        bh_start();
+        while (x.count < g_n) {
+            uint32_t h = (uint32_t)x.count;
+            while (__atomic_load_n(BARE_SEQ(c, h), __ATOMIC_ACQUIRE) != h + 1) bh_pause();
+            if (*BARE_LEN(c, h) > size) bh_fail("bare zero-copy ring: bad length");
+            bh_rx_msg(&x, BARE_SLOT(c, h) + 8, *BARE_LEN(c, h), size); /* read in place */
+            __atomic_store_n(BARE_SEQ(c, h), h + c->cap, __ATOMIC_RELEASE);
         }
     } else if (c->kind == T_SHMPC_ZC) {
         bh_start();
@@ -585,7 +608,7 @@ static int run_lat(int kind, uint64_t n) {
     const char *why = NULL;
     uint64_t i;
     int failed;
-    if (kind == T_SHMPC_BATCH || kind == T_SHMPC_ZC || kind == T_FUTEX) { printf("na not a ping-pong transport\n"); return 0; }
+    if (kind == T_SHMPC_BATCH || kind == T_SHMPC_ZC || kind == T_BARE_ZC || kind == T_FUTEX) { printf("na not a ping-pong transport\n"); return 0; }
     if (ch_setup(&g_a, kind, 8, 1024, &why) || ch_setup(&g_b, kind, 8, 1024, &why)) { printf("na %s\n", why); return 0; }
     bh_init(n);
     bh_calibrate();

@@ -29,7 +29,7 @@ SIZES_FULL = [8, 64, 256, KiB, 4 * KiB, 64 * KiB, MiB, 8 * MiB]
 SIZES_QUICK = [8, 64, 4 * KiB, MiB, 8 * MiB]
 
 # Throughput against size: every transport, one producer process -> one consumer process.
-TPUT = ["pipe", "unix", "posix_mq", "boost", "ck_spsc", "ck_mpmc", "bare_ring", "bare_seq", "bare_mpmc",
+TPUT = ["pipe", "unix", "posix_mq", "boost", "ck_spsc", "ck_mpmc", "bare_ring", "bare_seq", "bare_zc", "bare_mpmc",
         "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc"]
 LAT = ["cacheline", "bare_ring", "shmpc", "shmpc_mpmc", "shmpc_block", "ck_spsc", "pipe", "unix",
        "posix_mq", "boost"]
@@ -42,6 +42,7 @@ LABEL = {
     "pipe": "pipe", "unix": "UNIX stream socket", "posix_mq": "POSIX mq", "boost": "Boost message_queue",
     "ck_spsc": "ck_ring SPSC", "ck_mpmc": "ck_ring MPMC", "bare_ring": "bare SPSC ring (floor)",
     "bare_seq": "bare sequence ring (floor, no shared index)",
+    "bare_zc": "bare sequence ring in place (zero-copy floor)",
     "bare_mpmc": "bare MPMC ring (floor, Vyukov, spinning)",
     "shmpc": "shmpc SPSC copy", "shmpc_batch": "shmpc SPSC batch", "shmpc_zc": "shmpc SPSC zero-copy",
     "shmpc_mpmc": "shmpc MPMC (spin)", "shmpc_block": "shmpc SPSC blocking API",
@@ -359,6 +360,9 @@ def report(a, env, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, con
                     r = ratio(tp(S("shmpc_zc"), s), memcpy[("memcpy_ring", s)]["mmsg"][0])
                     targets.append(("%s zero-copy: shmpc%s / memcpy into as many buffers as ring slots" % (human(s), tag),
                                     r, "(reference)", "-"))
+                if not suffix and ("bare_zc", s) in tput:  # the floor against the target, not a target
+                    targets.append(("%s zero-copy: bare ring in place / memcpy bandwidth" % human(s),
+                                    ratio(tp("bare_zc", s), memcpy[("memcpy", s)]["mmsg"][0]), "(reference)", "-"))
         if isinstance(lat.get(S("shmpc_block")), dict) and isinstance(lat.get("pipe"), dict):
             row("blocking ping-pong p50: shmpc%s / pipe ping-pong" % tag, ratio(lat[S("shmpc_block")]["p50"][0], lat["pipe"]["p50"][0]), "<=", 0.1)
         if isinstance(wake.get(S("shmpc_block")), dict) and isinstance(wake.get("pipe"), dict):
