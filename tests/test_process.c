@@ -343,6 +343,63 @@ START_TEST(an_open_racing_create_sees_not_ready_then_the_ring) {
 }
 END_TEST
 
+/* Create racing create: two processes create the same name at the same moment. Exactly one gets
+   the segment, the other EEXIST: never both, never ESTALE for a live creator at work, never a
+   segment the winner cannot use. POSIX (_i == 0) and SysV. */
+typedef struct creator { const char *name; long key; _Atomic int *go; } creator;
+
+static int race_create(const creator *x, shmpc_ring *r) {
+    shmpc_opts o = t_opts(64, 4096, SHMPC_SPSC);
+    return x->name ? shmpc_create(r, x->name, &o, SHMPC_PRODUCER) : shmpc_create_sysv(r, x->key, &o, SHMPC_PRODUCER);
+}
+static void creator_child(void *a) {
+    creator *x = (creator *)a;
+    shmpc_ring r;
+    int rc;
+    atomic_fetch_add(x->go, 1);
+    while (atomic_load(x->go) < 2) { }
+    rc = race_create(x, &r);
+    if (rc == SHMPC_OK) {
+        rc = shmpc_try_push(&r, "x", 1) == SHMPC_OK ? SHMPC_OK : SHMPC_ECORRUPT; /* usable */
+        shmpc_close(&r);
+    }
+    _exit(100 - rc);
+}
+
+START_TEST(a_create_racing_create_gives_one_ring_and_one_eexist) {
+    _Atomic int *go = (_Atomic int *)mmap(NULL, sizeof *go, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    long key = 0x5C000000L | (long)(getpid() & 0xFFFFF);
+    int round;
+    char nm[96];
+    ck_assert_ptr_ne(go, MAP_FAILED);
+    for (round = 0; round < RACE_ROUNDS; round++) {
+        creator x;
+        shmpc_ring r;
+        pid_t pid;
+        int mine, theirs;
+        x.name = _i == 0 ? t_name(nm, "twin") : NULL;
+        x.key = key;
+        x.go = go;
+        if (!x.name) shmpc_unlink_sysv(key);
+        atomic_store(go, 0);
+        pid = spawn(creator_child, &x);
+        atomic_fetch_add(go, 1);
+        while (atomic_load(go) < 2) { }
+        mine = race_create(&x, &r);
+        theirs = 100 - reap(pid);
+        ck_assert_msg((mine == SHMPC_OK && theirs == SHMPC_EEXIST) || (mine == SHMPC_EEXIST && theirs == SHMPC_OK),
+                      "round %d: this process got %s, the other %s", round, shmpc_strerror(mine), shmpc_strerror(theirs));
+        if (mine == SHMPC_OK) {
+            ck_assert_rc(shmpc_try_push(&r, "x", 1), SHMPC_OK);
+            shmpc_close(&r);
+        }
+        if (x.name) ck_assert_rc(shmpc_unlink(x.name), SHMPC_OK);
+        else ck_assert_rc(shmpc_unlink_sysv(key), SHMPC_OK);
+    }
+    munmap((void *)go, sizeof *go);
+}
+END_TEST
+
 Suite *process_suite(void) {
     Suite *s = suite_create("process");
     TCase *tc = tcase_create("cross_process");
@@ -360,6 +417,7 @@ Suite *process_suite(void) {
     tc = tcase_create("races");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, an_open_racing_create_sees_not_ready_then_the_ring, 0, 2);
+    tcase_add_loop_test(tc, a_create_racing_create_gives_one_ring_and_one_eexist, 0, 2);
     suite_add_tcase(s, tc);
     tc = tcase_create("stress");
     tcase_set_timeout(tc, 150);
