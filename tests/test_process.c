@@ -297,7 +297,13 @@ END_TEST
    land is the scheduler's choice: most land while format writes the slots; the SysV ones also
    land between the creator's stamp and format, where shmpc_open_sysv answered ENOTSHMPC. */
 #define RACE_ROUNDS 300
-typedef struct racer { const char *name; long key; _Atomic int *go; } racer;
+typedef struct racer { const char *name; long key; _Atomic int *go; } racer; /* name NULL: SysV key */
+
+/* Creates the race's ring: a header and a quarter MiB of slots to format. */
+static int race_create(const racer *x, shmpc_ring *r) {
+    shmpc_opts o = t_opts(64, 4096, SHMPC_SPSC);
+    return x->name ? shmpc_create(r, x->name, &o, SHMPC_PRODUCER) : shmpc_create_sysv(r, x->key, &o, SHMPC_PRODUCER);
+}
 
 static void racer_child(void *a) {
     racer *x = (racer *)a;
@@ -315,7 +321,6 @@ static void racer_child(void *a) {
 
 START_TEST(an_open_racing_create_sees_not_ready_then_the_ring) {
     _Atomic int *go = (_Atomic int *)mmap(NULL, sizeof *go, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    shmpc_opts o = t_opts(64, 4096, SHMPC_SPSC); /* a header and a quarter MiB of slots to format */
     long key = 0x5B000000L | (long)(getpid() & 0xFFFFF);
     int round, code;
     char nm[96];
@@ -332,8 +337,7 @@ START_TEST(an_open_racing_create_sees_not_ready_then_the_ring) {
         pid = spawn(racer_child, &x);
         while (!atomic_load(go)) sched_yield();
         usleep((useconds_t)(round % 7) * 50u); /* land the creator at different points of the loop */
-        ck_assert_rc(x.name ? shmpc_create(&p, x.name, &o, SHMPC_PRODUCER)
-                            : shmpc_create_sysv(&p, key, &o, SHMPC_PRODUCER), SHMPC_OK);
+        ck_assert_rc(race_create(&x, &p), SHMPC_OK);
         code = reap(pid);
         ck_assert_msg(code == 0, "round %d: the opener got %s", round, code ? shmpc_strerror(100 - code) : "");
         shmpc_close(&p);
@@ -346,14 +350,8 @@ END_TEST
 /* Create racing create: two processes create the same name at the same moment. Exactly one gets
    the segment, the other EEXIST: never both, never ESTALE for a live creator at work, never a
    segment the winner cannot use. POSIX (_i == 0) and SysV. */
-typedef struct creator { const char *name; long key; _Atomic int *go; } creator;
-
-static int race_create(const creator *x, shmpc_ring *r) {
-    shmpc_opts o = t_opts(64, 4096, SHMPC_SPSC);
-    return x->name ? shmpc_create(r, x->name, &o, SHMPC_PRODUCER) : shmpc_create_sysv(r, x->key, &o, SHMPC_PRODUCER);
-}
 static void creator_child(void *a) {
-    creator *x = (creator *)a;
+    racer *x = (racer *)a;
     shmpc_ring r;
     int rc;
     atomic_fetch_add(x->go, 1);
@@ -373,7 +371,7 @@ START_TEST(a_create_racing_create_gives_one_ring_and_one_eexist) {
     char nm[96];
     ck_assert_ptr_ne(go, MAP_FAILED);
     for (round = 0; round < RACE_ROUNDS; round++) {
-        creator x;
+        racer x;
         shmpc_ring r;
         pid_t pid;
         int mine, theirs;
