@@ -100,10 +100,13 @@
      code on failure; shmpc_strerror(code) says what it means. On SHMPC_ESYS and the errno-like
      codes, errno still holds the system's reason.
 
-   SHARED-MEMORY LAYOUT, VERSION 1 (all integers little- or big-endian as the ABI tag says; offsets only)
+   SHARED-MEMORY LAYOUT, VERSION 2 (all integers in the creator's byte order, which the ABI tag
+   records; offsets only). Version 1 segments are refused with SHMPC_EVERSION.
      offset size  field            meaning
-     0x000   8    magic            the bytes "SHMPCv1\0"
-     0x008   4    version          layout version, 1
+     0x000   8    magic            the bytes "SHMPCv2\0" ("SHMPCv" identifies shmpc; the version
+                                   field, not the last bytes, says which layout)
+     0x008   4    version          layout version, 2 (read as 0x02000000: the other byte order,
+                                   refused with SHMPC_EABI)
      0x00C   4    abi              index bits | endianness << 8 (1 little, 2 big) |
                                    log2(cache line) << 16 | slot header bytes << 24
      0x010   4    header_size      offset of the first slot: 0x0A00
@@ -117,6 +120,11 @@
      0x034   4    creator_pid      process that created the segment
      0x038   8    creator_start    its start time (clock ticks after boot, /proc/PID/stat field 22)
      0x040   4    state            0 initializing, 1 ready, 2 closed (both sides closed)
+     0x044   4    takeovers        roles taken over from dead peers         } recovery counters,
+     0x048   4    skipped          MPMC slots skipped (dead producer)       } written only on the
+     0x04C   4    freed            MPMC slots freed (dead consumer)         } crash paths, for
+     0x050   4    redelivered      peeked messages delivered again          } shmpcctl
+     0x054   4    reclaimed        peer-table entries of dead peers reused  }
      0x080   4    producers        producers attached and not closed
      0x084   4    consumers        consumers attached and not closed
      0x088   4    ends             bit 0: producer side closed, bit 1: consumer side closed
@@ -124,11 +132,16 @@
      0x0C4   4    data_ev          futex word consumers sleep on; producers bump it to wake them
      0x0C8   4    space_waiters    producers sleeping or about to
      0x0CC   4    space_ev         futex word producers sleep on
+     0x0D0   4    data_pollers     of data_waiters, those armed through shmpc_fd (wake their socket)
+     0x0D4   4    space_pollers    of space_waiters, likewise
      0x100   4    tail             SPSC: next index to fill; MPMC: next position to claim (producers)
      0x180   4    head             SPSC: next index to read; MPMC: next position to claim (consumers)
-     0x200 2048   peers[64]        32 bytes each: pid, role (1 producer, 2 consumer), start_lo,
-                                   start_hi, pending (MPMC: position being claimed, crash
-                                   recovery), 12 bytes reserved
+     0x200 2048   peers[64]        32 bytes each, eight 4-byte words: pid (0: free), role (1
+                                   producer, 2 consumer), start_lo, start_hi (process start
+                                   time), pending (MPMC: first position being claimed or held),
+                                   pend_n (how many positions from pending), pflags (1 closing,
+                                   2 holding a peek or reservation at pending, 4 polling),
+                                   poll_id (names the peer's wake-up socket while it polls)
      0xA00        slots[capacity]  slot_stride bytes each: seq (4; MPMC sequence word), len (4),
                                    payload (slot_size, then padding to a multiple of 8)
      Unlisted bytes are reserved and written as zero. Indices are free-running unsigned counters of
@@ -215,7 +228,7 @@ typedef enum shmpc_error {
 } shmpc_error;
 
 enum {
-    SHMPC_LAYOUT_VERSION = 1,
+    SHMPC_LAYOUT_VERSION = 2,
     SHMPC_SPSC = 1, SHMPC_MPMC = 2,                       /* modes */
     SHMPC_PRODUCER = 1, SHMPC_CONSUMER = 2, SHMPC_OBSERVER = 4, /* roles */
     SHMPC_MAX_PEERS = 64,
@@ -470,20 +483,27 @@ typedef _Atomic uint32_t shmpc__a32;
 static const uint32_t shmpc__one = 1;
 #define SHMPC__ABI ((uint32_t)SHMPC_INDEX_BITS | (SHMPC__ENDIAN_TAG << 8) | (6u << 16) | (SHMPC__SLOT_HDR << 24))
 #define SHMPC__MAX_CAP ((uint32_t)1u << (SHMPC_INDEX_BITS - 1))
+#define SHMPC__VERSION_SWAPPED 0x02000000u /* version 2 as the other byte order writes it */
 #define SHMPC__PROD_CLOSED 1u
 #define SHMPC__CONS_CLOSED 2u
 enum { SHMPC__INIT = 0, SHMPC__READY = 1, SHMPC__CLOSED = 2 };
 enum { SHMPC__PLACE_CALLER = 0, SHMPC__PLACE_POSIX = 1, SHMPC__PLACE_SYSV = 2 };
 enum { SHMPC__OP_NONE = 0, SHMPC__OP_RESERVED = 1, SHMPC__OP_PEEKED = 2 };
-static const unsigned char shmpc__magic[8] = {'S', 'H', 'M', 'P', 'C', 'v', '1', 0};
+static const unsigned char shmpc__magic[8] = {'S', 'H', 'M', 'P', 'C', 'v', '2', 0};
 
 typedef struct shmpc__peer {        /* 32 bytes */
     shmpc__a32 pid;                 /* 0: free; claimed by compare-and-swap */
     shmpc__a32 role;
     shmpc__a32 start_lo, start_hi;  /* process start time: a recycled pid is not the same peer */
-    shmpc__a32 pending;             /* MPMC: position being claimed or held (crash recovery) */
-    uint32_t reserved[3];
+    shmpc__a32 pending;             /* MPMC: first position being claimed or held (crash recovery) */
+    shmpc__a32 pend_n;              /* MPMC: how many positions from pending (a batch's range); 0/1 single */
+    shmpc__a32 pflags;              /* SHMPC__PF_*: closing, holding a peek/reservation, polling */
+    shmpc__a32 poll_id;             /* names this peer's wake-up socket while it polls (shmpc_fd) */
 } shmpc__peer;
+/* Peer flags (shmpc__peer.pflags). */
+#define SHMPC__PF_CLOSING 0x1u      /* shmpc_close has begun: a death from here on is a close */
+#define SHMPC__PF_HOLDING 0x2u      /* a peek (consumer) or reservation (producer) is outstanding at pending */
+#define SHMPC__PF_POLLING 0x4u      /* armed through shmpc_fd: wake it through its socket too */
 
 typedef struct shmpc__slot {        /* followed by the payload */
     shmpc__a32 seq;
@@ -498,13 +518,16 @@ struct shmpc__seg {
     uint32_t start_index, creator_pid;
     uint64_t creator_start;
     shmpc__a32 state;                                   /* 0x040 */
-    uint32_t reserved0[15];
+    /* 0x044: recovery counters (for shmpcctl; written only on the crash paths) */
+    shmpc__a32 takeovers, skipped, freed, redelivered, reclaimed;
+    uint32_t reserved0[10];
     /* 0x080: attach/close bookkeeping */
     shmpc__a32 producers, consumers, ends;
     uint32_t reserved1[13];
     /* 0x0C0: the futex protocol (written only when someone sleeps) */
     shmpc__a32 data_waiters, data_ev, space_waiters, space_ev;
-    uint32_t reserved2[12];
+    shmpc__a32 data_pollers, space_pollers;            /* 0x0D0: waiters that poll an fd (subset) */
+    uint32_t reserved2[10];
     /* 0x100: producers' line */
     shmpc__a32 tail;
     uint32_t reserved3[31];
@@ -518,15 +541,17 @@ struct shmpc__seg {
 SHMPC__STATIC_ASSERT(sizeof(shmpc__a32) == 4, "atomic words are 4 bytes");
 SHMPC__STATIC_ASSERT(sizeof(shmpc__peer) == 32, "peer entry is 32 bytes");
 SHMPC__STATIC_ASSERT(sizeof(shmpc__slot) == SHMPC__SLOT_HDR, "slot header is 8 bytes");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, total_size) == 0x28, "layout v1");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, creator_start) == 0x38, "layout v1");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, state) == 0x40, "layout v1");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, producers) == 0x80, "layout v1");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, data_waiters) == 0xC0, "layout v1");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, tail) == 0x100, "layout v1");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, head) == 0x180, "layout v1");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, peers) == 0x200, "layout v1");
-SHMPC__STATIC_ASSERT(sizeof(struct shmpc__seg) == SHMPC_HEADER_SIZE, "layout v1 header size");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, total_size) == 0x28, "layout v2");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, creator_start) == 0x38, "layout v2");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, state) == 0x40, "layout v2");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, takeovers) == 0x44, "layout v2");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, producers) == 0x80, "layout v2");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, data_waiters) == 0xC0, "layout v2");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, data_pollers) == 0xD0, "layout v2");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, tail) == 0x100, "layout v2");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, head) == 0x180, "layout v2");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, peers) == 0x200, "layout v2");
+SHMPC__STATIC_ASSERT(sizeof(struct shmpc__seg) == SHMPC_HEADER_SIZE, "layout v2 header size");
 
 /* ====================================================================================== >>errors */
 SHMPC_API const char *shmpc_strerror(int code) {
@@ -1041,12 +1066,13 @@ typedef struct shmpc__hdr_snap {
     uint64_t total_size;
 } shmpc__hdr_snap;
 /*@ predicate shmpc_magic_ok(shmpc__hdr_snap *h) =
-        \forall integer k; 0 <= k < 8 ==> h->magic[k] == shmpc__magic[k];
+        \forall integer k; 0 <= k < 6 ==> h->magic[k] == shmpc__magic[k];
     predicate shmpc_ident_ok(shmpc__hdr_snap *h, integer abi) =
-        shmpc_magic_ok(h) && h->state != 0 && h->version == 1 && h->abi == abi && h->header_size == 2560;
+        shmpc_magic_ok(h) && h->state != 0 && h->version == 2 && h->abi == abi && h->header_size == 2560;
     // Every field consistent: power-of-two capacity, sizes in range, the stride and the total
     // size recomputed without overflow (the total fits in half the address space).
     predicate shmpc_fields_ok(shmpc__hdr_snap *h) =
+        h->magic[6] == shmpc__magic[6] && h->magic[7] == shmpc__magic[7] &&
         (h->state == 1 || h->state == 2) && (h->mode == 1 || h->mode == 2) &&
         (h->flags & 4294967280) == 0 && shmpc_geometry(h->capacity, h->slot_size) &&
         h->slot_stride == shmpc_stride(h->slot_size) &&
@@ -1064,10 +1090,13 @@ typedef struct shmpc__hdr_snap {
       assumes shmpc_magic_ok(h) && h->state == 0;
       ensures \result == SHMPC_ENOTREADY;
     behavior version:
-      assumes shmpc_magic_ok(h) && h->state != 0 && h->version != 1;
+      assumes shmpc_magic_ok(h) && h->state != 0 && h->version != 2 && h->version != 0x02000000;
       ensures \result == SHMPC_EVERSION;
+    behavior other_byte_order:
+      assumes shmpc_magic_ok(h) && h->state != 0 && h->version == 0x02000000;
+      ensures \result == SHMPC_EABI;
     behavior abi:
-      assumes shmpc_magic_ok(h) && h->state != 0 && h->version == 1 &&
+      assumes shmpc_magic_ok(h) && h->state != 0 && h->version == 2 &&
               (h->abi != abi || h->header_size != 2560);
       ensures \result == SHMPC_EABI;
     behavior corrupt:
@@ -1086,16 +1115,19 @@ typedef struct shmpc__hdr_snap {
 */
 SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uint32_t abi) {
     int i;
-    /*@ loop invariant 0 <= i <= 8;
+    /* "SHMPCv" says shmpc; the version field (not the magic's last bytes) says which layout. */
+    /*@ loop invariant 0 <= i <= 6;
         loop invariant \forall integer k; 0 <= k < i ==> h->magic[k] == shmpc__magic[k];
         loop assigns i;
-        loop variant 8 - i;
+        loop variant 6 - i;
     */
-    for (i = 0; i < 8; i++)
+    for (i = 0; i < 6; i++)
         if (h->magic[i] != shmpc__magic[i]) return SHMPC_ENOTSHMPC;
     if (h->state == SHMPC__INIT) return SHMPC_ENOTREADY;
+    if (h->version == SHMPC__VERSION_SWAPPED) return SHMPC_EABI; /* the other byte order's creator */
     if (h->version != SHMPC_LAYOUT_VERSION) return SHMPC_EVERSION;
     if (h->abi != abi || h->header_size != SHMPC_HEADER_SIZE) return SHMPC_EABI;
+    if (h->magic[6] != shmpc__magic[6] || h->magic[7] != shmpc__magic[7]) return SHMPC_ECORRUPT;
     if (h->state != SHMPC__READY && h->state != SHMPC__CLOSED) return SHMPC_ECORRUPT;
     if (h->mode != SHMPC_SPSC && h->mode != SHMPC_MPMC) return SHMPC_ECORRUPT;
     if ((h->flags & ~SHMPC_F_ALL) != 0u) return SHMPC_ECORRUPT;

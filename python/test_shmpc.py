@@ -383,7 +383,7 @@ class TestExtension(RingCase):
         shmpc.Ring.create(n, role=shmpc.OBSERVER).close()
         with open("/dev/shm/" + n, "r+b") as f:
             f.seek(8)
-            f.write(struct.pack("=I", 2))
+            f.write(struct.pack("=I", 1))
         self.check(lambda: shmpc.Ring.open(n), E, shmpc.EVERSION)
         n = self.name("dir")                        # a failed system call: its errno is kept
         os.mkdir("/dev/shm/" + n)

@@ -22,8 +22,8 @@ START_TEST(format_writes_the_documented_layout) {
     shmpc_ring r;
     o.flags = SHMPC_F_SEQUENTIAL;
     ck_assert_rc(shmpc_format(m, size, &o), SHMPC_OK);
-    ck_assert_mem_eq(m, "SHMPCv1\0", 8);
-    ck_assert_uint_eq(U32(m, O_VERSION), 1);
+    ck_assert_mem_eq(m, "SHMPCv2\0", 8);
+    ck_assert_uint_eq(U32(m, O_VERSION), 2);
     ck_assert_uint_eq(U32(m, O_ABI), 32u | 1u << 8 | 6u << 16 | 8u << 24); /* x86-64: little endian */
     ck_assert_uint_eq(U32(m, O_HDRSIZE), 0xA00);
     ck_assert_uint_eq(U32(m, O_CAP), 8);
@@ -74,8 +74,12 @@ typedef struct { const char *what; size_t off; int width; uint64_t value; int wa
 
 static const t_field_case field_cases[] = {
     {"magic[0]",              0x00, 1, 'X',                 SHMPC_ENOTSHMPC},
-    {"magic[7]",              0x07, 1, '!',                 SHMPC_ENOTSHMPC},
-    {"version 2",             O_VERSION, 4, 2,              SHMPC_EVERSION},
+    {"magic[5]",              0x05, 1, 'w',                 SHMPC_ENOTSHMPC},
+    {"magic[7]",              0x07, 1, '!',                 SHMPC_ECORRUPT},
+    {"magic[6] '1'",          0x06, 1, '1',                 SHMPC_ECORRUPT},
+    {"version 1",             O_VERSION, 4, 1,              SHMPC_EVERSION},
+    {"version 3",             O_VERSION, 4, 3,              SHMPC_EVERSION},
+    {"version 2 byte-swapped",O_VERSION, 4, 0x02000000u,    SHMPC_EABI},
     {"version 0",             O_VERSION, 4, 0,              SHMPC_EVERSION},
     {"abi index bits 16",     O_ABI, 4, 16u | 1u << 8 | 6u << 16 | 8u << 24, SHMPC_EABI},
     {"abi big endian",        O_ABI, 4, 32u | 2u << 8 | 6u << 16 | 8u << 24, SHMPC_EABI},
@@ -200,6 +204,11 @@ START_TEST(open_refuses_empty_short_and_foreign_segments) {
     shmpc_unlink(nm);
     U32(junk, O_STATE) = 1; U32(junk, O_VERSION) = 9;
     write_segment(t_name(nm, "v9"), junk, sizeof junk);
+    ck_assert_rc(shmpc_open(&r, nm, SHMPC_PRODUCER, 0), SHMPC_EVERSION);
+    shmpc_unlink(nm);
+    /* a layout version 1 segment, as the previous release wrote it: refused by its version */
+    junk[6] = '1'; U32(junk, O_VERSION) = 1;
+    write_segment(t_name(nm, "v1"), junk, sizeof junk);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_PRODUCER, 0), SHMPC_EVERSION);
     shmpc_unlink(nm);
     /* zero-filled, as ftruncate leaves it before the creator writes the header: being created */

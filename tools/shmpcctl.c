@@ -353,7 +353,7 @@ static int cmd_info(const char *name) {
         explain(&t, rc, &h, why, sizeof why);
         fprintf(stderr, PROG ": %s: %s (%d)\n", t.name, why, rc);
         if (e == 0 && h.have >= 0x190) { /* show what the bytes say, for the curious */
-            fprintf(stderr, "header bytes as layout version 1 would read them:\n");
+            fprintf(stderr, "header bytes as layout version %d would read them:\n", SHMPC_LAYOUT_VERSION);
             fflush(stderr);
             print_raw(&h);
         }

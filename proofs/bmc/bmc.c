@@ -49,18 +49,20 @@ static size_t g_keylen;
 static int g_hostile;
 
 static int is_prod(uint32_t h) { return h < g_np; }
-/* The shared words, by the offsets of the documented layout v1 (shmpc.h, SHARED-MEMORY LAYOUT). */
+/* The shared words, by the offsets of the documented layout v2 (shmpc.h, SHARED-MEMORY LAYOUT). */
 typedef struct { uint32_t seq, len; unsigned char payload[8]; } slotv; /* stride round8(8+SLOT) = 16 */
-typedef struct { uint32_t pid, role, start_lo, start_hi, pending, reserved[3]; } peerv;
+typedef struct { uint32_t pid, role, start_lo, start_hi, pending, pend_n, pflags, poll_id; } peerv;
 typedef struct {
-    unsigned char pad0[0x40]; uint32_t state; unsigned char pad1[0x80 - 0x44];
+    unsigned char pad0[0x40]; uint32_t state;
+    uint32_t takeovers, skipped, freed, redelivered, reclaimed; unsigned char pad1[0x80 - 0x58];
     uint32_t producers, consumers, ends; unsigned char pad2[0xC0 - 0x8C];
-    uint32_t data_waiters, data_ev, space_waiters, space_ev; unsigned char pad3[0x100 - 0xD0];
+    uint32_t data_waiters, data_ev, space_waiters, space_ev, data_pollers, space_pollers;
+    unsigned char pad3[0x100 - 0xD8];
     uint32_t tail; unsigned char pad4[0x180 - 0x104];
     uint32_t head; unsigned char pad5[0x200 - 0x184];
     peerv peers[64];
 } segv;
-_Static_assert(sizeof(segv) == SHMPC_HEADER_SIZE, "layout v1");
+_Static_assert(sizeof(segv) == SHMPC_HEADER_SIZE, "layout v2");
 _Static_assert(sizeof(slotv) == ((8u + SLOT + 7u) & ~7u), "slot stride");
 static segv *seg_of(unsigned char *m) { return (segv *)(void *)m; }
 static slotv *slot_at(unsigned char *m, uint32_t s) { return (slotv *)(void *)(m + SHMPC_HEADER_SIZE) + s; }

@@ -96,22 +96,22 @@ class Ctl(unittest.TestCase):
         with shmpc.Ring.create(v2, capacity=4, slot_size=8):
             pass
         with open("/dev/shm/" + v2, "r+b") as f:   # the version word at 0x008
-            f.seek(8)
-            f.write(struct.pack("=I", 2))
+            f.seek(6)
+            f.write(b"1\0" + struct.pack("=I", 1))   # as layout version 1 wrote it
         code, out, err = ctl("list")
         self.assertEqual(code, 0, err)
         self.assertIsNone(list_row(out, junk), out)
         row = list_row(out, v2)
         self.assertIsNotNone(row, out)
         self.assertIn("unusable", row)
-        self.assertIn("layout version 2", " ".join(row))
+        self.assertIn("layout version 1", " ".join(row))
 
         code, out, err = ctl("info", junk)
         self.assertEqual(code, 1)
         self.assertIn("not an shmpc segment", err)
         code, out, err = ctl("info", v2)
         self.assertEqual(code, 1)
-        self.assertIn("layout version 2 (this shmpcctl reads version 1)", err)
+        self.assertIn("layout version 1 (this shmpcctl reads version 2)", err)
         self.assertIn("SHMPCv1", out)   # the bytes are still shown, for the curious
         code, out, err = ctl("rm", junk)
         self.assertEqual(code, 1)
@@ -150,8 +150,8 @@ class Ctl(unittest.TestCase):
             code, out, err = ctl("info", n)
             self.assertEqual(code, 0, err)
             fields = dict(re.findall(r"^  (\w+)\s+(.*)$", out, re.M))
-            self.assertEqual(fields["magic"], "SHMPCv1")
-            self.assertEqual(fields["version"], "1")
+            self.assertEqual(fields["magic"], "SHMPCv2")
+            self.assertEqual(fields["version"], "2")
             self.assertTrue(fields["abi"].startswith("0x") and "32-bit indices" in fields["abi"], fields["abi"])
             self.assertEqual(fields["header_size"], "2560 (0xa00)")
             self.assertEqual(fields["capacity"], "32 slots")
