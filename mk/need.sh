@@ -17,5 +17,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "shmpc: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends$missing >/dev/null || {
+# Wait for another apt-get (a parallel make) instead of failing on its lock.
+lock="-o DPkg::Lock::Timeout=600"
+apt-get $lock update -qq >/dev/null && apt-get $lock install -y -qq --no-install-recommends$missing >/dev/null || {
     echo "shmpc: apt-get install$missing failed" >&2; exit 1; }
