@@ -2373,13 +2373,34 @@ SHMPC__PRIVATE int shmpc__second_look(const struct shmpc__seg *h, int rc, time_t
     return rc;
 }
 
+/* Opens an existing named segment without ever blocking (anyone who can write the shm directory
+   can put a FIFO under a name: a plain open of it waits for a writer) and refuses what is not a
+   regular file (a FIFO, a directory, a device, a symbolic link): SHMPC_ENOTSHMPC. The descriptor or -1, *st its stat. */
+SHMPC__PRIVATE int shmpc__shm_open_file(const char *path, int flags, struct stat *st, int *rc) {
+    int fd = shm_open(path, flags | O_NONBLOCK | O_CLOEXEC, 0), e;
+    *rc = SHMPC_OK;
+    if (fd < 0) { /* a directory (glibc's shm_open says EINVAL for EISDIR; the name itself was
+                     checked) or a symbolic link (shm_open adds O_NOFOLLOW): not a segment */
+        *rc = errno == EINVAL || errno == EISDIR || errno == ELOOP ? SHMPC_ENOTSHMPC : shmpc__from_errno(errno);
+        return -1;
+    }
+    if (fstat(fd, st) != 0) *rc = shmpc__from_errno(errno);
+    else if (!S_ISREG(st->st_mode)) *rc = SHMPC_ENOTSHMPC;
+    if (*rc == SHMPC_OK) return fd;
+    e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+}
+
 /* shmpc_create found `path` taken: SHMPC_ESTALE if it is ours and stale, else SHMPC_EEXIST. */
 SHMPC__PRIVATE int shmpc__exists(const char *path) {
     struct stat st;
     void *mem;
-    int rc = SHMPC_EEXIST, saved = errno, fd = shm_open(path, O_RDONLY | O_CLOEXEC, 0);
+    int rc, saved = errno, fd = shmpc__shm_open_file(path, O_RDONLY, &st, &rc);
     if (fd < 0) { errno = saved; return SHMPC_EEXIST; }
-    if (fstat(fd, &st) == 0 && st.st_uid == geteuid()) {
+    rc = SHMPC_EEXIST;
+    if (st.st_uid == geteuid()) {
         if (st.st_size == 0) {
             if (time(NULL) - st.st_ctime > SHMPC__STALE_EMPTY_S) rc = SHMPC_ESTALE;
         } else if (st.st_size >= (off_t)SHMPC_HEADER_SIZE) {
@@ -2449,10 +2470,8 @@ SHMPC_API int shmpc_open_ex(shmpc_ring *r, const char *name, int role, int64_t t
     for (;;) {
         struct stat st;
         void *mem;
-        int fd = shm_open(path, O_RDWR | O_CLOEXEC, 0);
-        rc = SHMPC_OK;
-        if (fd < 0) rc = shmpc__from_errno(errno);
-        else if (fstat(fd, &st) != 0) { rc = shmpc__from_errno(errno); close(fd); }
+        int fd = shmpc__shm_open_file(path, O_RDWR, &st, &rc);
+        if (fd < 0) { /* rc says why */ }
         else if (st.st_uid != geteuid() && !(oflags & SHMPC_O_ANY_OWNER)) { rc = SHMPC_EPERM; close(fd); }
         else if (st.st_size == 0) { /* creator between open and truncate, or died there */
             rc = time(NULL) - st.st_ctime > SHMPC__STALE_EMPTY_S ? SHMPC_ESTALE : SHMPC_ENOTREADY;

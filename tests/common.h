@@ -75,4 +75,5 @@ Suite *errors_suite(void);
 Suite *layout_suite(void);
 Suite *threads_suite(void);
 Suite *process_suite(void);
+Suite *hostile_suite(void);
 #endif

@@ -53,6 +53,7 @@ typedef struct raw_hdr {
     uint32_t state, producers, consumers, ends, data_waiters, data_ev, space_waiters, space_ev, tail, head;
     uint64_t file_size;
     unsigned file_mode, uid;
+    const char *irregular; /* not a regular file: what it is ("a FIFO", ...), else NULL */
 } raw_hdr;
 
 static int parse_target(const char *s, target *t) {
@@ -90,7 +91,14 @@ static void decode(const unsigned char *b, size_t n, raw_hdr *h) {
     h->tail = rd32(b, 0x100); h->head = rd32(b, 0x180);
 }
 
-/* Reads the header bytes (a diagnostic snapshot: fields may move while we read). 0 or -errno. */
+static const char *file_kind(mode_t m) {
+    return S_ISFIFO(m) ? "a FIFO" : S_ISDIR(m) ? "a directory" : S_ISCHR(m) ? "a character device"
+         : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/* Reads the header bytes (a diagnostic snapshot: fields may move while we read). 0 or -errno.
+   Never blocks: /dev/shm is writable by every user, and a FIFO there would hold a plain open
+   forever; what is not a regular file is reported (h->irregular) and never read. */
 static int read_raw(const target *t, raw_hdr *h) {
     unsigned char b[0x200];
     memset(h, 0, sizeof *h);
@@ -100,10 +108,11 @@ static int read_raw(const target *t, raw_hdr *h) {
         ssize_t n;
         int fd;
         snprintf(path, sizeof path, "%s/%s", SHMPCCTL_SHM_DIR, t->name);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
         if (fd < 0) return -errno;
         if (fstat(fd, &st) != 0) { int e = errno; close(fd); return -e; }
         h->file_size = (uint64_t)st.st_size; h->file_mode = (unsigned)st.st_mode & 07777u; h->uid = st.st_uid;
+        if (!S_ISREG(st.st_mode)) { h->irregular = file_kind(st.st_mode); close(fd); return 0; }
         n = pread(fd, b, sizeof b, 0);
         close(fd);
         if (n < 0) return -errno;
@@ -345,8 +354,11 @@ static int cmd_info(const char *name) {
         return 1;
     }
     if (rc == SHMPC_ENOTSHMPC || (rc != SHMPC_OK && e == 0 && !has_magic(&h))) {
-        fprintf(stderr, PROG ": %s: not an shmpc segment (%llu bytes, no SHMPCv magic)\n", t.name,
-                (unsigned long long)h.file_size);
+        if (e == 0 && h.irregular)
+            fprintf(stderr, PROG ": %s: not an shmpc segment (%s, not a regular file)\n", t.name, h.irregular);
+        else
+            fprintf(stderr, PROG ": %s: not an shmpc segment (%llu bytes, no SHMPCv magic)\n", t.name,
+                    (unsigned long long)h.file_size);
         return 1;
     }
     if (rc != SHMPC_OK) {

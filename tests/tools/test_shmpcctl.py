@@ -124,6 +124,23 @@ class Ctl(unittest.TestCase):
         self.assertEqual(code, 0, err)
         self.assertFalse(os.path.exists("/dev/shm/" + v2))
 
+    def test_a_fifo_in_dev_shm_is_refused_and_never_blocks(self):
+        # /dev/shm is writable by every user: a FIFO there must not hold any command (a plain
+        # open of a FIFO waits for a writer), nor be listed or removed as a ring.
+        n = self.name("fifo")
+        os.mkfifo("/dev/shm/" + n, 0o600)
+        for args in (("list",), ("rm", "--stale", "--dry-run"), ("rm", "--stale")):
+            code, out, err = ctl(*args, timeout=10)
+            self.assertEqual(code, 0, err)
+            self.assertNotIn(n, out)
+        for args in (("info", n), ("rm", n), ("rm", "--force", n), ("watch", n, "--count", "1")):
+            code, out, err = ctl(*args, timeout=10)
+            self.assertEqual(code, 1, (args, out, err))
+            self.assertIn("not an shmpc segment", err)
+        code, out, err = ctl("info", n, timeout=10)
+        self.assertIn("a FIFO, not a regular file", err)
+        self.assertTrue(os.path.exists("/dev/shm/" + n))
+
     def test_missing_and_bad_names(self):
         code, out, err = ctl("info", "shmpc-ctltest-%d-nothing" % PID)
         self.assertEqual(code, 1)
