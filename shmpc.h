@@ -81,10 +81,17 @@
        acknowledged (its push or commit never returned SHMPC_OK). Likewise a producer sleeping for
        room frees a slot that a dead consumer took and never released: that message went to the
        dead process. Recovery runs only in blocking and timed calls, on the sleep path.
-     - A named segment left by a crashed run (initializing while its creator is dead, or with
-       registered peers none of which is alive, or empty for more than 10 s) is reported as
-       SHMPC_ESTALE by shmpc_create (instead of SHMPC_EEXIST) and, while initializing, by
-       shmpc_open. There is no takeover: shmpc_unlink it and create a new one.
+     - A named segment left by a crashed run is reported as SHMPC_ESTALE by shmpc_create (instead
+       of SHMPC_EEXIST) and, while initializing, by shmpc_open; shmpcctl rm --stale removes it.
+       Only a segment that carries shmpc's mark can be stale: the creator writes the magic and
+       its pid and start time into the header right after sizing the segment (state 0), before
+       anything else; stale means marked and initializing while its creator is dead (or with no
+       creator recorded for more than 10 s), or ready with registered peers none of which is
+       alive. A file without the mark (empty, zero-filled, another program's) is never stale:
+       while younger than 10 s it may be a creator at work (SHMPC_ENOTREADY), then it is
+       SHMPC_ENOTSHMPC to shmpc_open and SHMPC_EEXIST to shmpc_create. A creator killed between
+       sizing and marking the segment (two system calls apart) leaves such a file: remove it by
+       hand. There is no takeover: shmpc_unlink a stale segment and create a new one.
      - Signals: blocking calls are restarted internally after a signal handler returns (the futex
        sleep is re-entered after re-checking the ring); they never return SHMPC_EINTR, and a
        handler interrupting them corrupts nothing. To abandon a wait, use a timed call in a loop.
@@ -1201,9 +1208,11 @@ SHMPC_API int shmpc_format(void *mem, size_t size, const shmpc_opts *o) {
     if ((o->flags & ~SHMPC_F_ALL) != 0u) return SHMPC_EINVAL;
     total = shmpc__total(o->capacity, o->slot_size);
     if (total > (uint64_t)size) return SHMPC_ESIZE;
-    for (i = 0; i < SHMPC_HEADER_SIZE; i++) z[i] = 0; /* volatile: no call to memset */
-    stride = shmpc__stride(o->slot_size);
+    /* The magic first, then the rest zeroed (volatile: no call to memset): a segment its creator
+       has marked as shmpc's (shmpc__stamp) keeps the mark throughout. */
     for (i = 0; i < 8; i++) s->magic[i] = shmpc__magic[i];
+    for (i = 8; i < SHMPC_HEADER_SIZE; i++) z[i] = 0;
+    stride = shmpc__stride(o->slot_size);
     s->version = SHMPC_LAYOUT_VERSION;
     s->abi = SHMPC__ABI;
     s->header_size = SHMPC_HEADER_SIZE;
@@ -2308,23 +2317,47 @@ SHMPC__PRIVATE int shmpc__adopt(shmpc_ring *r, void *mem, size_t size, int role,
     return rc;
 }
 
-/* Records this process as the creator (0x034, 0x038): before format, so that a creator dying
-   while the segment initializes can be recognised, and again after it (format zeroes the header). */
+/* Marks a fresh segment as shmpc's and records this process as its creator: the magic (0x000),
+   then creator_pid and creator_start (0x034, 0x038), state staying 0 (initializing). Called right
+   after the mapping is made, so that a creator dying while the segment initializes leaves a
+   segment that provably is shmpc's (the mark) and provably abandoned (its creator dead); again
+   after format, which zeroes the rest of the header but keeps the magic. */
 SHMPC__PRIVATE void shmpc__stamp(void *mem) {
     struct shmpc__seg *s = (struct shmpc__seg *)mem;
+    int i;
+    for (i = 0; i < 8; i++) s->magic[i] = shmpc__magic[i];
     s->creator_pid = (uint32_t)getpid();
     s->creator_start = shmpc__start_time((long)getpid());
 }
 
-/* Whether the header at mem (at least SHMPC_HEADER_SIZE bytes, any content) was left by a crashed
-   run: still initializing while its creator is dead, or ready with registered peers none of which
-   is alive. A segment without peers (a finished or not yet started stream) is not stale. */
-SHMPC__PRIVATE int shmpc__is_stale(const struct shmpc__seg *s) {
-    uint32_t i, peers = 0;
-    if (shmpc__ld(&s->state, acquire) == SHMPC__INIT) /* the magic may not be written yet */
-        return s->creator_pid != 0u && s->creator_start != 0u && shmpc__os_alive(s->creator_pid, s->creator_start) == 0;
+/* Whether a header's magic is complete (shmpc's mark, see shmpc__stamp). */
+SHMPC__PRIVATE int shmpc__stamped(const struct shmpc__seg *h) {
+    int i;
     for (i = 0; i < 8; i++)
-        if (s->magic[i] != shmpc__magic[i]) return 0;
+        if (h->magic[i] != shmpc__magic[i]) return 0;
+    return 1;
+}
+
+/* An initializing segment without a recorded creator (format zeroed it, the second stamp is yet to
+   come), and a blank one (zero-filled by ftruncate or shmget, not yet stamped), is waited for this
+   long after its creation (ctime); then the first is stale, the second is not shmpc's. */
+#ifndef SHMPC__STALE_EMPTY_S /* tests shorten it */
+#define SHMPC__STALE_EMPTY_S 10
+#endif
+
+/* Whether the header at mem (at least SHMPC_HEADER_SIZE bytes, any content; created at ctime) was
+   left by a crashed run of shmpc. Only a segment that carries shmpc's mark can be: initializing
+   while its creator is dead (or with no creator recorded, for more than SHMPC__STALE_EMPTY_S), or
+   ready with registered peers none of which is alive. A segment without peers (a finished or not
+   yet started stream) is not stale; neither is a file without the mark (empty, zero-filled, another
+   program's): nothing proves that shmpc made it. */
+SHMPC__PRIVATE int shmpc__is_stale(const struct shmpc__seg *s, time_t ctime) {
+    uint32_t i, peers = 0;
+    if (!shmpc__stamped(s)) return 0;
+    if (shmpc__ld(&s->state, acquire) == SHMPC__INIT) {
+        if (s->creator_pid == 0u) return time(NULL) - ctime > SHMPC__STALE_EMPTY_S;
+        return s->creator_start != 0u && shmpc__os_alive(s->creator_pid, s->creator_start) == 0;
+    }
     for (i = 0; i < SHMPC_MAX_PEERS; i++) {
         const shmpc__peer *p = &s->peers[i];
         uint32_t pid = shmpc__ld(&p->pid, acquire);
@@ -2336,38 +2369,26 @@ SHMPC__PRIVATE int shmpc__is_stale(const struct shmpc__seg *s) {
     return peers > 0u;
 }
 
-/* A size-0 segment (its creator died between shm_open and ftruncate) older than this is stale;
-   so is a zero-filled one (died before its header was stamped). */
-#define SHMPC__STALE_EMPTY_S 10
-
-/* Whether a header (any content) is one being created: still zero-filled by ftruncate or shmget,
-   or zeroed again by shmpc_format and part way through its magic, with no creator stamped. Such a
-   segment answers SHMPC_ENOTREADY while young (its creator is at work), not SHMPC_ENOTSHMPC. */
+/* Whether a header (any content) may be one being created: initializing, its magic zero or part
+   written (a creator between ftruncate or shmget and its stamp). Such a segment answers
+   SHMPC_ENOTREADY while young (its creator may be at work), not SHMPC_ENOTSHMPC. */
 SHMPC__PRIVATE int shmpc__unformatted(const struct shmpc__seg *h) {
     int i;
-    if (shmpc__ld(&h->state, acquire) != SHMPC__INIT || h->creator_pid != 0u) return 0;
+    if (shmpc__ld(&h->state, acquire) != SHMPC__INIT) return 0;
     for (i = 0; i < 8; i++)
         if (h->magic[i] != 0u && h->magic[i] != shmpc__magic[i]) return 0;
     return 1;
 }
 
-/* Whether a header's magic is complete: one read part-written a moment ago and stamped since (its
-   creator finished between two looks) is opened again, not refused as foreign. */
-SHMPC__PRIVATE int shmpc__stamped(const struct shmpc__seg *h) {
-    int i;
-    for (i = 0; i < 8; i++)
-        if (h->magic[i] != shmpc__magic[i]) return 0;
-    return 1;
-}
-
 /* shmpc_open and shmpc_open_sysv: the segment was refused as not ready or not shmpc's (rc); a
-   second look at its header (ctime: when it was created) tells one being created (ENOTREADY, or
-   ESTALE once its creator is dead or it stayed blank too long) from a foreign one (rc). */
+   second look at its header (ctime: when it was created) tells one being created (ENOTREADY; ESTALE
+   once it is provably abandoned) from a foreign one (ENOTSHMPC; also a blank one that stayed blank
+   too long: nothing says it is shmpc's). */
 SHMPC__PRIVATE int shmpc__second_look(const struct shmpc__seg *h, int rc, time_t ctime) {
-    if (shmpc__ld(&h->state, acquire) == SHMPC__INIT && h->creator_pid != 0u) /* stamped, magic not yet written */
-        return shmpc__is_stale(h) ? SHMPC_ESTALE : SHMPC_ENOTREADY;
-    if (shmpc__unformatted(h)) /* created, not yet stamped */
-        return time(NULL) - ctime > SHMPC__STALE_EMPTY_S ? SHMPC_ESTALE : SHMPC_ENOTREADY;
+    if (shmpc__ld(&h->state, acquire) == SHMPC__INIT && shmpc__stamped(h)) /* ours, initializing */
+        return shmpc__is_stale(h, ctime) ? SHMPC_ESTALE : SHMPC_ENOTREADY;
+    if (shmpc__unformatted(h)) /* blank, or its mark part written */
+        return time(NULL) - ctime > SHMPC__STALE_EMPTY_S ? SHMPC_ENOTSHMPC : SHMPC_ENOTREADY;
     if (rc == SHMPC_ENOTSHMPC && shmpc__stamped(h)) /* stamped since the first look: look again */
         return SHMPC_ENOTREADY;
     return rc;
@@ -2393,24 +2414,19 @@ SHMPC__PRIVATE int shmpc__shm_open_file(const char *path, int flags, struct stat
     return -1;
 }
 
-/* shmpc_create found `path` taken: SHMPC_ESTALE if it is ours and stale, else SHMPC_EEXIST. */
+/* shmpc_create found `path` taken: SHMPC_ESTALE if it is ours (this user's, with shmpc's mark)
+   and stale, else SHMPC_EEXIST. */
 SHMPC__PRIVATE int shmpc__exists(const char *path) {
     struct stat st;
     void *mem;
     int rc, saved = errno, fd = shmpc__shm_open_file(path, O_RDONLY, &st, &rc);
     if (fd < 0) { errno = saved; return SHMPC_EEXIST; }
     rc = SHMPC_EEXIST;
-    if (st.st_uid == geteuid()) {
-        if (st.st_size == 0) {
-            if (time(NULL) - st.st_ctime > SHMPC__STALE_EMPTY_S) rc = SHMPC_ESTALE;
-        } else if (st.st_size >= (off_t)SHMPC_HEADER_SIZE) {
-            mem = mmap(NULL, SHMPC_HEADER_SIZE, PROT_READ, MAP_SHARED, fd, 0);
-            if (mem != MAP_FAILED) {
-                if (shmpc__is_stale((const struct shmpc__seg *)mem) ||
-                    (shmpc__unformatted((const struct shmpc__seg *)mem) && time(NULL) - st.st_ctime > SHMPC__STALE_EMPTY_S))
-                    rc = SHMPC_ESTALE;
-                munmap(mem, SHMPC_HEADER_SIZE);
-            }
+    if (st.st_uid == geteuid() && st.st_size >= (off_t)SHMPC_HEADER_SIZE) {
+        mem = mmap(NULL, SHMPC_HEADER_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+        if (mem != MAP_FAILED) {
+            if (shmpc__is_stale((const struct shmpc__seg *)mem, st.st_ctime)) rc = SHMPC_ESTALE;
+            munmap(mem, SHMPC_HEADER_SIZE);
         }
     }
     close(fd);
@@ -2473,8 +2489,8 @@ SHMPC_API int shmpc_open_ex(shmpc_ring *r, const char *name, int role, int64_t t
         int fd = shmpc__shm_open_file(path, O_RDWR, &st, &rc);
         if (fd < 0) { /* rc says why */ }
         else if (st.st_uid != geteuid() && !(oflags & SHMPC_O_ANY_OWNER)) { rc = SHMPC_EPERM; close(fd); }
-        else if (st.st_size == 0) { /* creator between open and truncate, or died there */
-            rc = time(NULL) - st.st_ctime > SHMPC__STALE_EMPTY_S ? SHMPC_ESTALE : SHMPC_ENOTREADY;
+        else if (st.st_size == 0) { /* creator between open and truncate; if old, nothing says whose */
+            rc = time(NULL) - st.st_ctime > SHMPC__STALE_EMPTY_S ? SHMPC_ENOTSHMPC : SHMPC_ENOTREADY;
             close(fd);
         }
         else if (st.st_size < (off_t)SHMPC_HEADER_SIZE) { rc = SHMPC_ESIZE; close(fd); }

@@ -6,11 +6,13 @@
 #endif
 #include "../shmpc.h"
 #include <check.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* Every test starts the counters at the last value before the wrap point (the test-only option
@@ -50,6 +52,17 @@ static inline int t_check(const unsigned char *buf, size_t n, uint64_t k, size_t
     if (n != (size_t)(k % (maxlen + 1))) return 0;
     for (j = 0; j < n; j++) if (buf[j] != t_byte(k, j)) return 0;
     return 1;
+}
+
+/* A named segment made by hand (not by shmpc): n bytes written to a new file of the shm directory. */
+static inline void t_segment(const char *nm, const void *bytes, size_t n) {
+    char path[128];
+    int fd;
+    snprintf(path, sizeof path, "/%s", nm);
+    fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+    ck_assert_int_ge(fd, 0);
+    if (n) ck_assert_int_eq(write(fd, bytes, n), (ssize_t)n);
+    close(fd);
 }
 
 /* Caller memory for shmpc_format: cache-line aligned. */

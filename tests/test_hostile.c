@@ -31,11 +31,47 @@ START_TEST(a_fifo_or_directory_under_the_name_is_refused_at_once) {
 }
 END_TEST
 
+/* A pid that named a process which has exited. */
+static uint32_t t_dead_pid(void) {
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) _exit(0);
+    ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+    return (uint32_t)pid;
+}
+
+/* Stale needs shmpc's mark: a header initializing (state 0) whose recorded creator is dead is
+   stale when it carries the magic (shmpc_create writes it first), and is somebody else's file
+   otherwise -- create says EEXIST, open waits for it as for a blank file (ENOTREADY), never
+   ESTALE, which would invite removing another program's data. */
+START_TEST(only_a_segment_with_shmpcs_mark_can_be_stale) {
+    char nm[96];
+    shmpc_ring r;
+    shmpc_opts o = t_opts(8, 16, SHMPC_SPSC);
+    static _Alignas(64) unsigned char img[4096];
+    uint32_t pid = t_dead_pid();
+    uint64_t start = 12345;
+    memset(img, 0, sizeof img);
+    memcpy(img + 0x34, &pid, 4);
+    memcpy(img + 0x38, &start, 8);
+    t_segment(t_name(nm, "unmarked"), img, sizeof img);
+    ck_assert_rc(shmpc_create(&r, nm, &o, SHMPC_PRODUCER), SHMPC_EEXIST);
+    ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 0), SHMPC_ENOTREADY);
+    ck_assert_rc(shmpc_unlink(nm), SHMPC_OK);
+    memcpy(img, "SHMPCv2", 8); /* the mark */
+    t_segment(t_name(nm, "marked"), img, sizeof img);
+    ck_assert_rc(shmpc_create(&r, nm, &o, SHMPC_PRODUCER), SHMPC_ESTALE);
+    ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 0), SHMPC_ESTALE);
+    ck_assert_rc(shmpc_unlink(nm), SHMPC_OK);
+}
+END_TEST
+
 Suite *hostile_suite(void) {
     Suite *s = suite_create("hostile");
     TCase *tc = tcase_create("files");
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, a_fifo_or_directory_under_the_name_is_refused_at_once);
+    tcase_add_test(tc, only_a_segment_with_shmpcs_mark_can_be_stale);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -167,16 +167,6 @@ END_TEST
 
 /* A named segment that is empty (being created) is not ready; one holding garbage is not shmpc;
    one shorter than a header is refused by size. */
-static void write_segment(const char *nm, const void *bytes, size_t n) {
-    char path[128];
-    int fd;
-    snprintf(path, sizeof path, "/%s", nm);
-    fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-    ck_assert_int_ge(fd, 0);
-    if (n) ck_assert_int_eq(write(fd, bytes, n), (ssize_t)n);
-    close(fd);
-}
-
 START_TEST(open_refuses_empty_short_and_foreign_segments) {
     char nm[96];
     shmpc_ring r;
@@ -184,40 +174,40 @@ START_TEST(open_refuses_empty_short_and_foreign_segments) {
     shmpc_opts o = t_opts(8, 16, SHMPC_SPSC);
     double t0;
     memset(junk, 0x5A, sizeof junk);
-    write_segment(t_name(nm, "empty"), NULL, 0);
+    t_segment(t_name(nm, "empty"), NULL, 0);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 0), SHMPC_ENOTREADY);
     t0 = t_now();
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 30000000), SHMPC_ENOTREADY); /* waits, then gives up */
     ck_assert_double_ge(t_now() - t0, 0.029);
     shmpc_unlink(nm);
-    write_segment(t_name(nm, "short"), junk, 100);
+    t_segment(t_name(nm, "short"), junk, 100);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 0), SHMPC_ESIZE);
     shmpc_unlink(nm);
-    write_segment(t_name(nm, "junk"), junk, sizeof junk);
+    t_segment(t_name(nm, "junk"), junk, sizeof junk);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 0), SHMPC_ENOTSHMPC);
     shmpc_unlink(nm);
     /* a ring image whose state says initializing: ENOTREADY */
     ck_assert_rc(shmpc_format(junk, sizeof junk, &o), SHMPC_OK);
     U32(junk, O_STATE) = 0;
-    write_segment(t_name(nm, "init"), junk, sizeof junk);
+    t_segment(t_name(nm, "init"), junk, sizeof junk);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_PRODUCER, 0), SHMPC_ENOTREADY);
     shmpc_unlink(nm);
     U32(junk, O_STATE) = 1; U32(junk, O_VERSION) = 9;
-    write_segment(t_name(nm, "v9"), junk, sizeof junk);
+    t_segment(t_name(nm, "v9"), junk, sizeof junk);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_PRODUCER, 0), SHMPC_EVERSION);
     shmpc_unlink(nm);
     /* a layout version 1 segment, as the previous release wrote it: refused by its version */
     junk[6] = '1'; U32(junk, O_VERSION) = 1;
-    write_segment(t_name(nm, "v1"), junk, sizeof junk);
+    t_segment(t_name(nm, "v1"), junk, sizeof junk);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_PRODUCER, 0), SHMPC_EVERSION);
     shmpc_unlink(nm);
     /* zero-filled, as ftruncate leaves it before the creator writes the header: being created */
     memset(junk, 0, sizeof junk);
-    write_segment(t_name(nm, "zero"), junk, sizeof junk);
+    t_segment(t_name(nm, "zero"), junk, sizeof junk);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 0), SHMPC_ENOTREADY);
     junk[0] = 'S'; junk[1] = 'H'; /* the magic half written by shmpc_format */
     shmpc_unlink(nm);
-    write_segment(t_name(nm, "half"), junk, sizeof junk);
+    t_segment(t_name(nm, "half"), junk, sizeof junk);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 0), SHMPC_ENOTREADY);
     shmpc_unlink(nm);
 }

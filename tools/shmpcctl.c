@@ -4,7 +4,8 @@
      shmpcctl info NAME                 the whole header decoded, counters, peers
      shmpcctl watch NAME [-i SEC] [-n N] fill level and rates, refreshed until Ctrl-C (or N times)
      shmpcctl rm [--force] NAME...      remove rings; a ring with live peers only with --force
-     shmpcctl rm --stale [--dry-run]    remove every ring whose registered peers are all dead
+     shmpcctl rm --stale [--dry-run]    remove every ring whose registered peers are all dead, and every
+                                        segment shmpc marked whose creator died initializing it
 
    NAME is a POSIX name ("jobs" or "/jobs") or a SysV key written "key:0x1234" (or "key:4660").
    The tool opens rings like any user (shmpc_open / shmpc_open_sysv with SHMPC_OBSERVER, which takes
@@ -532,13 +533,15 @@ static int stale_one(const target *t, void *arg) {
     peer_count c;
     raw_hdr h;
     int rc;
-    if (read_raw(t, &h) != 0) return 0;
+    /* Only a file that carries shmpc's magic is ever removed: whatever else lies in /dev/shm
+       (empty, zero-filled, a FIFO, another program's data) is not ours to judge. */
+    if (read_raw(t, &h) != 0 || !has_magic(&h)) return 0;
     rc = open_target(t, &r);
-    if (rc == SHMPC_ESTALE) { /* initializing, its creator dead: no peers, it never became a ring */
+    if (rc == SHMPC_ESTALE) { /* marked, initializing, its creator dead: it never became a ring */
         c.dead = 0;
         goto remove;
     }
-    if (!has_magic(&h) || rc != SHMPC_OK) return 0;
+    if (rc != SHMPC_OK) return 0;
     shmpc_stat(&r, &st);
     count_peers(&r, ps, &c);
     shmpc_close(&r);

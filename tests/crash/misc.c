@@ -1,6 +1,7 @@
 /* misc.c - crash handling, signals and security checks that need processes, signals or names.
    Each check prints one line; the program fails if any check fails. Run alone or from make fault. */
 #define SHMPC_IMPLEMENTATION
+#define SHMPC__STALE_EMPTY_S 1 /* blank files count as old after 1 s (default 10): see check_foreign */
 #include "shmpc.h"
 
 #include <pthread.h>
@@ -202,6 +203,7 @@ static void check_named(void) {
     {
         unsigned char *m = (unsigned char *)mmap(NULL, SHMPC_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         uint32_t p32 = (uint32_t)pid; uint64_t s64 = 12345;
+        memcpy(m, "SHMPCv2", 8); /* shmpc's mark, as shmpc_create writes it first */
         memcpy(m + 0x34, &p32, 4); memcpy(m + 0x38, &s64, 8); /* state (0x40) stays 0: initializing */
         munmap(m, SHMPC_HEADER_SIZE);
     }
@@ -220,6 +222,45 @@ static void check_named(void) {
     printf("named segments: stale detection, removal, 0600, owner check, name validation\n");
 }
 
+/* Files that shmpc did not provably make are never stale, however old: an empty one, a zero-filled
+   one, one whose "creator pid" names a dead process but that lacks shmpc's mark. Once older than
+   SHMPC__STALE_EMPTY_S (1 s here), create says EEXIST and open says ENOTSHMPC (a younger one may
+   be a creator at work: ENOTREADY). */
+static void check_foreign(void) {
+    static const char *what[3] = {"empty", "zero-filled", "dead pid, no mark"};
+    char name[3][64], path[72];
+    shmpc_ring r;
+    shmpc_opts o = SHMPC_OPTS_INIT;
+    unsigned char img[4096];
+    pid_t pid = fork();
+    int i, fd, rc;
+    if (pid == 0) _exit(0);
+    waitpid(pid, NULL, 0);
+    for (i = 0; i < 3; i++) {
+        uint32_t p32 = (uint32_t)pid; uint64_t s64 = 12345;
+        memset(img, 0, sizeof img);
+        if (i == 2) { memcpy(img + 0x34, &p32, 4); memcpy(img + 0x38, &s64, 8); }
+        snprintf(name[i], sizeof name[i], "shmpc-foreign-%d-%d", (int)getpid(), i);
+        snprintf(path, sizeof path, "/%.62s", name[i]);
+        fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+        CHECK(fd >= 0 && (i == 0 || write(fd, img, sizeof img) == (ssize_t)sizeof img), "%s file made", what[i]);
+        if (fd >= 0) close(fd);
+        rc = shmpc_create(&r, name[i], &o, SHMPC_PRODUCER);
+        CHECK(rc == SHMPC_EEXIST, "create over a young %s file: %s", what[i], shmpc_strerror(rc));
+        rc = shmpc_open(&r, name[i], SHMPC_CONSUMER, 0);
+        CHECK(rc == SHMPC_ENOTREADY, "open of a young %s file: %s", what[i], shmpc_strerror(rc));
+    }
+    sleep(SHMPC__STALE_EMPTY_S + 1);
+    for (i = 0; i < 3; i++) {
+        rc = shmpc_create(&r, name[i], &o, SHMPC_PRODUCER);
+        CHECK(rc == SHMPC_EEXIST, "create over an old %s file: %s", what[i], shmpc_strerror(rc));
+        rc = shmpc_open(&r, name[i], SHMPC_CONSUMER, 1000000000LL);
+        CHECK(rc == SHMPC_ENOTSHMPC, "open of an old %s file: %s", what[i], shmpc_strerror(rc));
+        shmpc_unlink(name[i]);
+    }
+    printf("foreign files (empty, zero-filled, unmarked with a dead pid): never stale, young or old\n");
+}
+
 int main(void) {
     check_dead_producer(SHMPC_SPSC, 5, 1, 0);
     check_dead_producer(SHMPC_SPSC, 3, 0, 1);
@@ -231,6 +272,7 @@ int main(void) {
     check_signals(SHMPC_SPSC);
     check_signals(SHMPC_MPMC);
     check_named();
+    check_foreign();
     printf("crash misc: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
 }

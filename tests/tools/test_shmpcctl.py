@@ -141,6 +141,40 @@ class Ctl(unittest.TestCase):
         self.assertIn("a FIFO, not a regular file", err)
         self.assertTrue(os.path.exists("/dev/shm/" + n))
 
+    def test_rm_stale_never_removes_files_without_shmpcs_mark(self):
+        # Only a segment that carries shmpc's magic can be stale. An empty file, a zero-filled one
+        # and one whose creator-pid bytes name a dead process but that lacks the magic are another
+        # program's: rm --stale leaves them, and info/rm NAME call them not shmpc's. A marked,
+        # initializing segment whose creator died is shmpc's leftover: rm --stale removes it.
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+        creator = struct.pack("=IQ", pid, 12345)   # creator_pid at 0x034, creator_start at 0x038
+        unmarked = bytearray(4096)
+        unmarked[0x34:0x40] = creator
+        marked = bytearray(unmarked)
+        marked[0:8] = b"SHMPCv2\0"
+        files = {self.name("empty"): b"", self.name("zero"): bytes(4096), self.name("unmarked"): bytes(unmarked)}
+        mark = self.name("marked")
+        for n, data in list(files.items()) + [(mark, bytes(marked))]:
+            with open("/dev/shm/" + n, "wb") as f:
+                f.write(data)
+        code, out, err = ctl("rm", "--stale", "--dry-run")   # dry: other runs' files stay as they are
+        self.assertEqual(code, 0, err)
+        self.assertIn("would remove %s" % mark, out)
+        for n in files:
+            self.assertNotIn(n, out)
+        code, out, err = ctl("rm", mark)
+        self.assertEqual(code, 0, err)
+        self.assertFalse(os.path.exists("/dev/shm/" + mark))
+        for n in files:
+            self.assertTrue(os.path.exists("/dev/shm/" + n), n)
+        n = [k for k in files if "unmarked" in k][0]
+        code, out, err = ctl("rm", n)
+        self.assertEqual(code, 1)
+        self.assertTrue(os.path.exists("/dev/shm/" + n))
+
     def test_missing_and_bad_names(self):
         code, out, err = ctl("info", "shmpc-ctltest-%d-nothing" % PID)
         self.assertEqual(code, 1)
