@@ -246,7 +246,7 @@ enum {
 
 /* Memory options (flags at creation; recorded in the header). */
 #define SHMPC_F_HUGEPAGES 0x1u  /* back the segment with huge pages (SysV SHM_HUGETLB / anonymous MAP_HUGETLB) */
-#define SHMPC_F_MLOCK     0x2u  /* lock the mapping in RAM (mlock) in every process that attaches in a role (observers do not) */
+#define SHMPC_F_MLOCK     0x2u  /* lock the ring in RAM (mlock) in every process of the creator's user that attaches in a role (observers and other users do not) */
 #define SHMPC_F_PRETOUCH  0x4u  /* touch every page at creation so that no page fault hits the data path */
 #define SHMPC_F_SEQUENTIAL 0x8u /* madvise(MADV_SEQUENTIAL) hint */
 #define SHMPC_F_ALL       0xFu
@@ -2293,13 +2293,20 @@ SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r) {
     errno = saved;
 }
 
-/* Attaches a handle to a mapping this library made; on failure the mapping is undone. */
-SHMPC__PRIVATE int shmpc__adopt(shmpc_ring *r, void *mem, size_t size, int role, int kind) {
+/* Attaches a handle to a mapping this library made; on failure the mapping is undone. `own`: the
+   segment belongs to this process's effective user. */
+SHMPC__PRIVATE int shmpc__adopt(shmpc_ring *r, void *mem, size_t size, int role, int kind, int own) {
+    const struct shmpc__seg *s = (const struct shmpc__seg *)mem;
     int rc = SHMPC_OK;
     /* F_MLOCK: lock before taking the role, so that a refusal leaves the ring as it was (closing a
-       handle that had attached would end its side's stream). Observers take no role and do not lock. */
-    if (role != SHMPC_OBSERVER && size >= SHMPC_HEADER_SIZE && !memcmp(mem, shmpc__magic, 8) &&
-        (((struct shmpc__seg *)mem)->flags & SHMPC_F_MLOCK) && mlock(mem, size) != 0) {
+       handle that had attached would end its side's stream). Observers take no role and do not lock.
+       The flag is a request in the header, which whoever can write the segment can forge: it is
+       honoured only in a segment of this user (another user's, opened with SHMPC_O_ANY_OWNER, is
+       never locked: its creator does not get to commit this process's memory), and only for the
+       ring's bytes (total_size, at most the mapping: a sparse file larger than its ring is not
+       made resident). */
+    if (role != SHMPC_OBSERVER && own && size >= SHMPC_HEADER_SIZE && !memcmp(mem, shmpc__magic, 8) &&
+        (s->flags & SHMPC_F_MLOCK) && mlock(mem, s->total_size < size ? (size_t)s->total_size : size) != 0) {
         int e = errno;
         rc = e == ENOMEM || e == EPERM || e == EAGAIN ? SHMPC_ENOMEM : shmpc__from_errno(e);
     }
@@ -2459,7 +2466,7 @@ SHMPC_API int shmpc_create(shmpc_ring *r, const char *name, const shmpc_opts *o,
         return rc;
     }
     shmpc__stamp(mem);
-    rc = shmpc__adopt(r, mem, size, role, SHMPC__PLACE_POSIX);
+    rc = shmpc__adopt(r, mem, size, role, SHMPC__PLACE_POSIX, 1);
     if (rc != SHMPC_OK) { e = errno; shm_unlink(path); errno = e; }
     return rc;
 fail_fd:
@@ -2499,7 +2506,7 @@ SHMPC_API int shmpc_open_ex(shmpc_ring *r, const char *name, int role, int64_t t
             mem = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
             if (mem == MAP_FAILED) { rc = shmpc__from_errno(errno); close(fd); }
             else {
-                rc = shmpc__adopt(r, mem, (size_t)st.st_size, role, SHMPC__PLACE_POSIX);
+                rc = shmpc__adopt(r, mem, (size_t)st.st_size, role, SHMPC__PLACE_POSIX, st.st_uid == geteuid());
                 if (rc == SHMPC_ENOTREADY || rc == SHMPC_ENOTSHMPC) { /* initializing? creator alive? */
                     int saved = errno;
                     void *hdr = mmap(NULL, SHMPC_HEADER_SIZE, PROT_READ, MAP_SHARED, fd, 0);
@@ -2556,7 +2563,7 @@ SHMPC_API int shmpc_create_sysv(shmpc_ring *r, long key, const shmpc_opts *o, in
         return rc;
     }
     shmpc__stamp(mem);
-    rc = shmpc__adopt(r, mem, size, role, SHMPC__PLACE_SYSV);
+    rc = shmpc__adopt(r, mem, size, role, SHMPC__PLACE_SYSV, 1);
     if (rc != SHMPC_OK) { e = errno; shmctl(id, IPC_RMID, NULL); errno = e; }
     else r->shmid = id;
     return rc;
@@ -2583,7 +2590,7 @@ SHMPC_API int shmpc_open_sysv_ex(shmpc_ring *r, long key, int role, int64_t time
         else if (ds.shm_segsz < SHMPC_HEADER_SIZE) rc = SHMPC_ESIZE;
         else if ((mem = shmat(id, NULL, 0)) == (void *)-1) rc = shmpc__from_errno(errno);
         else {
-            rc = shmpc__adopt(r, mem, ds.shm_segsz, role, SHMPC__PLACE_SYSV);
+            rc = shmpc__adopt(r, mem, ds.shm_segsz, role, SHMPC__PLACE_SYSV, ds.shm_perm.uid == geteuid());
             if (rc == SHMPC_OK) r->shmid = id;
             else if ((rc == SHMPC_ENOTREADY || rc == SHMPC_ENOTSHMPC) && (mem = shmat(id, NULL, SHM_RDONLY)) != (void *)-1) {
                 int saved = errno; /* initializing? creator alive? */

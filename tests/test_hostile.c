@@ -66,12 +66,52 @@ START_TEST(only_a_segment_with_shmpcs_mark_can_be_stale) {
 }
 END_TEST
 
+/* VmLck of this process, in kB (memory it has locked). */
+static long t_locked_kb(void) {
+    char line[256];
+    long kb = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    ck_assert_ptr_nonnull(f);
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmLck:", 6)) kb = atol(line + 6);
+    fclose(f);
+    return kb;
+}
+
+/* SHMPC_F_MLOCK is a request written in the header, which the segment's owner (or anyone who can
+   write it) can forge over a sparse file of any size. An opener locks only the ring's bytes, and
+   only in a segment of its own user; another user's segment (SHMPC_O_ANY_OWNER) commits none of
+   the opener's memory. Each case runs in its own process (Check's fork), so VmLck is its own. */
+START_TEST(a_header_cannot_make_the_opener_lock_more_than_the_ring) {
+    char nm[96], path[160];
+    shmpc_ring p, c;
+    shmpc_opts o = t_opts(8, 64, SHMPC_SPSC);
+    size_t ring = shmpc_footprint(8, 64);
+    const off_t sparse = (off_t)16 << 20;
+    long before;
+    o.flags = SHMPC_F_MLOCK;
+    if (geteuid() != 0 && _i == 1) { printf("other-owner mlock case skipped (needs root to chown)\n"); return; }
+    ck_assert_rc(shmpc_create(&p, t_name(nm, "mlock"), &o, SHMPC_PRODUCER), SHMPC_OK);
+    shmpc_close(&p); /* the creator's own lock goes with its mapping */
+    snprintf(path, sizeof path, SHM_DIR "%s", nm);
+    ck_assert_int_eq(truncate(path, sparse), 0); /* 16 MiB file, the header still says one small ring */
+    if (_i == 1) ck_assert_int_eq(chown(path, 65534, 65534), 0);
+    before = t_locked_kb();
+    ck_assert_rc(shmpc_open_ex(&c, nm, SHMPC_CONSUMER, 0, SHMPC_O_ANY_OWNER), SHMPC_OK);
+    if (_i == 0) ck_assert_int_le(t_locked_kb() - before, (long)(ring / 1024u) + 4); /* the ring only */
+    else ck_assert_int_eq(t_locked_kb(), before);                                   /* nothing */
+    shmpc_close(&c);
+    ck_assert_rc(shmpc_unlink(nm), SHMPC_OK);
+}
+END_TEST
+
 Suite *hostile_suite(void) {
     Suite *s = suite_create("hostile");
     TCase *tc = tcase_create("files");
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, a_fifo_or_directory_under_the_name_is_refused_at_once);
     tcase_add_test(tc, only_a_segment_with_shmpcs_mark_can_be_stale);
+    tcase_add_loop_test(tc, a_header_cannot_make_the_opener_lock_more_than_the_ring, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
