@@ -1280,6 +1280,8 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     rc = shmpc__validate(&h, size, SHMPC__ABI);
     if (rc != SHMPC_OK) return rc;
     if (h.mode == SHMPC_MPMC && h.capacity < 2u) return SHMPC_ECORRUPT; /* see shmpc_format */
+    /* closed is stored after both ends bits (shmpc_close), and its acquire load above shows them */
+    if (h.state == SHMPC__CLOSED && (shmpc__ld(&s->ends, acquire) & 3u) != 3u) return SHMPC_ECORRUPT;
     r->seg = s;
     r->slots = (unsigned char *)mem + SHMPC_HEADER_SIZE;
     r->map_size = size;

@@ -105,6 +105,31 @@ START_TEST(a_header_cannot_make_the_opener_lock_more_than_the_ring) {
 }
 END_TEST
 
+/* shmpc_close stores state "closed" only after both ends bits: a header that says closed with an
+   end still open was written by someone else, and attach refuses it in every role. */
+START_TEST(a_closed_state_without_both_ends_is_corrupt) {
+    size_t size = shmpc_footprint(8, 16);
+    void *mem = t_mem(size);
+    shmpc_opts o = t_opts(8, 16, _i ? SHMPC_MPMC : SHMPC_SPSC);
+    uint32_t *state = (uint32_t *)mem + 0x40 / 4, *ends = (uint32_t *)mem + 0x88 / 4; /* layout offsets */
+    shmpc_ring r;
+    uint32_t e;
+    ck_assert_rc(shmpc_format(mem, size, &o), SHMPC_OK);
+    for (e = 0; e < 3u; e++) {
+        *state = 2u;
+        *ends = e;
+        ck_assert_rc(shmpc_attach(&r, mem, size, SHMPC_PRODUCER), SHMPC_ECORRUPT);
+        ck_assert_rc(shmpc_attach(&r, mem, size, SHMPC_CONSUMER), SHMPC_ECORRUPT);
+        ck_assert_rc(shmpc_attach(&r, mem, size, SHMPC_OBSERVER), SHMPC_ECORRUPT);
+    }
+    *ends = 3u; /* both ends closed: a finished stream, which observers may read */
+    ck_assert_rc(shmpc_attach(&r, mem, size, SHMPC_OBSERVER), SHMPC_OK);
+    shmpc_close(&r);
+    ck_assert_rc(shmpc_attach(&r, mem, size, SHMPC_CONSUMER), SHMPC_ECLOSED);
+    free(mem);
+}
+END_TEST
+
 Suite *hostile_suite(void) {
     Suite *s = suite_create("hostile");
     TCase *tc = tcase_create("files");
@@ -112,6 +137,10 @@ Suite *hostile_suite(void) {
     tcase_add_test(tc, a_fifo_or_directory_under_the_name_is_refused_at_once);
     tcase_add_test(tc, only_a_segment_with_shmpcs_mark_can_be_stale);
     tcase_add_loop_test(tc, a_header_cannot_make_the_opener_lock_more_than_the_ring, 0, 2);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("header");
+    tcase_set_timeout(tc, 10);
+    tcase_add_loop_test(tc, a_closed_state_without_both_ends_is_corrupt, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -154,12 +154,15 @@ static const char *mode_name(uint32_t m) { return m == SHMPC_SPSC ? "SPSC" : m =
 static const char *role_name(uint32_t r) {
     return r == SHMPC_PRODUCER ? "producer" : r == SHMPC_CONSUMER ? "consumer" : r == 0 ? "(joining)" : "?";
 }
+/* The state word and the ends bits as shmpc_close leaves them; any other pair (ends bits that do
+   not exist, closed without both ends) is "corrupt", never "ready". */
 static const char *state_name(uint32_t state, uint32_t ends) {
     if (state == 0) return "initializing";
-    if (state == 2) return "closed";
-    if (state != 1) return "?";
-    if ((ends & 3u) == 1u) return "prod-closed";
-    if ((ends & 3u) == 2u) return "cons-closed";
+    if ((state != 1 && state != 2) || (ends & ~3u) != 0u) return "corrupt";
+    if (ends == 3u) return "closed"; /* state 1: the last close between its two stores */
+    if (state == 2) return "corrupt";
+    if (ends == 1u) return "prod-closed";
+    if (ends == 2u) return "cons-closed";
     return "ready";
 }
 static void flag_names(uint32_t f, char *out, size_t n) {

@@ -175,6 +175,20 @@ class Ctl(unittest.TestCase):
         self.assertEqual(code, 1)
         self.assertTrue(os.path.exists("/dev/shm/" + n))
 
+    def test_list_never_calls_an_impossible_header_ready(self):
+        n = self.name("ends")
+        with shmpc.Ring.create(n, capacity=4, slot_size=8) as p, shmpc.Ring.open(n):
+            for state, ends, want in ((1, 3, "closed"), (1, 0xFFFFFFFF, "corrupt"), (1, 4, "corrupt"),
+                                      (2, 0, "unusable"), (1, 0, "ready")):
+                with open("/dev/shm/" + n, "r+b") as f:   # state at 0x040, ends at 0x088
+                    f.seek(0x40)
+                    f.write(struct.pack("=I", state))
+                    f.seek(0x88)
+                    f.write(struct.pack("=I", ends))
+                code, out, err = ctl("list")
+                self.assertEqual(code, 0, err)
+                self.assertIn(want, list_row(out, n), (state, ends, out))
+
     def test_missing_and_bad_names(self):
         code, out, err = ctl("info", "shmpc-ctltest-%d-nothing" % PID)
         self.assertEqual(code, 1)
