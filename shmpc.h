@@ -100,7 +100,20 @@
        outside the mapping, loop without bound (except a blocking call waiting for data that never
        comes, as it would anyway), divide by zero or trust a length. Named segments are created
        O_EXCL, mode 0600 unless opts.perm says otherwise; shmpc_open refuses a segment owned by
-       another user (SHMPC_EPERM) unless shmpc_open_ex is given SHMPC_O_ANY_OWNER.
+       another user (SHMPC_EPERM) unless shmpc_open_ex is given SHMPC_O_ANY_OWNER. The memory
+       flags of a header are requests: an opener honours SHMPC_F_MLOCK only in a segment of its
+       own user, and locks only the ring's bytes.
+     - Shrinking (SIGBUS): an access beyond the end of a shrunk segment raises SIGBUS. Anonymous
+       rings (shmpc_create_anon, small pages) live in a memfd sealed against shrinking: nobody
+       can shrink them. SysV segments have no resize call (only a process with CAP_SYS_ADMIN,
+       through /proc/PID/map_files, could truncate one; it can write this process's memory
+       anyway). Named POSIX segments cannot be sealed: any process that can write one can
+       ftruncate it. shmpc checks their size at open (SHMPC_ESIZE) and on every wake-up of a
+       blocking call, before touching the segment again (SHMPC_ECORRUPT; the handle is given up:
+       later calls SHMPC_EINVAL, shmpc_close only unmaps); a data-path access after a shrink
+       between two checks still raises SIGBUS. There is no SIGBUS handler in the library (the
+       signal's disposition is the application's). Use named segments only among processes
+       trusted not to shrink them; untrusted peers: an anonymous or SysV ring.
 
    ERRORS
      Every function returns an int: SHMPC_OK (0) or a count >= 0 on success, a negative SHMPC_E*
@@ -274,6 +287,7 @@ typedef struct shmpc_ring {
     size_t map_size;            /* bytes mapped */
     uint32_t capacity, mask, slot_size, stride, mode;
     int role, peer, kind, shmid, closed, pending_op;
+    int fd;                     /* named POSIX segment: its descriptor, kept to see it shrink (kind POSIX only) */
     int go;                     /* the role while open with nothing pending, else 0: the try calls' one check */
     int asym;                   /* 1: this process is registered for membarrier (F1 is a compiler barrier) */
     shmpc_idx own;              /* SPSC: this side's index (the shared copy is only written) */
@@ -2026,6 +2040,26 @@ SHMPC__PRIVATE int shmpc__recover(shmpc_ring *r, int for_data) {
     return 1;
 }
 
+/* A named POSIX segment can be shrunk (ftruncate) by any process that can write it, and an access
+   beyond its new end raises SIGBUS. Where nothing prevents it, the sleep path looks (one fstat per
+   wake-up, before the segment is touched again): if the ring no longer fits, the handle gives the
+   segment up -- it is marked closed without another access to the segment, so that shmpc_close
+   only unmaps -- and the blocking call returns SHMPC_ECORRUPT. SysV and anonymous segments cannot
+   be shrunk (see TRUST in >>doc); neither can caller memory be looked at. 1: shrunk. */
+SHMPC__PRIVATE int shmpc__shrunk(shmpc_ring *r) {
+    struct stat st;
+    int saved = errno, shrunk;
+    if (r->kind != SHMPC__PLACE_POSIX) return 0;
+    shrunk = fstat(r->fd, &st) == 0 &&
+             (uint64_t)st.st_size < (uint64_t)SHMPC_HEADER_SIZE + (uint64_t)r->capacity * r->stride;
+    errno = saved;
+    if (shrunk) {
+        r->closed = 1;
+        shmpc__regate(r);
+    }
+    return shrunk;
+}
+
 /* 1 (the caller returns SHMPC_EPEERDEAD) if the other side attached (its count is > 0: it has not
    closed) and none of its registered peers is alive. A count > 0 with no registered peer at all
    (one died between taking the role and registering) must persist for 1 ms. A side that has not
@@ -2177,6 +2211,7 @@ SHMPC__PRIVATE int shmpc__wait(shmpc_ring *r, shmpc__try_fn fn, void *arg, int f
             if (left < slice) slice = left;
         }
         shmpc__futex_wait(ev, e, slice);
+        if (shmpc__shrunk(r)) return SHMPC_ECORRUPT; /* the segment may be gone: touch nothing */
         shmpc__sub(waiters, 1u, relaxed);
         rc = fn(r, arg);
         if (!shmpc__would_block(rc)) return rc;
@@ -2289,7 +2324,7 @@ SHMPC__PRIVATE int shmpc__mem_options(void *mem, size_t size, uint32_t flags) {
 
 SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r) {
     int saved = errno;
-    if (r->kind == SHMPC__PLACE_POSIX) munmap((void *)r->seg, r->map_size);
+    if (r->kind == SHMPC__PLACE_POSIX) { munmap((void *)r->seg, r->map_size); close(r->fd); }
     else if (r->kind == SHMPC__PLACE_SYSV) shmdt((void *)r->seg);
     r->kind = SHMPC__PLACE_CALLER;
     errno = saved;
@@ -2460,16 +2495,18 @@ SHMPC_API int shmpc_create(shmpc_ring *r, const char *name, const shmpc_opts *o,
     if (fchmod(fd, (mode_t)(o->perm ? o->perm : 0600u)) != 0 || ftruncate(fd, (off_t)size) != 0) goto fail_fd;
     mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (mem == MAP_FAILED) goto fail_fd;
-    close(fd);
     shmpc__stamp(mem);
     if ((rc = shmpc__mem_options(mem, size, o->flags)) != SHMPC_OK ||
         (rc = shmpc_format(mem, size, o)) != SHMPC_OK) {
-        e = errno; munmap(mem, size); shm_unlink(path); errno = e;
+        e = errno; munmap(mem, size); close(fd); shm_unlink(path); errno = e;
         return rc;
     }
     shmpc__stamp(mem);
     rc = shmpc__adopt(r, mem, size, role, SHMPC__PLACE_POSIX, 1);
-    if (rc != SHMPC_OK) { e = errno; shm_unlink(path); errno = e; }
+    e = errno;
+    if (rc == SHMPC_OK) r->fd = fd;
+    else { close(fd); shm_unlink(path); }
+    errno = e;
     return rc;
 fail_fd:
     e = errno;
@@ -2518,7 +2555,8 @@ SHMPC_API int shmpc_open_ex(shmpc_ring *r, const char *name, int role, int64_t t
                     }
                     errno = saved;
                 }
-                close(fd);
+                if (rc == SHMPC_OK) r->fd = fd; /* kept: shmpc__shrunk */
+                else close(fd);
             }
         }
         if (rc != SHMPC_ENOENT && rc != SHMPC_ENOTREADY) return rc;
@@ -2615,6 +2653,32 @@ SHMPC_API int shmpc_unlink_sysv(long key) {
     return SHMPC_OK;
 }
 
+/* The mapping of shmpc_create_anon. Small pages: a memfd sealed against shrinking and growing (and
+   against removing the seals), so that no process, whatever its privileges, can truncate the ring
+   under its users (SIGBUS); a shared anonymous mapping could be, through /proc/PID/map_files.
+   Where memfd_create is missing (ENOSYS: an old kernel, a seccomp filter), and for huge pages, the
+   plain anonymous mapping. MAP_FAILED and errno on failure. */
+SHMPC__PRIVATE void *shmpc__anon_map(size_t n, int huge, int mflags) {
+#if defined(MFD_ALLOW_SEALING) && defined(F_SEAL_SHRINK)
+    if (!huge) {
+        void *m = MAP_FAILED;
+        int e, fd = (int)memfd_create("shmpc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd >= 0) {
+            if (ftruncate(fd, (off_t)n) == 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0)
+                m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+            e = errno;
+            close(fd);
+            errno = e;
+            return m;
+        }
+        if (errno != ENOSYS) return MAP_FAILED;
+    }
+#else
+    (void)huge;
+#endif
+    return mmap(NULL, n, PROT_READ | PROT_WRITE, mflags, -1, 0);
+}
+
 SHMPC_API int shmpc_create_anon(const shmpc_opts *o, void **mem, size_t *size) {
     size_t n;
     void *m;
@@ -2631,7 +2695,7 @@ SHMPC_API int shmpc_create_anon(const shmpc_opts *o, void **mem, size_t *size) {
         return SHMPC_ENOTSUP;
 #endif
     }
-    m = mmap(NULL, n, PROT_READ | PROT_WRITE, mflags, -1, 0);
+    m = shmpc__anon_map(n, (o->flags & SHMPC_F_HUGEPAGES) != 0u, mflags);
     if (m == MAP_FAILED) {
         e = errno;
         return (o->flags & SHMPC_F_HUGEPAGES) ? SHMPC_ENOMEM : shmpc__from_errno(e);

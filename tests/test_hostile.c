@@ -130,6 +130,74 @@ START_TEST(a_closed_state_without_both_ends_is_corrupt) {
 }
 END_TEST
 
+/* An anonymous ring (shmpc_create_anon, shared across fork) lives in a memfd sealed against
+   shrinking: even a privileged process that reaches it through /proc/PID/map_files cannot
+   truncate it, and the ring keeps working (a shared anonymous mapping could be truncated, and the
+   next pop died of SIGBUS). */
+START_TEST(an_anonymous_ring_cannot_be_shrunk) {
+    char path[96];
+    void *mem;
+    size_t size, n, page = (size_t)sysconf(_SC_PAGESIZE);
+    shmpc_opts o = t_opts(64, 256, _i ? SHMPC_MPMC : SHMPC_SPSC);
+    shmpc_ring p, c;
+    unsigned char buf[256];
+    uint64_t k;
+    int fd;
+    ck_assert_rc(shmpc_create_anon(&o, &mem, &size), SHMPC_OK);
+    ck_assert_rc(shmpc_attach(&p, mem, size, SHMPC_PRODUCER), SHMPC_OK);
+    ck_assert_rc(shmpc_attach(&c, mem, size, SHMPC_CONSUMER), SHMPC_OK);
+    for (k = 0; k < 64; k++) ck_assert_rc(shmpc_try_push(&p, buf, t_fill(buf, k, 256)), SHMPC_OK);
+    snprintf(path, sizeof path, "/proc/self/map_files/%lx-%lx", (unsigned long)(uintptr_t)mem,
+             (unsigned long)((uintptr_t)mem + (size + page - 1) / page * page));
+    fd = open(path, O_RDWR);
+    if (fd < 0) printf("anonymous ring: %s not open to this process (%s): nobody here can truncate it\n", path, strerror(errno));
+    else {
+        errno = 0;
+        ck_assert_int_ne(ftruncate(fd, 4096), 0);
+        ck_assert_int_eq(errno, EPERM); /* the seal */
+        close(fd);
+    }
+    for (k = 0; k < 64; k++) {
+        ck_assert_rc(shmpc_try_pop(&c, buf, sizeof buf, &n), SHMPC_OK);
+        ck_assert(t_check(buf, n, k, 256));
+    }
+    shmpc_close(&p);
+    shmpc_close(&c);
+    ck_assert_rc(shmpc_free_anon(mem, size), SHMPC_OK);
+}
+END_TEST
+
+/* A named POSIX segment cannot be sealed: a process that can write it can shrink it, here while a
+   consumer sleeps in pop. The sleeper sees it on waking (it never touches the segment again) and
+   returns SHMPC_ECORRUPT; its handle is given up and closes without a fault. Shrunk to nothing
+   (the header gone, SPSC) or to one page (the header kept, the slots gone, MPMC), the sleep path
+   used to die of SIGBUS on waking. */
+START_TEST(a_shrunk_named_segment_is_reported_not_a_fault) {
+    char nm[96], path[160];
+    shmpc_opts o = t_opts(64, 256, _i ? SHMPC_MPMC : SHMPC_SPSC);
+    shmpc_ring c;
+    unsigned char buf[256];
+    size_t n;
+    double t0;
+    pid_t pid;
+    ck_assert_rc(shmpc_create(&c, t_name(nm, "shrink"), &o, SHMPC_CONSUMER), SHMPC_OK);
+    snprintf(path, sizeof path, SHM_DIR "%s", nm);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        usleep(100000);
+        _exit(truncate(path, _i ? 4096 : 0) == 0 ? 0 : 1);
+    }
+    t0 = t_now();
+    ck_assert_rc(shmpc_pop_timed(&c, buf, sizeof buf, &n, 3000000000LL), SHMPC_ECORRUPT);
+    ck_assert_double_lt(t_now() - t0, 1.0); /* found on waking: within a sleep slice or two */
+    ck_assert_rc(shmpc_try_pop(&c, buf, sizeof buf, &n), SHMPC_EINVAL); /* the handle was given up */
+    ck_assert_rc(shmpc_close(&c), SHMPC_OK);
+    ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+    ck_assert_rc(shmpc_unlink(nm), SHMPC_OK);
+}
+END_TEST
+
 Suite *hostile_suite(void) {
     Suite *s = suite_create("hostile");
     TCase *tc = tcase_create("files");
@@ -141,6 +209,11 @@ Suite *hostile_suite(void) {
     tc = tcase_create("header");
     tcase_set_timeout(tc, 10);
     tcase_add_loop_test(tc, a_closed_state_without_both_ends_is_corrupt, 0, 2);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("shrink");
+    tcase_set_timeout(tc, 10);
+    tcase_add_loop_test(tc, an_anonymous_ring_cannot_be_shrunk, 0, 2);
+    tcase_add_loop_test(tc, a_shrunk_named_segment_is_reported_not_a_fault, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
