@@ -487,6 +487,13 @@ typedef _Atomic uint32_t shmpc__a32;
                                       memory_order_##mo, memory_order_relaxed)
 #  define shmpc__fence(mo) atomic_thread_fence(memory_order_##mo)
 #  define shmpc__signal_fence(mo) atomic_signal_fence(memory_order_##mo)
+#  ifdef SHMPC__LOAD_HOOK /* tests only (tests/fuzz/race_points.c): SHMPC__LOAD_HOOK(p) runs before */
+#    undef shmpc__ld      /* every read of a shared word, where a hostile writer may act */
+#    undef shmpc__cas
+#    define shmpc__ld(p, mo) (SHMPC__LOAD_HOOK(p), atomic_load_explicit((p), memory_order_##mo))
+#    define shmpc__cas(p, e, d, mo) (SHMPC__LOAD_HOOK(p), atomic_compare_exchange_weak_explicit((p), (e), \
+                                        (uint32_t)(d), memory_order_##mo, memory_order_relaxed))
+#  endif
 #endif
 
 #if defined(__x86_64__) || defined(__i386__)

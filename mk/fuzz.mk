@@ -1,5 +1,6 @@
 # Crash handling, hostile peers and fuzzing (tests/crash/, tests/fuzz/).
-#   make fault       misc crash/signal/security checks, kill -9 rounds (SPSC and MPMC), a soak of
+#   make fault       misc crash/signal/security checks, a hostile writer at every read of a call
+#                    (race_points), kill -9 rounds (SPSC and MPMC), a soak of
 #                    SOAK_MSGS messages (default 10^8: half SPSC 1x1, half MPMC 2x2), checksummed
 #   make fault-san   the same programs, smaller, under ASan+UBSan and under TSan
 #   make fuzz-short  each libFuzzer harness for FUZZ_SHORT_SECONDS (default 10), in make test
@@ -48,8 +49,14 @@ define LOGRUN
 	tail -1 $(CB)/$(1).log | sed 's/^/$(1): /'
 endef
 
-fault: $(CB)/misc $(CB)/kill $(CB)/soak
+# A hostile writer at every read of a call (tests/fuzz/race_points.c, header hook SHMPC__LOAD_HOOK):
+# built with ASan+UBSan, run by make fault (about a second).
+$(CB)/race_points: tests/fuzz/race_points.c shmpc.h | $(CB)/.dir
+	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN_ASAN) -I. $< -o $@
+
+fault: $(CB)/misc $(CB)/kill $(CB)/soak $(CB)/race_points
 	$(call LOGRUN,misc,$(CB)/misc)
+	$(call LOGRUN,race-points,$(ASAN_ENV) $(CB)/race_points)
 	$(call LOGRUN,kill-spsc,$(CB)/kill --mode spsc --rounds $(KILL_ROUNDS))
 	$(call LOGRUN,kill-mpmc,$(CB)/kill --mode mpmc --rounds $(KILL_ROUNDS))
 	$(call LOGRUN,soak-spsc,$(CB)/soak --mode spsc --capacity 256 --msgs $$(($(SOAK_MSGS) / 2)))
