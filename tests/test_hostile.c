@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -198,6 +199,50 @@ START_TEST(a_shrunk_named_segment_is_reported_not_a_fault) {
 }
 END_TEST
 
+/* A SysV segment has no resize call: a peer that can write it (mode 0666 here, another user)
+   can only reach its file through /proc/PID/map_files, which needs CAP_SYS_ADMIN. The peer tries
+   both ways from an unprivileged process (root's child drops to uid 65534); the ring keeps working. */
+START_TEST(a_sysv_ring_cannot_be_shrunk_by_an_unprivileged_peer) {
+    long key = 0x5B000000L | (long)(getpid() & 0xFFFFF);
+    shmpc_opts o = t_opts(64, 256, SHMPC_SPSC);
+    shmpc_ring p, c;
+    unsigned char buf[256];
+    size_t n, size = shmpc_footprint(64, 256), page = (size_t)sysconf(_SC_PAGESIZE);
+    uint64_t k;
+    int status;
+    pid_t pid;
+    o.perm = 0666;
+    ck_assert_rc(shmpc_create_sysv(&p, key, &o, SHMPC_PRODUCER), SHMPC_OK);
+    ck_assert_rc(shmpc_open_sysv_ex(&c, key, SHMPC_CONSUMER, 0, SHMPC_O_ANY_OWNER), SHMPC_OK);
+    for (k = 0; k < 64; k++) ck_assert_rc(shmpc_try_push(&p, buf, t_fill(buf, k, 256)), SHMPC_OK);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        char path[96];
+        int id = shmget((key_t)key, 0, 0), fd;
+        void *m;
+        if (geteuid() == 0 && setuid(65534) != 0) _exit(10);
+        m = id < 0 ? (void *)-1 : shmat(id, NULL, 0);
+        if (m == (void *)-1) _exit(11);                             /* it can write the ring ... */
+        if (shmget((key_t)key, size + page, 0) >= 0) _exit(12);      /* ... no call resizes it */
+        snprintf(path, sizeof path, "/proc/self/map_files/%lx-%lx", (unsigned long)(uintptr_t)m,
+                 (unsigned long)((uintptr_t)m + (size + page - 1) / page * page));
+        fd = open(path, O_RDWR);
+        if (fd >= 0 && ftruncate(fd, 0) == 0) _exit(13);             /* ... nor truncates it */
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "peer: exit %d", WEXITSTATUS(status));
+    for (k = 0; k < 64; k++) {
+        ck_assert_rc(shmpc_try_pop(&c, buf, sizeof buf, &n), SHMPC_OK);
+        ck_assert(t_check(buf, n, k, 256));
+    }
+    shmpc_close(&c);
+    shmpc_close(&p);
+    ck_assert_rc(shmpc_unlink_sysv(key), SHMPC_OK);
+}
+END_TEST
+
 Suite *hostile_suite(void) {
     Suite *s = suite_create("hostile");
     TCase *tc = tcase_create("files");
@@ -214,6 +259,7 @@ Suite *hostile_suite(void) {
     tcase_set_timeout(tc, 10);
     tcase_add_loop_test(tc, an_anonymous_ring_cannot_be_shrunk, 0, 2);
     tcase_add_loop_test(tc, a_shrunk_named_segment_is_reported_not_a_fault, 0, 2);
+    tcase_add_test(tc, a_sysv_ring_cannot_be_shrunk_by_an_unprivileged_peer);
     suite_add_tcase(s, tc);
     return s;
 }
