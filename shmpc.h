@@ -364,7 +364,7 @@ SHMPC_API int shmpc_pop_many_timed(shmpc_ring *r, shmpc_iov *bufs, size_t n, int
 SHMPC_API int shmpc_create(shmpc_ring *r, const char *name, const shmpc_opts *opts, int role);
 /* Opens a named ring; waits up to timeout_ns for it to exist and be ready (0: no wait). Refuses
    (SHMPC_EPERM) a segment owned by another user; SHMPC_ESTALE for one whose creator died while
-   initializing it. */
+   initializing it; SHMPC_ENOTSHMPC at once for what is not a regular file (a FIFO, a directory). */
 SHMPC_API int shmpc_open(shmpc_ring *r, const char *name, int role, int64_t timeout_ns);
 /* shmpc_open with flags: SHMPC_O_ANY_OWNER accepts a segment owned by another user (trust it). */
 #define SHMPC_O_ANY_OWNER 0x1u
@@ -376,7 +376,8 @@ SHMPC_API int shmpc_open_sysv(shmpc_ring *r, long key, int role, int64_t timeout
 SHMPC_API int shmpc_open_sysv_ex(shmpc_ring *r, long key, int role, int64_t timeout_ns, uint32_t oflags);
 SHMPC_API int shmpc_unlink_sysv(long key);
 /* Anonymous MAP_SHARED mapping, inherited across fork(): create, fork, then shmpc_attach in each
-   process; shmpc_free_anon after every handle is closed. */
+   process; shmpc_free_anon after every handle is closed. Small pages: backed by a memfd sealed
+   against resizing, so that no process can shrink it (see Shrinking under CRASHES, SIGNALS AND TRUST). */
 SHMPC_API int shmpc_create_anon(const shmpc_opts *opts, void **mem, size_t *size);
 SHMPC_API int shmpc_free_anon(void *mem, size_t size);
 /* shmpc_attach_id with this process's pid and start time. */
