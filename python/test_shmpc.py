@@ -6,6 +6,7 @@ import array
 import ctypes
 import errno
 import os
+import resource
 import signal
 import struct
 import subprocess
@@ -385,17 +386,25 @@ class TestExtension(RingCase):
             f.seek(8)
             f.write(struct.pack("=I", 1))
         self.check(lambda: shmpc.Ring.open(n), E, shmpc.EVERSION)
-        n = self.name("dir")                        # a failed system call: its errno is kept
+        n = self.name("dir")                        # not a regular file: refused at once
         os.mkdir("/dev/shm/" + n)
         try:
-            with self.assertRaises(E) as cm:       # shm_open of a directory: EINVAL (or EISDIR)
-                shmpc.Ring.open(n)
-            e = cm.exception
-            self.assertIn((e.code, e.errno), [(shmpc.EINVAL, errno.EINVAL), (shmpc.ESYS, errno.EISDIR)])
-            self.assertIn("[%s]" % os.strerror(e.errno), str(e))
+            self.check(lambda: shmpc.Ring.open(n), E, shmpc.ENOTSHMPC)
         finally:
             os.rmdir("/dev/shm/" + n)
             self.names.remove(n)
+        n = self.name("nofile")                     # a failed system call: its errno is kept
+        shmpc.Ring.create(n, role=shmpc.OBSERVER).close()
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (3, hard))   # no descriptor left: EMFILE
+        try:
+            with self.assertRaises(E) as cm:
+                shmpc.Ring.open(n)
+        finally:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        e = cm.exception
+        self.assertEqual((e.code, e.errno), (shmpc.ESYS, errno.EMFILE))
+        self.assertIn("[%s]" % os.strerror(e.errno), str(e))
         key = 0x71000000 | (os.getpid() & 0xFFFFFF)
         self.check(lambda: shmpc.Ring.open_sysv(key), shmpc.NotFound, shmpc.ENOENT)
         self.check(lambda: shmpc.unlink_sysv(key), shmpc.NotFound, shmpc.ENOENT)
