@@ -287,7 +287,7 @@ typedef struct shmpc_ring {
     size_t map_size;            /* bytes mapped */
     uint32_t capacity, mask, slot_size, stride, mode;
     int role, peer, kind, shmid, closed, pending_op;
-    int fd;                     /* named POSIX segment: its descriptor, kept to see it shrink (kind POSIX only) */
+    int seg_fd;                 /* named POSIX segment: its descriptor, kept to see it shrink (kind POSIX only) */
     int go;                     /* the role while open with nothing pending, else 0: the try calls' one check */
     int asym;                   /* 1: this process is registered for membarrier (F1 is a compiler barrier) */
     shmpc_idx own;              /* SPSC: this side's index (the shared copy is only written) */
@@ -2058,7 +2058,7 @@ SHMPC__PRIVATE int shmpc__shrunk(shmpc_ring *r) {
     struct stat st;
     int saved = errno, shrunk;
     if (r->kind != SHMPC__PLACE_POSIX) return 0;
-    shrunk = fstat(r->fd, &st) == 0 &&
+    shrunk = fstat(r->seg_fd, &st) == 0 &&
              (uint64_t)st.st_size < (uint64_t)SHMPC_HEADER_SIZE + (uint64_t)r->capacity * r->stride;
     errno = saved;
     if (shrunk) {
@@ -2332,7 +2332,7 @@ SHMPC__PRIVATE int shmpc__mem_options(void *mem, size_t size, uint32_t flags) {
 
 SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r) {
     int saved = errno;
-    if (r->kind == SHMPC__PLACE_POSIX) { munmap((void *)r->seg, r->map_size); close(r->fd); }
+    if (r->kind == SHMPC__PLACE_POSIX) { munmap((void *)r->seg, r->map_size); close(r->seg_fd); }
     else if (r->kind == SHMPC__PLACE_SYSV) shmdt((void *)r->seg);
     r->kind = SHMPC__PLACE_CALLER;
     errno = saved;
@@ -2512,7 +2512,7 @@ SHMPC_API int shmpc_create(shmpc_ring *r, const char *name, const shmpc_opts *o,
     shmpc__stamp(mem);
     rc = shmpc__adopt(r, mem, size, role, SHMPC__PLACE_POSIX, 1);
     e = errno;
-    if (rc == SHMPC_OK) r->fd = fd;
+    if (rc == SHMPC_OK) r->seg_fd = fd;
     else { close(fd); shm_unlink(path); }
     errno = e;
     return rc;
@@ -2563,7 +2563,7 @@ SHMPC_API int shmpc_open_ex(shmpc_ring *r, const char *name, int role, int64_t t
                     }
                     errno = saved;
                 }
-                if (rc == SHMPC_OK) r->fd = fd; /* kept: shmpc__shrunk */
+                if (rc == SHMPC_OK) r->seg_fd = fd; /* kept: shmpc__shrunk */
                 else close(fd);
             }
         }
