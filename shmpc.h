@@ -259,7 +259,7 @@ enum {
 
 /* Memory options (flags at creation; recorded in the header). */
 #define SHMPC_F_HUGEPAGES 0x1u  /* back the segment with huge pages (SysV SHM_HUGETLB / anonymous MAP_HUGETLB) */
-#define SHMPC_F_MLOCK     0x2u  /* lock the ring in RAM (mlock) in every process of the creator's user that attaches in a role (observers and other users do not) */
+#define SHMPC_F_MLOCK     0x2u  /* mlock the ring in each process of the creator's user attaching in a role */
 #define SHMPC_F_PRETOUCH  0x4u  /* touch every page at creation so that no page fault hits the data path */
 #define SHMPC_F_SEQUENTIAL 0x8u /* madvise(MADV_SEQUENTIAL) hint */
 #define SHMPC_F_ALL       0xFu
@@ -2053,7 +2053,7 @@ SHMPC__PRIVATE int shmpc__recover(shmpc_ring *r, int for_data) {
    wake-up, before the segment is touched again): if the ring no longer fits, the handle gives the
    segment up -- it is marked closed without another access to the segment, so that shmpc_close
    only unmaps -- and the blocking call returns SHMPC_ECORRUPT. SysV and anonymous segments cannot
-   be shrunk (see TRUST in >>doc); neither can caller memory be looked at. 1: shrunk. */
+   be shrunk (see Shrinking in >>doc); caller memory is not looked at. 1: shrunk. */
 SHMPC__PRIVATE int shmpc__shrunk(shmpc_ring *r) {
     struct stat st;
     int saved = errno, shrunk;
@@ -2448,7 +2448,8 @@ SHMPC__PRIVATE int shmpc__second_look(const struct shmpc__seg *h, int rc, time_t
 
 /* Opens an existing named segment without ever blocking (anyone who can write the shm directory
    can put a FIFO under a name: a plain open of it waits for a writer) and refuses what is not a
-   regular file (a FIFO, a directory, a device, a symbolic link): SHMPC_ENOTSHMPC. The descriptor or -1, *st its stat. */
+   regular file (a FIFO, a directory, a device, a symbolic link): SHMPC_ENOTSHMPC. Returns the
+   descriptor (*st: its stat) or -1 (*rc: why). */
 SHMPC__PRIVATE int shmpc__shm_open_file(const char *path, int flags, struct stat *st, int *rc) {
     int fd = shm_open(path, flags | O_NONBLOCK | O_CLOEXEC, 0), e;
     *rc = SHMPC_OK;
