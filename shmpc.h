@@ -110,8 +110,8 @@
        anyway). Named POSIX segments cannot be sealed: any process that can write one can
        ftruncate it. shmpc checks their size at open (SHMPC_ESIZE) and on every wake-up of a
        blocking call, before touching the segment again (SHMPC_ECORRUPT; the handle is given up:
-       later calls SHMPC_EINVAL, shmpc_close only unmaps); a data-path access after a shrink
-       between two checks still raises SIGBUS. There is no SIGBUS handler in the library (the
+       later calls SHMPC_EINVAL, shmpc_close only unmaps); a shrink between two checks still
+       raises SIGBUS in the next call that touches the segment (try_*, shmpc_stat, shmpc_close). There is no SIGBUS handler in the library (the
        signal's disposition is the application's). Use named segments only among processes
        trusted not to shrink them; untrusted peers: an anonymous or SysV ring.
 

@@ -458,6 +458,12 @@ static int cmd_watch(const char *name, double interval, long count) {
         ts.tv_nsec = (long)((interval - (double)ts.tv_sec) * 1e9);
         while (!g_stop && nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
         if (g_stop) break;
+        /* a named segment can be shrunk under us: reading its header then would raise SIGBUS */
+        if (!t.sysv && read_raw(&t, &h) == 0 && h.file_size < prev.total_size) {
+            printf("%s" PROG ": %s was truncated to %llu bytes (the ring needs %llu)\n", tty ? "\n" : "", t.name,
+                   (unsigned long long)h.file_size, (unsigned long long)prev.total_size);
+            break;
+        }
         shmpc_stat(&r, &st);
         count_peers(&r, ps, &c);
         tn = now_s();

@@ -324,6 +324,17 @@ class Ctl(unittest.TestCase):
             self.assertEqual(w.returncode, 0)
             self.assertIn("%s was removed" % n, out)
 
+    def test_watch_stops_when_the_segment_is_truncated(self):
+        n = self.name("watchtrunc")
+        shmpc.Ring.create(n, capacity=64, slot_size=256).close()   # no handle of ours left to fault
+        w = subprocess.Popen([CTL, "watch", n, "--interval", "0.1"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(0.3)
+        os.truncate("/dev/shm/" + n, 0)   # another process shrinks it: a message, not SIGBUS
+        out, err = w.communicate(timeout=10)
+        self.assertEqual(w.returncode, 0, (out, err, w.returncode))
+        self.assertIn("%s was truncated to 0 bytes" % n, out)
+
     def test_sysv_segments(self):
         key = 0x71000000 | (PID & 0xFFFFFF)
         name = "key:0x%08x" % key
