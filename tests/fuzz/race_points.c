@@ -5,9 +5,11 @@
    (SHMPC__LOAD_HOOK) runs before every read of a shared word -- each load and compare-and-swap of
    a call -- and counts them. For each mode (SPSC, MPMC), each starting state (empty, part full
    across the index wrap, full), each operation of a producer or a consumer (try_push, try_pop with
-   a large and a too-small buffer, peek + release, reserve + commit, push_many, pop_many, stat), and
+   a large and a too-small buffer, peek + release, reserve + commit, push_many, pop_many, stat, the
+   attach and close of a third peer, the producer's close), and
    each read k of that operation, the writer stores at read k:
-     - one field (head, tail, ends, state, the role counts, each slot's sequence and length word)
+     - one field (head, tail, ends, state, the role counts, two peer-table pid words, each slot's
+       sequence and length word)
        set to each of a set of hostile values (0, 1, capacity and its neighbours, the current value
        plus or minus 1, capacity, capacity + 1, 2^31, 2^32 - 1, ...), and
      - two different fields at once, each from a smaller set of values,
@@ -48,7 +50,7 @@ static void rp_hook(const void *p) {
 #define BAD(...) do { g_bad++; if (g_bad <= 20) { printf("violation: " __VA_ARGS__); printf("\n"); } } while (0)
 
 /* The fields a peer can write (offsets from the layout table of shmpc.h). */
-static uint32_t g_field[6 + 2 * CAP];
+static uint32_t g_field[8 + 2 * CAP];
 static int g_nfield;
 static void fields(void) {
     uint32_t i, stride = (uint32_t)((8u + SLOT + 7u) / 8u * 8u);
@@ -59,6 +61,8 @@ static void fields(void) {
     g_field[g_nfield++] = 0x040; /* state */
     g_field[g_nfield++] = 0x080; /* producers */
     g_field[g_nfield++] = 0x084; /* consumers */
+    g_field[g_nfield++] = 0x200; /* peers[0].pid: the producer's entry */
+    g_field[g_nfield++] = 0x300; /* peers[8].pid: where a third peer registers */
     for (i = 0; i < CAP; i++) {
         g_field[g_nfield++] = 0xA00 + i * stride;      /* seq */
         g_field[g_nfield++] = 0xA00 + i * stride + 4u; /* len */
@@ -77,9 +81,10 @@ static int values(uint32_t cur, int few, uint32_t *v) {
     return n;
 }
 
-enum { OP_PUSH, OP_POP, OP_POP_SMALL, OP_PEEK, OP_RESERVE, OP_PUSH_MANY, OP_POP_MANY, OP_STAT, OP_COUNT };
+enum { OP_PUSH, OP_POP, OP_POP_SMALL, OP_PEEK, OP_RESERVE, OP_PUSH_MANY, OP_POP_MANY, OP_STAT, OP_ATTACH,
+       OP_CLOSE, OP_COUNT };
 static const char *op_name[OP_COUNT] = {"try_push", "try_pop", "try_pop(small)", "peek+release", "reserve+commit",
-                                        "push_many", "pop_many", "stat"};
+                                        "push_many", "pop_many", "stat", "attach+close", "close"};
 
 static int rc_ok(int rc, int max_count) { return rc <= max_count && rc >= SHMPC__ERROR_LAST; }
 
@@ -140,9 +145,21 @@ static void run_op(int op, shmpc_ring *p, shmpc_ring *c) {
         if (!rc_ok(rc, 3)) BAD("try_pop_many returned %d", rc);
         for (k = 0; k < rc; k++) if (v[k].len > SLOT) BAD("try_pop_many: length %zu", v[k].len);
         break;
-    default:
+    case OP_STAT:
         rc = shmpc_stat(c, &st);
         if (rc != SHMPC_OK) BAD("stat returned %d", rc);
+        break;
+    case OP_ATTACH: { /* a third peer: the header, the role count and the peer table are read */
+        shmpc_ring x;
+        rc = shmpc_attach_id(&x, g_mem, g_size, p->mode == SHMPC_MPMC ? SHMPC_CONSUMER : SHMPC_OBSERVER, 3u, 0u);
+        if (!rc_ok(rc, 0)) BAD("attach returned %d", rc);
+        if (rc == SHMPC_OK && (x.capacity != CAP || x.slot_size != SLOT)) BAD("attach: geometry %u x %u", x.capacity, x.slot_size);
+        if (rc == SHMPC_OK && (rc = shmpc_close(&x)) != SHMPC_OK) BAD("close after attach returned %d", rc);
+        break;
+    }
+    default:
+        rc = shmpc_close(p);
+        if (rc != SHMPC_OK) BAD("close returned %d", rc);
         break;
     }
 }
