@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #define SHM_DIR "/dev/shm/"
@@ -185,8 +186,21 @@ START_TEST(a_shrunk_named_segment_is_reported_not_a_fault) {
     snprintf(path, sizeof path, SHM_DIR "%s", nm);
     pid = fork();
     ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        usleep(100000);
+    if (pid == 0) { /* truncate once the consumer sleeps in the futex (a shrink between two looks
+                       would fault, as documented): /proc/PPID/syscall names its system call */
+        char sys[64], want[16];
+        int k;
+        snprintf(want, sizeof want, "%d ", (int)SYS_futex);
+        for (k = 0; k < 200; k++) { /* 100 ms at least, 2 s at most */
+            FILE *f;
+            usleep(10000);
+            if (k < 10) continue;
+            snprintf(sys, sizeof sys, "/proc/%d/syscall", (int)getppid());
+            if (!(f = fopen(sys, "r"))) break; /* not readable here: now */
+            if (!fgets(sys, sizeof sys, f)) sys[0] = 0;
+            fclose(f);
+            if (!strncmp(sys, want, strlen(want))) break;
+        }
         _exit(truncate(path, _i ? 4096 : 0) == 0 ? 0 : 1);
     }
     t0 = t_now();
