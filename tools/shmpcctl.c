@@ -13,6 +13,8 @@
    Fields that shmpc_status does not carry (ABI tag, stride, start index, creator, futex words) and
    the fields of a segment it refuses (another layout version, another ABI, a corrupt header) are
    decoded from the header bytes as the layout table in shmpc.h documents them.
+   /dev/shm is writable by every user: files are opened with O_NONBLOCK | O_NOFOLLOW (a FIFO never
+   blocks a command), what is not a regular file or lacks shmpc's magic is never listed or removed.
    Exit status: 0 done, 1 failure (message on stderr), 2 usage. */
 #define SHMPC_IMPLEMENTATION
 #include "../shmpc.h"
