@@ -107,6 +107,32 @@ START_TEST(a_header_cannot_make_the_opener_lock_more_than_the_ring) {
 }
 END_TEST
 
+/* The same rule for a SysV segment of another user (its owner changed with IPC_SET, as root): the
+   opener locks none of its memory. */
+START_TEST(a_sysv_header_of_another_user_locks_nothing) {
+    long key = 0x5C000000L | (long)(getpid() & 0xFFFFF);
+    shmpc_opts o = t_opts(64, 1024, SHMPC_SPSC);
+    shmpc_ring p, c;
+    struct shmid_ds ds;
+    long before;
+    int id;
+    if (geteuid() != 0) { printf("other-owner SysV mlock case skipped (needs root to change the owner)\n"); return; }
+    o.flags = SHMPC_F_MLOCK;
+    ck_assert_rc(shmpc_create_sysv(&p, key, &o, SHMPC_PRODUCER), SHMPC_OK);
+    shmpc_close(&p);
+    id = shmget((key_t)key, 0, 0);
+    ck_assert_int_ge(id, 0);
+    ck_assert_int_eq(shmctl(id, IPC_STAT, &ds), 0);
+    ds.shm_perm.uid = 65534;
+    ck_assert_int_eq(shmctl(id, IPC_SET, &ds), 0);
+    before = t_locked_kb();
+    ck_assert_rc(shmpc_open_sysv_ex(&c, key, SHMPC_CONSUMER, 0, SHMPC_O_ANY_OWNER), SHMPC_OK);
+    ck_assert_int_eq(t_locked_kb(), before);
+    shmpc_close(&c);
+    ck_assert_rc(shmpc_unlink_sysv(key), SHMPC_OK);
+}
+END_TEST
+
 /* shmpc_close stores state "closed" only after both ends bits: a header that says closed with an
    end still open was written by someone else, and attach refuses it in every role. */
 START_TEST(a_closed_state_without_both_ends_is_corrupt) {
@@ -264,6 +290,7 @@ Suite *hostile_suite(void) {
     tcase_add_test(tc, a_fifo_or_directory_under_the_name_is_refused_at_once);
     tcase_add_test(tc, only_a_segment_with_shmpcs_mark_can_be_stale);
     tcase_add_loop_test(tc, a_header_cannot_make_the_opener_lock_more_than_the_ring, 0, 2);
+    tcase_add_test(tc, a_sysv_header_of_another_user_locks_nothing);
     suite_add_tcase(s, tc);
     tc = tcase_create("header");
     tcase_set_timeout(tc, 10);
