@@ -2,7 +2,7 @@
 # pkg-config if missing, runs the compile tests, builds the suites with -Werror and runs them.
 # `make asan|ubsan|tsan` run the suites under a sanitizer (smaller stress runs).
 TEST_STEPS += tests
-HELP_LINES += "  make tests      compile tests (gcc, clang, C++, SHMPC_STATIC, twice, freestanding) and the Check suites" \
+HELP_LINES += "  make tests      compile tests (gcc, clang, C++, SHMPC_STATIC, twice, freestanding, include order) and the Check suites" \
               "  make asan       the Check suites under AddressSanitizer" \
               "  make ubsan      the Check suites under UndefinedBehaviorSanitizer" \
               "  make tsan       the Check suites under ThreadSanitizer"
@@ -30,13 +30,19 @@ test-deps:
 CT := $(TB)/compile
 compile-tests: $(CT)/twice-gcc $(CT)/twice-clang $(CT)/twice-gxx $(CT)/twice-clangxx $(CT)/twice-decl-first \
                $(CT)/static $(CT)/freestanding-gcc.o $(CT)/freestanding-clang.o \
-               $(CT)/freestanding-gcc $(CT)/freestanding-clang
-	$(Q)for t in twice-gcc twice-clang twice-gxx twice-clangxx twice-decl-first static freestanding-gcc freestanding-clang; do \
+               $(CT)/freestanding-gcc $(CT)/freestanding-clang \
+               $(CT)/ergonomics-gcc $(CT)/ergonomics-clang $(CT)/ergonomics-gxx
+	$(Q)for t in twice-gcc twice-clang twice-gxx twice-clangxx twice-decl-first static freestanding-gcc freestanding-clang \
+	             ergonomics-gcc ergonomics-clang ergonomics-gxx; do \
 	    ./$(CT)/$$t || { echo "compile test $$t FAILED"; exit 1; }; done
 	$(Q)sh tests/compile/only_memcpy.sh $(CT)/freestanding-gcc.o
 	$(Q)sh tests/compile/only_memcpy.sh $(CT)/freestanding-clang.o
 	$(Q)if nm --defined-only $(CT)/static.o | awk '$$2 ~ /^[A-Z]$$/ && $$3 ~ /^shmpc_/' | grep . ; then \
 	    echo "compile test static FAILED: SHMPC_STATIC exports the symbols above"; exit 1; fi
+	$(Q)if $(CC) $(CSTD) $(WARN) -c tests/compile/ergonomics.c -o $(CT)/strict.o 2>$(CT)/strict.err; then \
+	    echo "compile test ergonomics-strict FAILED: -std=c11 with <stdio.h> first built without _GNU_SOURCE"; exit 1; \
+	elif ! grep -q 'error: #error "shmpc.h: a system header included before the implementation' $(CT)/strict.err; then \
+	    cat $(CT)/strict.err; echo "compile test ergonomics-strict FAILED: not stopped by the header's #error"; exit 1; fi
 	@echo "compile tests: all passed"
 
 $(CT)/.dir:
@@ -57,6 +63,14 @@ $(CT)/impl.o: tests/impl.c shmpc.h | $(CT)/.dir
 	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(CFLAGS) -c $< -o $@
 $(CT)/static: tests/compile/static_main.c $(CT)/static.o $(CT)/impl.o
 	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(CFLAGS) $^ -o $@ $(LDLIBS)
+# A system header before the implementation: -std=gnu11, or -std=c11 -D_GNU_SOURCE, or C++ (plain
+# -std=c11 must stop at the header's #error: checked in compile-tests above).
+$(CT)/ergonomics-gcc: tests/compile/ergonomics.c shmpc.h | $(CT)/.dir
+	$(Q)$(CC) -std=gnu11 $(WARN) $(OPT) $(CFLAGS) $< -o $@ $(LDLIBS)
+$(CT)/ergonomics-clang: tests/compile/ergonomics.c shmpc.h | $(CT)/.dir
+	$(Q)$(CLANG) $(CSTD) -D_GNU_SOURCE $(WARN) $(OPT) $(CFLAGS) $< -o $@ $(LDLIBS)
+$(CT)/ergonomics-gxx: tests/compile/ergonomics.c shmpc.h | $(CT)/.dir
+	$(Q)$(CXX) -x c++ -std=c++17 $(WARN) $(OPT) $< -x none -o $@ $(LDLIBS)
 FREESTANDING := $(CSTD) $(WARN) -O2 -ffreestanding -nostdlib -DSHMPC_NO_OS -c
 $(CT)/freestanding-gcc.o: tests/compile/freestanding_core.c shmpc.h | $(CT)/.dir
 	$(Q)$(CC) $(FREESTANDING) $< -o $@
