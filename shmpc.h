@@ -22,6 +22,9 @@
                                                      // SHMPC_ECLOSED: producer closed, all drained
                                                      shmpc_close(&r); shmpc_unlink("jobs");
 
+     C++17/20: shmpc.hpp wraps this API (RAII handles, std::chrono timeouts, std::error_code,
+     ring<T>, scoped zero-copy); its own doc block describes it.
+
    CONTENTS (search anchors)
      >>doc      this text            >>api      declarations     >>errors   codes and messages
      >>layout   shared-memory layout >>atomics  the atomic shell >>core     proven ring core
