@@ -63,8 +63,8 @@ tools-e2e: $(BUILD)/shmpcctl $(PYEXT) $(BUILD)/producer $(BUILD)/consumer
 	@$(PYTHON) tests/tools/test_shmpcctl.py $(if $(filter 1,$(V)),-v,)
 
 python-test: $(PYEXT) $(BUILD)/producer $(BUILD)/consumer
-	@echo "-- Python module (python/test_shmpc.py)"
-	@cd python && SHMPC_BUILD=../$(BUILD) $(PYTHON) -m unittest $(if $(filter 1,$(V)),-v,) test_shmpc
+	@echo "-- Python module (python/test_shmpc.py, python/test_zerocopy.py)"
+	@cd python && SHMPC_BUILD=../$(BUILD) $(PYTHON) -m unittest $(if $(filter 1,$(V)),-v,) test_shmpc test_zerocopy
 
 memopts-test: $(BUILD)/memopts_test
 	@echo "-- memory options (tests/tools/memopts_test.c)"
@@ -82,8 +82,10 @@ examples-smoke: $(TOOL_EXAMPLES:%=$(BUILD)/%) $(BUILD)/producer $(PYEXT) $(BUILD
 # beside the C figures: the Python module against a pipe used from Python, same machine, same run.
 bench-python: $(PYEXT)
 	@$(PYTHON) python/bench_shmpc.py --out bench/results $(BENCH_PY_ARGS)
+	@$(PYTHON) python/bench_zerocopy.py --out bench/results $(BENCH_ZC_ARGS)
 bench: bench-python
 bench-quick: BENCH_PY_ARGS = --reps 1 --count 100000
+bench-quick: BENCH_ZC_ARGS = --reps 30
 bench-quick: bench-python
 
 install: $(BUILD)/shmpcctl $(BUILD)/libshmpc.so $(PYEXT)

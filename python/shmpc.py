@@ -174,6 +174,14 @@ class Ring(_ext.Ring):
       push_many(messages, timeout=None) -> int   up to len(messages) in one call, returns how many (>= 1)
       pop_many(max_messages=64, timeout=None) -> [bytes]   at least one, at most max_messages (and at
                                           most the capacity, and 1 MiB of messages)
+      reserve(size=slot_size, timeout=None)   with-block: a writable memoryview of size bytes of a
+                                          free slot; the block's end commits them
+      peek(timeout=None)                  with-block: a read-only memoryview of the oldest message in
+                                          place; the block's end releases it
+        (zero-copy: struct.unpack_from / numpy.frombuffer read the slot itself. The with-target is
+        released at the block's end: using it then raises ValueError. A view made from it that
+        outlives the block keeps the slot: BufferError at the block's end, SHMPC_ESEQ from the
+        ring and close() refused until it is deleted.)
       close(), stat() -> dict, peers() -> [dict]
     Attributes: what (the name or key), role, capacity, slot_size, mode, closed.
     """
