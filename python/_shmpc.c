@@ -21,7 +21,7 @@
 #include <errno.h>
 #include <time.h>
 
-#define EXT_ABI 1                    /* bumped when shmpc.py and this file must change together */
+#define EXT_ABI 2                    /* bumped when shmpc.py and this file must change together */
 #define SLICE_NS 200000000LL         /* longest wait with the GIL released: signals run between */
 #define POP_MANY_BYTES (1u << 20)    /* pop_many buffers at most this much (or one slot) per call */
 #define WAIT_PYERR INT_MIN           /* wait_loop: a Python exception is set (a signal handler raised) */
@@ -920,8 +920,11 @@ PyMODINIT_FUNC PyInit__shmpc(void) {
     PyObject *m;
     if (PyType_Ready(&RingType) < 0 || PyType_Ready(&SlotType) < 0 || !(m = PyModule_Create(&module))) return NULL;
     Py_INCREF(&RingType);
-    if (PyModule_AddObject(m, "Ring", (PyObject *)&RingType) < 0 || PyModule_AddIntConstant(m, "ABI", EXT_ABI) < 0) {
+    Py_INCREF(&SlotType);
+    if (PyModule_AddObject(m, "Ring", (PyObject *)&RingType) < 0 || PyModule_AddObject(m, "Slot", (PyObject *)&SlotType) < 0 ||
+        PyModule_AddIntConstant(m, "ABI", EXT_ABI) < 0) {
         Py_DECREF(&RingType);
+        Py_DECREF(&SlotType);
         Py_DECREF(m);
         return NULL;
     }

@@ -28,7 +28,7 @@ import os
 import sys
 
 __all__ = [
-    "Ring", "ShmpcError", "Timeout", "Closed", "Full", "Empty", "NotFound", "Exists",
+    "Ring", "Slot", "ShmpcError", "Timeout", "Closed", "Full", "Empty", "NotFound", "Exists",
     "unlink", "unlink_sysv", "strerror", "footprint", "library_path",
     "SPSC", "MPMC", "PRODUCER", "CONSUMER", "OBSERVER",
     "F_HUGEPAGES", "F_MLOCK", "F_PRETOUCH", "F_SEQUENTIAL",
@@ -54,7 +54,7 @@ for _code, _name in ERRORS.items():
 
 # ---- the extension -------------------------------------------------------------------------------
 
-_EXT_ABI = 1  # python/_shmpc.c's EXT_ABI: the two files change together
+_EXT_ABI = 2  # python/_shmpc.c's EXT_ABI: the two files change together
 
 
 def _load():
@@ -129,6 +129,8 @@ def _error(code, what="", err=0):
 
 
 _ext.set_error_factory(_error)
+
+Slot = _ext.Slot  # what Ring.reserve() and Ring.peek() return: a with-block giving a memoryview
 
 
 def strerror(code):

@@ -24,6 +24,8 @@ class TestZeroCopy(RingCase):
 
     def test_reserve_fills_in_place_and_commits_at_block_end(self):
         p, c = self.pair()
+        self.assertIsInstance(p.reserve(0), shmpc.Slot)    # (dropped unentered: commits 0 bytes)
+        self.assertEqual(c.pop(), b"")
         with p.reserve(12) as mv:
             self.assertIsInstance(mv, memoryview)
             self.assertEqual((mv.readonly, mv.nbytes), (False, 12))
