@@ -340,11 +340,12 @@ class channel {
 
 public:
     channel() noexcept = default;
-    channel(channel &&o) noexcept : r_(o.r_), open_(std::exchange(o.open_, false)) {}
+    /* A move leaves the source's handle zeroed: a reservation or peeked of it then gets EINVAL. */
+    channel(channel &&o) noexcept : r_(std::exchange(o.r_, shmpc_ring{})), open_(std::exchange(o.open_, false)) {}
     channel &operator=(channel &&o) noexcept {
         if (this != &o) {
             close();
-            r_ = o.r_;
+            r_ = std::exchange(o.r_, shmpc_ring{});
             open_ = std::exchange(o.open_, false);
         }
         return *this;
@@ -553,6 +554,7 @@ inline message_range::iterator message_range::begin() { return iterator(ch_, ec_
    bytes long is reported as SHMPC_EMSGSIZE (it is consumed). */
 template <class T> class ring {
     static_assert(std::is_trivially_copyable_v<T>, "shmpc::ring<T> copies T byte for byte: T must be trivially copyable");
+    static_assert(std::is_default_constructible_v<T>, "shmpc::ring<T>::pop makes a T to copy into: T must be default constructible");
     channel ch_;
     explicit ring(channel &&c) noexcept : ch_(std::move(c)) {}
     static ring checked(channel &&c, std::error_code &ec) noexcept {

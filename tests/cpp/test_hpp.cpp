@@ -108,6 +108,16 @@ static void test_move_and_destructor() {
 }
 
 static void test_zero_copy() {
+    {
+        pair q(opts(2, 16));
+        shmpc::reservation w = q.tx.reserve();
+        shmpc::channel moved = std::move(q.tx);          // the reservation's handle is zeroed by the move
+        std::error_code ec;
+        w.commit(1, ec);
+        CHECK(ec == shmpc::errc{SHMPC_EINVAL});
+        w = shmpc::reservation();                         // (its destructor's commit fails alike)
+        CHECK(q.rx.stat().fill == 0);
+    }
     pair p(opts(2, 16));
     {
         shmpc::reservation w = p.tx.reserve();
