@@ -105,7 +105,7 @@ int main(int argc, char **argv) {
         size_t len;
         long got = 0;
         int bad = 0;
-        if (sysv) { shmpc_close(&obs); rc = shmpc_open_sysv(&c, key, SHMPC_CONSUMER, 5000000000LL); }
+        if (sysv) { shmpc_close(&obs); rc = shmpc_open_sysv(&c, key, SHMPC_CONSUMER, SHMPC_SEC(5)); }
         else rc = shmpc_attach(&c, mem, size, SHMPC_CONSUMER);
         if (rc != SHMPC_OK) { fprintf(stderr, "large_blocks: consumer attach: %s\n", shmpc_strerror(rc)); _exit(1); }
         while ((rc = shmpc_peek_timed(&c, &msg, &len, 10000000000LL)) == SHMPC_OK) {
