@@ -15,7 +15,7 @@ SITE = os.path.join(BUILD, "package-test", "site")
 
 def run_python(code):
     env = dict(os.environ, PYTHONPATH=SITE)
-    return subprocess.run([sys.executable, "-c", code], cwd="/", env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run([PIP_PYTHON, "-c", code], cwd="/", env=env, capture_output=True, text=True, timeout=60)
 
 
 class TestPackage(unittest.TestCase):
