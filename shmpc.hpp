@@ -1,6 +1,7 @@
 /* shmpc.hpp - C++17/C++20 interface to shmpc.h. Header-only, same licence as shmpc.h.
 
-   A thin layer over the C API: every call below is one shmpc_* call (batches: one per 64 messages).
+   A thin layer over the C API: every call below is one shmpc_* call (a batch call takes at most 64
+   messages and, like the C call, returns how many went).
    The ring, its layout and its guarantees are shmpc.h's; read its doc block for them.
 
    HOW TO USE
