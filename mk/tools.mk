@@ -56,7 +56,7 @@ $(BUILD)/shmpc.pc: tools/shmpc.pc.in | $(BUILD)/.dir
 # The remaining examples use the pattern rule of mk/examples.mk ($(BUILD)/%: examples/%.c).
 
 tools-deps:
-	$(Q)$(NEED) python3 python3-dev pkg-config python3-pip python3-setuptools python3-wheel cmake mandoc
+	$(Q)$(NEED) python3 python3-dev pkg-config python3-pip python3-setuptools python3-wheel cmake mandoc python3-mypy
 
 tools-test: tools-deps
 	@$(MAKE) --no-print-directory tools-e2e python-test memopts-test examples-smoke install-test package-test \

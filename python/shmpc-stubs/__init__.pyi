@@ -1,6 +1,7 @@
 # Type hints for shmpc (python/shmpc.py and its extension _shmpc), a PEP 561 stub package:
 # pip installs it as shmpc-stubs beside the module. tests/tools/test_package.py checks that every
-# public name of the module and every public method of Ring is declared here.
+# public name of the module and every public method of Ring is declared here, and runs mypy on
+# tests/tools/typing/ (a correct program passes --strict, three misuses are reported).
 from types import TracebackType
 from typing import Any, Dict, Iterable, Iterator, List, Literal, Optional, Type, Union
 

@@ -68,6 +68,18 @@ class TestPackage(unittest.TestCase):
         self.assertEqual(sorted(set(public.split()) - top), [], "public names missing from the stubs")
         self.assertEqual(sorted(set(methods.split()) - ring), [], "Ring methods missing from the stubs")
 
+    def test_type_hints_with_mypy(self):
+        if subprocess.run([PIP_PYTHON, "-c", "import mypy"], capture_output=True).returncode != 0:
+            self.skipTest("mypy not installed for %s (Debian: python3-mypy)" % PIP_PYTHON)
+        here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "typing")
+        env = dict(os.environ, PYTHONPATH=SITE, MYPY_CACHE_DIR=os.path.join(BUILD, "package-test", "mypy-cache"))
+        mypy = [PIP_PYTHON, "-m", "mypy", "--no-incremental", "--python-executable", PIP_PYTHON]
+        good = subprocess.run(mypy + ["--strict", os.path.join(here, "good.py")], env=env, capture_output=True, text=True)
+        self.assertEqual(good.returncode, 0, good.stdout + good.stderr)
+        bad = subprocess.run(mypy + [os.path.join(here, "bad.py")], env=env, capture_output=True, text=True)
+        lines = sorted(int(l.split(":")[1]) for l in bad.stdout.splitlines() if ": error:" in l)
+        self.assertEqual(lines, [4, 5, 6], bad.stdout)  # str pushed, pop() as str, try_pop() maybe None
+
 
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1])
