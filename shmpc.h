@@ -14,12 +14,16 @@
 
      Producer:                                     Consumer:
        shmpc_ring r;                                 shmpc_ring r;
-       shmpc_opts o = SHMPC_OPTS_INIT;               shmpc_open(&r, "jobs", SHMPC_CONSUMER, 5e9);
-       o.capacity = 1024; o.slot_size = 256;         char buf[256]; size_t n;
-       shmpc_create(&r, "jobs", &o, SHMPC_PRODUCER); while (shmpc_pop(&r, buf, sizeof buf, &n) == 0)
-       shmpc_push(&r, "hello", 5);                       handle(buf, n);
-       shmpc_close(&r);  // end of stream           // SHMPC_ECLOSED: producer closed, all drained
+       shmpc_opts o = SHMPC_OPTS_INIT;               shmpc_open(&r, "jobs", SHMPC_CONSUMER,
+       o.capacity = 1024; o.slot_size = 256;                    SHMPC_SEC(5));
+       shmpc_create(&r, "jobs", &o, SHMPC_PRODUCER); char buf[256]; size_t n;
+       shmpc_push(&r, "hello", 5);                   while (shmpc_pop(&r, buf, sizeof buf, &n) == 0)
+       shmpc_close(&r);  // end of stream               handle(buf, n);
+                                                     // SHMPC_ECLOSED: producer closed, all drained
                                                      shmpc_close(&r); shmpc_unlink("jobs");
+
+     C++17/20: shmpc.hpp wraps this API (RAII handles, std::chrono timeouts, std::error_code,
+     ring<T>, scoped zero-copy); its own doc block describes it.
 
    CONTENTS (search anchors)
      >>doc      this text            >>api      declarations     >>errors   codes and messages
@@ -173,7 +177,8 @@
      adjacent-line prefetch).
 */
 /* The implementation's translation unit needs POSIX and Linux declarations (shm_open, futex, ...):
-   include shmpc.h before any system header there, or build with -D_GNU_SOURCE. */
+   include shmpc.h before any system header there, or build with -D_GNU_SOURCE (or -std=gnu11);
+   otherwise the build stops at an #error that says so (>>os). */
 #if defined(SHMPC_IMPLEMENTATION) && !defined(SHMPC_NO_OS) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE 1
 #endif
@@ -256,6 +261,12 @@ enum {
 };
 #define SHMPC_MAX_SLOT 0x40000000u /* 1 GiB: largest slot_size */
 #define SHMPC_FOREVER  (-1)        /* timeout: wait without limit */
+/* Timeouts (int64_t nanoseconds) from whole units, e.g. shmpc_open(&r, "jobs", SHMPC_CONSUMER, SHMPC_SEC(5)).
+   n is an integer (SHMPC_MS(1500), not SHMPC_SEC(1.5)); the result must fit in int64_t (292 years). */
+#define SHMPC_NS(n)  ((int64_t)(n))
+#define SHMPC_US(n)  ((int64_t)(n) * 1000)
+#define SHMPC_MS(n)  ((int64_t)(n) * 1000000)
+#define SHMPC_SEC(n) ((int64_t)(n) * 1000000000)
 
 /* Memory options (flags at creation; recorded in the header). */
 #define SHMPC_F_HUGEPAGES 0x1u  /* back the segment with huge pages (SysV SHM_HUGETLB / anonymous MAP_HUGETLB) */
@@ -346,15 +357,20 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n);
 
 #ifndef SHMPC_NO_OS
 /* ---- blocking and timed (timeout in ns on CLOCK_MONOTONIC; SHMPC_FOREVER waits without limit;
-        0 is the try form). Spin, yield, then sleep on a futex; signals do not interrupt them. They
+        0 is the try form; SHMPC_MS(n), SHMPC_SEC(n) convert). The plain forms are the timed ones
+        with SHMPC_FOREVER. Spin, yield, then sleep on a futex; signals do not interrupt them. They
         return SHMPC_EPEERDEAD when the other side died (see CRASHES). ----------------------- */
 SHMPC_API int shmpc_push(shmpc_ring *r, const void *msg, size_t len);
 SHMPC_API int shmpc_push_timed(shmpc_ring *r, const void *msg, size_t len, int64_t timeout_ns);
 SHMPC_API int shmpc_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len);
 SHMPC_API int shmpc_pop_timed(shmpc_ring *r, void *buf, size_t cap, size_t *len, int64_t timeout_ns);
+SHMPC_API int shmpc_reserve(shmpc_ring *r, void **buf, size_t *room);
 SHMPC_API int shmpc_reserve_timed(shmpc_ring *r, void **buf, size_t *room, int64_t timeout_ns);
+SHMPC_API int shmpc_peek(shmpc_ring *r, const void **msg, size_t *len);
 SHMPC_API int shmpc_peek_timed(shmpc_ring *r, const void **msg, size_t *len, int64_t timeout_ns);
+SHMPC_API int shmpc_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n);
 SHMPC_API int shmpc_push_many_timed(shmpc_ring *r, const shmpc_iov *msgs, size_t n, int64_t timeout_ns);
+SHMPC_API int shmpc_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n);
 SHMPC_API int shmpc_pop_many_timed(shmpc_ring *r, shmpc_iov *bufs, size_t n, int64_t timeout_ns);
 
 /* ---- placement ---------------------------------------------------------------------------------- */
@@ -1858,6 +1874,12 @@ SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start) { (void)pid; (v
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
 #endif
+/* Under a strict standard (-std=c11), the first system header fixes which declarations the C
+   library shows: if one came before this file's _GNU_SOURCE, clock_gettime, syscall, O_CLOEXEC
+   and MAP_ANONYMOUS stay hidden (their values differ between CPUs: not redeclared here). */
+#if !defined(CLOCK_MONOTONIC) || !defined(O_CLOEXEC) || !defined(MAP_ANONYMOUS) || !defined(MADV_SEQUENTIAL)
+#error "shmpc.h: a system header included before the implementation hid POSIX/Linux declarations it needs: in the file that defines SHMPC_IMPLEMENTATION, include shmpc.h before any other header, or compile it with -D_GNU_SOURCE (or -std=gnu11)"
+#endif
 
 SHMPC__PRIVATE int64_t shmpc__now_ns(void) {
     struct timespec ts;
@@ -2281,17 +2303,29 @@ SHMPC_API int shmpc_reserve_timed(shmpc_ring *r, void **buf, size_t *room, int64
     shmpc__args a = {NULL, NULL, 0, room, NULL, buf};
     return shmpc__wait(r, shmpc__try_reserve_fn, &a, 0, timeout_ns);
 }
+SHMPC_API int shmpc_reserve(shmpc_ring *r, void **buf, size_t *room) {
+    return shmpc_reserve_timed(r, buf, room, SHMPC_FOREVER);
+}
 SHMPC_API int shmpc_peek_timed(shmpc_ring *r, const void **msg, size_t *len, int64_t timeout_ns) {
     shmpc__args a = {NULL, NULL, 0, len, msg, NULL};
     return shmpc__wait(r, shmpc__try_peek_fn, &a, 1, timeout_ns);
+}
+SHMPC_API int shmpc_peek(shmpc_ring *r, const void **msg, size_t *len) {
+    return shmpc_peek_timed(r, msg, len, SHMPC_FOREVER);
 }
 SHMPC_API int shmpc_push_many_timed(shmpc_ring *r, const shmpc_iov *msgs, size_t n, int64_t timeout_ns) {
     shmpc__args a = {msgs, NULL, n, NULL, NULL, NULL};
     return shmpc__wait(r, shmpc__try_push_many_fn, &a, 0, timeout_ns);
 }
+SHMPC_API int shmpc_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n) {
+    return shmpc_push_many_timed(r, msgs, n, SHMPC_FOREVER);
+}
 SHMPC_API int shmpc_pop_many_timed(shmpc_ring *r, shmpc_iov *bufs, size_t n, int64_t timeout_ns) {
     shmpc__args a = {NULL, bufs, n, NULL, NULL, NULL};
     return shmpc__wait(r, shmpc__try_pop_many_fn, &a, 1, timeout_ns);
+}
+SHMPC_API int shmpc_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
+    return shmpc_pop_many_timed(r, bufs, n, SHMPC_FOREVER);
 }
 
 /* --- placement ----------------------------------------------------------------------------------- */

@@ -105,10 +105,10 @@ int main(int argc, char **argv) {
         size_t len;
         long got = 0;
         int bad = 0;
-        if (sysv) { shmpc_close(&obs); rc = shmpc_open_sysv(&c, key, SHMPC_CONSUMER, 5000000000LL); }
+        if (sysv) { shmpc_close(&obs); rc = shmpc_open_sysv(&c, key, SHMPC_CONSUMER, SHMPC_SEC(5)); }
         else rc = shmpc_attach(&c, mem, size, SHMPC_CONSUMER);
         if (rc != SHMPC_OK) { fprintf(stderr, "large_blocks: consumer attach: %s\n", shmpc_strerror(rc)); _exit(1); }
-        while ((rc = shmpc_peek_timed(&c, &msg, &len, 10000000000LL)) == SHMPC_OK) {
+        while ((rc = shmpc_peek_timed(&c, &msg, &len, SHMPC_SEC(10))) == SHMPC_OK) {
             uint64_t head, tail;
             memcpy(&head, msg, 8);
             memcpy(&tail, (const unsigned char *)msg + len - 8, 8);
@@ -134,7 +134,7 @@ int main(int argc, char **argv) {
         void *slot;
         size_t room;
         uint64_t seq = (uint64_t)i;
-        rc = shmpc_reserve_timed(&r, &slot, &room, 10000000000LL);
+        rc = shmpc_reserve_timed(&r, &slot, &room, SHMPC_SEC(10));
         if (rc != SHMPC_OK) { fprintf(stderr, "large_blocks: reserve: %s\n", shmpc_strerror(rc)); break; }
         memcpy(slot, src, block);                                  /* fill in place */
         memcpy(slot, &seq, 8);

@@ -66,7 +66,7 @@ int main(int argc, char **argv) {
         size_t n;
         long got = 0, csum = 0;
         shmpc_close(&obs);
-        rc = shmpc_open_sysv(&c, key, SHMPC_CONSUMER, 5000000000LL);
+        rc = shmpc_open_sysv(&c, key, SHMPC_CONSUMER, SHMPC_SEC(5));
         if (rc != SHMPC_OK) { fprintf(stderr, "sysv_demo: child: open: %s\n", shmpc_strerror(rc)); _exit(1); }
         while ((rc = shmpc_pop(&c, &v, sizeof v, &n)) == SHMPC_OK) { csum += (long)v; got++; }
         shmpc_close(&c);

@@ -21,13 +21,13 @@
 #include <errno.h>
 #include <time.h>
 
-#define EXT_ABI 1                    /* bumped when shmpc.py and this file must change together */
+#define EXT_ABI 2                    /* bumped when shmpc.py and this file must change together */
 #define SLICE_NS 200000000LL         /* longest wait with the GIL released: signals run between */
 #define POP_MANY_BYTES (1u << 20)    /* pop_many buffers at most this much (or one slot) per call */
 #define WAIT_PYERR INT_MIN           /* wait_loop: a Python exception is set (a signal handler raised) */
 
 enum { ST_CLOSED, ST_OPEN, ST_BUSY }; /* BUSY: a call waits in this handle with the GIL released */
-enum { OP_PUSH, OP_POP, OP_PUSH_MANY, OP_POP_MANY };
+enum { OP_PUSH, OP_POP, OP_PUSH_MANY, OP_POP_MANY, OP_RESERVE, OP_PEEK };
 
 typedef struct {
     PyObject_HEAD
@@ -39,6 +39,7 @@ typedef struct {
     shmpc_iov *iov;                  /* ... and their iov entries */
     size_t space_n;
     PyObject *what;                  /* the name or key, for messages and repr */
+    struct SlotObject *slot;         /* the reserve()/peek() block not yet finished, or NULL */
 } RingObject;
 
 static PyObject *error_factory;      /* shmpc._error */
@@ -189,6 +190,8 @@ static int timed(shmpc_ring *r, const call_t *c, int64_t ns) {
         case OP_PUSH: return shmpc_push_timed(r, c->msg, c->n, ns);
         case OP_POP: return shmpc_pop_timed(r, c->buf, c->n, c->len, ns);
         case OP_PUSH_MANY: return shmpc_push_many_timed(r, c->iov, c->n, ns);
+        case OP_RESERVE: return shmpc_reserve_timed(r, (void **)c->buf, c->len, ns);
+        case OP_PEEK: return shmpc_peek_timed(r, (const void **)c->buf, c->len, ns);
         default: return shmpc_pop_many_timed(r, c->iov, c->n, ns);
     }
 }
@@ -460,6 +463,183 @@ static PyObject *Ring_pop_many(RingObject *self, PyObject *const *args, Py_ssize
     return list;
 }
 
+/* ---- zero-copy: reserve() and peek() as context managers ------------------------------------------
+   A Slot exports the slot's bytes through the buffer protocol (writable for reserve, read-only for
+   peek); __enter__ gives a memoryview of it. When the block ends, that memoryview is released
+   (kept, it raises ValueError on use) and the reservation is committed / the message released.
+   If something else still holds the bytes (numpy.frombuffer(view), a slice of the view), the block
+   end raises BufferError and the commit or release waits until the last of them (and the
+   with-target, if it was exported) is deleted; meanwhile the ring answers SHMPC_ESEQ and close()
+   raises BufferError: the mapping stays valid for as long as anything can still read or write it. */
+
+enum { SLOT_ACTIVE, SLOT_DEFERRED, SLOT_DONE };
+
+typedef struct SlotObject {
+    PyObject_HEAD
+    RingObject *ring;                /* strong: the mapping outlives every export */
+    char *p;
+    Py_ssize_t len;                  /* bytes exported: the message, or the reserved size */
+    size_t commit_len;               /* reserve: bytes committed at the end */
+    int readonly, exports, state;
+    PyObject *view;                  /* the memoryview __enter__ gives */
+} SlotObject;
+
+/* Commits or releases the slot (once). Returns the C result, or SHMPC_OK if the ring was closed. */
+static int slot_finish(SlotObject *self) {
+    int rc = SHMPC_OK;
+    if (self->state == SLOT_DONE) return rc;
+    self->state = SLOT_DONE;
+    if (self->ring->slot == self) self->ring->slot = NULL;
+    if (self->ring->state == ST_OPEN)
+        rc = self->readonly ? shmpc_release(&self->ring->r) : shmpc_commit(&self->ring->r, self->commit_len);
+    return rc;
+}
+
+static int Slot_getbuffer(SlotObject *self, Py_buffer *view, int flags) {
+    if (self->state != SLOT_ACTIVE) {
+        PyErr_SetString(PyExc_BufferError, "the slot's with-block has ended: its bytes belong to the ring again");
+        view->obj = NULL;
+        return -1;
+    }
+    if (PyBuffer_FillInfo(view, (PyObject *)self, self->p, self->len, self->readonly, flags) < 0) return -1;
+    self->exports++;
+    return 0;
+}
+
+static void Slot_releasebuffer(SlotObject *self, Py_buffer *Py_UNUSED(view)) {
+    if (--self->exports == 0 && self->state == SLOT_DEFERRED) slot_finish(self);
+}
+
+static PyObject *Slot_enter(SlotObject *self, PyObject *Py_UNUSED(ignored)) {
+    if (!self->view) {
+        if (self->state != SLOT_ACTIVE) return raise_rc(SHMPC_ESEQ, "the slot's with-block has ended", 0);
+        if (!(self->view = PyMemoryView_FromObject((PyObject *)self))) return NULL;
+    }
+    Py_INCREF(self->view);
+    return self->view;
+}
+
+static PyObject *Slot_exit(SlotObject *self, PyObject *Py_UNUSED(args)) {
+    int rc;
+    if (self->state != SLOT_ACTIVE) Py_RETURN_FALSE;
+    if (self->view) {
+        PyObject *r = PyObject_CallMethod(self->view, "release", NULL);
+        if (!r) PyErr_Clear(); /* BufferError: the view itself is exported (numpy.frombuffer(view)) */
+        Py_XDECREF(r);
+        Py_CLEAR(self->view);
+    }
+    if (self->exports > 0) {
+        self->state = SLOT_DEFERRED;
+        PyErr_Format(PyExc_BufferError, "%s: views of the slot outlive the with-block (a numpy array, a slice "
+                     "or a memoryview made from it, or the with-target itself while one of those exists): the %s "
+                     "waits until they are all deleted, and the ring answers SHMPC_ESEQ meanwhile",
+                     self->readonly ? "peek" : "reserve", self->readonly ? "release" : "commit");
+        return NULL;
+    }
+    rc = slot_finish(self);
+    if (rc < 0) return raise_rc(rc, self->readonly ? "release" : "commit", 0);
+    Py_RETURN_FALSE;
+}
+
+static PyObject *Slot_get_length(SlotObject *self, void *Py_UNUSED(closure)) { return PyLong_FromSsize_t(self->len); }
+
+static void Slot_dealloc(SlotObject *self) {
+    slot_finish(self); /* (a slot is deallocated with no export left: each holds a reference) */
+    Py_CLEAR(self->view);
+    Py_CLEAR(self->ring);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyBufferProcs Slot_as_buffer = {(getbufferproc)Slot_getbuffer, (releasebufferproc)Slot_releasebuffer};
+
+static PyMethodDef Slot_methods[] = {
+    {"__enter__", (PyCFunction)(void (*)(void))Slot_enter, METH_NOARGS, "the slot as a memoryview"},
+    {"__exit__", (PyCFunction)(void (*)(void))Slot_exit, METH_VARARGS, "commit (reserve) or release (peek)"},
+    {NULL, NULL, 0, NULL}
+};
+
+static PyGetSetDef Slot_getset[] = {
+    {"length", (getter)Slot_get_length, NULL, "bytes of the slot the view covers", NULL},
+    {NULL, NULL, NULL, NULL, NULL}
+};
+
+static PyTypeObject SlotType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "_shmpc.Slot",
+    .tp_basicsize = sizeof(SlotObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A reserved slot or a peeked message, for a with-block (Ring.reserve, Ring.peek).",
+    .tp_dealloc = (destructor)Slot_dealloc,
+    .tp_as_buffer = &Slot_as_buffer,
+    .tp_methods = Slot_methods,
+    .tp_getset = Slot_getset,
+};
+
+static PyObject *new_slot(RingObject *ring, void *p, size_t len, size_t commit_len, int readonly) {
+    SlotObject *s = PyObject_New(SlotObject, &SlotType);
+    if (!s) {
+        if (readonly) shmpc_release(&ring->r);
+        else shmpc_commit(&ring->r, 0); /* cannot happen but for memory: publish an empty message */
+        return NULL;
+    }
+    Py_INCREF(ring);
+    s->ring = ring;
+    s->p = (char *)p;
+    s->len = (Py_ssize_t)len;
+    s->commit_len = commit_len;
+    s->readonly = readonly;
+    s->exports = 0;
+    s->state = SLOT_ACTIVE;
+    s->view = NULL;
+    ring->slot = s;
+    return (PyObject *)s;
+}
+
+static const char *const kw_reserve[] = {"size", "timeout"};
+static const char *const kw_peek[] = {"timeout"};
+
+static PyObject *Ring_reserve(RingObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    PyObject *a[2] = {NULL, NULL};
+    void *p = NULL;
+    size_t room = 0, size;
+    double secs;
+    int rc, err = 0, w;
+    if (parse_args("reserve", args, nargs, kwnames, kw_reserve, 2, 0, a) < 0 || (w = want_wait(a[1], &secs)) < 0)
+        return NULL;
+    size = self->slot_size;
+    if (a[0] && a[0] != Py_None && (size = PyLong_AsSize_t(a[0])) == (size_t)-1 && PyErr_Occurred()) return NULL;
+    if (self->state != ST_OPEN) return not_open(self);
+    if (size > self->slot_size) return raise_rc(SHMPC_EMSGSIZE, "reserve", 0);
+    rc = shmpc_try_reserve(&self->r, &p, &room);
+    if (would_block(rc) && w) {
+        call_t c = {OP_RESERVE, NULL, (void *)&p, 0, &room, NULL};
+        rc = wait_loop(self, &c, secs, &err);
+    }
+    if (rc == WAIT_PYERR) return NULL;
+    if (rc < 0) return raise_rc(rc, "reserve", err);
+    return new_slot(self, p, size, size, 0);
+}
+
+static PyObject *Ring_peek(RingObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    PyObject *timeout = NULL;
+    const void *p = NULL;
+    size_t n = 0;
+    double secs = -1.0;
+    int rc, err = 0, w = 1;
+    if ((nargs || kwnames) && (parse_args("peek", args, nargs, kwnames, kw_peek, 1, 0, &timeout) < 0 ||
+                               (w = want_wait(timeout, &secs)) < 0))
+        return NULL;
+    if (self->state != ST_OPEN) return not_open(self);
+    rc = shmpc_try_peek(&self->r, &p, &n);
+    if (would_block(rc) && w) {
+        call_t c = {OP_PEEK, NULL, (void *)&p, 0, &n, NULL};
+        rc = wait_loop(self, &c, secs, &err);
+    }
+    if (rc == WAIT_PYERR) return NULL;
+    if (rc < 0) return raise_rc(rc, "peek", err);
+    return new_slot(self, (void *)p, n, 0, 1);
+}
+
 /* ---- life cycle --------------------------------------------------------------------------------- */
 
 static PyObject *attached(RingObject *self, int role, PyObject *what) {
@@ -549,8 +729,16 @@ static PyObject *Ring_attach_open(RingObject *self, PyObject *args) {
     return attached(self, role, what);
 }
 
+/* A slot whose bytes are still exported keeps the mapping: the handle may not close yet. */
+static int slot_exported(RingObject *self) {
+    if (!self->slot || self->slot->exports == 0) return 0;
+    PyErr_SetString(PyExc_BufferError, "a view of a reserved or peeked slot is still in use: delete it first");
+    return 1;
+}
+
 static PyObject *Ring_close(RingObject *self, PyObject *Py_UNUSED(ignored)) {
     if (self->state == ST_BUSY) return not_open(self);
+    if (slot_exported(self)) return NULL;
     if (self->state == ST_OPEN) {
         self->state = ST_CLOSED;
         shmpc_close(&self->r);
@@ -598,6 +786,7 @@ static PyObject *Ring_get_open(RingObject *self, void *Py_UNUSED(closure)) {
 static int Ring_set_open(RingObject *self, PyObject *value, void *Py_UNUSED(closure)) {
     int t = value ? PyObject_IsTrue(value) : 0;
     if (t < 0) return -1;
+    if (slot_exported(self)) return -1;
     if (t || self->state == ST_BUSY) {
         PyErr_SetString(PyExc_ValueError, "_open can only be set to False (forget the handle), and not while in use");
         return -1;
@@ -635,6 +824,12 @@ static PyMethodDef Ring_methods[] = {
     {"pop_many", (PyCFunction)(void (*)(void))Ring_pop_many, FAST,
      "pop_many(max_messages=64, timeout=None): pops up to max_messages (and up to the capacity, and 1 MiB of "
      "buffers) in one call; returns a list of bytes (at least one)."},
+    {"reserve", (PyCFunction)(void (*)(void))Ring_reserve, FAST,
+     "reserve(size=slot_size, timeout=None): a with-block whose target is a writable memoryview of size bytes "
+     "of a free slot; the block's end commits them (waits while the ring is full)."},
+    {"peek", (PyCFunction)(void (*)(void))Ring_peek, FAST,
+     "peek(timeout=None): a with-block whose target is a read-only memoryview of the oldest message in place; "
+     "the block's end releases it (waits while the ring is empty)."},
     {"close", (PyCFunction)(void (*)(void))Ring_close, METH_NOARGS,
      "close(): ends the stream for this handle's role (see shmpc_close). Closing twice does nothing."},
     {"stat", (PyCFunction)(void (*)(void))Ring_stat, METH_NOARGS, "stat(): shmpc_stat as a dict."},
@@ -723,10 +918,13 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__shmpc(void);
 PyMODINIT_FUNC PyInit__shmpc(void) {
     PyObject *m;
-    if (PyType_Ready(&RingType) < 0 || !(m = PyModule_Create(&module))) return NULL;
+    if (PyType_Ready(&RingType) < 0 || PyType_Ready(&SlotType) < 0 || !(m = PyModule_Create(&module))) return NULL;
     Py_INCREF(&RingType);
-    if (PyModule_AddObject(m, "Ring", (PyObject *)&RingType) < 0 || PyModule_AddIntConstant(m, "ABI", EXT_ABI) < 0) {
+    Py_INCREF(&SlotType);
+    if (PyModule_AddObject(m, "Ring", (PyObject *)&RingType) < 0 || PyModule_AddObject(m, "Slot", (PyObject *)&SlotType) < 0 ||
+        PyModule_AddIntConstant(m, "ABI", EXT_ABI) < 0) {
         Py_DECREF(&RingType);
+        Py_DECREF(&SlotType);
         Py_DECREF(m);
         return NULL;
     }

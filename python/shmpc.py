@@ -28,7 +28,7 @@ import os
 import sys
 
 __all__ = [
-    "Ring", "ShmpcError", "Timeout", "Closed", "Full", "Empty", "NotFound", "Exists",
+    "Ring", "Slot", "ShmpcError", "Timeout", "Closed", "Full", "Empty", "NotFound", "Exists",
     "unlink", "unlink_sysv", "strerror", "footprint", "library_path",
     "SPSC", "MPMC", "PRODUCER", "CONSUMER", "OBSERVER",
     "F_HUGEPAGES", "F_MLOCK", "F_PRETOUCH", "F_SEQUENTIAL",
@@ -54,7 +54,7 @@ for _code, _name in ERRORS.items():
 
 # ---- the extension -------------------------------------------------------------------------------
 
-_EXT_ABI = 1  # python/_shmpc.c's EXT_ABI: the two files change together
+_EXT_ABI = 2  # python/_shmpc.c's EXT_ABI: the two files change together
 
 
 def _load():
@@ -130,6 +130,8 @@ def _error(code, what="", err=0):
 
 _ext.set_error_factory(_error)
 
+Slot = _ext.Slot  # what Ring.reserve() and Ring.peek() return: a with-block giving a memoryview
+
 
 def strerror(code):
     """The library's message for an error code."""
@@ -174,6 +176,14 @@ class Ring(_ext.Ring):
       push_many(messages, timeout=None) -> int   up to len(messages) in one call, returns how many (>= 1)
       pop_many(max_messages=64, timeout=None) -> [bytes]   at least one, at most max_messages (and at
                                           most the capacity, and 1 MiB of messages)
+      reserve(size=slot_size, timeout=None)   with-block: a writable memoryview of size bytes of a
+                                          free slot; the block's end commits them
+      peek(timeout=None)                  with-block: a read-only memoryview of the oldest message in
+                                          place; the block's end releases it
+        (zero-copy: struct.unpack_from / numpy.frombuffer read the slot itself. The with-target is
+        released at the block's end: using it then raises ValueError. A view made from it that
+        outlives the block keeps the slot: BufferError at the block's end, SHMPC_ESEQ from the
+        ring and close() refused until it is deleted.)
       close(), stat() -> dict, peers() -> [dict]
     Attributes: what (the name or key), role, capacity, slot_size, mode, closed.
     """

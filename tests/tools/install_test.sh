@@ -1,7 +1,8 @@
 #!/bin/sh
 # make install / make uninstall into a scratch PREFIX: every file lands where it should, a C program
 # builds against the installed header through pkg-config (header-only, and linked with -lshmpc),
-# the installed Python module loads its installed extension and moves messages, and uninstall removes it all.
+# the installed Python module (installed by pip) loads its installed extension and moves messages,
+# the man pages and their links are there, and uninstall removes it all.
 # Usage: sh tests/tools/install_test.sh   (from the top of the tree; run by make tools-test)
 set -u
 MAKE=${MAKE:-make}
@@ -15,10 +16,16 @@ rm -f "$P.log"
 pyver=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 pyext=_shmpc$(python3 -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
 pydir=lib/python$pyver/dist-packages
-for f in include/shmpc.h lib/libshmpc.so bin/shmpcctl lib/pkgconfig/shmpc.pc $pydir/shmpc.py $pydir/$pyext; do
+for f in include/shmpc.h include/shmpc.hpp lib/libshmpc.so bin/shmpcctl lib/pkgconfig/shmpc.pc \
+         lib/cmake/shmpc/shmpcConfig.cmake lib/cmake/shmpc/shmpcConfigVersion.cmake share/man/man1/shmpcctl.1 \
+         share/man/man3/shmpc.3 $pydir/shmpc.py $pydir/$pyext $pydir/shmpc-stubs/__init__.pyi; do
     [ -f "$P/$f" ] && ok "installed $f" || bad "missing $f"
 done
 [ -x "$P/bin/shmpcctl" ] && "$P/bin/shmpcctl" list >/dev/null && ok "installed shmpcctl runs" || bad "installed shmpcctl"
+[ "$(readlink "$P/share/man/man3/shmpc_push_timed.3")" = shmpc.3 ] && ok "man page links: shmpc_push_timed.3 -> shmpc.3" ||
+    bad "man page link shmpc_push_timed.3"
+MANPATH="$P/share/man" man -w shmpcctl 2>/dev/null | grep -q "^$P/share/man/man1/shmpcctl.1" && ok "man -w finds shmpcctl(1)" ||
+    { command -v man >/dev/null || ok "(man not installed: man -w not tried)"; command -v man >/dev/null && bad "man -w shmpcctl"; }
 cat >"$P/use.c" <<'EOC'
 #include <shmpc.h>
 #include <stdio.h>
@@ -64,7 +71,7 @@ shmpc.unlink(n)') &&
     ok "installed Python module uses $P/$pydir/$pyext"
 else bad "installed Python module: $out"; fi
 $MAKE --no-print-directory -s uninstall PREFIX="$P" >/dev/null 2>&1 || bad "make uninstall"
-left=$(cd "$P" && find . -type f ! -name 'use*' | head -5)
+left=$(cd "$P" && find . \( -type f -o -type l \) ! -name 'use*' | head -5)
 [ -z "$left" ] && ok "make uninstall removed every installed file" || bad "left after uninstall: $left"
 [ $fail -eq 0 ] && echo "install test: all passed" || echo "install test: FAILED"
 exit $fail
