@@ -7,7 +7,8 @@
 #   make fuzz        each libFuzzer harness for FUZZ_SECONDS (default 60), ASan+UBSan
 #   make soak        10^9 messages (SOAK_LONG_MSGS), half SPSC, half MPMC
 TEST_STEPS += fault fault-san fuzz-short
-HELP_LINES += "  make fault      kill -9 rounds, dead-peer/stale/signal/owner checks, 10^8-message soak" \
+HELP_LINES += "  make fault      kill -9 rounds, dead-peer/stale/signal/owner checks, a hostile writer at every read" \
+              "                  of a call (race_points), 10^8-message soak" \
               "  make fault-san  the fault programs under ASan+UBSan and TSan" \
               "  make fuzz       libFuzzer harnesses, FUZZ_SECONDS=60 each (ASan+UBSan); fuzz-short: 10 s" \
               "  make soak       10^9 messages across processes, SPSC and MPMC, checksummed"
