@@ -67,6 +67,7 @@
 #include <system_error>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #if __cplusplus >= 202002L && defined(__has_include)
 #  if __has_include(<span>)
@@ -363,6 +364,10 @@ public:
     static channel open(const char *name, role rl, timeout t, std::error_code &ec) noexcept {
         return make([&](shmpc_ring *r) { return shmpc_open(r, name, rl, t.ns()); }, ec);
     }
+    /* shmpc_open_ex: oflags SHMPC_O_ANY_OWNER accepts a segment owned by another user */
+    static channel open(const char *name, role rl, timeout t, std::uint32_t oflags, std::error_code &ec) noexcept {
+        return make([&](shmpc_ring *r) { return shmpc_open_ex(r, name, rl, t.ns(), oflags); }, ec);
+    }
     static channel create_sysv(long key, const options &o, role rl, std::error_code &ec) noexcept {
         const shmpc_opts c = o.c();
         return make([&](shmpc_ring *r) { return shmpc_create_sysv(r, key, &c, rl); }, ec);
@@ -381,6 +386,9 @@ public:
     }
     static channel open(const char *name, role rl = consumer, timeout t = timeout::never_wait()) {
         return make([&](shmpc_ring *r) { return shmpc_open(r, name, rl, t.ns()); }, "shmpc open");
+    }
+    static channel open(const char *name, role rl, timeout t, std::uint32_t oflags) {
+        return make([&](shmpc_ring *r) { return shmpc_open_ex(r, name, rl, t.ns(), oflags); }, "shmpc open_ex");
     }
     static channel create_sysv(long key, const options &o, role rl = producer) {
         const shmpc_opts c = o.c();
@@ -406,6 +414,13 @@ public:
         shmpc_status st{};
         if (open_) shmpc_stat(&r_, &st);
         return st;
+    }
+    /* The registered peers (pid, role, start time, alive), as shmpc_peers reports them. */
+    std::vector<shmpc_peer_status> peers() const {
+        std::vector<shmpc_peer_status> v(SHMPC_MAX_PEERS);
+        const int n = open_ ? shmpc_peers(&r_, v.data(), SHMPC_MAX_PEERS) : 0;
+        v.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+        return v;
     }
 
     /* ---- copy ---- */

@@ -19,7 +19,7 @@ int main() {
     o.slot_size = 16;
     auto tx = shmpc::channel::create(name.c_str(), o, shmpc::producer, ec);
     CHECK(tx && !ec);
-    auto rx = shmpc::channel::open(name.c_str(), shmpc::consumer, 1s, ec);
+    auto rx = shmpc::channel::open(name.c_str(), shmpc::consumer, 1s, SHMPC_O_ANY_OWNER, ec);
     CHECK(rx && !ec);
     CHECK(tx.push("a", shmpc::forever, ec) && !ec);
     CHECK(tx.push("bb", 0ms, ec) && !ec);

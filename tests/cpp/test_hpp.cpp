@@ -60,6 +60,7 @@ static void test_errors() {
     } catch (const std::system_error &e) { // shmpc::error is a std::system_error
         CHECK(std::string(e.what()).find("shmpc open") != std::string::npos);
     }
+    CHECK_THROWS(shmpc::channel::open(missing.c_str(), shmpc::consumer, 0ms, SHMPC_O_ANY_OWNER), SHMPC_ENOENT);
     CHECK_THROWS(shmpc::channel::create("a/b", opts(4, 8)), SHMPC_ENAME);
     CHECK_THROWS(shmpc::channel::create(unique("badcap").c_str(), opts(3, 8)), SHMPC_EINVAL);
 }
@@ -100,6 +101,8 @@ static void test_move_and_destructor() {
         assigned = std::move(moved);
         CHECK(assigned && !moved);
         CHECK(rx.stat().producers == 1);
+        auto peers = rx.peers();
+        CHECK(peers.size() == 2 && peers[0].pid == static_cast<std::uint32_t>(getpid()) && peers[0].alive == 1);
     }                                                     // the destructor closes: end of stream
     CHECK(rx.stat().producers == 0 && (rx.stat().ends & 1u));
     std::array<std::byte, 8> b{};
