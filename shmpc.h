@@ -1441,8 +1441,11 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     ends_bit = role == SHMPC_PRODUCER ? SHMPC__PROD_CLOSED : SHMPC__CONS_CLOSED;
     limit = h.mode == SHMPC_SPSC ? 1u : (uint32_t)SHMPC_MAX_PEERS;
     if (shmpc__ld(&s->ends, acquire) & ends_bit) return SHMPC_ECLOSED;
-    /* Dead holders of this role give way: their entries and counts (takeover, see CRASHES). */
-    took = shmpc__reclaim(r, (uint32_t)role, &held);
+    /* Dead holders of this role give way: their entries and counts (takeover, see CRASHES). SPSC:
+       the one holder's count is the one taken next. MPMC: the count is taken first, so that a live
+       peer closing meanwhile never sees itself as the last of its side (and ends it) because the
+       dead gave their counts back before the newcomer took one; first only if the count is full. */
+    took = h.mode == SHMPC_SPSC || shmpc__ld(count, relaxed) >= limit ? shmpc__reclaim(r, (uint32_t)role, &held) : 0;
     /* Take the role: a bounded compare-and-swap loop on the count. */
     n = shmpc__ld(count, relaxed);
     for (i = 0;; i++) {
@@ -1450,6 +1453,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
         if (i >= SHMPC_RETRIES) return SHMPC_EAGAIN;
         if (shmpc__cas(count, &n, n + 1u, acq_rel)) break;
     }
+    if (h.mode == SHMPC_MPMC) took += shmpc__reclaim(r, (uint32_t)role, &held);
     /* Register in the peer table: entries 0, 4, 8, ... first, so that up to 16 peers each have a
        128-byte block of their own (MPMC peers write `pending` on every claim). `pending` starts
        at a position already consumed, which crash recovery never matches (see shmpc__recover). */
@@ -1993,10 +1997,6 @@ SHMPC_API int shmpc_close(shmpc_ring *r) {
             shmpc__notify(r, &s->data_waiters, &s->data_ev);
         } else if (r->pending_op == SHMPC__OP_PEEKED) {
             shmpc_release(r);
-        }
-        { /* dead peers of this side that recovery no longer needs leave first: the last live one ends the side */
-            int held = 0;
-            (void)shmpc__reclaim(r, (uint32_t)r->role, &held);
         }
         n = shmpc__ld(count, acquire);
         for (i = 0; n != 0u && i < SHMPC_RETRIES; i++) { /* n == 0: a peer wrote the count; leave it */
