@@ -57,7 +57,8 @@
      - A ring has one mode, fixed at creation: SHMPC_SPSC (one producer, one consumer; wait-free) or
        SHMPC_MPMC (up to 64 peers in all; lock-free, one sequence word per slot).
      - A handle (shmpc_ring) belongs to one thread at a time and has one role. Threads and processes
-       each attach their own handle. A second producer or consumer on an SPSC ring: SHMPC_EROLE.
+       each attach their own handle. A second producer or consumer on an SPSC ring: SHMPC_EROLE
+       (while the first lives: a dead one is taken over, see CRASHES).
      - End of stream: when the last attached producer closes, consumers drain what is left and then
        get SHMPC_ECLOSED; when the last consumer closes, producers get SHMPC_ECLOSED. A close wakes
        every sleeper. A ring is one stream: once a side has closed, nobody attaches in that role.
@@ -76,15 +77,43 @@
        count is > 0: not closed) and none of its registered peers is alive, they first deliver what
        is left (a consumer drains every committed message), then return SHMPC_EPEERDEAD. A side
        that has not attached yet is waited for. try_* calls never check (no system call).
-     - SPSC: a producer that dies between reserve and commit never published its slot; a consumer
-       that dies holding a peek never freed it (the dead consumer keeps the role: no takeover).
+     - Takeover (both modes, by default): a process that attaches (shmpc_open, shmpc_attach, ...) in
+       a role whose registered holders are dead takes their place instead of getting SHMPC_EROLE
+       (SPSC) or SHMPC_EPEERS (MPMC, a peer table full of the dead): their entries and counts are
+       reclaimed (for ever: restarts never exhaust the table). A live holder is never displaced and
+       a peer registered with start time 0 is never presumed dead, so a program that wants no
+       takeover registers that way (shmpc_attach_id). Default, because a supervisor restarting a
+       crashed service runs the same code as the first start; refusing would leave only unlinking
+       the ring, and losing what it holds. The stream goes on from the shared indices: a new
+       producer appends after the last committed message, a new consumer starts at the oldest
+       message not released.
+     - Delivery per API when a peer dies: a reservation never committed is never delivered (SPSC:
+       never published; MPMC: skipped, see below), in both modes, and a reservation its producer
+       closes uncommitted is discarded likewise. Copy pop (and pop_many) is exactly-once from the
+       ring's point of view: a message is consumed when the call returns it (what a killed
+       consumer had received but not processed is the application's to lose). SPSC peek: a
+       message a dead consumer held in a peek (not released) is delivered again to the consumer
+       that takes its role over, and shmpc_redelivered() is 1 for that message (at-least-once for
+       zero-copy readers; counted in the header's `redelivered`). MPMC peek: the slot a dead
+       consumer held is freed by a producer waiting for room: that message went to the dead.
+     - The survivor: SHMPC_EPEERDEAD is not final. Calling again (or waiting in a timed call)
+       carries on as soon as a replacement attached; nothing in the ring is lost meanwhile.
      - MPMC: a producer that dies between claiming a slot and committing it would block the ring.
-       Each peer writes the position it is about to claim into its pending word first; a consumer
-       sleeping on such a position (claimed, not committed, recorded by a dead producer and by no
-       live one, seen twice 1 ms apart) skips it: that message is lost, and it was never
-       acknowledged (its push or commit never returned SHMPC_OK). Likewise a producer sleeping for
-       room frees a slot that a dead consumer took and never released: that message went to the
-       dead process. Recovery runs only in blocking and timed calls, on the sleep path.
+       Each peer writes the position it is about to claim into its pending word first (pend_n:
+       how many positions from there, for a batch's range claim); a consumer sleeping on such a
+       position (claimed, not committed, recorded by a dead producer and by no live one, seen twice
+       1 ms apart) skips it: that message is lost, and it was never acknowledged (its push or
+       commit never returned SHMPC_OK). Likewise a producer sleeping for room frees a slot that a
+       dead consumer took and never released. Recovery runs in blocking and timed calls, on the
+       sleep path, and on demand in shmpc_recover() (try_* users, supervisors, shmpcctl recover).
+       A dead peer's entry stays in the table until recovery no longer needs it. The header counts
+       what happened: takeovers, skipped, freed, redelivered, reclaimed (shmpcctl info).
+     - A close that dies part way: shmpc_close marks the entry closing first, and the last of a
+       side ends the side before giving its count back, so survivors see either a closed side
+       (SHMPC_ECLOSED after the drain) or a dead peer (SHMPC_EPEERDEAD, or a takeover), never "not
+       attached yet". An MPMC closer that was not the last and died between the mark and leaving
+       the table may leave one count that nobody holds: the other side then sees this side dead
+       (SHMPC_EPEERDEAD) instead of closed at the end.
      - A named segment left by a crashed run is reported as SHMPC_ESTALE by shmpc_create (instead
        of SHMPC_EEXIST) and, while initializing, by shmpc_open; shmpcctl rm --stale removes it.
        Only a segment that carries shmpc's mark can be stale: the creator writes the magic and
@@ -95,7 +124,8 @@
        while younger than 10 s it may be a creator at work (SHMPC_ENOTREADY), then it is
        SHMPC_ENOTSHMPC to shmpc_open and SHMPC_EEXIST to shmpc_create. A creator killed between
        sizing and marking the segment (two system calls apart) leaves such a file: remove it by
-       hand. There is no takeover: shmpc_unlink a stale segment and create a new one.
+       hand. A ready stale segment can be taken over (open it in a role: its dead peers give way),
+       or shmpc_unlink it and create a new one.
      - Signals: blocking calls are restarted internally after a signal handler returns (the futex
        sleep is re-entered after re-checking the ring); they never return SHMPC_EINTR, and a
        handler interrupting them corrupts nothing. To abandon a wait, use a timed call in a loop.
@@ -243,7 +273,7 @@ extern "C" {
     X(ENOMEM,   -23, "the system refused memory (huge pages, mlock or size limit)")              \
     X(ENOTSUP,  -24, "not supported on this system")                                             \
     X(EINTR,    -25, "interrupted by a signal")                                                  \
-    X(ESTALE,   -26, "segment left behind by a crashed run (no live peer); remove it or take it over")
+    X(ESTALE,   -26, "segment left behind by a crashed run (no live peer): open it in a role to take it over, or unlink it")
 
 typedef enum shmpc_error {
 #define SHMPC__ENUM(name, value, text) SHMPC_##name = value,
@@ -391,7 +421,7 @@ SHMPC_API int shmpc_recover(shmpc_ring *r);
 /* ---- placement ---------------------------------------------------------------------------------- */
 /* Named POSIX segment ("name" or "/name"): created exclusively (EEXIST), mode opts->perm or 0600.
    A name taken by a segment of this user left by a crashed run (see CRASHES) gives SHMPC_ESTALE
-   instead of SHMPC_EEXIST: shmpc_unlink it, then create again. */
+   instead of SHMPC_EEXIST: shmpc_unlink it, then create again (or open it to take it over). */
 SHMPC_API int shmpc_create(shmpc_ring *r, const char *name, const shmpc_opts *opts, int role);
 /* Opens a named ring; waits up to timeout_ns for it to exist and be ready (0 or negative other
    than SHMPC_FOREVER: no wait). A role whose holder died is taken over (see CRASHES). Refuses
