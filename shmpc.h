@@ -1346,6 +1346,7 @@ SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start);
 SHMPC__PRIVATE void shmpc__leave(shmpc_ring *r) {
     if (r->peer >= 0) {
         shmpc__st(&r->seg->peers[r->peer].role, 0u, relaxed);
+        shmpc__st(&r->seg->peers[r->peer].pflags, 0u, relaxed);
         shmpc__st(&r->seg->peers[r->peer].pid, 0u, release);
         r->peer = -1;
     }
@@ -1784,6 +1785,7 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
             if (shmpc__ld(&sl->len, relaxed) == SHMPC__DISCARD) { /* a reservation closed uncommitted */
                 shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
                 if (shmpc__cas(&r->seg->head, &pos, (shmpc_idx)(pos + 1u), relaxed)) { /* skip it */
+                    shmpc__st(&sl->len, 0u, relaxed); /* the mark is gone with it (ordered by R4) */
                     shmpc__st(&sl->seq, (shmpc_idx)(pos + r->capacity), release); /* R4: pairs with A4 */
                     shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
                     pos = (shmpc_idx)(pos + 1u);
@@ -2018,11 +2020,13 @@ SHMPC_API int shmpc_close(shmpc_ring *r) {
         shmpc__st(&me->pflags, shmpc__ld(&me->pflags, relaxed) | SHMPC__PF_CLOSING, release);
         SHMPC_TEST_HOOK("close-marked");
         if (r->pending_op == SHMPC__OP_RESERVED && r->mode == SHMPC_SPSC) { /* never published */
+            shmpc__hold(r, 0, 0);
             r->pending_op = SHMPC__OP_NONE;
         } else if (r->pending_op == SHMPC__OP_RESERVED) { /* MPMC: the slot is claimed; published */
             shmpc__slot *sl = SHMPC__SLOT(r, r->pending_pos); /* as a discard, never delivered */
             shmpc__st(&sl->len, SHMPC__DISCARD, relaxed);
             shmpc__st(&sl->seq, shmpc__mpmc_published(r->pending_pos, r->capacity), release); /* R3 */
+            shmpc__hold(r, 0, 0);
             r->pending_op = SHMPC__OP_NONE;
             shmpc__notify(r, &s->data_waiters, &s->data_ev);
         } else if (r->pending_op == SHMPC__OP_PEEKED) {
