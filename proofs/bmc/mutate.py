@@ -35,6 +35,11 @@ C = {
 PML = {
     "norecheck": [(r"/\*RECHECK\*/[^\\\n]*", "/* mutant: no re-check after registering */ ", 0)],
     "earlypub": [(r"(/\*COPY\*/[^\n]*)\n(\s*)(/\*PUBLISH\*/[^\n]*)\n", r"\3\n\2\1\n", 0)],
+    # proofs/crash.pml: each recovery step without the check that makes it safe
+    "skiplive": [(r"/\*DEADP\*/[\s\S]*?/\*ENDP\*/", "true", 0)],        # skip a stuck slot, dead producer or not
+    "freelive": [(r"/\*DEADC\*/[\s\S]*?/\*ENDC\*/", "true", 0)],        # free a taken slot, dead consumer or not
+    "reclaimneeded": [(r"/\*NEEDED\*/ !\w+\(\d\)", "true", 0)],         # takeover drops an entry recovery needs
+    "discardpub": [(r"/\*MARK\*/ 1", "0", 0)],                          # a closed reservation published as a message
 }
 
 def main():
