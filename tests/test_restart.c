@@ -4,6 +4,7 @@
    format alignment, unknown open flags, the MPMC reservation closed uncommitted). */
 #include "pair.h"
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -47,6 +48,20 @@ static void pop_then_peek(shmpc_ring *r, int k) { /* k pops, then a peek held */
     int i;
     for (i = 0; i < k; i++) if (shmpc_try_pop(r, &v, 4, &n) != SHMPC_OK) _exit(25);
     if (shmpc_try_peek(r, &m, &n) != SHMPC_OK) _exit(26);
+}
+/* A batch's range claim as the layout records it (pending = first position, pend_n = how many):
+   after its reservation (position p), this producer claims p + 1 .. p + k - 1 as well by
+   compare-and-swap on tail and records the range, committing none (it dies). */
+static void reserve_range(shmpc_ring *r, int k) {
+    void *w;
+    size_t room;
+    unsigned char *seg = (unsigned char *)r->seg;
+    _Atomic uint32_t *tail = (_Atomic uint32_t *)(void *)(seg + 0x100);
+    _Atomic uint32_t *pend_n = (_Atomic uint32_t *)(void *)(seg + 0x200 + 32 * r->peer + 20);
+    int i;
+    if (shmpc_try_reserve(r, &w, &room) != SHMPC_OK) _exit(28);
+    atomic_store(pend_n, (uint32_t)k);
+    for (i = 1; i < k; i++) atomic_fetch_add(tail, 1u);
 }
 static void push_one(shmpc_ring *r, int v) {
     uint32_t x = (uint32_t)v;
@@ -194,6 +209,28 @@ START_TEST(recover_hands_on_stuck_slots_for_try_users) {
     ck_assert_rc(shmpc_recover(&p), 1);
     ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_OK);
     ck_assert_uint_eq(r_counters(mem).freed, 1u);
+    shmpc_close(&p);
+    shmpc_close(&c);
+    shmpc_free_anon(mem, size);
+}
+END_TEST
+
+/* MPMC: a dead producer's range claim (pending .. pending + pend_n - 1) is skipped whole: each of its
+   uncommitted positions, then the stream goes on (a single-position recovery stopped at the second). */
+START_TEST(a_dead_producers_range_claim_is_skipped_whole) {
+    shmpc_opts o = t_opts(8, 8, SHMPC_MPMC);
+    shmpc_ring c, p;
+    void *mem;
+    size_t size, n;
+    uint32_t v = 77;
+    ck_assert_rc(shmpc_create_anon(&o, &mem, &size), SHMPC_OK);
+    ck_assert_rc(shmpc_attach(&c, mem, size, SHMPC_CONSUMER), SHMPC_OK);
+    ck_assert_rc(shmpc_attach(&p, mem, size, SHMPC_PRODUCER), SHMPC_OK);
+    r_die(mem, size, SHMPC_PRODUCER, reserve_range, 3);
+    ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_OK);
+    ck_assert_rc(shmpc_pop_timed(&c, &v, 4, &n, 5000000000LL), SHMPC_OK);
+    ck_assert_uint_eq(v, 77);
+    ck_assert_uint_eq(r_counters(mem).skipped, 3u);
     shmpc_close(&p);
     shmpc_close(&c);
     shmpc_free_anon(mem, size);
@@ -390,6 +427,7 @@ Suite *restart_suite(void) {
     tcase_add_test(tc, a_dead_consumers_peek_is_redelivered_and_flagged);
     tcase_add_loop_test(tc, the_survivor_carries_on_with_the_replacement, 0, 2);
     tcase_add_test(tc, recover_hands_on_stuck_slots_for_try_users);
+    tcase_add_test(tc, a_dead_producers_range_claim_is_skipped_whole);
     tcase_add_loop_test(tc, dead_peers_are_reclaimed_so_restarts_never_end, 0, 2);
     suite_add_tcase(s, tc);
     tc = tcase_create("sharp_edges");
