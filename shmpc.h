@@ -94,7 +94,8 @@
        consumer had received but not processed is the application's to lose). SPSC peek: a
        message a dead consumer held in a peek (not released) is delivered again to the consumer
        that takes its role over, and shmpc_redelivered() is 1 for that message (at-least-once for
-       zero-copy readers; counted in the header's `redelivered`). MPMC peek: the slot a dead
+       zero-copy readers; counted in the header's `redelivered`; the consumer's pending word records
+       each peek: while pending == head it is held). MPMC peek: the slot a dead
        consumer held is freed by a producer waiting for room: that message went to the dead.
      - The survivor: SHMPC_EPEERDEAD is not final. Calling again (or waiting in a timed call)
        carries on as soon as a replacement attached; nothing in the ring is lost meanwhile.
@@ -1412,7 +1413,7 @@ SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held) {
         /* this caller alone reclaims it: the pid becomes SHMPC__RECLAIMING (still dead, not free) */
         if (!shmpc__cas(&p->pid, &pid, SHMPC__RECLAIMING, acq_rel)) continue;
         flags = shmpc__ld(&p->pflags, relaxed);
-        if (role == SHMPC_CONSUMER && r->mode == SHMPC_SPSC && (flags & SHMPC__PF_HOLDING) &&
+        if (role == SHMPC_CONSUMER && r->mode == SHMPC_SPSC && /* its last peek, at head: not released */
             shmpc__ld(&p->pending, relaxed) == shmpc__ld(&s->head, acquire))
             *held = 1;
         shmpc__st(&p->role, 0u, relaxed);
@@ -1523,16 +1524,6 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     r->closed = 0;
     shmpc__regate(r);
     return SHMPC_OK;
-}
-
-/* Records in this peer's entry (or clears) an outstanding reservation or peek at pos: if this process
-   dies holding it, the one that takes its role over knows (see shmpc__reclaim). Only this peer writes
-   its entry while it lives. */
-SHMPC__INLINE void shmpc__hold(const shmpc_ring *r, int on, shmpc_idx pos) {
-    shmpc__peer *p = &r->seg->peers[r->peer];
-    uint32_t f = shmpc__ld(&p->pflags, relaxed);
-    if (on) shmpc__st(&p->pending, pos, relaxed);
-    shmpc__st(&p->pflags, on ? f | SHMPC__PF_HOLDING : f & ~SHMPC__PF_HOLDING, relaxed);
 }
 
 /* The handle may push (role PRODUCER) or pop (CONSUMER) now: one compare while it is open with
@@ -1660,7 +1651,6 @@ SHMPC_API int shmpc_try_reserve(shmpc_ring *r, void **buf, size_t *room) {
         rc = shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
     }
     if (rc != SHMPC_OK) return rc;
-    shmpc__hold(r, 1, pos);
     r->pending_op = SHMPC__OP_RESERVED;
     shmpc__regate(r);
     r->pending_pos = pos;
@@ -1685,7 +1675,6 @@ SHMPC_API int shmpc_commit(shmpc_ring *r, size_t len) {
     } else {
         shmpc__st(&sl->seq, next, release); /* R3: next == shmpc__mpmc_published(pending_pos) */
     }
-    shmpc__hold(r, 0, 0);
     r->pending_op = SHMPC__OP_NONE;
     shmpc__regate(r);
     shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
@@ -1878,11 +1867,13 @@ SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
         pos = r->own;
         n = shmpc__ld(&SHMPC__SLOT(r, pos)->len, relaxed); /* peer-written: checked by the core */
         rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, n);
+        /* recorded before the message is handed out: while pending == head the peek is held (release
+           moves head past it), which a consumer taking this one's role over reads (shmpc__reclaim) */
+        if (rc == SHMPC_OK) shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
     } else {
         rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, r->slot_size, &pos, &n));
     }
     if (rc != SHMPC_OK) return rc;
-    shmpc__hold(r, 1, pos);
     r->pending_op = SHMPC__OP_PEEKED;
     shmpc__regate(r);
     r->pending_pos = pos;
@@ -1902,7 +1893,6 @@ SHMPC_API int shmpc_release(shmpc_ring *r) {
     } else {
         shmpc__st(&SHMPC__SLOT(r, r->pending_pos)->seq, shmpc__mpmc_freed(r->pending_pos, r->capacity), release); /* R4 */
     }
-    shmpc__hold(r, 0, 0);
     r->pending_op = SHMPC__OP_NONE;
     shmpc__regate(r);
     shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
@@ -2020,13 +2010,11 @@ SHMPC_API int shmpc_close(shmpc_ring *r) {
         shmpc__st(&me->pflags, shmpc__ld(&me->pflags, relaxed) | SHMPC__PF_CLOSING, release);
         SHMPC_TEST_HOOK("close-marked");
         if (r->pending_op == SHMPC__OP_RESERVED && r->mode == SHMPC_SPSC) { /* never published */
-            shmpc__hold(r, 0, 0);
             r->pending_op = SHMPC__OP_NONE;
         } else if (r->pending_op == SHMPC__OP_RESERVED) { /* MPMC: the slot is claimed; published */
             shmpc__slot *sl = SHMPC__SLOT(r, r->pending_pos); /* as a discard, never delivered */
             shmpc__st(&sl->len, SHMPC__DISCARD, relaxed);
             shmpc__st(&sl->seq, shmpc__mpmc_published(r->pending_pos, r->capacity), release); /* R3 */
-            shmpc__hold(r, 0, 0);
             r->pending_op = SHMPC__OP_NONE;
             shmpc__notify(r, &s->data_waiters, &s->data_ev);
         } else if (r->pending_op == SHMPC__OP_PEEKED) {

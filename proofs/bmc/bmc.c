@@ -165,7 +165,6 @@ static void decode(const unsigned char *key, unsigned char *mem, shmpc_ring *hs,
         r->pending_op = (int)get8(&p); r->go = (int)get8(&p); r->pending_pos = (shmpc_idx)geti(&p); r->pending_len = get8(&p);
         s->peers[g_peer0[i]].pid = r->closed ? 0u : i + 1u;
         s->peers[g_peer0[i]].role = r->closed ? 0u : (uint32_t)g_h0[i].role;
-        s->peers[g_peer0[i]].pflags = !r->closed && r->pending_op ? SHMPC__PF_HOLDING : 0u; /* reserve/peek held */
         if (r->closed) { r->seg = NULL; r->slots = NULL; r->peer = -1; } /* what shmpc_close leaves */
     }
     m->low = geti(&p); m->mhead = geti(&p); m->mtail = geti(&p);
