@@ -2203,7 +2203,8 @@ SHMPC_API int shmpc_attach(shmpc_ring *r, void *mem, size_t size, int role) {
 
 /* --- crash handling (sleep path only: nothing here runs while data flows) ---------------------- */
 
-/* The registered peers of one role, other than this handle: how many are alive, how many dead,
+/* The registered peers of one role (this handle included: shmpc_recover may run in either role):
+   how many are alive, how many dead,
    and of each how many recorded `pos` in their pending range. A peer registered with start time 0
    (shmpc_attach_id without one) is presumed alive: its id need not be a pid. */
 typedef struct shmpc__census { int live, dead, live_at, dead_at; } shmpc__census;
@@ -2215,7 +2216,7 @@ SHMPC__PRIVATE void shmpc__census_of(const shmpc_ring *r, uint32_t role, shmpc_i
         uint32_t pid = shmpc__ld(&p->pid, acquire);
         uint64_t start;
         int at;
-        if (pid == 0u || i == r->peer || shmpc__ld(&p->role, acquire) != role) continue;
+        if (pid == 0u || shmpc__ld(&p->role, acquire) != role) continue; /* this handle counts, live */
         start = shmpc__peer_start(p);
         at = shmpc__pending_at(r, p, pos); /* a single position, or within a batch's range claim */
         if (start == 0u || shmpc__os_alive(pid, start) != 0) { c->live++; c->live_at += at; }
