@@ -163,7 +163,12 @@ static void producer(ctrl *c, void *mem, size_t size, int me, uint64_t round, ui
         if (rnd % 3u == 0u) { /* zero-copy */
             void *b; size_t room;
             do rc = shmpc_reserve_timed(&r, &b, &room, 5000000000LL); while (retry(c, rc));
-            if (rc == SHMPC_OK) { memcpy(b, &m[0], sizeof m[0] / 2); memcpy((char *)b + sizeof m[0] / 2, (char *)&m[0] + sizeof m[0] / 2, sizeof m[0] / 2); rc = shmpc_commit(&r, sizeof m[0]); }
+            if (rc == SHMPC_OK) {
+                memcpy(b, &m[0], sizeof m[0] / 2);
+                if (rnd % 16u == 0u) usleep(200); /* widen the window between reserve and commit */
+                memcpy((char *)b + sizeof m[0] / 2, (char *)&m[0] + sizeof m[0] / 2, sizeof m[0] / 2);
+                rc = shmpc_commit(&r, sizeof m[0]);
+            }
         } else if (rnd % 3u == 1u) { /* copy */
             do rc = shmpc_push_timed(&r, &m[0], sizeof m[0], 5000000000LL); while (retry(c, rc));
         } else { /* batch: push_many delivers a prefix */
