@@ -57,7 +57,8 @@
      - A ring has one mode, fixed at creation: SHMPC_SPSC (one producer, one consumer; wait-free) or
        SHMPC_MPMC (up to 64 peers in all; lock-free, one sequence word per slot).
      - A handle (shmpc_ring) belongs to one thread at a time and has one role. Threads and processes
-       each attach their own handle. A second producer or consumer on an SPSC ring: SHMPC_EROLE.
+       each attach their own handle. A second producer or consumer on an SPSC ring: SHMPC_EROLE
+       (while the first lives: a dead one is taken over, see CRASHES).
      - End of stream: when the last attached producer closes, consumers drain what is left and then
        get SHMPC_ECLOSED; when the last consumer closes, producers get SHMPC_ECLOSED. A close wakes
        every sleeper. A ring is one stream: once a side has closed, nobody attaches in that role.
@@ -76,15 +77,44 @@
        count is > 0: not closed) and none of its registered peers is alive, they first deliver what
        is left (a consumer drains every committed message), then return SHMPC_EPEERDEAD. A side
        that has not attached yet is waited for. try_* calls never check (no system call).
-     - SPSC: a producer that dies between reserve and commit never published its slot; a consumer
-       that dies holding a peek never freed it (the dead consumer keeps the role: no takeover).
+     - Takeover (both modes, by default): a process that attaches (shmpc_open, shmpc_attach, ...) in
+       a role whose registered holders are dead takes their place instead of getting SHMPC_EROLE
+       (SPSC) or SHMPC_EPEERS (MPMC, a peer table full of the dead): their entries and counts are
+       reclaimed (for ever: restarts never exhaust the table). A live holder is never displaced and
+       a peer registered with start time 0 is never presumed dead, so a program that wants no
+       takeover registers that way (shmpc_attach_id). Default, because a supervisor restarting a
+       crashed service runs the same code as the first start; refusing would leave only unlinking
+       the ring, and losing what it holds. The stream goes on from the shared indices: a new
+       producer appends after the last committed message, a new consumer starts at the oldest
+       message not released.
+     - Delivery per API when a peer dies: a reservation never committed is never delivered (SPSC:
+       never published; MPMC: skipped, see below), in both modes, and a reservation its producer
+       closes uncommitted is discarded likewise. Copy pop (and pop_many) is exactly-once from the
+       ring's point of view: a message is consumed when the call returns it (what a killed
+       consumer had received but not processed is the application's to lose). SPSC peek: a
+       message a dead consumer held in a peek (not released) is delivered again to the consumer
+       that takes its role over, and shmpc_redelivered() is 1 for that message (at-least-once for
+       zero-copy readers; counted in the header's `redelivered`; the consumer's pending word records
+       each peek: while pending == head it is held). MPMC peek: the slot a dead
+       consumer held is freed by a producer waiting for room: that message went to the dead.
+     - The survivor: SHMPC_EPEERDEAD is not final. Calling again (or waiting in a timed call)
+       carries on as soon as a replacement attached; nothing in the ring is lost meanwhile.
      - MPMC: a producer that dies between claiming a slot and committing it would block the ring.
-       Each peer writes the position it is about to claim into its pending word first; a consumer
-       sleeping on such a position (claimed, not committed, recorded by a dead producer and by no
-       live one, seen twice 1 ms apart) skips it: that message is lost, and it was never
-       acknowledged (its push or commit never returned SHMPC_OK). Likewise a producer sleeping for
-       room frees a slot that a dead consumer took and never released: that message went to the
-       dead process. Recovery runs only in blocking and timed calls, on the sleep path.
+       Each peer writes the position it is about to claim into its pending word first (pend_n:
+       how many positions from there, for a batch's range claim); a consumer sleeping on such a
+       position (claimed, not committed, recorded by a dead producer and by no live one, seen twice
+       1 ms apart) skips it: that message is lost, and it was never acknowledged (its push or
+       commit never returned SHMPC_OK). Likewise a producer sleeping for room frees a slot that a
+       dead consumer took and never released. Recovery runs in blocking and timed calls, on the
+       sleep path, and on demand in shmpc_recover() (try_* users, supervisors, shmpcctl recover).
+       A dead peer's entry stays in the table until recovery no longer needs it. The header counts
+       what happened: takeovers, skipped, freed, redelivered, reclaimed (shmpcctl info).
+     - A close that dies part way: shmpc_close marks the entry closing first, and the last of a
+       side ends the side before giving its count back, so survivors see either a closed side
+       (SHMPC_ECLOSED after the drain) or a dead peer (SHMPC_EPEERDEAD, or a takeover), never "not
+       attached yet". An MPMC closer that was not the last and died between the mark and leaving
+       the table may leave one count that nobody holds: the other side then sees this side dead
+       (SHMPC_EPEERDEAD) instead of closed at the end.
      - A named segment left by a crashed run is reported as SHMPC_ESTALE by shmpc_create (instead
        of SHMPC_EEXIST) and, while initializing, by shmpc_open; shmpcctl rm --stale removes it.
        Only a segment that carries shmpc's mark can be stale: the creator writes the magic and
@@ -95,7 +125,8 @@
        while younger than 10 s it may be a creator at work (SHMPC_ENOTREADY), then it is
        SHMPC_ENOTSHMPC to shmpc_open and SHMPC_EEXIST to shmpc_create. A creator killed between
        sizing and marking the segment (two system calls apart) leaves such a file: remove it by
-       hand. There is no takeover: shmpc_unlink a stale segment and create a new one.
+       hand. A ready stale segment can be taken over (open it in a role: its dead peers give way),
+       or shmpc_unlink it and create a new one.
      - Signals: blocking calls are restarted internally after a signal handler returns (the futex
        sleep is re-entered after re-checking the ring); they never return SHMPC_EINTR, and a
        handler interrupting them corrupts nothing. To abandon a wait, use a timed call in a loop.
@@ -243,7 +274,7 @@ extern "C" {
     X(ENOMEM,   -23, "the system refused memory (huge pages, mlock or size limit)")              \
     X(ENOTSUP,  -24, "not supported on this system")                                             \
     X(EINTR,    -25, "interrupted by a signal")                                                  \
-    X(ESTALE,   -26, "segment left behind by a crashed run (no live peer); remove it or take it over")
+    X(ESTALE,   -26, "segment left behind by a crashed run (no live peer): open it in a role to take it over, or unlink it")
 
 typedef enum shmpc_error {
 #define SHMPC__ENUM(name, value, text) SHMPC_##name = value,
@@ -305,6 +336,8 @@ typedef struct shmpc_ring {
     shmpc_idx cached;           /* SPSC: last seen index of the other side */
     shmpc_idx pending_pos;      /* position of an outstanding reserve / peek */
     uint32_t pending_len;       /* length seen by peek */
+    shmpc_idx redo_pos;         /* SPSC consumer that took over: the message a dead consumer held */
+    int redo;                   /* 1: redo_pos is valid (see shmpc_redelivered) */
 } shmpc_ring;
 
 /* A snapshot of a ring's state, for tools and tests. */
@@ -316,7 +349,7 @@ typedef struct shmpc_status {
 } shmpc_status;
 
 /* One registered peer. alive: 1 running, 0 dead (gone, or its pid now names another process),
-   -1 unknown (no OS layer). */
+   -1 unknown (no OS layer, or registered with start time 0: never presumed dead). */
 typedef struct shmpc_peer_status { uint32_t pid; uint32_t role; uint64_t start; int alive; } shmpc_peer_status;
 
 SHMPC_API const char *shmpc_strerror(int code);
@@ -324,7 +357,10 @@ SHMPC_API const char *shmpc_strerror(int code);
 /* ---- placement in caller memory (ring core: no system call) -------------------------------- */
 /* Bytes a ring of this geometry needs; 0 if the geometry is invalid or does not fit in size_t. */
 SHMPC_API size_t shmpc_footprint(uint32_t capacity, uint32_t slot_size);
-/* Lays out an empty ring in mem[0..size). EINVAL bad options; ESIZE size < footprint. */
+/* Lays out an empty ring in mem[0..size). mem must be 8-byte aligned (malloc's alignment is enough:
+   the header's 64-bit fields and the slots' 4-byte atomic words need it; 64-byte alignment keeps
+   the producers' and consumers' lines apart). EINVAL bad options or mem not 8-byte aligned; ESIZE
+   size < footprint. */
 SHMPC_API int shmpc_format(void *mem, size_t size, const shmpc_opts *opts);
 /* Validates the layout in mem[0..size) and attaches a handle in a role, registered under id
    (a pid, or any nonzero number without an OS) and start (the process start time; 0: unknown,
@@ -350,6 +386,10 @@ SHMPC_API int shmpc_commit(shmpc_ring *r, size_t len);
 /* peek gives the oldest message in place; release frees its slot. */
 SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len);
 SHMPC_API int shmpc_release(shmpc_ring *r);
+/* Consumer: 1 if the message this handle peeks or pops next (or holds in a peek now) was already
+   handed to a consumer that died holding it in a peek, before this handle took that consumer's role
+   over (SPSC; see CRASHES): process it idempotently. 0 otherwise (always 0 in MPMC mode). */
+SHMPC_API int shmpc_redelivered(const shmpc_ring *r);
 
 /* ---- batches: up to n messages in one call; returns how many (>= 1) or an error ---------------- */
 SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n);
@@ -357,9 +397,10 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n);
 
 #ifndef SHMPC_NO_OS
 /* ---- blocking and timed (timeout in ns on CLOCK_MONOTONIC; SHMPC_FOREVER waits without limit;
-        0 is the try form; SHMPC_MS(n), SHMPC_SEC(n) convert). The plain forms are the timed ones
-        with SHMPC_FOREVER. Spin, yield, then sleep on a futex; signals do not interrupt them. They
-        return SHMPC_EPEERDEAD when the other side died (see CRASHES). ----------------------- */
+        0, or any other negative value (a deadline already passed), is the try form; SHMPC_MS(n),
+        SHMPC_SEC(n) convert). The plain forms are the timed ones with SHMPC_FOREVER. Spin, yield,
+        then sleep on a futex; signals do not interrupt them. They return SHMPC_EPEERDEAD when the
+        other side died (see CRASHES); calling again carries on once a replacement attached. ---- */
 SHMPC_API int shmpc_push(shmpc_ring *r, const void *msg, size_t len);
 SHMPC_API int shmpc_push_timed(shmpc_ring *r, const void *msg, size_t len, int64_t timeout_ns);
 SHMPC_API int shmpc_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len);
@@ -372,19 +413,30 @@ SHMPC_API int shmpc_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n);
 SHMPC_API int shmpc_push_many_timed(shmpc_ring *r, const shmpc_iov *msgs, size_t n, int64_t timeout_ns);
 SHMPC_API int shmpc_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n);
 SHMPC_API int shmpc_pop_many_timed(shmpc_ring *r, shmpc_iov *bufs, size_t n, int64_t timeout_ns);
+/* Crash recovery on demand, for try_* users (who never sleep) and supervisors (any role, observers
+   included): hands on MPMC slots that dead peers left claimed (see CRASHES), sleeping 1 ms per slot
+   it finds. Returns how many slots it handed on (>= 0); when it found none and the other side of
+   this handle's role attached and has no live peer, SHMPC_EPEERDEAD. */
+SHMPC_API int shmpc_recover(shmpc_ring *r);
 
 /* ---- placement ---------------------------------------------------------------------------------- */
 /* Named POSIX segment ("name" or "/name"): created exclusively (EEXIST), mode opts->perm or 0600.
    A name taken by a segment of this user left by a crashed run (see CRASHES) gives SHMPC_ESTALE
-   instead of SHMPC_EEXIST: shmpc_unlink it, then create again. */
+   instead of SHMPC_EEXIST: shmpc_unlink it, then create again (or open it to take it over). */
 SHMPC_API int shmpc_create(shmpc_ring *r, const char *name, const shmpc_opts *opts, int role);
-/* Opens a named ring; waits up to timeout_ns for it to exist and be ready (0: no wait). Refuses
+/* Opens a named ring; waits up to timeout_ns for it to exist and be ready (0 or negative other
+   than SHMPC_FOREVER: no wait). A role whose holder died is taken over (see CRASHES). Refuses
    (SHMPC_EPERM) a segment owned by another user; SHMPC_ESTALE for one whose creator died while
    initializing it; SHMPC_ENOTSHMPC at once for what is not a regular file (a FIFO, a directory). */
 SHMPC_API int shmpc_open(shmpc_ring *r, const char *name, int role, int64_t timeout_ns);
-/* shmpc_open with flags: SHMPC_O_ANY_OWNER accepts a segment owned by another user (trust it). */
+/* shmpc_open with flags: SHMPC_O_ANY_OWNER accepts a segment owned by another user (trust it).
+   Unknown flags are refused (SHMPC_EINVAL), as unknown opts.flags are. */
 #define SHMPC_O_ANY_OWNER 0x1u
+#define SHMPC_O_ALL       0x1u
 SHMPC_API int shmpc_open_ex(shmpc_ring *r, const char *name, int role, int64_t timeout_ns, uint32_t oflags);
+/* Removes a named segment that carries shmpc's mark (the magic's "SHMPCv", any layout version;
+   shmpc_create writes it first, so every segment it made, stale ones included, has it). Anything
+   else (another program's file, an empty or zero-filled one, a FIFO): SHMPC_ENOTSHMPC, untouched. */
 SHMPC_API int shmpc_unlink(const char *name);
 /* SysV segment under a key (a key_t: ftok(3) makes one from a path; IPC_PRIVATE is refused). */
 SHMPC_API int shmpc_create_sysv(shmpc_ring *r, long key, const shmpc_opts *opts, int role);
@@ -402,7 +454,9 @@ SHMPC_API int shmpc_attach(shmpc_ring *r, void *mem, size_t size, int role);
 
 /* Ends the stream for this handle's role (the last producer's close ends the producer side, the
    last consumer's the consumer side), wakes every sleeper, leaves the peer table and unmaps what
-   shmpc_create/shmpc_open mapped. Safe on a handle that failed to open (does nothing). */
+   shmpc_create/shmpc_open mapped. On a handle that is closed already, or that failed to open (or a
+   zero-initialized one that never opened): does nothing and returns SHMPC_OK. NULL: SHMPC_EINVAL.
+   An outstanding reservation is discarded (never delivered, both modes); a held peek is released. */
 SHMPC_API int shmpc_close(shmpc_ring *r);
 
 #ifdef __cplusplus
@@ -441,6 +495,9 @@ SHMPC_API int shmpc_close(shmpc_ring *r);
 #endif
 #ifndef SHMPC_SLEEP_SLICE_NS
 #define SHMPC_SLEEP_SLICE_NS 50000000
+#endif
+#ifndef SHMPC_TEST_HOOK
+#define SHMPC_TEST_HOOK(point) ((void)0) /* fault tests stop a process at a named point of close */
 #endif
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -549,6 +606,11 @@ typedef struct shmpc__peer {        /* 32 bytes */
 #define SHMPC__PF_CLOSING 0x1u      /* shmpc_close has begun: a death from here on is a close */
 #define SHMPC__PF_HOLDING 0x2u      /* a peek (consumer) or reservation (producer) is outstanding at pending */
 #define SHMPC__PF_POLLING 0x4u      /* armed through shmpc_fd: wake it through its socket too */
+/* MPMC slot length of a reservation that its producer closed without committing: published so that
+   the ring moves on, skipped by consumers, never delivered (no real length exceeds SHMPC_MAX_SLOT). */
+#define SHMPC__DISCARD 0xFFFFFFFFu
+/* Peer pid while one caller reclaims the entry of a dead peer (no pid is this large: dead). */
+#define SHMPC__RECLAIMING 0xFFFFFFFFu
 
 typedef struct shmpc__slot {        /* followed by the payload */
     shmpc__a32 seq;
@@ -1239,7 +1301,7 @@ SHMPC_API int shmpc_format(void *mem, size_t size, const shmpc_opts *o) {
     uint64_t total;
     uint32_t i, stride;
     if (!mem || !o) return SHMPC_EINVAL;
-    if ((uintptr_t)mem % SHMPC__CACHELINE != 0u) return SHMPC_EINVAL;
+    if ((uintptr_t)mem % 8u != 0u) return SHMPC_EINVAL; /* 64-bit header fields, 4-byte atomics */
     if (!shmpc__geometry_ok(o->capacity, o->slot_size)) return SHMPC_EINVAL;
     if (o->mode != SHMPC_SPSC && o->mode != SHMPC_MPMC) return SHMPC_EINVAL;
     if (o->mode == SHMPC_MPMC && o->capacity < 2u) return SHMPC_EINVAL; /* seq p+1 would mean both "full" and "free" */
@@ -1279,13 +1341,93 @@ SHMPC_API size_t shmpc_footprint(uint32_t capacity, uint32_t slot_size) {
     return (size_t)shmpc__total(capacity, slot_size);
 }
 
+SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start);
+
 /* Releases a peer entry and the role count taken by attach. */
 SHMPC__PRIVATE void shmpc__leave(shmpc_ring *r) {
     if (r->peer >= 0) {
         shmpc__st(&r->seg->peers[r->peer].role, 0u, relaxed);
+        shmpc__st(&r->seg->peers[r->peer].pflags, 0u, relaxed);
         shmpc__st(&r->seg->peers[r->peer].pid, 0u, release);
         r->peer = -1;
     }
+}
+
+/* The start time a peer entry records (0: unknown, never presumed dead). */
+SHMPC__INLINE uint64_t shmpc__peer_start(const shmpc__peer *p) {
+    return (uint64_t)shmpc__ld(&p->start_lo, relaxed) | (uint64_t)shmpc__ld(&p->start_hi, relaxed) << 32;
+}
+
+/* Whether position pos lies in a peer's pending range: pending .. pending + pend_n - 1 (pend_n 0 or
+   1: the one position; a batch's range claim records more), bounded by the capacity whatever a peer
+   wrote. */
+SHMPC__INLINE int shmpc__pending_at(const shmpc_ring *r, const shmpc__peer *p, shmpc_idx pos) {
+    uint32_t n = shmpc__ld(&p->pend_n, relaxed);
+    if (n == 0u) n = 1u;
+    return (uint32_t)(shmpc_idx)(pos - (shmpc_idx)shmpc__ld(&p->pending, relaxed)) < (n < r->capacity ? n : r->capacity);
+}
+
+/* MPMC: whether crash recovery still needs a dead peer's entry (its pending range): a position in it
+   that a producer claimed and neither committed nor had skipped, or that a consumer took and did not
+   free. SPSC needs none: the indices say everything. */
+SHMPC__PRIVATE int shmpc__still_needed(const shmpc_ring *r, const shmpc__peer *p, uint32_t role) {
+    shmpc_idx first = (shmpc_idx)shmpc__ld(&p->pending, relaxed);
+    shmpc_idx hd = (shmpc_idx)shmpc__ld(&r->seg->head, acquire), tl = (shmpc_idx)shmpc__ld(&r->seg->tail, acquire);
+    uint32_t n = shmpc__ld(&p->pend_n, relaxed), k;
+    if (r->mode != SHMPC_MPMC) return 0;
+    if (n == 0u) n = 1u;
+    if (n > r->capacity) n = r->capacity;
+    for (k = 0; k < n; k++) {
+        shmpc_idx pos = (shmpc_idx)(first + k), seq = (shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, pos)->seq, acquire);
+        if (role == SHMPC_PRODUCER ? (uint32_t)(shmpc_idx)(tl - pos) - 1u < r->capacity && /* claimed */
+                                     (uint32_t)(shmpc_idx)(pos - hd) < r->capacity && seq == pos /* not taken, not committed */
+                                   : (uint32_t)(shmpc_idx)(hd - pos) - 1u < r->capacity && /* taken */
+                                     seq == (shmpc_idx)(pos + 1u)) /* not freed */
+            return 1;
+    }
+    return 0;
+}
+
+/* Takeover (see CRASHES): entries of dead peers of `role` leave the peer table, so that a restarted
+   process takes their place, for ever. A peer is dead by the liveness rule (a start time 0 is never
+   presumed dead); its entry stays while crash recovery still needs it (shmpc__still_needed). The
+   compare-and-swap on its pid makes one caller the reclaimer. A peer that died before closing gives
+   its count back here. One that died inside shmpc_close (PF_CLOSING) had ended its side first if it
+   was the last (SPSC: always, so without the ends bit its count is still held and given back here);
+   an MPMC one that was not the last may or may not have given its count back: it is left as is (at
+   worst one count that nobody holds, which makes the other side see this side dead rather than
+   closed). *held: 1 if a dead SPSC consumer held a peek of the message at head (redelivered to the
+   taker). Returns how many entries were reclaimed. */
+SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held) {
+    struct shmpc__seg *s = r->seg;
+    shmpc__a32 *count = role == SHMPC_PRODUCER ? &s->producers : &s->consumers;
+    uint32_t bit = role == SHMPC_PRODUCER ? SHMPC__PROD_CLOSED : SHMPC__CONS_CLOSED;
+    int i, n = 0;
+    for (i = 0; i < SHMPC_MAX_PEERS; i++) { /* bounded: 64 entries, whatever they hold */
+        shmpc__peer *p = &s->peers[i];
+        uint32_t pid = shmpc__ld(&p->pid, acquire), flags, one;
+        uint64_t start;
+        if (pid == 0u || shmpc__ld(&p->role, acquire) != role) continue;
+        start = shmpc__peer_start(p);
+        if (start == 0u || shmpc__os_alive(pid, start) != 0 || shmpc__still_needed(r, p, role)) continue;
+        /* this caller alone reclaims it: the pid becomes SHMPC__RECLAIMING (still dead, not free) */
+        if (!shmpc__cas(&p->pid, &pid, SHMPC__RECLAIMING, acq_rel)) continue;
+        flags = shmpc__ld(&p->pflags, relaxed);
+        if (role == SHMPC_CONSUMER && r->mode == SHMPC_SPSC && /* its last peek, at head: not released */
+            shmpc__ld(&p->pending, relaxed) == shmpc__ld(&s->head, acquire))
+            *held = 1;
+        shmpc__st(&p->role, 0u, relaxed);
+        shmpc__st(&p->pflags, 0u, relaxed);
+        shmpc__st(&p->pend_n, 0u, relaxed);
+        shmpc__st(&p->pid, 0u, release); /* free: pairs with the acquire of an attacher's scan */
+        n++;
+        shmpc__add(&s->reclaimed, 1u, relaxed);
+        if ((flags & SHMPC__PF_CLOSING) && (r->mode == SHMPC_MPMC || (shmpc__ld(&s->ends, acquire) & bit)))
+            continue; /* its count was given back, or its side has ended */
+        one = shmpc__ld(count, relaxed);
+        while (one != 0u && !shmpc__cas(count, &one, one - 1u, acq_rel)) {} /* bounded by the number of peers */
+    }
+    return n;
 }
 
 /* Recomputes r->go after a change of seg, closed, role or pending_op. */
@@ -1298,10 +1440,11 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     shmpc__hdr_snap h;
     shmpc__a32 *count;
     uint32_t n, limit, ends_bit, i;
-    int rc;
+    int rc, took, held = 0;
     if (!r || !mem) return SHMPC_EINVAL;
     r->seg = NULL; r->slots = NULL; r->peer = -1; r->kind = SHMPC__PLACE_CALLER; r->shmid = -1;
     r->closed = 1; r->pending_op = SHMPC__OP_NONE; r->map_size = 0; r->role = 0; r->asym = 0; r->go = 0;
+    r->redo = 0; r->redo_pos = 0;
     if (role != SHMPC_PRODUCER && role != SHMPC_CONSUMER && role != SHMPC_OBSERVER) return SHMPC_EINVAL;
     if (role != SHMPC_OBSERVER && id == 0u) return SHMPC_EINVAL;
     if ((uintptr_t)mem % 8u != 0u) return SHMPC_EINVAL;
@@ -1330,6 +1473,11 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     ends_bit = role == SHMPC_PRODUCER ? SHMPC__PROD_CLOSED : SHMPC__CONS_CLOSED;
     limit = h.mode == SHMPC_SPSC ? 1u : (uint32_t)SHMPC_MAX_PEERS;
     if (shmpc__ld(&s->ends, acquire) & ends_bit) return SHMPC_ECLOSED;
+    /* Dead holders of this role give way: their entries and counts (takeover, see CRASHES). SPSC:
+       the one holder's count is the one taken next. MPMC: the count is taken first, so that a live
+       peer closing meanwhile never sees itself as the last of its side (and ends it) because the
+       dead gave their counts back before the newcomer took one; first only if the count is full. */
+    took = h.mode == SHMPC_SPSC || shmpc__ld(count, relaxed) >= limit ? shmpc__reclaim(r, (uint32_t)role, &held) : 0;
     /* Take the role: a bounded compare-and-swap loop on the count. */
     n = shmpc__ld(count, relaxed);
     for (i = 0;; i++) {
@@ -1337,6 +1485,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
         if (i >= SHMPC_RETRIES) return SHMPC_EAGAIN;
         if (shmpc__cas(count, &n, n + 1u, acq_rel)) break;
     }
+    if (h.mode == SHMPC_MPMC) took += shmpc__reclaim(r, (uint32_t)role, &held);
     /* Register in the peer table: entries 0, 4, 8, ... first, so that up to 16 peers each have a
        128-byte block of their own (MPMC peers write `pending` on every claim). `pending` starts
        at a position already consumed, which crash recovery never matches (see shmpc__recover). */
@@ -1346,6 +1495,8 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
             shmpc__st(&s->peers[j].start_lo, (uint32_t)start, relaxed);
             shmpc__st(&s->peers[j].start_hi, (uint32_t)(start >> 32), relaxed);
             shmpc__st(&s->peers[j].pending, (shmpc_idx)(shmpc__ld(&s->head, relaxed) - h.capacity - 1u), relaxed);
+            shmpc__st(&s->peers[j].pend_n, 0u, relaxed);
+            shmpc__st(&s->peers[j].pflags, 0u, relaxed);
             shmpc__st(&s->peers[j].role, (uint32_t)role, release);
             r->peer = (int)j;
             break;
@@ -1362,7 +1513,14 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
         }
         r->own = role == SHMPC_PRODUCER ? tl : hd;
         r->cached = role == SHMPC_PRODUCER ? hd : tl;
+        /* the message a dead consumer held in a peek is the next one: delivered again, and said so */
+        if (held && role == SHMPC_CONSUMER && h.mode == SHMPC_SPSC) {
+            r->redo = 1;
+            r->redo_pos = hd;
+            shmpc__add(&s->redelivered, 1u, relaxed);
+        }
     }
+    if (took) shmpc__add(&s->takeovers, 1u, relaxed);
     r->closed = 0;
     shmpc__regate(r);
     return SHMPC_OK;
@@ -1612,7 +1770,18 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
         shmpc_idx seq = (shmpc_idx)shmpc__ld(&sl->seq, acquire); /* A3: pairs with R3 */
         int c = shmpc__seq_class(seq, (shmpc_idx)(pos + 1u), r->capacity);
         if (c == SHMPC__SEQ_READY) {
-            int rc = shmpc__slot_len(r, sl, len);
+            int rc;
+            if (shmpc__ld(&sl->len, relaxed) == SHMPC__DISCARD) { /* a reservation closed uncommitted */
+                shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
+                if (shmpc__cas(&r->seg->head, &pos, (shmpc_idx)(pos + 1u), relaxed)) { /* skip it */
+                    shmpc__st(&sl->len, 0u, relaxed); /* the mark is gone with it (ordered by R4) */
+                    shmpc__st(&sl->seq, (shmpc_idx)(pos + r->capacity), release); /* R4: pairs with A4 */
+                    shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
+                    pos = (shmpc_idx)(pos + 1u);
+                }
+                continue;
+            }
+            rc = shmpc__slot_len(r, sl, len);
             if (rc != SHMPC_OK) return rc;
             if (*len > cap) return SHMPC_EMSGSIZE; /* not claimed: the message stays */
             /* recorded before the claim, for crash recovery (shmpc__recover) */
@@ -1698,6 +1867,9 @@ SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
         pos = r->own;
         n = shmpc__ld(&SHMPC__SLOT(r, pos)->len, relaxed); /* peer-written: checked by the core */
         rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, n);
+        /* recorded before the message is handed out: while pending == head the peek is held (release
+           moves head past it), which a consumer taking this one's role over reads (shmpc__reclaim) */
+        if (rc == SHMPC_OK) shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
     } else {
         rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, r->slot_size, &pos, &n));
     }
@@ -1725,6 +1897,10 @@ SHMPC_API int shmpc_release(shmpc_ring *r) {
     shmpc__regate(r);
     shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
     return SHMPC_OK;
+}
+
+SHMPC_API int shmpc_redelivered(const shmpc_ring *r) {
+    return r && r->seg && !r->closed && r->redo && r->role == SHMPC_CONSUMER && r->own == r->redo_pos;
 }
 
 SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
@@ -1799,8 +1975,6 @@ SHMPC_API int shmpc_stat(const shmpc_ring *r, shmpc_status *st) {
     return SHMPC_OK;
 }
 
-SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start);
-
 SHMPC_API int shmpc_peers(const shmpc_ring *r, shmpc_peer_status *out, int max) {
     int i, n = 0;
     if (!r || !r->seg || (!out && max > 0) || max < 0) return SHMPC_EINVAL;
@@ -1810,8 +1984,8 @@ SHMPC_API int shmpc_peers(const shmpc_ring *r, shmpc_peer_status *out, int max) 
         if (pid == 0u) continue;
         out[n].pid = pid;
         out[n].role = shmpc__ld(&p->role, acquire);
-        out[n].start = (uint64_t)shmpc__ld(&p->start_lo, relaxed) | (uint64_t)shmpc__ld(&p->start_hi, relaxed) << 32;
-        out[n].alive = shmpc__os_alive(pid, out[n].start);
+        out[n].start = shmpc__peer_start(p);
+        out[n].alive = out[n].start == 0u ? -1 : shmpc__os_alive(pid, out[n].start); /* 0: never presumed dead */
         n++;
     }
     return n;
@@ -1821,20 +1995,43 @@ SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r);
 
 SHMPC_API int shmpc_close(shmpc_ring *r) {
     struct shmpc__seg *s;
-    if (!r || !r->seg) return SHMPC_EINVAL;
+    if (!r) return SHMPC_EINVAL;
+    if (!r->seg) return SHMPC_OK; /* closed already, or never opened */
     s = r->seg;
     if (!r->closed && r->role != SHMPC_OBSERVER) {
+        shmpc__peer *me = &s->peers[r->peer];
         shmpc__a32 *count = r->role == SHMPC_PRODUCER ? &s->producers : &s->consumers;
-        uint32_t bit = r->role == SHMPC_PRODUCER ? SHMPC__PROD_CLOSED : SHMPC__CONS_CLOSED;
-        if (r->pending_op == SHMPC__OP_RESERVED && r->mode == SHMPC_SPSC) /* never published */
+        uint32_t bit = r->role == SHMPC_PRODUCER ? SHMPC__PROD_CLOSED : SHMPC__CONS_CLOSED, n, i;
+        int ended = 0;
+        /* A close that dies part way must leave a state the survivors resolve: its entry marked
+           closing (a takeover then knows its count, see shmpc__reclaim), and the last of a side
+           ends the side (R5) before it gives its count back, so that no survivor ever sees a count
+           of 0 without the ends bit ("not attached yet", waited for) because a closer died. */
+        shmpc__st(&me->pflags, shmpc__ld(&me->pflags, relaxed) | SHMPC__PF_CLOSING, release);
+        SHMPC_TEST_HOOK("close-marked");
+        if (r->pending_op == SHMPC__OP_RESERVED && r->mode == SHMPC_SPSC) { /* never published */
             r->pending_op = SHMPC__OP_NONE;
-        else if (r->pending_op == SHMPC__OP_RESERVED) /* MPMC: the slot is claimed; an empty */
-            shmpc_commit(r, 0);                        /* message keeps the ring moving */
-        else if (r->pending_op == SHMPC__OP_PEEKED)
+        } else if (r->pending_op == SHMPC__OP_RESERVED) { /* MPMC: the slot is claimed; published */
+            shmpc__slot *sl = SHMPC__SLOT(r, r->pending_pos); /* as a discard, never delivered */
+            shmpc__st(&sl->len, SHMPC__DISCARD, relaxed);
+            shmpc__st(&sl->seq, shmpc__mpmc_published(r->pending_pos, r->capacity), release); /* R3 */
+            r->pending_op = SHMPC__OP_NONE;
+            shmpc__notify(r, &s->data_waiters, &s->data_ev);
+        } else if (r->pending_op == SHMPC__OP_PEEKED) {
             shmpc_release(r);
-        if (shmpc__sub(count, 1u, acq_rel) == 1u) {
-            uint32_t ends = shmpc__or(&s->ends, bit, acq_rel) | bit; /* R5: pairs with A5 */
-            if (ends == (SHMPC__PROD_CLOSED | SHMPC__CONS_CLOSED)) shmpc__st(&s->state, SHMPC__CLOSED, release);
+        }
+        n = shmpc__ld(count, acquire);
+        for (i = 0; n != 0u && i < SHMPC_RETRIES; i++) { /* n == 0: a peer wrote the count; leave it */
+            if (n == 1u && !ended) { /* the last of this side: end the side first */
+                uint32_t ends = shmpc__or(&s->ends, bit, acq_rel) | bit; /* R5: pairs with A5 */
+                if (ends == (SHMPC__PROD_CLOSED | SHMPC__CONS_CLOSED)) shmpc__st(&s->state, SHMPC__CLOSED, release);
+                ended = 1;
+                SHMPC_TEST_HOOK("close-ended");
+            }
+            if (shmpc__cas(count, &n, n - 1u, acq_rel)) break;
+        }
+        SHMPC_TEST_HOOK("close-counted");
+        if (ended) {
             shmpc__add(&s->data_ev, 1u, release); /* wake every sleeper, whatever the side */
             shmpc__os_wake(&s->data_ev);
             shmpc__add(&s->space_ev, 1u, release);
@@ -2006,8 +2203,9 @@ SHMPC_API int shmpc_attach(shmpc_ring *r, void *mem, size_t size, int role) {
 
 /* --- crash handling (sleep path only: nothing here runs while data flows) ---------------------- */
 
-/* The registered peers of one role, other than this handle: how many are alive, how many dead,
-   and of each how many recorded `pos` in their pending word. A peer registered with start time 0
+/* The registered peers of one role (this handle included: shmpc_recover may run in either role):
+   how many are alive, how many dead,
+   and of each how many recorded `pos` in their pending range. A peer registered with start time 0
    (shmpc_attach_id without one) is presumed alive: its id need not be a pid. */
 typedef struct shmpc__census { int live, dead, live_at, dead_at; } shmpc__census;
 SHMPC__PRIVATE void shmpc__census_of(const shmpc_ring *r, uint32_t role, shmpc_idx pos, shmpc__census *c) {
@@ -2018,9 +2216,9 @@ SHMPC__PRIVATE void shmpc__census_of(const shmpc_ring *r, uint32_t role, shmpc_i
         uint32_t pid = shmpc__ld(&p->pid, acquire);
         uint64_t start;
         int at;
-        if (pid == 0u || i == r->peer || shmpc__ld(&p->role, acquire) != role) continue;
-        start = (uint64_t)shmpc__ld(&p->start_lo, relaxed) | (uint64_t)shmpc__ld(&p->start_hi, relaxed) << 32;
-        at = (shmpc_idx)shmpc__ld(&p->pending, relaxed) == pos;
+        if (pid == 0u || shmpc__ld(&p->role, acquire) != role) continue; /* this handle counts, live */
+        start = shmpc__peer_start(p);
+        at = shmpc__pending_at(r, p, pos); /* a single position, or within a batch's range claim */
         if (start == 0u || shmpc__os_alive(pid, start) != 0) { c->live++; c->live_at += at; }
         else { c->dead++; c->dead_at += at; }
     }
@@ -2061,9 +2259,11 @@ SHMPC__PRIVATE int shmpc__recover(shmpc_ring *r, int for_data) {
         uint32_t e = pos;
         if (!shmpc__cas(&s->head, &e, (shmpc_idx)(pos + 1u), acq_rel)) return 0;
         shmpc__st(&sl->seq, (shmpc_idx)(pos + r->capacity), release); /* R4: pairs with A4 */
+        shmpc__add(&s->skipped, 1u, relaxed);
     } else {
         uint32_t e = (shmpc_idx)(pos + 1u);
         if (!shmpc__cas(&sl->seq, &e, (shmpc_idx)(pos + r->capacity), acq_rel)) return 0; /* R4 */
+        shmpc__add(&s->freed, 1u, relaxed);
     }
     shmpc__notify(r, &s->space_waiters, &s->space_ev);
     shmpc__notify(r, &s->data_waiters, &s->data_ev);
@@ -2108,6 +2308,17 @@ SHMPC__PRIVATE int shmpc__peer_dead(const shmpc_ring *r) {
         if (c.dead > 0) return 1;
     }
     return 1;
+}
+
+SHMPC_API int shmpc_recover(shmpc_ring *r) {
+    int done = 0, dir;
+    if (!r || !r->seg || r->closed) return SHMPC_EINVAL;
+    for (dir = 0; dir < 2; dir++) { /* each pass hands on one slot: at most a ring's worth */
+        uint32_t k;
+        for (k = 0; k < r->capacity && shmpc__recover(r, dir); k++) done++;
+    }
+    if (done == 0 && shmpc__peer_dead(r)) return SHMPC_EPEERDEAD;
+    return done;
 }
 
 typedef int (*shmpc__try_fn)(shmpc_ring *r, void *arg);
@@ -2177,6 +2388,7 @@ SHMPC__PRIVATE int shmpc__wait(shmpc_ring *r, shmpc__try_fn fn, void *arg, int f
     uint32_t i, spin = (uint32_t)SHMPC_SPIN / 16u;
     int rc = fn(r, arg);
     if (!shmpc__would_block(rc) || timeout_ns == 0) return rc;
+    if (timeout_ns < 0 && timeout_ns != SHMPC_FOREVER) return rc; /* a deadline already passed: no wait */
     for (i = 0; i < spin; i++) { /* most waits end here, before any clock read */
         shmpc__pause();
         rc = fn(r, arg);
@@ -2570,6 +2782,8 @@ SHMPC_API int shmpc_open_ex(shmpc_ring *r, const char *name, int role, int64_t t
     int rc;
     if (!r) return SHMPC_EINVAL;
     r->seg = NULL; r->closed = 1; r->go = 0;
+    if (oflags & ~SHMPC_O_ALL) return SHMPC_EINVAL;
+    if (timeout_ns < 0 && timeout_ns != SHMPC_FOREVER) timeout_ns = 0; /* a deadline already passed */
     if ((rc = shmpc__shm_path(name, path)) != SHMPC_OK) return rc;
     if (role != SHMPC_PRODUCER && role != SHMPC_CONSUMER && role != SHMPC_OBSERVER) return SHMPC_EINVAL;
     for (;;) {
@@ -2610,7 +2824,16 @@ SHMPC_API int shmpc_open_ex(shmpc_ring *r, const char *name, int role, int64_t t
 
 SHMPC_API int shmpc_unlink(const char *name) {
     char path[208];
-    int rc = shmpc__shm_path(name, path);
+    struct stat st;
+    unsigned char magic[6];
+    int fd, rc = shmpc__shm_path(name, path);
+    if (rc != SHMPC_OK) return rc;
+    fd = shmpc__shm_open_file(path, O_RDONLY, &st, &rc); /* never blocks; not a regular file: ENOTSHMPC */
+    if (fd < 0) return rc;
+    /* shmpc's mark ("SHMPCv", any layout version: shmpc_create writes it first), or it is not ours */
+    if (pread(fd, magic, sizeof magic, 0) != (ssize_t)sizeof magic || memcmp(magic, shmpc__magic, sizeof magic) != 0)
+        rc = SHMPC_ENOTSHMPC;
+    close(fd);
     if (rc != SHMPC_OK) return rc;
     return shm_unlink(path) == 0 ? SHMPC_OK : shmpc__from_errno(errno);
 }
@@ -2661,6 +2884,8 @@ SHMPC_API int shmpc_open_sysv_ex(shmpc_ring *r, long key, int role, int64_t time
     int rc;
     if (!r) return SHMPC_EINVAL;
     r->seg = NULL; r->closed = 1; r->go = 0;
+    if (oflags & ~SHMPC_O_ALL) return SHMPC_EINVAL;
+    if (timeout_ns < 0 && timeout_ns != SHMPC_FOREVER) timeout_ns = 0; /* a deadline already passed */
     if (key == IPC_PRIVATE || key != (long)(key_t)key) return SHMPC_EINVAL;
     if (role != SHMPC_PRODUCER && role != SHMPC_CONSUMER && role != SHMPC_OBSERVER) return SHMPC_EINVAL;
     for (;;) {

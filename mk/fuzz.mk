@@ -1,6 +1,7 @@
 # Crash handling, hostile peers and fuzzing (tests/crash/, tests/fuzz/).
 #   make fault       misc crash/signal/security checks, a hostile writer at every read of a call
-#                    (race_points), kill -9 rounds (SPSC and MPMC), a soak of
+#                    (race_points), kill -9 rounds (SPSC and MPMC), kill -9 and restart rounds
+#                    (RESTART_ROUNDS per mode, and a kill inside close), a soak of
 #                    SOAK_MSGS messages (default 10^8: half SPSC 1x1, half MPMC 2x2), checksummed
 #   make fault-san   the same programs, smaller, under ASan+UBSan and under TSan
 #   make fuzz-short  each libFuzzer harness for FUZZ_SHORT_SECONDS (default 10), in make test
@@ -17,6 +18,7 @@ CLANG              ?= clang
 FUZZ_SECONDS       ?= 60
 FUZZ_SHORT_SECONDS ?= 10
 KILL_ROUNDS        ?= 200
+RESTART_ROUNDS     ?= 1000
 SOAK_MSGS          ?= 100000000
 SOAK_LONG_MSGS     ?= 1000000000
 FB := $(BUILD)/fuzz
@@ -55,22 +57,27 @@ endef
 $(CB)/race_points: tests/fuzz/race_points.c shmpc.h | $(CB)/.dir
 	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN_ASAN) -I. $< -o $@
 
-fault: $(CB)/misc $(CB)/kill $(CB)/soak $(CB)/race_points
+fault: $(CB)/misc $(CB)/kill $(CB)/restart $(CB)/soak $(CB)/race_points
 	$(call LOGRUN,misc,$(CB)/misc)
 	$(call LOGRUN,race-points,$(ASAN_ENV) $(CB)/race_points)
 	$(call LOGRUN,kill-spsc,$(CB)/kill --mode spsc --rounds $(KILL_ROUNDS))
 	$(call LOGRUN,kill-mpmc,$(CB)/kill --mode mpmc --rounds $(KILL_ROUNDS))
+	$(call LOGRUN,restart-spsc,$(CB)/restart --mode spsc --rounds $(RESTART_ROUNDS))
+	$(call LOGRUN,restart-mpmc,$(CB)/restart --mode mpmc --rounds $(RESTART_ROUNDS))
 	$(call LOGRUN,soak-spsc,$(CB)/soak --mode spsc --capacity 256 --msgs $$(($(SOAK_MSGS) / 2)))
 	$(call LOGRUN,soak-mpmc,$(CB)/soak --mode mpmc --producers 2 --consumers 2 --capacity 256 --msgs $$(($(SOAK_MSGS) - $(SOAK_MSGS) / 2)))
 
-# Under ASan+UBSan and TSan: every check of misc, 40 kill rounds per mode, 10^6-message soaks.
+# Under ASan+UBSan and TSan: every check of misc, 40 kill rounds and 40 restart rounds per mode,
+# 10^6-message soaks.
 # A sanitizer report ends the process with an error (halt_on_error), which fails the step.
 ASAN_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:exitcode=66
-fault-san: $(CB)/asan-misc $(CB)/asan-kill $(CB)/asan-soak $(CB)/tsan-misc $(CB)/tsan-soak
+fault-san: $(CB)/asan-misc $(CB)/asan-kill $(CB)/asan-restart $(CB)/asan-soak $(CB)/tsan-misc $(CB)/tsan-soak
 	$(call LOGRUN,asan-misc,$(ASAN_ENV) $(CB)/asan-misc)
 	$(call LOGRUN,asan-kill-spsc,$(ASAN_ENV) $(CB)/asan-kill --mode spsc --rounds 40)
 	$(call LOGRUN,asan-kill-mpmc,$(ASAN_ENV) $(CB)/asan-kill --mode mpmc --rounds 40)
+	$(call LOGRUN,asan-restart-spsc,$(ASAN_ENV) $(CB)/asan-restart --mode spsc --rounds 40)
+	$(call LOGRUN,asan-restart-mpmc,$(ASAN_ENV) $(CB)/asan-restart --mode mpmc --rounds 40)
 	$(call LOGRUN,asan-soak-mpmc,$(ASAN_ENV) $(CB)/asan-soak --mode mpmc --producers 2 --consumers 2 --capacity 64 --msgs 1000000)
 	$(call LOGRUN,tsan-misc,$(TSAN_ENV) $(CB)/tsan-misc)
 	$(call LOGRUN,tsan-soak-spsc,$(TSAN_ENV) $(CB)/tsan-soak --mode spsc --capacity 64 --msgs 1000000)

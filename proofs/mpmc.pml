@@ -12,8 +12,8 @@
      notify, blocking call (waiter count, re-check after registering, nondeterministic give-up of a
        timed call, futex_wait on the event word) and close: as in spsc.pml. The last producer to
        close (fetch_sub of the count returned 1) sets the ends bit and bumps both event words.
-   Not modelled: the peers' pending words and the crash recovery that reads them (blocking path,
-   dead peers only), the SHMPC_RETRIES bound (a bounded retry returns EAGAIN, which would-block
+   Not modelled here: the peers' pending words and the crash recovery that reads them (blocking
+   path, dead peers only: proofs/crash.pml models them, with takeover), the SHMPC_RETRIES bound (a bounded retry returns EAGAIN, which would-block
    treats as EEMPTY/EFULL), the length word (its checks are covered by make bmc's C checker).
    Indices are 3-bit counters starting at 6, so positions and sequence words wrap (6, 7, 0, 1, ...).
    With 2-bit counters the model finds the index ABA instead: a thread stalled between loading

@@ -89,4 +89,5 @@ Suite *layout_suite(void);
 Suite *threads_suite(void);
 Suite *process_suite(void);
 Suite *hostile_suite(void);
+Suite *restart_suite(void);
 #endif

@@ -69,7 +69,7 @@ START_TEST(einval_for_bad_arguments_and_options) {
     /* caller memory: NULL, misaligned, bad role, id 0 */
     mem = (unsigned char *)t_mem(shmpc_footprint(8, 8) + 64);
     ck_assert_rc(shmpc_format(NULL, 4096, &o), SHMPC_EINVAL);
-    ck_assert_rc(shmpc_format(mem + 8, shmpc_footprint(8, 8), &o), SHMPC_EINVAL);
+    ck_assert_rc(shmpc_format(mem + 4, shmpc_footprint(8, 8), &o), SHMPC_EINVAL); /* below 8 bytes */
     ck_assert_rc(shmpc_format(mem, shmpc_footprint(8, 8), &o), SHMPC_OK);
     ck_assert_rc(shmpc_attach_id(&r, mem, shmpc_footprint(8, 8), 0, 1u, 0u), SHMPC_EINVAL);
     ck_assert_rc(shmpc_attach_id(&r, mem, shmpc_footprint(8, 8), SHMPC_PRODUCER, 0u, 0u), SHMPC_EINVAL);

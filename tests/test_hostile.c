@@ -59,7 +59,12 @@ START_TEST(only_a_segment_with_shmpcs_mark_can_be_stale) {
     t_segment(t_name(nm, "unmarked"), img, sizeof img);
     ck_assert_rc(shmpc_create(&r, nm, &o, SHMPC_PRODUCER), SHMPC_EEXIST);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 0), SHMPC_ENOTREADY);
-    ck_assert_rc(shmpc_unlink(nm), SHMPC_OK);
+    ck_assert_rc(shmpc_unlink(nm), SHMPC_ENOTSHMPC); /* nor does shmpc_unlink remove it */
+    {
+        char path[160];
+        snprintf(path, sizeof path, SHM_DIR "%s", nm);
+        ck_assert_int_eq(unlink(path), 0);
+    }
     memcpy(img, "SHMPCv2", 8); /* the mark */
     t_segment(t_name(nm, "marked"), img, sizeof img);
     ck_assert_rc(shmpc_create(&r, nm, &o, SHMPC_PRODUCER), SHMPC_ESTALE);
@@ -235,7 +240,9 @@ START_TEST(a_shrunk_named_segment_is_reported_not_a_fault) {
     ck_assert_rc(shmpc_try_pop(&c, buf, sizeof buf, &n), SHMPC_EINVAL); /* the handle was given up */
     ck_assert_rc(shmpc_close(&c), SHMPC_OK);
     ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
-    ck_assert_rc(shmpc_unlink(nm), SHMPC_OK);
+    /* shrunk to nothing, it no longer carries shmpc's mark: shmpc_unlink refuses it as any file */
+    ck_assert_rc(shmpc_unlink(nm), _i ? SHMPC_OK : SHMPC_ENOTSHMPC);
+    if (!_i) ck_assert_int_eq(unlink(path), 0);
 }
 END_TEST
 

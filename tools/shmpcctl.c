@@ -6,6 +6,8 @@
      shmpcctl rm [--force] NAME...      remove rings; a ring with live peers only with --force
      shmpcctl rm --stale [--dry-run]    remove every ring whose registered peers are all dead, and every
                                         segment shmpc marked whose creator died initializing it
+     shmpcctl recover NAME              hand on the MPMC slots that dead peers left claimed
+                                        (shmpc_recover), print what was done and the counters
 
    NAME is a POSIX name ("jobs" or "/jobs") or a SysV key written "key:0x1234" (or "key:4660").
    The tool opens rings like any user (shmpc_open / shmpc_open_sysv with SHMPC_OBSERVER, which takes
@@ -54,6 +56,7 @@ typedef struct raw_hdr {
     uint32_t start_index, creator_pid;
     uint64_t creator_start;
     uint32_t state, producers, consumers, ends, data_waiters, data_ev, space_waiters, space_ev, tail, head;
+    uint32_t takeovers, skipped, freed, redelivered, reclaimed; /* recovery counters */
     uint64_t file_size;
     unsigned file_mode, uid;
     const char *irregular; /* not a regular file: what it is ("a FIFO", ...), else NULL */
@@ -92,6 +95,14 @@ static void decode(const unsigned char *b, size_t n, raw_hdr *h) {
     h->ends = rd32(b, 0x88); h->data_waiters = rd32(b, 0xC0); h->data_ev = rd32(b, 0xC4);
     h->space_waiters = rd32(b, 0xC8); h->space_ev = rd32(b, 0xCC);
     h->tail = rd32(b, 0x100); h->head = rd32(b, 0x180);
+    h->takeovers = rd32(b, 0x44); h->skipped = rd32(b, 0x48); h->freed = rd32(b, 0x4C);
+    h->redelivered = rd32(b, 0x50); h->reclaimed = rd32(b, 0x54);
+}
+
+static void print_recovery(const raw_hdr *h) {
+    printf("  recovery      takeovers %u, skipped %u, freed %u, redelivered %u, reclaimed %u\n",
+           (unsigned)h->takeovers, (unsigned)h->skipped, (unsigned)h->freed, (unsigned)h->redelivered,
+           (unsigned)h->reclaimed);
 }
 
 static const char *file_kind(mode_t m) {
@@ -399,6 +410,7 @@ static int cmd_info(const char *name) {
         printf("  popped        %u (head - start_index, mod 2^%d)\n", (unsigned)(shmpc_idx)(st.head - h.start_index), SHMPC_INDEX_BITS);
         printf("  sleepers      data %u (event %u), space %u (event %u)\n", (unsigned)h.data_waiters,
                (unsigned)h.data_ev, (unsigned)h.space_waiters, (unsigned)h.space_ev);
+        print_recovery(&h);
     }
     printf("  peers         %d registered: %d live, %d dead%s%s\n", n, c.live, c.dead,
            c.unknown ? ", some unknown" : "", is_stale(&st, &c) ? " -- stale: remove with shmpcctl rm --stale" : "");
@@ -406,6 +418,26 @@ static int cmd_info(const char *name) {
         printf("    pid %-8u %-9s start %-12llu %s\n", (unsigned)ps[i].pid, role_name(ps[i].role),
                (unsigned long long)ps[i].start, ps[i].alive > 0 ? "live" : ps[i].alive == 0 ? "dead" : "unknown");
     shmpc_close(&r);
+    return 0;
+}
+
+/* ---- recover ----------------------------------------------------------------------------------- */
+static int cmd_recover(const char *name) {
+    target t;
+    shmpc_ring r;
+    raw_hdr h;
+    int rc;
+    if (parse_target(name, &t) != 0) {
+        fprintf(stderr, PROG ": '%s' is not a segment name (1..200 characters, no '/' after the first; or key:0xKEY)\n", name);
+        return 1;
+    }
+    rc = open_target(&t, &r);
+    if (rc != SHMPC_OK) { fprintf(stderr, PROG ": %s: %s\n", name, shmpc_strerror(rc)); return 1; }
+    rc = shmpc_recover(&r);
+    shmpc_close(&r);
+    if (rc < 0) { fprintf(stderr, PROG ": %s: %s\n", name, shmpc_strerror(rc)); return 1; }
+    printf("%s: %d slot%s handed on\n", t.name, rc, rc == 1 ? "" : "s");
+    if (read_raw(&t, &h) == 0) print_recovery(&h);
     return 0;
 }
 
@@ -576,6 +608,7 @@ static int usage(void) {
             "       " PROG " watch NAME [--interval SECONDS] [--count N]\n"
             "       " PROG " rm [--force] NAME...\n"
             "       " PROG " rm --stale [--dry-run]\n"
+            "       " PROG " recover NAME\n"
             "NAME: a POSIX segment name (jobs or /jobs) or a SysV key (key:0x1234).\n");
     return 2;
 }
@@ -584,6 +617,7 @@ int main(int argc, char **argv) {
     const char *cmd = argc > 1 ? argv[1] : "";
     if (!strcmp(cmd, "list") || !strcmp(cmd, "ls")) return argc == 2 ? cmd_list() : usage();
     if (!strcmp(cmd, "info")) return argc == 3 ? cmd_info(argv[2]) : usage();
+    if (!strcmp(cmd, "recover")) return argc == 3 ? cmd_recover(argv[2]) : usage();
     if (!strcmp(cmd, "watch")) {
         double interval = 1.0;
         long count = 0;

@@ -34,7 +34,7 @@
 
 #define IDXMASK ((uint32_t)(((uint64_t)1 << SHMPC_INDEX_BITS) - 1u))
 #define IDXB (SHMPC_INDEX_BITS / 8)
-#define SLOT 2u   /* slot size: messages of 1 or 2 bytes (lenf), 0 for the close-time commit */
+#define SLOT 2u   /* slot size: messages of 1 or 2 bytes (lenf) */
 #define MAXH 4
 #define MAXCAP 16
 #define KEYMAX 256
@@ -70,10 +70,11 @@ static slotv *slot_at(unsigned char *m, uint32_t s) { return (slotv *)(void *)(m
 
 /* ---- reference model -------------------------------------------------------------------------- */
 /* Positions low..mtail-1 (mod 2^bits) form a window of at most cap entries: each is reserved by a
-   producer (RES), committed (COM, or EMP: the empty message a closing MPMC producer commits),
-   peeked by a consumer (PEEK), released (REL: only behind an older unreleased one), or LEAK (see
-   push_many). mhead is the next position a consumer takes. */
-enum { E_RES = 1, E_COM, E_EMP, E_PEEK, E_REL };
+   producer (RES), committed (COM), discarded (DIS: the reservation of an MPMC producer that closed
+   without committing it; consumers skip it, it is never delivered), peeked by a consumer (PEEK),
+   released (REL: only behind an older unreleased one), or LEAK (see push_many). mhead is the next
+   position a consumer takes. */
+enum { E_RES = 1, E_COM, E_DIS, E_PEEK, E_REL };
 enum { P_NONE = 0, P_RES = 1, P_PEEK = 2 };
 typedef struct model {
     uint32_t low, mhead, mtail;
@@ -124,7 +125,7 @@ static void encode(const unsigned char *mem, const shmpc_ring *hs, const model *
     put8(k, s->data_ev); put8(k, s->space_ev);
     for (i = 0; i < g_cap; i++) {
         slotv *sl = slot_at((unsigned char *)mem, i);
-        puti(k, sl->seq); put8(k, sl->len);
+        puti(k, sl->seq); put8(k, sl->len == SHMPC__DISCARD ? 0xFFu : sl->len); /* lengths are <= SLOT */
         put8(k, PAYLOAD(sl)[0]); put8(k, PAYLOAD(sl)[1]);
     }
     for (i = 0; i < g_nh; i++) {
@@ -155,6 +156,7 @@ static void decode(const unsigned char *key, unsigned char *mem, shmpc_ring *hs,
     for (i = 0; i < g_cap; i++) {
         slotv *sl = slot_at(mem, i);
         sl->seq = geti(&p); sl->len = get8(&p);
+        if (sl->len == 0xFFu) sl->len = SHMPC__DISCARD;
         PAYLOAD(sl)[0] = (unsigned char)get8(&p); PAYLOAD(sl)[1] = (unsigned char)get8(&p);
     }
     for (i = 0; i < g_nh; i++) {
@@ -278,7 +280,6 @@ static void violation(const char *fmt, long a, long b) {
 static void expect_msg(const model *m, uint32_t pos, const unsigned char *got, uint32_t got_len) {
     uint32_t i = m_i(m, pos);
     unsigned char want[SLOT];
-    if (m->st[i] == E_EMP) { CHECK(got_len == 0, "empty message has length %ld", got_len, 0); return; }
     CHECK(m->st[i] == E_COM, "model: entry %ld not committed (%ld)", pos, m->st[i]);
     CHECK(got_len == lenf(pos), "message at position %ld has length %ld (FIFO / stale data)", pos, got_len);
     payf(pos, m->who[i], want);
@@ -289,10 +290,18 @@ static void expect_msg(const model *m, uint32_t pos, const unsigned char *got, u
 /* Ready (committed) entries from mhead, as the consumer's try calls see them. */
 static uint32_t m_ready(const model *m) {
     uint32_t n = 0, pos = m->mhead;
-    while (pos != m->mtail && (m->st[m_i(m, pos)] == E_COM || m->st[m_i(m, pos)] == E_EMP)) { n++; pos = (pos + 1u) & IDXMASK; }
+    while (pos != m->mtail && m->st[m_i(m, pos)] == E_COM) { n++; pos = (pos + 1u) & IDXMASK; }
     return n;
 }
-static uint32_t m_lenat(const model *m, uint32_t pos) { return m->st[m_i(m, pos)] == E_EMP ? 0u : lenf(pos); }
+static uint32_t m_lenat(const model *m, uint32_t pos) { (void)m; return lenf(pos); }
+/* MPMC: every consumer's claim first skips the discarded positions at mhead (released unseen). */
+static void m_skip(model *m) {
+    while (g_mode == SHMPC_MPMC && m->mhead != m->mtail && m->st[m_i(m, m->mhead)] == E_DIS) {
+        m->st[m_i(m, m->mhead)] = E_REL;
+        m->mhead = (m->mhead + 1u) & IDXMASK;
+        m_advance_low(m);
+    }
+}
 static void m_take(model *m, uint32_t h, int peek) {
     uint32_t i = m_i(m, m->mhead);
     if (peek) { m->st[i] = E_PEEK; m->who[i] = (uint8_t)h; m->hpend[h] = P_PEEK; m->hpos[h] = m->mhead; }
@@ -385,8 +394,10 @@ static void step(model *m, const op_t *o) {
     case O_POP: case O_POP_SMALL: case O_PEEK: {
         size_t cap = o->kind == O_POP_SMALL ? 1u : SLOT;
         const void *pm = NULL;
-        uint32_t pos = m->mhead, ready = m_ready(m);
+        uint32_t pos, ready;
         want = m_check(m, h, 0);
+        if (want == SHMPC_OK) m_skip(m);
+        pos = m->mhead; ready = m_ready(m);
         if (want == SHMPC_OK && ready == 0)
             want = (m_prod_closed(m) && (g_mode == SHMPC_SPSC || m->mhead == m->mtail)) ? SHMPC_ECLOSED : SHMPC_EEMPTY;
         if (want == SHMPC_OK && m_lenat(m, pos) > cap) want = SHMPC_EMSGSIZE;
@@ -418,11 +429,15 @@ static void step(model *m, const op_t *o) {
     case O_POP_MANY: case O_POP_MANY_SMALL: {
         size_t cap = o->kind == O_POP_MANY ? SLOT : 1u;
         unsigned char bb[MAXCAP + 1][SLOT + 1];
-        uint32_t ready = m_ready(m), cnt = 0;
+        uint32_t ready, cnt = 0;
+        model t;
         for (i = 0; i < n; i++) { iov[i].base = bb[i]; iov[i].len = cap; memset(bb[i], 0xEE, sizeof bb[i]); }
         want = m_check(m, h, 0);
+        if (want == SHMPC_OK) m_skip(m);
+        ready = m_ready(m);
         if (want == SHMPC_OK) {
-            while (cnt < n && cnt < ready && m_lenat(m, (m->mhead + cnt) & IDXMASK) <= cap) cnt++;
+            t = *m; /* each claim (MPMC: one per message) skips the discarded positions before it */
+            while (cnt < n && m_ready(&t) > 0 && m_lenat(&t, t.mhead) <= cap) { m_take(&t, h, 0); cnt++; if (cnt < n) m_skip(&t); }
             if (cnt == 0) {
                 if (ready > 0) want = SHMPC_EMSGSIZE;
                 else want = (m_prod_closed(m) && (g_mode == SHMPC_SPSC || m->mhead == m->mtail)) ? SHMPC_ECLOSED : SHMPC_EEMPTY;
@@ -436,10 +451,12 @@ static void step(model *m, const op_t *o) {
             else CHECK(rc == (int)cnt, "try_pop_many returned %ld, model says %ld", rc, cnt);
             cnt = (uint32_t)rc;
             for (i = 0; i < cnt; i++) {
+                if (i > 0) m_skip(m);
                 expect_msg(m, m->mhead, bb[i], (uint32_t)iov[i].len);
                 CHECK(bb[i][iov[i].len] == 0xEE, "pop_many wrote past message %ld%ld", i, 0);
                 m_take(m, h, 0);
             }
+            if (cnt < n) m_skip(m); /* the claim that stopped the batch skipped them too */
         } else {
             CHECK(rc == want, "try_pop_many returned %ld, model says %ld", rc, want);
             if (rc == SHMPC_EMSGSIZE) CHECK(iov[0].len == m_lenat(m, m->mhead), "pop_many EMSGSIZE reports %ld, message has %ld", iov[0].len, m_lenat(m, m->mhead));
@@ -453,14 +470,14 @@ static void step(model *m, const op_t *o) {
         CHECK(rc == want, "call in the wrong role returned %ld, model says %ld", rc, want);
         break;
     case O_CLOSE:
-        want = m->hclosed[h] ? SHMPC_EINVAL : SHMPC_OK;
+        want = SHMPC_OK; /* a closed handle too: close does nothing there */
         rc = shmpc_close(r);
         CHECK(rc == want, "close returned %ld, model says %ld", rc, want);
-        if (rc == SHMPC_OK) {
+        if (rc == SHMPC_OK && !m->hclosed[h]) {
             if (m->hpend[h] == P_RES && g_mode == SHMPC_SPSC) { /* never published: dropped */
                 m->mtail = (m->mtail - 1u) & IDXMASK; m->st[m_win(m)] = 0; m->who[m_win(m)] = 0;
-            } else if (m->hpend[h] == P_RES) { /* MPMC: committed as an empty message */
-                m->st[m_i(m, m->hpos[h])] = E_EMP;
+            } else if (m->hpend[h] == P_RES) { /* MPMC: published as a discard, never delivered */
+                m->st[m_i(m, m->hpos[h])] = E_DIS;
             } else if (m->hpend[h] == P_PEEK) {
                 m->st[m_i(m, m->hpos[h])] = E_REL; m_advance_low(m);
             }
@@ -481,7 +498,7 @@ static void normalize(const model *m) {
     uint32_t live[MAXCAP] = {0}, i;
     for (i = 0; i < m_win(m); i++) {
         uint32_t st = m->st[i], sl = ((m->low + i) & IDXMASK) & (g_cap - 1u);
-        live[sl] = st == E_COM || st == E_PEEK ? 2u : st == E_EMP ? 1u : 0u;
+        live[sl] = st == E_COM || st == E_PEEK ? 2u : st == E_DIS ? 1u : 0u;
     }
     for (i = 0; i < g_cap; i++) {
         slotv *sl = slot_at(g_mem, i);
@@ -493,12 +510,14 @@ static void normalize(const model *m) {
 /* Invariants of every state, implementation against model. */
 static void invariants(const model *m) {
     segv *s = seg_of(g_mem);
-    uint32_t head = s->head, tail = s->tail, i, ends, want_tail, res = 0;
+    uint32_t head = s->head, tail = s->tail, i, ends, want_tail, res = 0, dis[MAXCAP] = {0};
     CHECK(head <= IDXMASK && tail <= IDXMASK, "index word out of the index type: head %ld tail %ld", head, tail);
     CHECK(((tail - head) & IDXMASK) <= g_cap, "fill %ld exceeds capacity %ld", (tail - head) & IDXMASK, g_cap);
+    for (i = 0; i < m_win(m); i++) if (m->st[i] == E_DIS) dis[((m->low + i) & IDXMASK) & (g_cap - 1u)] = 1;
     for (i = 0; i < g_cap; i++) {
         CHECK(slot_at(g_mem, i)->seq <= IDXMASK, "slot %ld seq out of the index type (%ld)", i, slot_at(g_mem, i)->seq);
-        CHECK(slot_at(g_mem, i)->len <= SLOT, "slot %ld len %ld > slot size", i, slot_at(g_mem, i)->len);
+        CHECK(dis[i] ? slot_at(g_mem, i)->len == SHMPC__DISCARD : slot_at(g_mem, i)->len <= SLOT,
+              "slot %ld len %ld: > slot size, or not the discard mark of a discarded reservation", i, slot_at(g_mem, i)->len);
     }
     for (i = 0; i < g_nh; i++) res += m->hpend[i] == P_RES;
     if (g_mode == SHMPC_SPSC) {

@@ -18,7 +18,7 @@ C = {
     "4": [(r"(shmpc__free_slots\([^)]*\) \{\s*shmpc_idx used = shmpc__used\(head, tail\);\s*)"
            r"if \(\(uint32_t\)used > cap\)", r"\1if ((uint32_t)used >= cap)", 1)],
     # 5: the last closer is never seen: end of stream is never signalled.
-    "5": [(r"if \(shmpc__sub\(count, 1u, acq_rel\) == 1u\)", "if (shmpc__sub(count, 1u, acq_rel) == 2u)", 1)],
+    "5": [(r"if \(n == 1u && !ended\)", "if (n == 2u && !ended)", 1)],
     # 6: no ESEQ: a second reserve or a push during a peek is let through.
     "6": [(r"\n\s*if \(r->pending_op != SHMPC__OP_NONE\) return SHMPC_ESEQ;", "\n", 1)],
     # 7: MPMC consumer hands the slot to the wrong lap.
@@ -26,11 +26,20 @@ C = {
            r"\1 + 1u);", 1)],
     # 8: the try calls' one check is not updated by reserve: a push during a reserve goes through.
     "8": [(r"(r->pending_op = SHMPC__OP_RESERVED;)\n\s*shmpc__regate\(r\);", r"\1", 1)],
+    # 9: an MPMC reservation closed uncommitted becomes a message of 0 bytes (the old phantom).
+    "9": [(r"shmpc__st\(&sl->len, SHMPC__DISCARD, relaxed\);", "shmpc__st(&sl->len, 0u, relaxed);", 1)],
+    # 10: consumers do not skip a discarded reservation: it is refused as corrupt, the ring stops.
+    "10": [(r"if \(shmpc__ld\(&sl->len, relaxed\) == SHMPC__DISCARD\) \{", "if (0) {", 1)],
 }
 # SPIN mutants: markers in the models (comments) select the step to remove or move.
 PML = {
     "norecheck": [(r"/\*RECHECK\*/[^\\\n]*", "/* mutant: no re-check after registering */ ", 0)],
     "earlypub": [(r"(/\*COPY\*/[^\n]*)\n(\s*)(/\*PUBLISH\*/[^\n]*)\n", r"\3\n\2\1\n", 0)],
+    # proofs/crash.pml: each recovery step without the check that makes it safe
+    "skiplive": [(r"/\*DEADP\*/[\s\S]*?/\*ENDP\*/", "true", 0)],        # skip a stuck slot, dead producer or not
+    "freelive": [(r"/\*DEADC\*/[\s\S]*?/\*ENDC\*/", "true", 0)],        # free a taken slot, dead consumer or not
+    "reclaimneeded": [(r"/\*NEEDED\*/ !\w+\(\d\)", "true", 0)],         # takeover drops an entry recovery needs
+    "discardpub": [(r"/\*MARK\*/ 1", "0", 0)],                          # a closed reservation published as a message
 }
 
 def main():

@@ -41,7 +41,7 @@ while read -r n rest; do
 done < "$OUT/jobs"
 
 # ---- 2. C mutants: each must be caught (exit 1 = violation found) ----------------------------------
-for m in 1 2 3 4 5 6 7 8; do
+for m in 1 2 3 4 5 6 7 8 9 10; do
     d="$OUT/mut/$m"; mkdir -p "$d"
     if ! python3 proofs/bmc/mutate.py shmpc.h "$d/shmpc.h" "$m"; then echo "bmc: mutant $m: cannot be built"; fail=1; continue; fi
     # shellcheck disable=SC2086
@@ -88,6 +88,10 @@ for pml in spsc mpmc; do
         python3 proofs/bmc/mutate.py "proofs/$pml.pml" "$OUT/spin/${pml}_$mu.pml" $mu || { echo "bmc: spin mutant ${pml}_$mu: cannot be built"; fail=1; }
     done
 done
+CRASH_MUTANTS="skiplive freelive reclaimneeded discardpub"
+for mu in $CRASH_MUTANTS; do
+    python3 proofs/bmc/mutate.py proofs/crash.pml "$OUT/spin/crash_$mu.pml" $mu || { echo "bmc: spin mutant crash_$mu: cannot be built"; fail=1; }
+done
 {
     echo "spsc-safety proofs/spsc.pml|-|$SAFE|-m200000|0"
     echo "spsc-progress proofs/spsc.pml|-|-DNP -DNOREDUCE -DCOLLAPSE|-l -f -m500000|0"
@@ -99,6 +103,8 @@ done
     echo "spsc-earlypub $OUT/spin/spsc_earlypub.pml|-|$SAFE|-m200000|1"
     echo "mpmc-norecheck $OUT/spin/mpmc_norecheck.pml|-DNP_=1 -DNC_=1 -DNMSG=3 -DGIVEUP=true|$SAFE|-m1000000|1"
     echo "mpmc-earlypub $OUT/spin/mpmc_earlypub.pml|-DNP_=2 -DNC_=1 -DNMSG=2 -DGIVEUP=true|$SAFE|-m1000000|1"
+    echo "crash proofs/crash.pml|-|$SAFE|-m1000000|0"
+    for mu in $CRASH_MUTANTS; do echo "crash-$mu $OUT/spin/crash_$mu.pml|-|$SAFE|-m1000000|1"; done
 } > "$OUT/spinjobs"
 n=0
 while IFS='|' read -r head dflags ccflags panflags expect; do

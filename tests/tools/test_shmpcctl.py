@@ -232,6 +232,24 @@ class Ctl(unittest.TestCase):
             self.assertRegex(out, r"pid %d\s+producer\s+start \d+\s+live" % PID)
             self.assertRegex(out, r"pid %d\s+consumer\s+start \d+\s+dead" % dead)
 
+    def test_info_shows_takeover_and_recover_hands_on_a_dead_consumers_slot(self):
+        n = self.name("recover")
+        with shmpc.Ring.create(n, capacity=4, slot_size=8, mode=shmpc.MPMC) as p:
+            for i in range(4):
+                p.push(b"m%d" % i)
+            dead = dead_peer(n, shmpc.CONSUMER)  # attached, took nothing: its entry is reclaimable
+            with shmpc.Ring.open(n, shmpc.CONSUMER, timeout=5) as c:  # takes its place
+                self.assertEqual(c.pop(), b"m0")
+                code, out, err = ctl("info", n)
+                self.assertEqual(code, 0, err)
+                self.assertRegex(out, r"recovery\s+takeovers 1, skipped 0, freed 0, redelivered 0, reclaimed 1")
+                self.assertNotIn("pid %d " % dead, out)  # reclaimed: no longer listed
+                code, out, err = ctl("recover", n)
+                self.assertEqual(code, 0, err)
+                self.assertIn("0 slots handed on", out)
+        code, out, err = ctl("recover", "no/such")
+        self.assertEqual(code, 1)
+
     def test_rm_refuses_live_peers_unless_forced(self):
         n = self.name("rmlive")
         prod = subprocess.Popen([os.path.join(BUILD, "producer"), "--name", n, "--capacity", "4",
