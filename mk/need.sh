@@ -15,6 +15,15 @@ if [ "$(id -u)" != 0 ]; then
     echo "shmpc: run: sudo apt-get update && sudo apt-get install -y$missing" >&2
     exit 1
 fi
+# Packages of another CPU ("check:arm64", Debian multiarch): that architecture must be known to dpkg.
+for p in $missing; do
+    case "$p" in *:*) a=${p#*:}
+        if [ "$a" != "$(dpkg --print-architecture)" ] && ! dpkg --print-foreign-architectures | grep -qx "$a"; then
+            echo "shmpc: adding the architecture $a to dpkg (multiarch)"
+            dpkg --add-architecture "$a" || exit 1
+        fi;;
+    esac
+done
 echo "shmpc: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 # Wait for another apt-get (a parallel make) instead of failing on its lock.
