@@ -221,7 +221,7 @@ static void explain(const target *t, int rc, const raw_hdr *h, char *out, size_t
                  (unsigned)h->version, SHMPC_LAYOUT_VERSION, shmpc_strerror(rc));
     else if (rc == SHMPC_EABI && h->swapped)
         snprintf(out, n, "written by a %s-endian machine, this one is %s-endian (ABI tag 0x%08x in the creator's "
-                 "byte order): %s", ((h->abi >> 8) & 0xFFu) == 2u ? "big" : "little",
+                 "byte order): %s", ((SHMPC__ABI >> 8) & 0xFFu) == 2u ? "little" : "big",
                  ((SHMPC__ABI >> 8) & 0xFFu) == 2u ? "big" : "little", (unsigned)h->abi, shmpc_strerror(rc));
     else if (rc == SHMPC_EABI && h->have >= 0x14)
         snprintf(out, n, "ABI tag 0x%08x, header size %u (this build: index bits %d, header %d): %s",
