@@ -62,6 +62,15 @@
                            cpsid i). Loads and stores stay single instructions, so SPSC moves data
                            lock-free; MPMC works but is not lock-free there. examples/mcu has one
 
+   PLATFORMS
+     Linux: x86-64 tested natively; aarch64, armhf (32-bit) and s390x (big-endian) tested under
+     qemu-user (make cross). A ring is refused (SHMPC_EABI) by a machine of the other byte order.
+     Other POSIX systems (macOS, FreeBSD) get the non-Linux branches of >>os: bounded sleeps instead
+     of futex waits, and no /proc, so a peer's start time is unknown and liveness is kill(pid, 0)
+     alone (a zombie counts as alive, a recycled pid as the peer); compiled here with the Linux
+     branches off (make nofutex), never run on those systems.
+     Bare metal (SHMPC_NO_OS): Cortex-M3 and Cortex-M0 tested on qemu-system-arm (make mcu).
+
    CONCURRENCY RULES
      - A ring has one mode, fixed at creation: SHMPC_SPSC (one producer, one consumer; wait-free) or
        SHMPC_MPMC (up to 64 peers in all; lock-free, one sequence word per slot).

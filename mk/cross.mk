@@ -70,12 +70,19 @@ $(XB)/host/image: tests/cross/image.c shmpc.h
 # all of them (make nofutex, in make cross), or those that wait and wake (make nofutex-quick, in make
 # test: the threads suite and the cross_process case).
 $(eval $(call T_BUILD,nofutex,$(CC),-DSHMPC_NO_FUTEX))
+# Also the code macOS and FreeBSD compile: every Linux branch off (-U__linux__: no futex, no /proc,
+# no membarrier), tests/compile/twice.c built with -Werror and its smoke run.
 NOFUTEX_RUN = SHMPC_TEST_STRESS=$(CROSS_STRESS) ./$(TB)/nofutex/shmpc_tests
-nofutex: test-deps
+NOLINUX     = -U__linux__ -U__linux -Ulinux -U__gnu_linux__
+$(XB)/host/twice-nolinux: tests/compile/twice.c shmpc.h
+	$(Q)mkdir -p $(XB)/host && $(CC) $(CSTD) $(WARN) $(OPT) $(NOLINUX) $< -o $@ $(LDLIBS)
+	$(Q)./$@ >/dev/null || { echo "the non-Linux OS layer (-U__linux__): smoke run FAILED"; rm -f $@; exit 1; }
+	@echo "-- the non-Linux OS layer (-U__linux__) compiles with -Werror and its smoke run passes"
+nofutex: test-deps $(XB)/host/twice-nolinux
 	@$(MAKE) --no-print-directory $(TB)/nofutex/shmpc_tests
 	@echo "-- the Check suites with SHMPC_NO_FUTEX (stress $(CROSS_STRESS) messages per case)"
 	$(Q)$(NOFUTEX_RUN)
-nofutex-quick: test-deps
+nofutex-quick: test-deps $(XB)/host/twice-nolinux
 	@$(MAKE) --no-print-directory $(TB)/nofutex/shmpc_tests
 	@echo "-- with SHMPC_NO_FUTEX: the threads suite and the cross_process case (stress $(CROSS_STRESS) messages per case)"
 	$(Q)CK_RUN_SUITE=threads $(NOFUTEX_RUN) && CK_RUN_CASE=cross_process $(NOFUTEX_RUN)

@@ -16,16 +16,16 @@ bad() { echo "-- $arch: FAILED: $*"; failed="$failed
    $*"; }
 
 step "the Check suites under $qemu (stress $stress messages per case, timeouts x$tmo; cases tagged start_time excluded)"
-SHMPC_TEST_STRESS=$stress CK_TIMEOUT_MULTIPLIER=$tmo CK_EXCLUDE_TAGS=start_time "$qemu" "$dir/shmpc_tests" \
+SHMPC_TEST_STRESS=$stress CK_TIMEOUT_MULTIPLIER=$tmo CK_EXCLUDE_TAGS=start_time timeout 900 "$qemu" "$dir/shmpc_tests" \
     || bad "Check suites"
 
 # The examples whose two processes never sleep long enough to check each other's liveness; the
 # others (large_blocks, request_response) would see their live peer as dead under qemu-user (see
 # the start_time tag in tests/test_process.c): they are built, not run.
 step "examples: fork_demo, producer and consumer as two processes"
-"$qemu" "$dir/fork_demo" --capacity 16 --items 20000 --quiet || bad "fork_demo"
-"$qemu" "$dir/consumer" --name "$shm-demo" --wait 30 --items 20000 --quiet & c=$!
-"$qemu" "$dir/producer" --name "$shm-demo" --capacity 64 --items 20000 --quiet || bad "producer"
+timeout 120 "$qemu" "$dir/fork_demo" --capacity 16 --items 20000 --quiet || bad "fork_demo"
+timeout 120 "$qemu" "$dir/consumer" --name "$shm-demo" --wait 30 --items 20000 --quiet & c=$!
+timeout 120 "$qemu" "$dir/producer" --name "$shm-demo" --capacity 64 --items 20000 --quiet || bad "producer"
 wait $c || bad "consumer"
 
 step "a ring as a file: written here and read there, written there and read here"
