@@ -2145,6 +2145,7 @@ SHMPC__PRIVATE int shmpc__from_errno(int e) {
         case ENOENT: return SHMPC_ENOENT;
         case EACCES: case EPERM: return SHMPC_EPERM;
         case ENOMEM: case ENOSPC: case EFBIG: return SHMPC_ENOMEM;
+        case EOVERFLOW: return SHMPC_ESIZE; /* a segment larger than a 32-bit off_t or size_t holds */
         case EINVAL: return SHMPC_EINVAL;
         case EINTR: return SHMPC_EINTR;
         default: return SHMPC_ESYS;
