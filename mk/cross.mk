@@ -46,7 +46,7 @@ $(XB)/$(1)/.dir:
 	$(Q)mkdir -p $(XB)/$(1) && touch $$@
 $(XB)/$(1)/%.o: tests/%.c $(T_HDRS) | $(XB)/$(1)/.dir
 	$(Q)$(call x_triplet,$(1))-gcc $(CSTD) $(WARN) $(OPT) -c $$< -o $$@
-$(XB)/$(1)/shmpc_tests: $(patsubst %,$(XB)/$(1)/%.o,test_core test_errors test_layout test_threads test_process main impl retries)
+$(XB)/$(1)/shmpc_tests: $(patsubst $(TB)/@/%,$(XB)/$(1)/%,$(call T_OBJS,@))
 	$(Q)$(call x_triplet,$(1))-gcc -static $$^ -o $$@ -L/usr/lib/$(call x_triplet,$(1)) -lcheck -lsubunit $(LDLIBS) -lm -lrt
 $(XB)/$(1)/image: tests/cross/image.c shmpc.h | $(XB)/$(1)/.dir
 	$(Q)$(call x_triplet,$(1))-gcc -static $(CSTD) $(WARN) $(OPT) $$< -o $$@
