@@ -371,7 +371,10 @@ START_TEST(esize_for_a_segment_larger_than_the_address_space) {
     ck_assert_rc(shmpc_open(&c, nm, SHMPC_CONSUMER, 0), sizeof(size_t) == 4 ? SHMPC_ESIZE : SHMPC_OK);
     if (sizeof(size_t) != 4) shmpc_close(&c);
     shmpc_close(&p);
-    ck_assert_rc(shmpc_unlink(nm), SHMPC_OK);
+    /* shmpc_unlink checks shmpc's mark in the file first: a file this large cannot be opened with
+       a 32-bit off_t, so there it says ESIZE and the file is removed by hand */
+    ck_assert_rc(shmpc_unlink(nm), sizeof(size_t) == 4 ? SHMPC_ESIZE : SHMPC_OK);
+    if (sizeof(size_t) == 4) ck_assert_int_eq(unlink(path), 0);
 }
 END_TEST
 

@@ -30,6 +30,7 @@ static void reap_signalled(pid_t pid) {
 typedef struct s_proc {
     s_board *b; void *mem; size_t size; const char *name; uint32_t id; int role; _Atomic int *flag;
     int no_start; /* attach with shmpc_attach_id(pid, start 0): never presumed dead */
+    int party;    /* > 0: after attaching, count in at *flag and wait for this many (no late attach) */
 } s_proc;
 
 static void s_child(void *a) {
@@ -43,6 +44,11 @@ static void s_child(void *a) {
         atomic_store(&x->b->last_error, rc);
         return;
     }
+    if (x->party > 0) { /* a side that drained and closed before the last peer attached would end the stream */
+        double t0 = t_now();
+        atomic_fetch_add(x->flag, 1);
+        while (atomic_load(x->flag) < x->party && t_now() - t0 < 10.0) usleep(100);
+    }
     if (x->role == SHMPC_PRODUCER) s_produce(x->b, &r, x->id);
     else s_consume(x->b, &r);
     shmpc_close(&r);
@@ -55,7 +61,7 @@ START_TEST(spsc_processes_move_ten_million_messages_intact) {
     char nm[96];
     shmpc_ring r;
     shmpc_opts o = t_opts(1024, S_SLOT, SHMPC_SPSC);
-    s_proc cons = {b, NULL, 0, nm, 1, SHMPC_CONSUMER, NULL, 0}, prod = {b, NULL, 0, nm, 0, SHMPC_PRODUCER, NULL, 0};
+    s_proc cons = {b, NULL, 0, nm, 1, SHMPC_CONSUMER, NULL, 0, 0}, prod = {b, NULL, 0, nm, 0, SHMPC_PRODUCER, NULL, 0, 0};
     pid_t pc, pp;
     double t0;
     t_name(nm, "stress-spsc");
@@ -88,12 +94,15 @@ static void run_processes(int np, int nc, uint64_t total, int no_start) {
     pid_t pid[2 * S_MAXP];
     int i;
     double t0;
+    _Atomic int *attached = (_Atomic int *)mmap(NULL, sizeof *attached, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(attached, MAP_FAILED);
     total = total / (uint64_t)np * (uint64_t)np;
     ck_assert_rc(shmpc_create_anon(&o, &mem, &size), SHMPC_OK);
     t0 = t_now();
     for (i = 0; i < np + nc; i++) {
         x[i].b = b; x[i].mem = mem; x[i].size = size; x[i].name = NULL; x[i].no_start = no_start;
-        x[i].id = (uint32_t)i; x[i].role = i < np ? SHMPC_PRODUCER : SHMPC_CONSUMER; x[i].flag = NULL;
+        x[i].id = (uint32_t)i; x[i].role = i < np ? SHMPC_PRODUCER : SHMPC_CONSUMER;
+        x[i].flag = attached; x[i].party = np + nc;
         pid[i] = spawn(s_child, &x[i]);
     }
     for (i = 0; i < np + nc; i++) ck_assert_int_eq(reap(pid[i]), 0);
@@ -109,6 +118,7 @@ static void run_processes(int np, int nc, uint64_t total, int no_start) {
     shmpc_close(&obs);
     shmpc_free_anon(mem, size);
     s_board_free(b);
+    munmap((void *)attached, sizeof *attached);
 }
 
 START_TEST(mpmc_two_by_two_processes_move_ten_million_messages_intact) {
