@@ -52,6 +52,24 @@
                            past it the call returns SHMPC_EAGAIN instead of looping on
      SHMPC_SLEEP_SLICE_NS  longest single futex sleep (default 50 ms): sleepers wake this often to
                            re-check the peers' liveness
+     SHMPC_NO_FUTEX        wait as on systems without futex (bounded sleeps of at most 100 us, no
+                           wake-up call), on Linux too: the path that macOS and FreeBSD take
+     SHMPC_CRITICAL_BEGIN(s), SHMPC_CRITICAL_END(s)
+                           required (define both) where the compiler has no lock-free 32-bit
+                           read-modify-write (ARMv6-M: Cortex-M0/M0+, no LDREX/STREX), else an
+                           #error: a critical section around each read-modify-write (attach, close,
+                           each MPMC claim), s a uint32_t it may save state in (e.g. PRIMASK, then
+                           cpsid i). Loads and stores stay single instructions, so SPSC moves data
+                           lock-free; MPMC works but is not lock-free there. examples/mcu has one
+
+   PLATFORMS
+     Linux: x86-64 tested natively; aarch64, armhf (32-bit) and s390x (big-endian) tested under
+     qemu-user (make cross). A ring is refused (SHMPC_EABI) by a machine of the other byte order.
+     Other POSIX systems (macOS, FreeBSD) get the non-Linux branches of >>os: bounded sleeps instead
+     of futex waits, and no /proc, so a peer's start time is unknown and liveness is kill(pid, 0)
+     alone (a zombie counts as alive, a recycled pid as the peer); compiled here with the Linux
+     branches off (make nofutex), never run on those systems.
+     Bare metal (SHMPC_NO_OS): Cortex-M3 and Cortex-M0 tested on qemu-system-arm (make mcu).
 
    CONCURRENCY RULES
      - A ring has one mode, fixed at creation: SHMPC_SPSC (one producer, one consumer; wait-free) or
@@ -554,11 +572,37 @@ typedef std::atomic<uint32_t> shmpc__a32;
 typedef _Atomic uint32_t shmpc__a32;
 #  define shmpc__ld(p, mo) atomic_load_explicit((p), memory_order_##mo)
 #  define shmpc__st(p, v, mo) atomic_store_explicit((p), (uint32_t)(v), memory_order_##mo)
-#  define shmpc__add(p, v, mo) atomic_fetch_add_explicit((p), (uint32_t)(v), memory_order_##mo)
-#  define shmpc__sub(p, v, mo) atomic_fetch_sub_explicit((p), (uint32_t)(v), memory_order_##mo)
-#  define shmpc__or(p, v, mo) atomic_fetch_or_explicit((p), (uint32_t)(v), memory_order_##mo)
-#  define shmpc__cas(p, e, d, mo) atomic_compare_exchange_weak_explicit((p), (e), (uint32_t)(d), \
-                                      memory_order_##mo, memory_order_relaxed)
+#  if defined(__GCC_ATOMIC_INT_LOCK_FREE) && __GCC_ATOMIC_INT_LOCK_FREE < 2
+/* No lock-free 32-bit read-modify-write on this target (ARMv6-M: no LDREX/STREX): the compiler
+   would call __atomic_* functions that a bare-metal target does not have. Loads and stores stay
+   single instructions (SPSC moves data with them alone); the read-modify-writes (attach, close,
+   every MPMC claim) run inside the critical section the user supplies, never a hidden library. */
+#    if !defined(SHMPC_CRITICAL_BEGIN) || !defined(SHMPC_CRITICAL_END)
+#      error "no lock-free 32-bit read-modify-write on this target (e.g. ARMv6-M, Cortex-M0): define SHMPC_CRITICAL_BEGIN(s) and SHMPC_CRITICAL_END(s) (see CONFIGURATION)"
+#    endif
+SHMPC__INLINE uint32_t shmpc__rmw(shmpc__a32 *p, int op, uint32_t v, uint32_t *expect) {
+    uint32_t s, old, now;
+    SHMPC_CRITICAL_BEGIN(s);
+    atomic_thread_fence(memory_order_seq_cst);
+    old = atomic_load_explicit(p, memory_order_relaxed);
+    now = op == 0 ? old + v : op == 1 ? old - v : op == 2 ? old | v : old == *expect ? v : old;
+    atomic_store_explicit(p, now, memory_order_relaxed);
+    atomic_thread_fence(memory_order_seq_cst);
+    SHMPC_CRITICAL_END(s);
+    if (op == 3 && old != *expect) { *expect = old; return 0u; }
+    return op == 3 ? 1u : old;
+}
+#    define shmpc__add(p, v, mo) shmpc__rmw((p), 0, (uint32_t)(v), NULL)
+#    define shmpc__sub(p, v, mo) shmpc__rmw((p), 1, (uint32_t)(v), NULL)
+#    define shmpc__or(p, v, mo) shmpc__rmw((p), 2, (uint32_t)(v), NULL)
+#    define shmpc__cas(p, e, d, mo) (shmpc__rmw((p), 3, (uint32_t)(d), (e)) != 0u)
+#  else
+#    define shmpc__add(p, v, mo) atomic_fetch_add_explicit((p), (uint32_t)(v), memory_order_##mo)
+#    define shmpc__sub(p, v, mo) atomic_fetch_sub_explicit((p), (uint32_t)(v), memory_order_##mo)
+#    define shmpc__or(p, v, mo) atomic_fetch_or_explicit((p), (uint32_t)(v), memory_order_##mo)
+#    define shmpc__cas(p, e, d, mo) atomic_compare_exchange_weak_explicit((p), (e), (uint32_t)(d), \
+                                        memory_order_##mo, memory_order_relaxed)
+#  endif
 #  define shmpc__fence(mo) atomic_thread_fence(memory_order_##mo)
 #  define shmpc__signal_fence(mo) atomic_signal_fence(memory_order_##mo)
 #  ifdef SHMPC__LOAD_HOOK /* tests only (tests/fuzz/race_points.c): SHMPC__LOAD_HOOK(p) runs before */
@@ -2077,6 +2121,9 @@ SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start) { (void)pid; (v
 #if !defined(CLOCK_MONOTONIC) || !defined(O_CLOEXEC) || !defined(MAP_ANONYMOUS) || !defined(MADV_SEQUENTIAL)
 #error "shmpc.h: a system header included before the implementation hid POSIX/Linux declarations it needs: in the file that defines SHMPC_IMPLEMENTATION, include shmpc.h before any other header, or compile it with -D_GNU_SOURCE (or -std=gnu11)"
 #endif
+#if defined(__linux__) && !defined(SHMPC_NO_FUTEX)
+#define SHMPC__FUTEX 1 /* else the portable wait below: bounded sleeps, no wake-up call */
+#endif
 
 SHMPC__PRIVATE int64_t shmpc__now_ns(void) {
     struct timespec ts;
@@ -2098,6 +2145,7 @@ SHMPC__PRIVATE int shmpc__from_errno(int e) {
         case ENOENT: return SHMPC_ENOENT;
         case EACCES: case EPERM: return SHMPC_EPERM;
         case ENOMEM: case ENOSPC: case EFBIG: return SHMPC_ENOMEM;
+        case EOVERFLOW: return SHMPC_ESIZE; /* a segment larger than a 32-bit off_t or size_t holds */
         case EINVAL: return SHMPC_EINVAL;
         case EINTR: return SHMPC_EINTR;
         default: return SHMPC_ESYS;
@@ -2105,9 +2153,10 @@ SHMPC__PRIVATE int shmpc__from_errno(int e) {
 }
 
 /* Futex on a 32-bit word of the segment (shared, not FUTEX_PRIVATE: the waker may be another
-   process). Without futex: a short sleep, correct because every sleep is bounded. */
+   process). Without futex (other systems, or SHMPC_NO_FUTEX): a short sleep, correct because
+   every sleep is bounded. */
 SHMPC__PRIVATE void shmpc__futex_wait(shmpc__a32 *w, uint32_t expect, int64_t ns) {
-#ifdef __linux__
+#ifdef SHMPC__FUTEX
     struct timespec ts;
     int saved = errno;
     ts.tv_sec = (time_t)(ns / 1000000000);
@@ -2121,7 +2170,7 @@ SHMPC__PRIVATE void shmpc__futex_wait(shmpc__a32 *w, uint32_t expect, int64_t ns
 }
 
 SHMPC__OUTLINE void shmpc__os_wake(shmpc__a32 *ev) {
-#ifdef __linux__
+#ifdef SHMPC__FUTEX
     int saved = errno;
     syscall(SYS_futex, (void *)ev, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
     errno = saved;
@@ -2556,7 +2605,12 @@ SHMPC__PRIVATE int shmpc__shm_path(const char *name, char path[208]) {
 }
 
 SHMPC__PRIVATE int shmpc__check_opts(const shmpc_opts *o) {
-    if (!o || !shmpc__geometry_ok(o->capacity, o->slot_size)) return SHMPC_EINVAL;
+    if (!o) return SHMPC_EINVAL;
+    /* A geometry valid in itself whose ring does not fit this address space (32-bit size_t) is
+       ESIZE, as the system's refusal of a ring that large is where size_t has 64 bits. */
+    if (!shmpc__geometry_ok(o->capacity, o->slot_size))
+        return o->capacity != 0u && (o->capacity & (o->capacity - 1u)) == 0u && o->capacity <= SHMPC__MAX_CAP &&
+               o->slot_size != 0u && o->slot_size <= SHMPC_MAX_SLOT ? SHMPC_ESIZE : SHMPC_EINVAL;
     if (o->mode != SHMPC_SPSC && o->mode != SHMPC_MPMC) return SHMPC_EINVAL;
     if (o->mode == SHMPC_MPMC && o->capacity < 2u) return SHMPC_EINVAL;
     if ((o->flags & ~SHMPC_F_ALL) != 0u || (o->perm & ~0777u) != 0u) return SHMPC_EINVAL;

@@ -10,11 +10,25 @@ if ! command -v apt-get >/dev/null 2>&1; then
     echo "shmpc: missing packages:$missing (this is not a Debian system: install their equivalents)" >&2
     exit 1
 fi
+# Packages of another CPU ("check:arm64", Debian multiarch): that architecture must be known to dpkg.
+archs=""
+for p in $missing; do
+    case "$p" in *:*) a=${p#*:}
+        if [ "$a" != "$(dpkg --print-architecture)" ] && ! dpkg --print-foreign-architectures | grep -qx "$a"; then
+            archs="$archs $a"
+        fi;;
+    esac
+done
 if [ "$(id -u)" != 0 ]; then
     echo "shmpc: missing packages:$missing" >&2
+    for a in $archs; do echo "shmpc: run: sudo dpkg --add-architecture $a" >&2; done
     echo "shmpc: run: sudo apt-get update && sudo apt-get install -y$missing" >&2
     exit 1
 fi
+for a in $archs; do
+    echo "shmpc: adding the architecture $a to dpkg (multiarch)"
+    dpkg --add-architecture "$a" || exit 1
+done
 echo "shmpc: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 # Wait for another apt-get (a parallel make) instead of failing on its lock.

@@ -495,7 +495,11 @@ START_TEST(footprint_matches_the_documented_layout) {
     ck_assert_uint_eq(shmpc_footprint(0, 8), 0);
     ck_assert_uint_eq(shmpc_footprint(8, 0), 0);
     ck_assert_uint_eq(shmpc_footprint(8, SHMPC_MAX_SLOT + 1u), 0);
-    ck_assert_uint_eq(shmpc_footprint(0x80000000u, 8), (size_t)0xA00 + (size_t)0x80000000u * 16u);
+    /* the largest ring: 32 GiB, more than a 32-bit size_t holds (there it does not fit: 0) */
+    ck_assert_uint_eq(shmpc_footprint(0x80000000u, 8),
+                      (uint64_t)0xA00 + (uint64_t)0x80000000u * 16u <= SIZE_MAX / 2u ? (size_t)(0xA00 + (uint64_t)0x80000000u * 16u) : 0u);
+    ck_assert_uint_eq(shmpc_footprint(0x4000000u, 24), sizeof(size_t) == 4u ? 0u : (size_t)0xA00 + (size_t)0x4000000u * 32u);
+    ck_assert_uint_eq(shmpc_footprint(0x2000000u, 24), (size_t)0xA00 + (size_t)0x2000000u * 32u); /* 1 GiB fits both */
     ck_assert_uint_eq(shmpc_footprint(0x80000000u * 2u, 8), 0);
 }
 END_TEST

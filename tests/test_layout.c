@@ -9,6 +9,13 @@
 
 #define U32(mem, off) (*(uint32_t *)(void *)((unsigned char *)(mem) + (off)))
 #define U64(mem, off) (*(uint64_t *)(void *)((unsigned char *)(mem) + (off)))
+/* The ABI tag's byte-order field: this machine's (1 little, 2 big), and the other one. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define T_ENDIAN 2u
+#else
+#define T_ENDIAN 1u
+#endif
+#define T_OTHER_ENDIAN (3u - T_ENDIAN)
 enum { O_VERSION = 0x08, O_ABI = 0x0C, O_HDRSIZE = 0x10, O_CAP = 0x14, O_SLOT = 0x18, O_STRIDE = 0x1C,
        O_MODE = 0x20, O_FLAGS = 0x24, O_TOTAL = 0x28, O_START = 0x30, O_STATE = 0x40, O_PRODUCERS = 0x80,
        O_CONSUMERS = 0x84, O_ENDS = 0x88, O_TAIL = 0x100, O_HEAD = 0x180, O_PEERS = 0x200, O_SLOTS = 0xA00 };
@@ -24,7 +31,7 @@ START_TEST(format_writes_the_documented_layout) {
     ck_assert_rc(shmpc_format(m, size, &o), SHMPC_OK);
     ck_assert_mem_eq(m, "SHMPCv2\0", 8);
     ck_assert_uint_eq(U32(m, O_VERSION), 2);
-    ck_assert_uint_eq(U32(m, O_ABI), 32u | 1u << 8 | 6u << 16 | 8u << 24); /* x86-64: little endian */
+    ck_assert_uint_eq(U32(m, O_ABI), 32u | T_ENDIAN << 8 | 6u << 16 | 8u << 24); /* this machine's byte order */
     ck_assert_uint_eq(U32(m, O_HDRSIZE), 0xA00);
     ck_assert_uint_eq(U32(m, O_CAP), 8);
     ck_assert_uint_eq(U32(m, O_SLOT), 20);
@@ -81,10 +88,10 @@ static const t_field_case field_cases[] = {
     {"version 3",             O_VERSION, 4, 3,              SHMPC_EVERSION},
     {"version 2 byte-swapped",O_VERSION, 4, 0x02000000u,    SHMPC_EABI},
     {"version 0",             O_VERSION, 4, 0,              SHMPC_EVERSION},
-    {"abi index bits 16",     O_ABI, 4, 16u | 1u << 8 | 6u << 16 | 8u << 24, SHMPC_EABI},
-    {"abi big endian",        O_ABI, 4, 32u | 2u << 8 | 6u << 16 | 8u << 24, SHMPC_EABI},
-    {"abi cache line 128",    O_ABI, 4, 32u | 1u << 8 | 7u << 16 | 8u << 24, SHMPC_EABI},
-    {"abi slot header 16",    O_ABI, 4, 32u | 1u << 8 | 6u << 16 | 16u << 24, SHMPC_EABI},
+    {"abi index bits 16",     O_ABI, 4, 16u | T_ENDIAN << 8 | 6u << 16 | 8u << 24, SHMPC_EABI},
+    {"abi other byte order",  O_ABI, 4, 32u | T_OTHER_ENDIAN << 8 | 6u << 16 | 8u << 24, SHMPC_EABI},
+    {"abi cache line 128",    O_ABI, 4, 32u | T_ENDIAN << 8 | 7u << 16 | 8u << 24, SHMPC_EABI},
+    {"abi slot header 16",    O_ABI, 4, 32u | T_ENDIAN << 8 | 6u << 16 | 16u << 24, SHMPC_EABI},
     {"header_size 0x800",     O_HDRSIZE, 4, 0x800,          SHMPC_EABI},
     {"capacity 0",            O_CAP, 4, 0,                  SHMPC_ECORRUPT},
     {"capacity 6",            O_CAP, 4, 6,                  SHMPC_ECORRUPT},

@@ -1,4 +1,4 @@
-/* Suite "threads": producers and consumers as threads of one process - SPSC and MPMC (2P x 2C)
+/* Suite "threads": producers and consumers as threads of one process - SPSC and MPMC (2P x 2C, 1P x 2C)
    lose, duplicate and reorder nothing; sleepers are woken by data, by space and by close; the
    bounded retry loop returns EAGAIN under contention and changes nothing when it does. */
 #include "stress.h"
@@ -41,6 +41,11 @@ END_TEST
 
 START_TEST(mpmc_two_producers_two_consumers_lose_and_duplicate_nothing) {
     run_threads(SHMPC_MPMC, 2, 2, (uint64_t)t_stress_n(10000000) / 5, 64);
+}
+END_TEST
+
+START_TEST(mpmc_one_producer_two_consumers_lose_and_duplicate_nothing) {
+    run_threads(SHMPC_MPMC, 1, 2, (uint64_t)t_stress_n(10000000) / 10, 64);
 }
 END_TEST
 
@@ -185,6 +190,7 @@ Suite *threads_suite(void) {
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, spsc_threads_deliver_everything_in_order);
     tcase_add_test(tc, mpmc_two_producers_two_consumers_lose_and_duplicate_nothing);
+    tcase_add_test(tc, mpmc_one_producer_two_consumers_lose_and_duplicate_nothing);
     tcase_add_test(tc, mpmc_tiny_ring_many_threads);
     tcase_add_test(tc, contention_past_the_retry_bound_returns_eagain_and_changes_nothing);
     suite_add_tcase(s, tc);

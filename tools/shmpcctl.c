@@ -47,9 +47,10 @@ typedef struct target {
     char name[208];    /* POSIX: without the leading '/'; SysV: "key:0x..." */
 } target;
 
-/* The raw header: the documented fields, decoded in this machine's byte order. */
+/* The raw header: the documented fields, decoded in the creator's byte order. */
 typedef struct raw_hdr {
     int have;          /* bytes read */
+    int swapped;       /* 1: written by a machine of the other byte order (shmpc refuses it: SHMPC_EABI) */
     unsigned char magic[8];
     uint32_t version, abi, header_size, capacity, slot_size, slot_stride, mode, flags;
     uint64_t total_size;
@@ -79,14 +80,31 @@ static int parse_target(const char *s, target *t) {
     return 0;
 }
 
-static uint32_t rd32(const unsigned char *b, size_t off) { uint32_t v; memcpy(&v, b + off, 4); return v; }
-static uint64_t rd64(const unsigned char *b, size_t off) { uint64_t v; memcpy(&v, b + off, 8); return v; }
+/* Header words in the creator's byte order: this machine's, or the other one when `swap`. */
+static int g_swap;
+static uint32_t rd32(const unsigned char *b, size_t off) {
+    uint32_t v;
+    memcpy(&v, b + off, 4);
+    return g_swap ? (v >> 24) | (v >> 8 & 0xFF00u) | (v << 8 & 0xFF0000u) | v << 24 : v;
+}
+static uint64_t rd64(const unsigned char *b, size_t off) {
+    /* the 8-byte fields are stored as the creator stores a uint64_t: its low word first on a
+       little-endian machine, its high word first on a big-endian one */
+    uint64_t lo = rd32(b, off), hi = rd32(b, off + 4);
+    unsigned char one = 1;
+    int creator_little = *(unsigned char *)&one == 1 ? !g_swap : g_swap;
+    return creator_little ? hi << 32 | lo : lo << 32 | hi;
+}
 
 static void decode(const unsigned char *b, size_t n, raw_hdr *h) {
     size_t i;
     h->have = (int)n;
     for (i = 0; i < 8; i++) h->magic[i] = i < n ? b[i] : 0;
     if (n < 0x190) return;
+    /* Layout versions are small numbers: a version word with only its high bytes set was written
+       in the other byte order (version 2 reads 0x02000000). */
+    g_swap = 0;
+    h->swapped = g_swap = (rd32(b, 0x08) & 0xFFFFu) == 0u && rd32(b, 0x08) != 0u;
     h->version = rd32(b, 0x08); h->abi = rd32(b, 0x0C); h->header_size = rd32(b, 0x10);
     h->capacity = rd32(b, 0x14); h->slot_size = rd32(b, 0x18); h->slot_stride = rd32(b, 0x1C);
     h->mode = rd32(b, 0x20); h->flags = rd32(b, 0x24); h->total_size = rd64(b, 0x28);
@@ -97,6 +115,7 @@ static void decode(const unsigned char *b, size_t n, raw_hdr *h) {
     h->tail = rd32(b, 0x100); h->head = rd32(b, 0x180);
     h->takeovers = rd32(b, 0x44); h->skipped = rd32(b, 0x48); h->freed = rd32(b, 0x4C);
     h->redelivered = rd32(b, 0x50); h->reclaimed = rd32(b, 0x54);
+    g_swap = 0;
 }
 
 static void print_recovery(const raw_hdr *h) {
@@ -200,6 +219,10 @@ static void explain(const target *t, int rc, const raw_hdr *h, char *out, size_t
     if (rc == SHMPC_EVERSION && h->have >= 12)
         snprintf(out, n, "layout version %u (this shmpcctl reads version %d): %s",
                  (unsigned)h->version, SHMPC_LAYOUT_VERSION, shmpc_strerror(rc));
+    else if (rc == SHMPC_EABI && h->swapped)
+        snprintf(out, n, "written by a %s-endian machine, this one is %s-endian (ABI tag 0x%08x in the creator's "
+                 "byte order): %s", ((SHMPC__ABI >> 8) & 0xFFu) == 2u ? "little" : "big",
+                 ((SHMPC__ABI >> 8) & 0xFFu) == 2u ? "big" : "little", (unsigned)h->abi, shmpc_strerror(rc));
     else if (rc == SHMPC_EABI && h->have >= 0x14)
         snprintf(out, n, "ABI tag 0x%08x, header size %u (this build: index bits %d, header %d): %s",
                  (unsigned)h->abi, (unsigned)h->header_size, SHMPC_INDEX_BITS, SHMPC_HEADER_SIZE, shmpc_strerror(rc));
@@ -382,7 +405,8 @@ static int cmd_info(const char *name) {
         explain(&t, rc, &h, why, sizeof why);
         fprintf(stderr, PROG ": %s: %s (%d)\n", t.name, why, rc);
         if (e == 0 && h.have >= 0x190) { /* show what the bytes say, for the curious */
-            fprintf(stderr, "header bytes as layout version %d would read them:\n", SHMPC_LAYOUT_VERSION);
+            fprintf(stderr, "header bytes as layout version %d would read them%s:\n", SHMPC_LAYOUT_VERSION,
+                    h.swapped ? ", in the creator's byte order" : "");
             fflush(stderr);
             print_raw(&h);
         }

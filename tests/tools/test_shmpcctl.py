@@ -381,6 +381,36 @@ class Ctl(unittest.TestCase):
                 pass
 
 
+    def test_a_ring_of_the_other_byte_order_is_decoded_in_its_creators_order(self):
+        other = self.name("swapped")
+        with shmpc.Ring.create(other, capacity=4, slot_size=8):
+            pass
+        with open("/dev/shm/" + other, "r+b") as f:   # the header as the other byte order writes it
+            head = bytearray(f.read(0x200))
+            abi = struct.unpack_from("=I", head, 0x0C)[0]    # its ABI tag names the other order
+            struct.pack_into("=I", head, 0x0C, abi & ~0xFF00 | (3 - (abi >> 8 & 0xFF)) << 8)
+            for off in range(0x08, 0x200, 4):
+                head[off:off + 4] = head[off:off + 4][::-1]
+            for off in (0x28, 0x38):                 # 8-byte fields: the two words trade places too
+                head[off:off + 8] = head[off + 4:off + 8] + head[off:off + 4]
+            f.seek(0)
+            f.write(head)
+        mine = "little" if sys.byteorder == "little" else "big"
+        theirs = "big" if mine == "little" else "little"
+        code, out, err = ctl("info", other)
+        self.assertEqual(code, 1)
+        self.assertIn("written by a %s-endian machine, this one is %s-endian" % (theirs, mine), err)
+        self.assertIn("another ABI", err)
+        self.assertIn("%s-endian" % theirs, out)
+        self.assertIn("capacity      4 slots", out)
+        self.assertIn("slot_size     8 bytes (stride 16)", out)
+        self.assertIn("total_size    %d bytes" % shmpc.footprint(4, 8), out)
+        code, out, err = ctl("list")
+        self.assertIn("written by a %s-endian machine" % theirs, " ".join(list_row(out, other)))
+        with self.assertRaises(shmpc.ShmpcError) as e:
+            shmpc.Ring.open(other)
+        self.assertEqual(e.exception.code, -9)
+
 if __name__ == "__main__":
     if not os.access(CTL, os.X_OK):
         sys.exit("test_shmpcctl: %s not built" % CTL)
