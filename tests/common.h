@@ -65,6 +65,13 @@ static inline void t_segment(const char *nm, const void *bytes, size_t n) {
     close(fd);
 }
 
+/* Removes a file made by t_segment: shmpc_unlink refuses one without shmpc's mark. */
+static inline void t_segment_remove(const char *nm) {
+    char path[128];
+    snprintf(path, sizeof path, "/%s", nm);
+    ck_assert_int_eq(shm_unlink(path), 0);
+}
+
 /* Caller memory for shmpc_format: cache-line aligned. */
 static inline void *t_mem(size_t n) {
     void *p = NULL;

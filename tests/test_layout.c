@@ -186,37 +186,37 @@ START_TEST(open_refuses_empty_short_and_foreign_segments) {
     t0 = t_now();
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 30000000), SHMPC_ENOTREADY); /* waits, then gives up */
     ck_assert_double_ge(t_now() - t0, 0.029);
-    shmpc_unlink(nm);
+    t_segment_remove(nm);
     t_segment(t_name(nm, "short"), junk, 100);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 0), SHMPC_ESIZE);
-    shmpc_unlink(nm);
+    t_segment_remove(nm);
     t_segment(t_name(nm, "junk"), junk, sizeof junk);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 0), SHMPC_ENOTSHMPC);
-    shmpc_unlink(nm);
+    t_segment_remove(nm);
     /* a ring image whose state says initializing: ENOTREADY */
     ck_assert_rc(shmpc_format(junk, sizeof junk, &o), SHMPC_OK);
     U32(junk, O_STATE) = 0;
     t_segment(t_name(nm, "init"), junk, sizeof junk);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_PRODUCER, 0), SHMPC_ENOTREADY);
-    shmpc_unlink(nm);
+    t_segment_remove(nm);
     U32(junk, O_STATE) = 1; U32(junk, O_VERSION) = 9;
     t_segment(t_name(nm, "v9"), junk, sizeof junk);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_PRODUCER, 0), SHMPC_EVERSION);
-    shmpc_unlink(nm);
+    t_segment_remove(nm);
     /* a layout version 1 segment, as the previous release wrote it: refused by its version */
     junk[6] = '1'; U32(junk, O_VERSION) = 1;
     t_segment(t_name(nm, "v1"), junk, sizeof junk);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_PRODUCER, 0), SHMPC_EVERSION);
-    shmpc_unlink(nm);
+    t_segment_remove(nm);
     /* zero-filled, as ftruncate leaves it before the creator writes the header: being created */
     memset(junk, 0, sizeof junk);
     t_segment(t_name(nm, "zero"), junk, sizeof junk);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 0), SHMPC_ENOTREADY);
     junk[0] = 'S'; junk[1] = 'H'; /* the magic half written by shmpc_format */
-    shmpc_unlink(nm);
+    t_segment_remove(nm);
     t_segment(t_name(nm, "half"), junk, sizeof junk);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 0), SHMPC_ENOTREADY);
-    shmpc_unlink(nm);
+    t_segment_remove(nm);
 }
 END_TEST
 

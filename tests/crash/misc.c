@@ -256,7 +256,8 @@ static void check_foreign(void) {
         CHECK(rc == SHMPC_EEXIST, "create over an old %s file: %s", what[i], shmpc_strerror(rc));
         rc = shmpc_open(&r, name[i], SHMPC_CONSUMER, 1000000000LL);
         CHECK(rc == SHMPC_ENOTSHMPC, "open of an old %s file: %s", what[i], shmpc_strerror(rc));
-        shmpc_unlink(name[i]);
+        snprintf(path, sizeof path, "/%.62s", name[i]);
+        CHECK(shmpc_unlink(name[i]) == SHMPC_ENOTSHMPC && shm_unlink(path) == 0, "%s file: not removed by shmpc_unlink", what[i]);
     }
     printf("foreign files (empty, zero-filled, unmarked with a dead pid): never stale, young or old\n");
 }
