@@ -415,6 +415,23 @@ public:
         if (open_) shmpc_stat(&r_, &st);
         return st;
     }
+    /* Consumer: true if the message peeked or popped next (or held in a peek now) was already
+       handed to a consumer that died holding it, before this handle took its role over
+       (shmpc_redelivered; SPSC only): process it idempotently. */
+    bool redelivered() const noexcept { return open_ && shmpc_redelivered(&r_) == 1; }
+    /* shmpc_recover: MPMC crash recovery on demand; how many slots dead peers left claimed were
+       handed on. SHMPC_EPEERDEAD when none was and the other side has no live peer. */
+    std::size_t recover(std::error_code &ec) noexcept {
+        const int rc = shmpc_recover(ring());
+        return detail::set(ec, rc) ? static_cast<std::size_t>(rc) : 0;
+    }
+#if SHMPC_HPP_EXCEPTIONS
+    std::size_t recover() {
+        const int rc = shmpc_recover(ring());
+        if (rc < 0) detail::raise(rc, "shmpc recover");
+        return static_cast<std::size_t>(rc);
+    }
+#endif
     /* The registered peers (pid, role, start time, alive), as shmpc_peers reports them. */
     std::vector<shmpc_peer_status> peers() const {
         std::vector<shmpc_peer_status> v(SHMPC_MAX_PEERS);

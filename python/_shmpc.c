@@ -640,6 +640,28 @@ static PyObject *Ring_peek(RingObject *self, PyObject *const *args, Py_ssize_t n
     return new_slot(self, (void *)p, n, 0, 1);
 }
 
+/* ---- crash recovery ------------------------------------------------------------------------------ */
+
+static PyObject *Ring_redelivered(RingObject *self, PyObject *Py_UNUSED(ignored)) {
+    if (self->state != ST_OPEN) return not_open(self);
+    return PyBool_FromLong(shmpc_redelivered(&self->r) == 1);
+}
+
+/* shmpc_recover sleeps 1 ms per slot it hands on: without the GIL. */
+static PyObject *Ring_recover(RingObject *self, PyObject *Py_UNUSED(ignored)) {
+    int rc, err;
+    if (self->state != ST_OPEN) return not_open(self);
+    self->state = ST_BUSY;
+    Py_BEGIN_ALLOW_THREADS
+    errno = 0;
+    rc = shmpc_recover(&self->r);
+    err = errno;
+    Py_END_ALLOW_THREADS
+    self->state = ST_OPEN;
+    if (rc < 0) return raise_rc(rc, "recover", err);
+    return PyLong_FromLong(rc);
+}
+
 /* ---- life cycle --------------------------------------------------------------------------------- */
 
 static PyObject *attached(RingObject *self, int role, PyObject *what) {
@@ -830,6 +852,12 @@ static PyMethodDef Ring_methods[] = {
     {"peek", (PyCFunction)(void (*)(void))Ring_peek, FAST,
      "peek(timeout=None): a with-block whose target is a read-only memoryview of the oldest message in place; "
      "the block's end releases it (waits while the ring is empty)."},
+    {"redelivered", (PyCFunction)(void (*)(void))Ring_redelivered, METH_NOARGS,
+     "redelivered(): True if the message peeked or popped next was already handed to a consumer that died "
+     "holding it in a peek, before this handle took its role over (SPSC): process it idempotently."},
+    {"recover", (PyCFunction)(void (*)(void))Ring_recover, METH_NOARGS,
+     "recover(): MPMC crash recovery on demand (shmpc_recover): how many slots left claimed by dead peers were "
+     "handed on; SHMPC_EPEERDEAD if none and the other side has no live peer."},
     {"close", (PyCFunction)(void (*)(void))Ring_close, METH_NOARGS,
      "close(): ends the stream for this handle's role (see shmpc_close). Closing twice does nothing."},
     {"stat", (PyCFunction)(void (*)(void))Ring_stat, METH_NOARGS, "stat(): shmpc_stat as a dict."},

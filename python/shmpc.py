@@ -184,6 +184,8 @@ class Ring(_ext.Ring):
         released at the block's end: using it then raises ValueError. A view made from it that
         outlives the block keeps the slot: BufferError at the block's end, SHMPC_ESEQ from the
         ring and close() refused until it is deleted.)
+      redelivered() -> bool               the next message was held by a consumer that died (SPSC takeover)
+      recover() -> int                    MPMC crash recovery on demand: slots handed on
       close(), stat() -> dict, peers() -> [dict]
     Attributes: what (the name or key), role, capacity, slot_size, mode, closed.
     """

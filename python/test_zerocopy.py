@@ -139,6 +139,27 @@ class TestZeroCopy(RingCase):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
         self.assertEqual((out.returncode, out.stdout.strip()), (0, "b'bc'"), out.stderr)
 
+    def test_peek_of_a_dead_consumer_is_redelivered(self):
+        n = self.name("zc-redeliver")
+        with shmpc.Ring.create(n, capacity=4, slot_size=16) as p:
+            p.push(b"held")
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    c = shmpc.Ring.open(n)
+                    v = c.peek().__enter__()              # dies holding the peek
+                    os._exit(0 if bytes(v) == b"held" else 1)
+                finally:
+                    os._exit(2)
+            _, st = os.waitpid(pid, 0)
+            self.assertEqual(os.waitstatus_to_exitcode(st), 0)
+            with shmpc.Ring.open(n) as c:                 # takes the dead consumer's role over
+                self.assertTrue(c.redelivered())
+                with c.peek(timeout=0) as v:
+                    self.assertEqual(bytes(v), b"held")
+                self.assertFalse(c.redelivered())
+                self.assertEqual(c.recover(), 0)
+
     def test_large_block_in_place(self):
         size = 4 << 20
         p, c = self.pair(capacity=2, slot_size=size)

@@ -169,6 +169,34 @@ static void test_batches_and_iteration() {
     CHECK(p.rx.stat().fill == 0);
 }
 
+// A consumer killed while it holds a peek: the consumer that takes its role over gets the message
+// again, marked redelivered; recover() on a healthy ring hands nothing on.
+static void test_takeover_redelivery() {
+    std::string name = unique("takeover");
+    auto tx = shmpc::channel::create(name.c_str(), opts(4, 16), shmpc::producer);
+    tx.push("held");
+    tx.push("next");
+    pid_t pid = fork();
+    if (pid == 0) {
+        auto rx = shmpc::channel::open(name.c_str(), shmpc::consumer);
+        shmpc::peeked m = rx.peek();
+        _exit(m.str() == "held" ? 0 : 1);                 // dies holding the peek (no destructor runs)
+    }
+    int st = 0;
+    CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    auto rx = shmpc::channel::open(name.c_str(), shmpc::consumer);   // takes the dead consumer's role
+    CHECK(rx.redelivered());
+    {
+        shmpc::peeked m = rx.peek(0ms);
+        CHECK(m && m.str() == "held");
+    }
+    CHECK(!rx.redelivered());
+    std::array<std::byte, 16> b{};
+    CHECK(rx.pop(b, 0ms) == std::optional<std::size_t>(4));
+    CHECK(rx.recover() == 0 && tx.recover() == 0);
+    shmpc_unlink(name.c_str());
+}
+
 struct sample {
     std::uint64_t seq;
     double value;
@@ -253,6 +281,7 @@ int main(int argc, char **argv) {
     test_zero_copy();
     test_batches_and_iteration();
     test_typed();
+    test_takeover_redelivery();
     test_cpp_to_c(argv[1], 10000);
     test_c_to_cpp(argv[1], 10000);
     std::printf("shmpc.hpp tests (C++ %ld): %s\n", static_cast<long>(__cplusplus), failures ? "FAILED" : "ok");
