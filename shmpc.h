@@ -622,7 +622,7 @@ SHMPC__INLINE uint32_t shmpc__rmw(shmpc__a32 *p, int op, uint32_t v, uint32_t *e
 #    undef shmpc__cas
 #    define shmpc__ld(p, mo) (SHMPC__LOAD_HOOK(p), atomic_load_explicit((p), memory_order_##mo))
 #    define shmpc__cas(p, e, d, mo) (SHMPC__LOAD_HOOK(p), atomic_compare_exchange_weak_explicit((p), (e), \
-                                        (uint32_t)(d), memory_order_##mo, memory_order_relaxed))
+                                        (uint32_t)(d), memory_order_##mo, SHMPC__CAS_FAIL_##mo))
 #  endif
 #endif
 
@@ -1862,7 +1862,7 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
             int rc;
             if (shmpc__ld(&sl->len, relaxed) == SHMPC__DISCARD) { /* a reservation closed uncommitted */
                 shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
-                if (shmpc__cas(&r->seg->head, &pos, (shmpc_idx)(pos + 1u), relaxed)) { /* skip it */
+                if (shmpc__cas(&r->seg->head, &pos, (shmpc_idx)(pos + 1u), acq_rel)) { /* skip it; R6, A6 if lost */
                     shmpc__st(&sl->len, 0u, relaxed); /* the mark is gone with it (ordered by R4) */
                     shmpc__st(&sl->seq, (shmpc_idx)(pos + r->capacity), release); /* R4: pairs with A4 */
                     shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);

@@ -11,6 +11,7 @@ OUT=$1; CC=$2
 J=${BMC_JOBS:-2}
 P=${WMM_PREEMPTIONS:-2}
 FLAGS="-std=c11 -O1 -w"
+MFLAGS="-std=c11 -O0 -w" # mutants: many builds, short runs
 mkdir -p "$OUT/wmm/mut"
 fail=0
 # shellcheck disable=SC2086
@@ -27,7 +28,7 @@ python3 proofs/wmm/orders.py list shmpc.h > "$OUT/wmm/mutants" || exit 1
 cat > "$OUT/wmm/one.sh" <<ONE
 m=\$1; d="$OUT/wmm/mut/\$(echo "\$m" | tr ':#>-' '____')"; mkdir -p "\$d"
 python3 proofs/wmm/orders.py make shmpc.h "\$m" "\$d/shmpc.h" || { echo "\$m BROKEN" > "\$d/res"; exit 0; }
-$CC $FLAGS -I"\$d" proofs/wmm/wmm.c -o "\$d/wmm" 2>"\$d/cc.err" || { echo "\$m NOCOMPILE" > "\$d/res"; exit 0; }
+$CC $MFLAGS -I"\$d" proofs/wmm/wmm.c -o "\$d/wmm" 2>"\$d/cc.err" || { echo "\$m NOCOMPILE" > "\$d/res"; exit 0; }
 timeout 300 "\$d/wmm" -q -p 1 $SCN > "\$d/out" 2>&1; rc=\$?
 if [ \$rc = 0 ] && { [ -n "\${WMM_DEEP:-}" ] || ! grep -q "^\$m " proofs/wmm/survivors.txt; }; then
     timeout 300 "\$d/wmm" -q -p $P $SCN > "\$d/out" 2>&1; rc=\$?

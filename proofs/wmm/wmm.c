@@ -64,7 +64,7 @@ static void *wmm_memcpy(void *d, const void *s, size_t n);
 #define SHMPC_IMPLEMENTATION
 #include "shmpc.h"
 
-#define NLOC 96    /* atomic words and payload pseudo-words */
+#define NLOC 192   /* atomic words and payload pseudo-words */
 #define HMAX 48    /* messages per word */
 #define NT 4       /* threads, the drain included */
 #define MAXDEPTH 4096
@@ -375,6 +375,10 @@ static void reserve1(void) {
     rc = shmpc_commit(&hp[me], msglen(id));
     if (rc != SHMPC_OK) { pushed[id] = 0; fail("T%d: commit returned %s", me, shmpc_strerror(rc)); }
 }
+static void reserve_only(void) { /* a reservation left to close: it becomes a discard */
+    void *buf; size_t room; int rc = shmpc_try_reserve(&hp[me], &buf, &room);
+    expect(rc, "try_reserve", 1);
+}
 static void peek1(void) {
     char b[8]; const void *m; size_t len; int rc = shmpc_try_peek(&hc[me], &m, &len);
     expect(rc, "try_peek", 1);
@@ -425,7 +429,7 @@ static void sleeper(int data) {
 
 /* op strings per thread, run by one body: u push, o pop, U push_many(2), O pop_many(2),
    r reserve/commit, k peek/release, x close (producer), s sleep for data, S sleep for room,
-   a attach as the consumer */
+   a attach as the consumer, d reserve and leave it to close */
 static const char *ops[NT];
 static void run_ops(int t) {
     for (const char *c = ops[t]; *c && !violation; c++) {
@@ -440,6 +444,7 @@ static void run_ops(int t) {
         case 's': sleeper(1); break;
         case 'S': sleeper(0); break;
         case 'a': attach_c(); break;
+        case 'd': reserve_only(); break;
         default: die("bad op");
         }
     }
@@ -457,6 +462,7 @@ static const wmm_scn scenarios[] = {
     {"mpmc-reuse", "MPMC: slot reuse, payload and length of the next lap", SHMPC_MPMC, 0, 1, {"uuu", "oo", 0}},
     {"mpmc-zc", "MPMC: reserve/commit, peek/release, batches", SHMPC_MPMC, 0, 1, {"rU", "kO", 0}},
     {"mpmc-close", "MPMC: end of stream after the last message", SHMPC_MPMC, 0, 1, {"ux", "oo", 0}},
+    {"mpmc-discard", "MPMC: a reservation closed uncommitted is skipped, its slot reused", SHMPC_MPMC, 0, 1, {"dx", "uu", "oo"}},
     {"mpmc-close2", "MPMC: two producers close, the stream ends after both's messages", SHMPC_MPMC, 0, 1, {"ux", "ux", "oo"}},
     {"spsc", "SPSC: push, pop, slot reuse", SHMPC_SPSC, 0, 1, {"uuu", "ooo", 0}},
     {"spsc-zc", "SPSC: reserve/commit, peek/release, batches", SHMPC_SPSC, 0, 1, {"rU", "kO", 0}},
@@ -507,7 +513,7 @@ static void run_once(const wmm_scn *sc) {
     for (int t = 0; t < nth; t++) {
         ops[t] = sc->t[t];
         memset(&hp[t], 0, sizeof hp[t]); memset(&hc[t], 0, sizeof hc[t]);
-        if (strpbrk(sc->t[t], "uUrxS") && shmpc_attach_id(&hp[t], seg, sizeof seg, SHMPC_PRODUCER, 10u + (uint32_t)t, 0) != SHMPC_OK) die("attach producer");
+        if (strpbrk(sc->t[t], "uUrxSd") && shmpc_attach_id(&hp[t], seg, sizeof seg, SHMPC_PRODUCER, 10u + (uint32_t)t, 0) != SHMPC_OK) die("attach producer");
         if (strpbrk(sc->t[t], "oOks") && !strchr(sc->t[t], 'a') && shmpc_attach_id(&hc[t], seg, sizeof seg, SHMPC_CONSUMER, 20u + (uint32_t)t, 0) != SHMPC_OK) die("attach consumer");
         hp[t].asym = hc[t].asym = sc->asym;
     }
