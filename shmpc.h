@@ -80,6 +80,8 @@
      - End of stream: when the last attached producer closes, consumers drain what is left and then
        get SHMPC_ECLOSED; when the last consumer closes, producers get SHMPC_ECLOSED. A close wakes
        every sleeper. A ring is one stream: once a side has closed, nobody attaches in that role.
+     - Memory order: each shared access names its order and its partner (>>ring: R1..R6, A1..A6,
+       V1, F1/F2); correct under the C11 model, so on arm64 as on x86 (make bmc checks it).
      - Functions that fail leave the ring unchanged (no message is pushed or consumed), except
        where their documentation says otherwise.
      - The segment is untrusted: whatever another process writes into it, this process never reads
@@ -543,9 +545,19 @@ SHMPC_API int shmpc_close(shmpc_ring *r);
 /* ==================================================================================== >>atomics */
 /* The atomic shell. Every access to a shared word goes through these macros. Under Frama-C they
    are plain accesses: WP cannot model atomics, so the proven functions (>>core) take and return
-   plain index values and the ordering arguments live beside each use below, checked by the SPIN
-   models and TSan rather than by WP. */
-#if defined(__FRAMAC__)
+   plain index values and the ordering arguments live beside each use in >>ring, checked by the
+   weak-memory explorer of make bmc (proofs/wmm: these macros call it, with each line's order)
+   rather than by WP. */
+/* A failed compare-and-swap is a load with the success order less its release half (as C++'s
+   one-order compare_exchange): a claim loop that retries from the value it read needs acquire. */
+#define SHMPC__CAS_FAIL_relaxed memory_order_relaxed
+#define SHMPC__CAS_FAIL_acquire memory_order_acquire
+#define SHMPC__CAS_FAIL_release memory_order_relaxed
+#define SHMPC__CAS_FAIL_acq_rel memory_order_acquire
+#define SHMPC__CAS_FAIL_seq_cst memory_order_seq_cst
+#if defined(SHMPC__MODEL_ATOMICS)
+/* proofs/wmm: the weak-memory explorer defines shmpc__a32 and every macro below itself. */
+#elif defined(__FRAMAC__)
 typedef uint32_t shmpc__a32;
 #  define shmpc__ld(p, mo) (*(p))
 #  define shmpc__st(p, v, mo) ((void)(*(p) = (v)))
@@ -564,7 +576,7 @@ typedef std::atomic<uint32_t> shmpc__a32;
 #  define shmpc__sub(p, v, mo) std::atomic_fetch_sub_explicit((p), (uint32_t)(v), std::memory_order_##mo)
 #  define shmpc__or(p, v, mo) std::atomic_fetch_or_explicit((p), (uint32_t)(v), std::memory_order_##mo)
 #  define shmpc__cas(p, e, d, mo) std::atomic_compare_exchange_weak_explicit((p), (e), (uint32_t)(d), \
-                                      std::memory_order_##mo, std::memory_order_relaxed)
+                                      std::memory_order_##mo, std::SHMPC__CAS_FAIL_##mo)
 #  define shmpc__fence(mo) std::atomic_thread_fence(std::memory_order_##mo)
 #  define shmpc__signal_fence(mo) std::atomic_signal_fence(std::memory_order_##mo)
 #else
@@ -601,7 +613,7 @@ SHMPC__INLINE uint32_t shmpc__rmw(shmpc__a32 *p, int op, uint32_t v, uint32_t *e
 #    define shmpc__sub(p, v, mo) atomic_fetch_sub_explicit((p), (uint32_t)(v), memory_order_##mo)
 #    define shmpc__or(p, v, mo) atomic_fetch_or_explicit((p), (uint32_t)(v), memory_order_##mo)
 #    define shmpc__cas(p, e, d, mo) atomic_compare_exchange_weak_explicit((p), (e), (uint32_t)(d), \
-                                        memory_order_##mo, memory_order_relaxed)
+                                        memory_order_##mo, SHMPC__CAS_FAIL_##mo)
 #  endif
 #  define shmpc__fence(mo) atomic_thread_fence(memory_order_##mo)
 #  define shmpc__signal_fence(mo) atomic_signal_fence(memory_order_##mo)
@@ -610,7 +622,7 @@ SHMPC__INLINE uint32_t shmpc__rmw(shmpc__a32 *p, int op, uint32_t v, uint32_t *e
 #    undef shmpc__cas
 #    define shmpc__ld(p, mo) (SHMPC__LOAD_HOOK(p), atomic_load_explicit((p), memory_order_##mo))
 #    define shmpc__cas(p, e, d, mo) (SHMPC__LOAD_HOOK(p), atomic_compare_exchange_weak_explicit((p), (e), \
-                                        (uint32_t)(d), memory_order_##mo, memory_order_relaxed))
+                                        (uint32_t)(d), memory_order_##mo, SHMPC__CAS_FAIL_##mo))
 #  endif
 #endif
 
@@ -727,8 +739,8 @@ SHMPC_API const char *shmpc_strerror(int code) {
    by z3, proofs/lemmas.smt2). The atomic shell (>>ring) is NOT proven: it loads the shared words
    into plain snapshots (r->cached, a slot's len or seq), calls these functions, and publishes
    their results with atomic stores; WP cannot model atomics or memory ordering, which the R/A
-   comments there argue and the model checks and TSan exercise. What the shell contributes and is
-   argued here rather than proven:
+   comments there argue and the weak-memory explorer (proofs/wmm), the model checks and TSan
+   check. What the shell contributes and is argued here rather than proven:
    (1) the handle's geometry (mask = capacity - 1, stride, slot_size, slots = mapping + 0xA00) is
        what shmpc__validate accepted (its `ok` behaviour proves the slot array fits the mapping
        and shmpc_geom), so the shmpc_slots_ok precondition holds at every call;
@@ -1297,9 +1309,30 @@ SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uin
      R3 producer publishes slot seq (MPMC)   -> A3 consumer loads slot seq
      R4 consumer frees slot seq (MPMC)       -> A4 producer loads slot seq
      R5 closer sets ends                     -> A5 the other side loads ends, then reloads indices
+     R6 MPMC claim: compare-and-swap on head/tail (acq_rel) -> A6 every load of head/tail that a
+        slot's seq is then judged against: the first load, the failed compare-and-swap (acquire,
+        SHMPC__CAS_FAIL: its value is judged next) and the re-load. Only claims ever write an
+        index after shmpc_format, so its values form one release sequence: an A6 that reads index
+        p synchronizes with every claim before p, among them the claim of p - capacity, made after
+        its claimer acquired the slot of p at seq p - capacity + 1 (consumer, A3) or p - capacity
+        (producer, A4). So seq as judged against p is at most one lap behind it (BEHIND: empty or
+        full), READY, or ahead (AHEAD: p was stale); never the lap before that, which seq_class
+        calls BAD. With relaxed index loads a consumer could read head = p from another's claim
+        and still see the seq shmpc_format wrote: a false ECORRUPT on arm64 and under C11.
+     V1 the verdict: AHEAD or BAD is corruption only if the index still reads p. A seq newer than
+        p's lap was acquired (A3/A4) from a release (R3/R4) that follows, in happens-before, a
+        claim past p; by coherence the re-load then returns that later index and the loop
+        retries. ECORRUPT is thus reported only for a seq no honest peer could have written.
      F1 notifier's seq_cst fence between publishing and reading the waiter count, against
-     F2 the sleeper's seq_cst increment of the waiter count before it re-checks the ring (Dekker):
-        either the sleeper sees the new index, or the notifier sees the sleeper and wakes it.
+     F2 the sleeper's seq_cst fence after its (relaxed) increment of the waiter count and before
+        it re-checks the ring (shmpc__sleep_arm). Store buffering with a seq_cst fence on each
+        side: the two fences are ordered one way or the other (C11 7.17.4, RC11's psc). F1 first:
+        the re-check, after F2, reads the index published before F1 or a later one. F2 first: the
+        notifier's load of the count, after F1, reads the increment or a later value. Either the
+        sleeper sees the new index, or the notifier sees the sleeper and wakes it. A seq_cst
+        increment alone is not enough: a read-modify-write is not a fence, and RC11 then allows
+        both sides to read the old values (a lost wake-up that only the code compilers emit for
+        x86 and arm64 happened to forbid).
         Asymmetric form (Linux, handle->asym): a process that attaches through the OS layer
         registers for membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED); its F1 is then only a compiler
         barrier, and the sleeper, after F2, calls membarrier(), which runs a full barrier on every
@@ -1330,6 +1363,16 @@ SHMPC__INLINE void shmpc__notify(const shmpc_ring *r, shmpc__a32 *waiters, shmpc
         shmpc__add(ev, 1u, release);
         shmpc__os_wake(ev);
     }
+}
+
+/* Registers a sleeper of one direction before its last look at the ring (F2) and returns the
+   event word's value to sleep on. The increment may be relaxed: F2 orders it before the look. The
+   event word only ever goes up and is compared by the futex: a stale value returns at once. */
+SHMPC__INLINE uint32_t shmpc__sleep_arm(shmpc__a32 *waiters, shmpc__a32 *ev) {
+    uint32_t e = shmpc__ld(ev, relaxed);
+    shmpc__add(waiters, 1u, relaxed);
+    shmpc__fence(seq_cst); /* F2: pairs with F1 in shmpc__notify */
+    return e;
 }
 #if defined(__SANITIZE_THREAD__) && !defined(__clang__) && __GNUC__ >= 12
 #  pragma GCC diagnostic pop
@@ -1596,9 +1639,11 @@ SHMPC__INLINE int shmpc__spsc_room(shmpc_ring *r, uint32_t want, uint32_t *room)
     return SHMPC_OK;
 }
 
-/* MPMC: claims position *pos (slot seq == pos) by compare-and-swap on tail. */
+/* MPMC: claims position *pos (slot seq == pos) by compare-and-swap on tail. Every index value the
+   loop judges a slot against is acquired (A6, the initial load, the failed compare-and-swap and
+   the re-load) from the chain of claims (R6), so the verdict is never made on a stale view. */
 SHMPC__PRIVATE int shmpc__mpmc_claim(shmpc_ring *r, shmpc__a32 *index, uint32_t plus, shmpc_idx *pos_out) {
-    uint32_t pos = shmpc__ld(index, relaxed), i;
+    uint32_t pos = shmpc__ld(index, acquire), i; /* A6: pairs with R6 */
     for (i = 0; i < SHMPC_RETRIES; i++) {
         shmpc__slot *sl = SHMPC__SLOT(r, pos);
         shmpc_idx seq = (shmpc_idx)shmpc__ld(&sl->seq, acquire); /* A3/A4: pairs with R3/R4 */
@@ -1606,13 +1651,13 @@ SHMPC__PRIVATE int shmpc__mpmc_claim(shmpc_ring *r, shmpc__a32 *index, uint32_t 
         if (c == SHMPC__SEQ_READY) {
             if (r->role == SHMPC_PRODUCER) /* recorded before the claim, for crash recovery */
                 shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
-            if (shmpc__cas(index, &pos, (shmpc_idx)(pos + 1u), relaxed)) { *pos_out = (shmpc_idx)pos; return SHMPC_OK; }
+            if (shmpc__cas(index, &pos, (shmpc_idx)(pos + 1u), acq_rel)) { *pos_out = (shmpc_idx)pos; return SHMPC_OK; } /* R6; A6 if lost */
             if (r->role == SHMPC_PRODUCER) /* lost: un-record (a consumed position, see shmpc__recover) */
                 shmpc__st(&r->seg->peers[r->peer].pending, (shmpc_idx)(pos - r->capacity - 1u), relaxed);
             continue; /* pos reloaded by the failed compare-and-swap */
         }
         {
-            uint32_t now = shmpc__ld(index, relaxed);
+            uint32_t now = shmpc__ld(index, acquire); /* A6, and V1: the verdict below is sound */
             if ((shmpc_idx)now != (shmpc_idx)pos) { pos = now; continue; } /* we were stale */
         }
         if (c == SHMPC__SEQ_BEHIND) return plus ? SHMPC_EEMPTY : SHMPC_EFULL;
@@ -1808,7 +1853,7 @@ SHMPC__INLINE int shmpc__empty_or_closed(const shmpc_ring *r, int rc) {
 
 /* MPMC: claims the oldest message if its length fits `cap`; *len gets the length either way. */
 SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_out, uint32_t *len) {
-    uint32_t pos = shmpc__ld(&r->seg->head, relaxed), i;
+    uint32_t pos = shmpc__ld(&r->seg->head, acquire), i; /* A6: pairs with R6 (see shmpc__mpmc_claim) */
     for (i = 0; i < SHMPC_RETRIES; i++) {
         shmpc__slot *sl = SHMPC__SLOT(r, pos);
         shmpc_idx seq = (shmpc_idx)shmpc__ld(&sl->seq, acquire); /* A3: pairs with R3 */
@@ -1817,7 +1862,7 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
             int rc;
             if (shmpc__ld(&sl->len, relaxed) == SHMPC__DISCARD) { /* a reservation closed uncommitted */
                 shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
-                if (shmpc__cas(&r->seg->head, &pos, (shmpc_idx)(pos + 1u), relaxed)) { /* skip it */
+                if (shmpc__cas(&r->seg->head, &pos, (shmpc_idx)(pos + 1u), acq_rel)) { /* skip it; R6, A6 if lost */
                     shmpc__st(&sl->len, 0u, relaxed); /* the mark is gone with it (ordered by R4) */
                     shmpc__st(&sl->seq, (shmpc_idx)(pos + r->capacity), release); /* R4: pairs with A4 */
                     shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
@@ -1830,7 +1875,7 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
             if (*len > cap) return SHMPC_EMSGSIZE; /* not claimed: the message stays */
             /* recorded before the claim, for crash recovery (shmpc__recover) */
             shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
-            if (shmpc__cas(&r->seg->head, &pos, (shmpc_idx)(pos + 1u), relaxed)) {
+            if (shmpc__cas(&r->seg->head, &pos, (shmpc_idx)(pos + 1u), acq_rel)) { /* R6; A6 if lost */
                 /* Ours now; a peer may still scribble on len: re-read and re-check. */
                 rc = shmpc__slot_len(r, sl, len);
                 if (rc == SHMPC_OK && *len > cap) rc = SHMPC_ECORRUPT;
@@ -1846,7 +1891,7 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
             continue;
         }
         {
-            uint32_t now = shmpc__ld(&r->seg->head, relaxed);
+            uint32_t now = shmpc__ld(&r->seg->head, acquire); /* A6, and V1 */
             if ((shmpc_idx)now != (shmpc_idx)pos) { pos = now; continue; }
         }
         if (c == SHMPC__SEQ_BEHIND) return SHMPC_EEMPTY;
@@ -2487,8 +2532,7 @@ SHMPC__PRIVATE int shmpc__wait(shmpc_ring *r, shmpc__try_fn fn, void *arg, int f
     looked = shmpc__now_ns();
     for (;;) {
         int64_t slice = SHMPC_SLEEP_SLICE_NS;
-        uint32_t e = shmpc__ld(ev, acquire);
-        shmpc__add(waiters, 1u, seq_cst); /* F2: pairs with F1 in shmpc__notify */
+        uint32_t e = shmpc__sleep_arm(waiters, ev); /* F2 */
 #if defined(__linux__) && defined(SYS_membarrier)
         /* The heavy half of the asymmetric F1. If membarrier fails here, a registered notifier
            may miss this sleeper: sleep in 1 ms slices instead. */

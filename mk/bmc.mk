@@ -1,11 +1,12 @@
 # make bmc: exhaustive model checks of the ring at narrow index widths (proofs/bmc/bmc.c on the real
-# shmpc.h), hostile states under ASan+UBSan, planted-bug mutants that must be caught, and the SPIN
-# models of the SPSC/MPMC protocols (proofs/*.pml). README.md, "Model checking", says what is checked and to what bound.
+# shmpc.h), hostile states under ASan+UBSan, planted-bug mutants that must be caught, the SPIN
+# models of the SPSC/MPMC protocols (proofs/*.pml), and the weak-memory explorer of the header's
+# memory orders with its order mutants (proofs/wmm). README.md, "Model checking", says what is checked and to what bound.
 BMC_DIR  := $(BUILD)/bmc
 BMC_SRC  := proofs/bmc/bmc.c
 BMC_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all
 TEST_STEPS += bmc
-HELP_LINES += "  make bmc        exhaustive model checks (8/16-bit indices), hostile states, mutants, SPIN models"
+HELP_LINES += "  make bmc        exhaustive model checks (8/16-bit indices), hostile states, mutants, SPIN models, weak memory"
 .PHONY: bmc bmc-deps
 bmc-deps:
 	$(Q)$(NEED) spin python3

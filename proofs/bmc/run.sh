@@ -1,8 +1,9 @@
 #!/bin/sh
 # proofs/bmc/run.sh OUT CC CFLAGS : make bmc's driver (mk/bmc.mk builds OUT/bmc8, bmc16, bmc8-asan).
 # Runs the exhaustive C checks, the hostile-state checks, the C mutants, the SPIN models and the
-# SPIN mutants, two jobs at a time. Fails on any violation, error, surviving mutant or incomplete
-# search. Every run has a time limit (timeout) and the C checker a state bound (--max-states).
+# SPIN mutants, then the weak-memory explorer and its order mutants (proofs/wmm/run.sh), two jobs
+# at a time. Fails on any violation, error, surviving mutant or incomplete search. Every run has a
+# time limit (timeout) and the C checker a state bound (--max-states).
 set -u
 OUT=$1; CC=$2; CFLAGS=$3
 J=${BMC_JOBS:-2}
@@ -121,6 +122,11 @@ while IFS='|' read -r head rest; do
     cat "$OUT/log/spin-$name.txt"
     [ "$(cat "$OUT/log/spin-$name.rc")" = 0 ] || fail=1
 done < "$OUT/spinjobs"
+
+# ---- 4. weak memory: the real header's orders, and every weakening of them (proofs/wmm) ------------
+t1=$(date +%s)
+sh proofs/wmm/run.sh "$OUT" "$CC" || fail=1
+echo "bmc: weak-memory checks $(( $(date +%s) - t1 )) s"
 
 echo "bmc: total $(( $(date +%s) - t0 )) s"
 if [ $fail != 0 ]; then echo "bmc: FAILED"; exit 1; fi

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""orders.py: the memory-order mutants of shmpc.h, read from the header itself.
+
+  orders.py list HEADER            every atomic access and fence of the >>ring section with its
+                                   order, and the mutants made from it (one line each)
+  orders.py make HEADER ID OUT     writes to OUT a copy of HEADER with mutant ID applied
+
+Every shmpc__ld/st/add/sub/or/cas(..., ORDER) and shmpc__fence/signal_fence(ORDER) between the
+>>ring and >>os anchors is an access, named FUNCTION:OP#K (the K-th such OP in that function).
+Its mutants: a release weakened to relaxed, an acquire weakened to relaxed, acq_rel weakened to
+release and to acquire, seq_cst accesses to acq_rel, each fence removed. Besides these, every
+store of a slot length that is followed, in the same block, by a release store (the publication)
+gets a mutant that moves it after the publication (FUNCTION:len#K:late). A change in shmpc.h's
+orders therefore changes the mutant set: run.sh fails if a survivor is not argued in
+survivors.txt, or an argued one is no longer a survivor."""
+import re, sys
+
+OPS = "ld|st|add|sub|or|cas"
+WEAKER = {"release": ["relaxed"], "acquire": ["relaxed"], "acq_rel": ["release", "acquire"],
+          "seq_cst": ["acq_rel"]}
+FUNC = re.compile(r"^SHMPC_\w+\s+(?:[\w\s\*]+?)\b(\w+)\(")
+
+
+def ring_bounds(text):
+    a = text.index(">>ring */")
+    b = text.index(">>os */")
+    return a, b
+
+
+def call_end(text, i):
+    """index just past the ')' closing the call whose '(' is at i"""
+    depth = 0
+    for j in range(i, len(text)):
+        if text[j] == "(":
+            depth += 1
+        elif text[j] == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    raise SystemExit("orders.py: unbalanced call at %d" % i)
+
+
+def accesses(text):
+    a, b = ring_bounds(text)
+    out, counts, func = [], {}, "?"
+    pat = re.compile(r"^SHMPC_\w+.*?\b(\w+)\([^;]*$|\bshmpc__(%s|fence|signal_fence)\(" % OPS, re.M)
+    for m in pat.finditer(text, a, b):
+        if m.group(1):
+            func = m.group(1)
+            continue
+        op = m.group(2)
+        start = m.start()
+        if text[start - 1] in "_" or text.startswith("define", start - 7):
+            continue
+        line_start = text.rfind("\n", 0, start) + 1
+        if text[line_start:start].lstrip().startswith("#"):
+            continue  # the macro definitions themselves
+        end = call_end(text, m.end() - 1)
+        mo = re.search(r"(\w+)\)$", text[start:end]).group(1)
+        if mo not in ("relaxed", "acquire", "release", "acq_rel", "seq_cst"):
+            continue
+        key = (func, op)
+        counts[key] = counts.get(key, 0) + 1
+        out.append({"id": "%s:%s#%d" % (func, op, counts[key]), "op": op, "mo": mo, "start": start, "end": end})
+    return out
+
+
+def len_sites(text):
+    """slot-length stores followed in the same block by a release store: (id, line span, publish span)"""
+    a, b = ring_bounds(text)
+    lines = text[a:b].split("\n")
+    offs, o = [], a
+    for ln in lines:
+        offs.append(o)
+        o += len(ln) + 1
+    func, counts, out = "?", {}, []
+    for i, ln in enumerate(lines):
+        m = FUNC.match(ln)
+        if m:
+            func = m.group(1)
+        if not re.search(r"shmpc__st\(&sl->len,.*relaxed\);", ln):
+            continue
+        counts[func] = counts.get(func, 0) + 1
+        depth, seen = 0, False
+        for j in range(i + 1, len(lines)):
+            depth += lines[j].count("{") - lines[j].count("}")
+            if depth < 0:
+                break  # the block ends before any publication (a batch publishes after its loop)
+            seen = seen or re.search(r"shmpc__st\([^;]*, release\);", lines[j]) is not None
+            if seen and depth == 0:  # after the publication, or after the if/else that holds it
+                out.append(("%s:len#%d:late" % (func, counts[func]), i, j, lines, offs))
+                break
+    return out
+
+
+def mutants(text):
+    res = []
+    for acc in accesses(text):
+        if acc["op"] in ("fence", "signal_fence"):
+            res.append((acc["id"] + ":" + acc["mo"] + "->none", acc))
+        else:
+            for w in WEAKER.get(acc["mo"], []):
+                res.append((acc["id"] + ":" + acc["mo"] + "->" + w, acc))
+    for site in len_sites(text):
+        res.append((site[0], site))
+    return res
+
+
+def apply(text, mid):
+    for name, acc in mutants(text):
+        if name != mid:
+            continue
+        if isinstance(acc, tuple):  # a length store moved after the publication
+            _, i, j, lines, offs = acc
+            a, _ = ring_bounds(text)
+            new = list(lines)
+            moved = new.pop(i)
+            new.insert(j, moved)
+            b = ring_bounds(text)[1]
+            return text[:a] + "\n".join(new) + text[b:]
+        call = text[acc["start"]:acc["end"]]
+        if acc["op"] in ("fence", "signal_fence"):
+            repl = "((void)0)"
+        else:
+            repl = re.sub(r"\b%s\)$" % acc["mo"], mid.rsplit("->", 1)[1] + ")", call)
+        return text[:acc["start"]] + repl + text[acc["end"]:]
+    raise SystemExit("orders.py: no mutant %s" % mid)
+
+
+def main():
+    if len(sys.argv) >= 3 and sys.argv[1] == "list":
+        text = open(sys.argv[2]).read()
+        for name, _ in mutants(text):
+            print(name)
+    elif len(sys.argv) == 5 and sys.argv[1] == "make":
+        text = open(sys.argv[2]).read()
+        open(sys.argv[4], "w").write(apply(text, sys.argv[3]))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

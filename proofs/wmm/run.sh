@@ -1,0 +1,62 @@
+#!/bin/sh
+# proofs/wmm/run.sh OUT CC : the weak-memory checks of make bmc (proofs/wmm/wmm.c over shmpc.h).
+# 1. every scenario on the header as it is: 0 violations;
+# 2. every memory-order mutant that proofs/wmm/orders.py reads from the header: caught (a
+#    violation), or argued in proofs/wmm/survivors.txt; an argued mutant that is caught, or one
+#    that no longer exists, fails too (the list must say what is true of this header).
+#    Mutants run with 1 preemption first; one not caught then runs with $P (WMM_PREEMPTIONS,
+#    default 2) unless it is argued a survivor (WMM_DEEP=1: argued ones too).
+set -u
+OUT=$1; CC=$2
+J=${BMC_JOBS:-2}
+P=${WMM_PREEMPTIONS:-2}
+FLAGS="-std=c11 -O1 -w"
+MFLAGS="-std=c11 -O0 -w" # mutants: many builds, short runs
+mkdir -p "$OUT/wmm/mut"
+fail=0
+# shellcheck disable=SC2086
+$CC $FLAGS -I. proofs/wmm/wmm.c -o "$OUT/wmm/wmm" || { echo "wmm: does not compile"; exit 1; }
+SCN=$("$OUT/wmm/wmm" -l | cut -f1 | tr '\n' ' ')
+# shellcheck disable=SC2086
+if ! timeout 600 "$OUT/wmm/wmm" -q -p "$P" $SCN > "$OUT/wmm/base.out" 2>&1; then
+    cat "$OUT/wmm/base.out"; echo "wmm: FAILED on the header as it is"; fail=1
+else
+    cat "$OUT/wmm/base.out"
+fi
+python3 proofs/wmm/orders.py list shmpc.h > "$OUT/wmm/mutants" || exit 1
+# one job per mutant: mutate, compile, run every scenario until the first violation
+cat > "$OUT/wmm/one.sh" <<ONE
+m=\$1; d="$OUT/wmm/mut/\$(echo "\$m" | tr ':#>-' '____')"; mkdir -p "\$d"
+python3 proofs/wmm/orders.py make shmpc.h "\$m" "\$d/shmpc.h" || { echo "\$m BROKEN" > "\$d/res"; exit 0; }
+$CC $MFLAGS -I"\$d" proofs/wmm/wmm.c -o "\$d/wmm" 2>"\$d/cc.err" || { echo "\$m NOCOMPILE" > "\$d/res"; exit 0; }
+timeout 300 "\$d/wmm" -q -p 1 $SCN > "\$d/out" 2>&1; rc=\$?
+if [ \$rc = 0 ] && { [ -n "\${WMM_DEEP:-}" ] || ! grep -q "^\$m " proofs/wmm/survivors.txt; }; then
+    timeout 300 "\$d/wmm" -q -p $P $SCN > "\$d/out" 2>&1; rc=\$?
+fi
+if [ \$rc = 1 ]; then echo "\$m CAUGHT \$(grep VIOLATION "\$d/out" | head -1 | sed 's/ after [0-9]* executions//')" > "\$d/res"
+elif [ \$rc = 0 ]; then echo "\$m SURVIVED" > "\$d/res"
+else echo "\$m ERROR \$rc" > "\$d/res"; fi
+ONE
+xargs -P "$J" -n 1 sh "$OUT/wmm/one.sh" < "$OUT/wmm/mutants"
+caught=0; argued=0; n=0
+while read -r m; do
+    n=$((n + 1))
+    r=$(cat "$OUT/wmm/mut/$(echo "$m" | tr ':#>-' '____')/res")
+    listed=$(grep -c "^$m " proofs/wmm/survivors.txt)
+    case "$r" in
+    *" CAUGHT "*)
+        caught=$((caught + 1))
+        if [ "$listed" != 0 ]; then echo "wmm: mutant $m is argued a survivor but was caught: $r"; fail=1
+        else echo "wmm: mutant ${r#* }" | sed "s/^wmm: mutant CAUGHT/wmm: mutant $m caught:/"; fi ;;
+    *" SURVIVED")
+        if [ "$listed" = 0 ]; then echo "wmm: mutant $m SURVIVED (not argued in proofs/wmm/survivors.txt)"; fail=1
+        else argued=$((argued + 1)); echo "wmm: mutant $m survives, argued"; fi ;;
+    *) echo "wmm: mutant $r"; fail=1 ;;
+    esac
+done < "$OUT/wmm/mutants"
+grep -v '^#' proofs/wmm/survivors.txt | grep . | cut -d' ' -f1 | while read -r m; do
+    grep -qx "$m" "$OUT/wmm/mutants" || { echo "wmm: survivors.txt argues $m, which this header does not have"; echo x > "$OUT/wmm/stale"; }
+done
+[ -e "$OUT/wmm/stale" ] && { rm -f "$OUT/wmm/stale"; fail=1; }
+echo "wmm: $n order mutants: $caught caught, $argued survivors argued"
+exit $fail

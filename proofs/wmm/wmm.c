@@ -1,0 +1,601 @@
+/* proofs/wmm/wmm.c: an exhaustive explorer of a weak memory model over the real shmpc.h.
+
+   The header is compiled with SHMPC__MODEL_ATOMICS: every shmpc__ld/st/add/sub/or/cas/fence of the
+   >>ring code calls into this file, with the memory order written at that line of shmpc.h. Threads
+   are coroutines (ucontext) that run the real API calls; before each atomic access the explorer
+   may switch to another thread (at most -p preemptions per execution), and each load chooses which
+   store it reads. Every choice is enumerated, depth first, by re-running the scenario from scratch.
+
+   The memory model is view based, in the style of the promise-free fragment of the promising
+   semantics (Kang et al., POPL'17), the operational form of RC11's release/acquire/relaxed:
+   - each atomic word has a history of messages (value, view); a new store goes at its end;
+   - a thread has a current view (per word, the oldest message it may still read), an acquire
+     view (what an acquire fence would add: the views of the messages it read) and a release view
+     (its view at its last release fence: what its relaxed stores carry);
+   - a load may read any message not older than its view; acquire joins the message's view into
+     the thread's; a release store carries the thread's view, a relaxed one its release view;
+   - a read-modify-write reads the newest message and carries its view on (release sequences);
+     a failed compare-and-swap is a load of any allowed message with another value;
+   - a seq_cst fence joins a global view and leaves its own there (so two seq_cst fences are
+     ordered one way or the other); seq_cst accesses count as acq_rel (RC11 gives them little
+     more, and shmpc.h uses none on these paths); signal fences are nothing;
+   - payload bytes (every SHMPC_MEMCPY into or out of a slot, and the zero-copy buffers) are plain
+     accesses: a write must see every earlier write and read of that slot, a read every earlier
+     write, through the views, else it is a data race (undefined behaviour in C11).
+   It misses load-buffering (reading a store that comes later in the interleaving): see
+   proofs/wmm/survivors.txt for the one survivor that argues it.
+
+   Checked in every execution: no call returns an error other than the expected ones (never
+   SHMPC_ECORRUPT), no data race on a payload, every message popped once, intact and with its own
+   length, each consumer sees each producer's messages in order, and a final drain (a thread that
+   sees everything) finds exactly the messages nobody popped; end of stream only after the last
+   message; in the wake-up scenarios, a sleeper that found nothing is woken (its event word moved).
+
+   Usage: wmm [-p PREEMPTIONS] [-q] SCENARIO...   (wmm -l lists them). Exit 0: no violation in any
+   execution; 1: a violation (printed with its execution); 2: usage or a bound of the explorer. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+
+enum { WMM_relaxed, WMM_acquire, WMM_release, WMM_acq_rel, WMM_seq_cst };
+typedef uint32_t shmpc__a32;
+static uint32_t wmm_ld(const void *p, int mo);
+static void wmm_st(const void *p, uint32_t v, int mo);
+static uint32_t wmm_rmw(const void *p, int op, uint32_t v, int mo);
+static int wmm_cas(const void *p, uint32_t *e, uint32_t d, int mo);
+static void wmm_fence(int mo);
+static void *wmm_memcpy(void *d, const void *s, size_t n);
+#define SHMPC__MODEL_ATOMICS 1
+#define shmpc__ld(p, mo) wmm_ld((p), WMM_##mo)
+#define shmpc__st(p, v, mo) wmm_st((p), (uint32_t)(v), WMM_##mo)
+#define shmpc__add(p, v, mo) wmm_rmw((p), 0, (uint32_t)(v), WMM_##mo)
+#define shmpc__sub(p, v, mo) wmm_rmw((p), 1, (uint32_t)(v), WMM_##mo)
+#define shmpc__or(p, v, mo) wmm_rmw((p), 2, (uint32_t)(v), WMM_##mo)
+#define shmpc__cas(p, e, d, mo) wmm_cas((p), (e), (uint32_t)(d), WMM_##mo)
+#define shmpc__fence(mo) wmm_fence(WMM_##mo)
+#define shmpc__signal_fence(mo) ((void)0)
+#define SHMPC_MEMCPY(d, s, n) wmm_memcpy((d), (s), (n))
+#define SHMPC_RETRIES 3 /* a failed claim retries; more retries add executions, not behaviours */
+#define SHMPC_NO_OS
+#define SHMPC_IMPLEMENTATION
+#include "shmpc.h"
+
+#define NLOC 192   /* atomic words and payload pseudo-words */
+#define HMAX 48    /* messages per word */
+#define NT 4       /* threads, the drain included */
+#define MAXDEPTH 4096
+#define SEGMAX (SHMPC_HEADER_SIZE + 8 * 64) /* the segment: capacity 2, slot size 8 fit */
+
+typedef struct { uint32_t val[HMAX]; uint8_t view[HMAX][NLOC]; int n; int off; } wmm_hist;
+typedef struct {
+    uint8_t cur[NLOC], acq[NLOC], rel[NLOC];
+    ucontext_t ctx;
+    int done;
+    void (*body)(int);
+} wmm_thread;
+
+static _Alignas(64) unsigned char seg[SEGMAX];
+static int16_t locof[SEGMAX / 4];
+static wmm_hist H[NLOC];
+static int nloc, ploc[4]; /* ploc: payload writes and reads of slots 0 and 1 */
+static uint8_t is_plain[NLOC];
+static uint8_t G[NLOC];
+static wmm_thread th[NT];
+static int nth, me, init_mode = 1, preempt, preempt_bound = 2;
+static ucontext_t main_ctx;
+static struct { int c, n; } stk[MAXDEPTH];
+static int nstk, depth;
+static long executions;
+static int violation;
+static char why[256];
+static char tracebuf[1 << 16];
+static size_t tracelen;
+
+static void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void trace(const char *fmt, ...) {
+    va_list ap;
+    if (tracelen >= sizeof tracebuf - 256) return;
+    va_start(ap, fmt);
+    tracelen += (size_t)vsnprintf(tracebuf + tracelen, sizeof tracebuf - tracelen, fmt, ap);
+    va_end(ap);
+}
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fail(const char *fmt, ...) {
+    va_list ap;
+    if (violation) return;
+    violation = 1;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+}
+static void die(const char *m) { fprintf(stderr, "wmm: %s\n", m); exit(2); }
+
+/* ---- choices: depth-first over every choice sequence ---------------------------------------- */
+static int choose(int n) {
+    int c;
+    if (n <= 1) return 0;
+    if (depth < nstk) {
+        if (stk[depth].n != n) die("replay is not deterministic");
+        c = stk[depth].c;
+    } else {
+        if (nstk >= MAXDEPTH) die("choice stack too deep (raise MAXDEPTH)");
+        stk[nstk].c = 0; stk[nstk].n = n; nstk++; c = 0;
+    }
+    depth++;
+    return c;
+}
+static int next_sequence(void) {
+    while (nstk > 0 && stk[nstk - 1].c + 1 >= stk[nstk - 1].n) nstk--;
+    if (nstk == 0) return 0;
+    stk[nstk - 1].c++;
+    return 1;
+}
+
+/* ---- words and views ------------------------------------------------------------------------- */
+static const char *locname(int l) {
+    static char b[64];
+    int off = H[l].off;
+    if (off < 0) { snprintf(b, sizeof b, "payload %s of slot %d", (-off - 1) % 2 ? "reads" : "writes", (-off - 1) / 2); return b; }
+#define NAME(f) if (off == (int)offsetof(struct shmpc__seg, f)) return #f;
+    NAME(head) NAME(tail) NAME(ends) NAME(state) NAME(producers) NAME(consumers)
+    NAME(data_waiters) NAME(data_ev) NAME(space_waiters) NAME(space_ev)
+#undef NAME
+    if (off >= SHMPC_HEADER_SIZE) {
+        snprintf(b, sizeof b, "word +%d of slot area", off - SHMPC_HEADER_SIZE);
+        return b;
+    }
+    snprintf(b, sizeof b, "header word 0x%03x", off);
+    return b;
+}
+static int newloc(int off) {
+    if (nloc >= NLOC) die("too many words (raise NLOC)");
+    H[nloc].off = off; H[nloc].n = 1; H[nloc].val[0] = 0;
+    memset(H[nloc].view[0], 0, NLOC);
+    return nloc++;
+}
+static int L(const void *p) {
+    long off = (const unsigned char *)p - seg;
+    if (off < 0 || off >= SEGMAX || off % 4) die("atomic access outside the segment");
+    if (locof[off / 4] < 0) {
+        locof[off / 4] = (int16_t)newloc((int)off);
+        memcpy(&H[locof[off / 4]].val[0], seg + off, 4); /* what plain code wrote there before */
+    }
+    return locof[off / 4];
+}
+static void join(uint8_t *a, const uint8_t *b) {
+    for (int i = 0; i < nloc; i++) if (b[i] > a[i]) a[i] = b[i];
+}
+static int append(int l, uint32_t v) {
+    wmm_hist *h = &H[l];
+    if (h->n >= HMAX) die("history too long (raise HMAX)");
+    h->val[h->n] = v;
+    return h->n++;
+}
+static void read_msg(wmm_thread *t, int l, int ts, int acquire) {
+    if (ts > t->cur[l]) t->cur[l] = (uint8_t)ts;
+    join(t->acq, H[l].view[ts]);
+    if (acquire) join(t->cur, H[l].view[ts]);
+    join(t->acq, t->cur);
+}
+static void write_msg(wmm_thread *t, int l, int ts, int release, const uint8_t *carry) {
+    uint8_t *mv = H[l].view[ts];
+    memcpy(mv, release ? t->cur : t->rel, NLOC);
+    if (carry) join(mv, carry);
+    mv[l] = (uint8_t)ts;
+    t->cur[l] = (uint8_t)ts;
+    join(t->acq, t->cur);
+}
+static int is_acq(int mo) { return mo == WMM_acquire || mo == WMM_acq_rel || mo == WMM_seq_cst; }
+static int is_rel(int mo) { return mo == WMM_release || mo == WMM_acq_rel || mo == WMM_seq_cst; }
+static const char *mo_name(int mo) {
+    static const char *n[] = {"relaxed", "acquire", "release", "acq_rel", "seq_cst"};
+    return n[mo];
+}
+
+/* ---- scheduling ------------------------------------------------------------------------------ */
+static void sched(void) {
+    int others[NT], n = 0, k;
+    if (preempt >= preempt_bound) return;
+    for (int i = 0; i < nth; i++) if (i != me && !th[i].done) others[n++] = i;
+    if (n == 0) return;
+    k = choose(n + 1);
+    if (k == 0) return;
+    preempt++;
+    {
+        int from = me;
+        me = others[k - 1];
+        trace("  -- switch to T%d\n", me);
+        swapcontext(&th[from].ctx, &th[me].ctx);
+    }
+}
+static void sc_fence(wmm_thread *t) {
+    join(t->cur, t->acq);
+    for (int i = 0; i < nloc; i++) if (!is_plain[i] && G[i] > t->cur[i]) t->cur[i] = G[i];
+    for (int i = 0; i < nloc; i++) if (!is_plain[i]) G[i] = t->cur[i]; /* no happens-before for plain bytes */
+    memcpy(t->rel, t->cur, NLOC);
+}
+
+static uint32_t wmm_ld(const void *p, int mo) {
+    int l = L(p), last, ts;
+    wmm_thread *t;
+    if (init_mode) return H[l].val[H[l].n - 1];
+    sched();
+    t = &th[me];
+    last = H[l].n - 1;
+    ts = last - choose(last - t->cur[l] + 1);
+    read_msg(t, l, ts, is_acq(mo));
+    trace("T%d ld %s %s = %u (%d of %d)\n", me, mo_name(mo), locname(l), H[l].val[ts], ts, last);
+    return H[l].val[ts];
+}
+static void wmm_st(const void *p, uint32_t v, int mo) {
+    int l = L(p), ts;
+    if (init_mode) { H[l].val[H[l].n - 1] = v; return; }
+    sched();
+    ts = append(l, v);
+    write_msg(&th[me], l, ts, is_rel(mo), NULL);
+    trace("T%d st %s %s := %u (%d)\n", me, mo_name(mo), locname(l), v, ts);
+}
+static uint32_t rmw_at(int l, uint32_t nv, int mo) {
+    wmm_thread *t = &th[me];
+    int last = H[l].n - 1, ts;
+    uint32_t old = H[l].val[last];
+    read_msg(t, l, last, is_acq(mo));
+    ts = append(l, nv);
+    write_msg(t, l, ts, is_rel(mo), H[l].view[last]);
+    trace("T%d rmw %s %s %u -> %u (%d)\n", me, mo_name(mo), locname(l), old, nv, ts);
+    return old;
+}
+static uint32_t wmm_rmw(const void *p, int op, uint32_t v, int mo) {
+    int l = L(p);
+    uint32_t old = H[l].val[H[l].n - 1], nv = op == 0 ? old + v : op == 1 ? old - v : (old | v);
+    if (init_mode) { H[l].val[H[l].n - 1] = nv; return old; }
+    sched();
+    return rmw_at(l, nv, mo);
+}
+static int wmm_cas(const void *p, uint32_t *e, uint32_t d, int mo) {
+    int l = L(p), last, opts[HMAX], n = 0, ts;
+    wmm_thread *t;
+    if (init_mode) {
+        if (H[l].val[H[l].n - 1] != *e) { *e = H[l].val[H[l].n - 1]; return 0; }
+        H[l].val[H[l].n - 1] = d;
+        return 1;
+    }
+    sched();
+    t = &th[me];
+    last = H[l].n - 1;
+    opts[n++] = last;
+    for (ts = last - 1; ts >= t->cur[l]; ts--) if (H[l].val[ts] != *e) opts[n++] = ts;
+    ts = opts[choose(n)];
+    if (ts == last && H[l].val[last] == *e) { rmw_at(l, d, mo); return 1; }
+    read_msg(t, l, ts, is_acq(mo)); /* failure: the success order less its release half */
+    trace("T%d cas %s %s failed: read %u (%d of %d), wanted %u\n", me, mo_name(mo), locname(l), H[l].val[ts], ts, last, *e);
+    *e = H[l].val[ts];
+    return 0;
+}
+static void wmm_fence(int mo) {
+    wmm_thread *t;
+    if (init_mode) return;
+    sched();
+    t = &th[me];
+    if (mo == WMM_seq_cst) { sc_fence(t); trace("T%d fence seq_cst\n", me); return; }
+    if (is_acq(mo)) join(t->cur, t->acq);
+    if (is_rel(mo)) memcpy(t->rel, t->cur, NLOC);
+    trace("T%d fence %s\n", me, mo_name(mo));
+}
+/* membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) as the OS layer's sleeper calls it: a full barrier
+   in every other thread where it stands, then in the caller. */
+static void wmm_membarrier(void) {
+    sched();
+    for (int i = 0; i < nth; i++) if (i != me) sc_fence(&th[i]);
+    sc_fence(&th[me]);
+    trace("T%d membarrier\n", me);
+}
+
+/* payload bytes: plain accesses, checked for data races through the views */
+static int payload_loc(const void *p, int write) {
+    long off = (const unsigned char *)p - seg - SHMPC_HEADER_SIZE;
+    const struct shmpc__seg *s = (const struct shmpc__seg *)(const void *)seg;
+    int slot;
+    if ((const unsigned char *)p < seg || off < 0 || off >= SEGMAX - SHMPC_HEADER_SIZE) return -1;
+    slot = (int)(off / s->slot_stride);
+    if (slot > 1) die("payload outside slots 0 and 1");
+    return ploc[slot * 2 + (write ? 0 : 1)];
+}
+static void plain(const void *p, int write) {
+    int w = payload_loc(p, 1), r = payload_loc(p, 0), ts;
+    wmm_thread *t = &th[me];
+    if (w < 0 || init_mode) return;
+    if (t->cur[w] != H[w].n - 1) fail("data race: T%d %s a slot's payload without seeing its last write", me, write ? "writes" : "reads");
+    if (write && t->cur[r] != H[r].n - 1) fail("data race: T%d writes a slot's payload without seeing its last read", me);
+    ts = append(write ? w : r, 0);
+    H[write ? w : r].view[ts][write ? w : r] = (uint8_t)ts;
+    t->cur[write ? w : r] = (uint8_t)ts;
+    trace("T%d %s payload of slot %d\n", me, write ? "writes" : "reads", (int)(((const unsigned char *)p - seg - SHMPC_HEADER_SIZE) / ((const struct shmpc__seg *)(const void *)seg)->slot_stride));
+}
+static void *wmm_memcpy(void *d, const void *s, size_t n) {
+    if (n) { plain(s, 0); plain(d, 1); }
+    return memcpy(d, s, n);
+}
+
+/* ---- scenarios --------------------------------------------------------------------------------- */
+#define KMAX 16
+static shmpc_ring hp[NT], hc[NT];  /* each thread's producer / consumer handle */
+static int pushed[KMAX], popped[KMAX], last_of[NT][NT];
+static int nextid[NT];
+static int sleeping, slept_on_data;
+static uint32_t sleep_e;
+static size_t msglen(int id) { return (size_t)(1 + id % 5); }
+static void make_msg(int id, char *b) { for (size_t j = 0; j < msglen(id); j++) b[j] = (char)(id * 16 + (int)j); }
+static int new_id(void) { int id = me * 4 + nextid[me]++; if (id >= KMAX || nextid[me] > 4) die("too many messages"); return id; }
+
+static void expect(int rc, const char *what, int ok_closed) {
+    if (rc == SHMPC_OK || rc == SHMPC_EEMPTY || rc == SHMPC_EFULL || rc == SHMPC_EAGAIN) return;
+    if (ok_closed && rc == SHMPC_ECLOSED) return;
+    fail("T%d: %s returned %s", me, what, shmpc_strerror(rc));
+}
+static void got(const char *b, size_t len) {
+    int id = (unsigned char)b[0] / 16, prod = id / 4;
+    if (len == 0 || id >= KMAX || !pushed[id]) { fail("T%d popped a message nobody pushed (len %zu)", me, len); return; }
+    if (len != msglen(id)) { fail("T%d popped message %d with length %zu, pushed %zu", me, id, len, msglen(id)); return; }
+    for (size_t j = 0; j < len; j++)
+        if (b[j] != (char)(id * 16 + (int)j)) { fail("T%d popped message %d with wrong bytes", me, id); return; }
+    if (popped[id]++) { fail("T%d popped message %d twice", me, id); return; }
+    if (id < last_of[me][prod]) { fail("T%d popped message %d after %d of the same producer", me, id, last_of[me][prod]); return; }
+    last_of[me][prod] = id;
+    trace("T%d got message %d\n", me, id);
+}
+static int push1(void) {
+    char b[8]; int id = new_id(), rc;
+    pushed[id] = 1; make_msg(id, b);
+    rc = shmpc_try_push(&hp[me], b, msglen(id));
+    if (rc != SHMPC_OK) pushed[id] = 0;
+    expect(rc, "try_push", 1);
+    return rc;
+}
+static void pop1(void) {
+    char b[8]; size_t len = 0; int rc = shmpc_try_pop(&hc[me], b, sizeof b, &len);
+    expect(rc, "try_pop", 1);
+    if (rc == SHMPC_OK) got(b, len);
+    if (rc == SHMPC_ECLOSED) {
+        for (int id = 0; id < KMAX; id++)
+            if (pushed[id] && !popped[id]) fail("T%d: ECLOSED while message %d was never popped", me, id);
+    }
+}
+static void reserve1(void) {
+    char b[8]; void *buf; size_t room; int id = new_id(), rc = shmpc_try_reserve(&hp[me], &buf, &room);
+    expect(rc, "try_reserve", 1);
+    if (rc != SHMPC_OK) return;
+    make_msg(id, b);
+    wmm_memcpy(buf, b, msglen(id));
+    pushed[id] = 1;
+    rc = shmpc_commit(&hp[me], msglen(id));
+    if (rc != SHMPC_OK) { pushed[id] = 0; fail("T%d: commit returned %s", me, shmpc_strerror(rc)); }
+}
+static void reserve_only(void) { /* a reservation left to close: it becomes a discard */
+    void *buf; size_t room; int rc = shmpc_try_reserve(&hp[me], &buf, &room);
+    expect(rc, "try_reserve", 1);
+}
+static void peek1(void) {
+    char b[8]; const void *m; size_t len; int rc = shmpc_try_peek(&hc[me], &m, &len);
+    expect(rc, "try_peek", 1);
+    if (rc != SHMPC_OK) return;
+    if (len > sizeof b) { fail("T%d: peek length %zu", me, len); return; }
+    wmm_memcpy(b, m, len);
+    got(b, len);
+    rc = shmpc_release(&hc[me]);
+    if (rc != SHMPC_OK) fail("T%d: release returned %s", me, shmpc_strerror(rc));
+}
+static void push2(void) {
+    char b[2][8]; shmpc_iov v[2]; int id[2], rc;
+    for (int i = 0; i < 2; i++) { id[i] = new_id(); make_msg(id[i], b[i]); v[i].base = b[i]; v[i].len = msglen(id[i]); pushed[id[i]] = 1; }
+    rc = shmpc_try_push_many(&hp[me], v, 2);
+    for (int i = rc < 0 ? 0 : rc; i < 2; i++) pushed[id[i]] = 0;
+    if (rc < 0) expect(rc, "try_push_many", 1);
+}
+static void pop2(void) {
+    char b[2][8]; shmpc_iov v[2]; int rc;
+    for (int i = 0; i < 2; i++) { v[i].base = b[i]; v[i].len = 8; }
+    rc = shmpc_try_pop_many(&hc[me], v, 2);
+    if (rc < 0) { expect(rc, "try_pop_many", 1); return; }
+    for (int i = 0; i < rc; i++) got(b[i], v[i].len);
+}
+static int asym_sc;
+static void attach_c(void) {
+    int rc = shmpc_attach_id(&hc[me], seg, sizeof seg, SHMPC_CONSUMER, 20u + (uint32_t)me, 0);
+    if (rc != SHMPC_OK) fail("T%d: attach returned %s", me, shmpc_strerror(rc));
+    hc[me].asym = asym_sc;
+}
+static void close_p(void) { shmpc_close(&hp[me]); }
+/* the sleeper's steps of shmpc__wait: register (the real shmpc__sleep_arm), membarrier when the
+   notifier is asymmetric, look again; nothing there: it would sleep on the event word */
+static void sleeper(int data) {
+    struct shmpc__seg *s = (struct shmpc__seg *)(void *)seg;
+    int rc;
+    uint32_t e = shmpc__sleep_arm(data ? &s->data_waiters : &s->space_waiters, data ? &s->data_ev : &s->space_ev);
+    if (asym_sc) wmm_membarrier();
+    if (data) {
+        char b[8]; size_t len;
+        rc = shmpc_try_pop(&hc[me], b, sizeof b, &len);
+        if (rc == SHMPC_OK) got(b, len);
+    } else {
+        rc = push1();
+    }
+    if (rc == SHMPC_EEMPTY || rc == SHMPC_EFULL) { sleeping = 1; sleep_e = e; slept_on_data = data; }
+}
+
+/* op strings per thread, run by one body: u push, o pop, U push_many(2), O pop_many(2),
+   r reserve/commit, k peek/release, x close (producer), s sleep for data, S sleep for room,
+   a attach as the consumer, d reserve and leave it to close */
+static const char *ops[NT];
+static void run_ops(int t) {
+    for (const char *c = ops[t]; *c && !violation; c++) {
+        switch (*c) {
+        case 'u': push1(); break;
+        case 'o': pop1(); break;
+        case 'U': push2(); break;
+        case 'O': pop2(); break;
+        case 'r': reserve1(); break;
+        case 'k': peek1(); break;
+        case 'x': close_p(); break;
+        case 's': sleeper(1); break;
+        case 'S': sleeper(0); break;
+        case 'a': attach_c(); break;
+        case 'd': reserve_only(); break;
+        default: die("bad op");
+        }
+    }
+}
+typedef struct { const char *name, *what; uint32_t mode; int prefill, asym; const char *t[3]; } wmm_scn;
+/* asym 1: the notifier's F1 is a compiler barrier, as in every process the OS layer registered
+   for membarrier (Linux). Its full fence (asym 0) only adds ordering, so the data scenarios run
+   without it; the wake-up scenarios run both forms. */
+static const wmm_scn scenarios[] = {
+    {"mpmc-pop-laps", "MPMC: a consumer behind another's two claims (the false ECORRUPT)", SHMPC_MPMC, 0, 1, {"uuoo", "o", 0}},
+    {"mpmc-pop-laps2", "MPMC: a consumer whose claim fails two laps on (its failed compare-and-swap is judged)", SHMPC_MPMC, 0, 1, {"uuoouuoo", "o", 0}},
+    {"mpmc-push-laps", "MPMC: a producer behind another's claims, two laps on", SHMPC_MPMC, 0, 1, {"uuoouuoo", "u", 0}},
+    {"mpmc-1p2c", "MPMC: two consumers race for two messages", SHMPC_MPMC, 0, 1, {"uu", "o", "o"}},
+    {"mpmc-2p1c", "MPMC: two producers, one consumer, a full ring", SHMPC_MPMC, 0, 1, {"uu", "u", "oo"}},
+    {"mpmc-reuse", "MPMC: slot reuse, payload and length of the next lap", SHMPC_MPMC, 0, 1, {"uuu", "oo", 0}},
+    {"mpmc-zc", "MPMC: reserve/commit, peek/release, batches", SHMPC_MPMC, 0, 1, {"rU", "kO", 0}},
+    {"mpmc-close", "MPMC: end of stream after the last message", SHMPC_MPMC, 0, 1, {"ux", "oo", 0}},
+    {"mpmc-discard", "MPMC: a reservation closed uncommitted is skipped, its slot reused", SHMPC_MPMC, 0, 1, {"dx", "uu", "oo"}},
+    {"mpmc-close2", "MPMC: two producers close, the stream ends after both's messages", SHMPC_MPMC, 0, 1, {"ux", "ux", "oo"}},
+    {"spsc", "SPSC: push, pop, slot reuse", SHMPC_SPSC, 0, 1, {"uuu", "ooo", 0}},
+    {"spsc-zc", "SPSC: reserve/commit, peek/release, batches", SHMPC_SPSC, 0, 1, {"rU", "kO", 0}},
+    {"spsc-close", "SPSC: end of stream after the last message", SHMPC_SPSC, 0, 1, {"ux", "oo", 0}},
+    {"spsc-attach", "SPSC: a consumer attaches while the producer pushes", SHMPC_SPSC, 0, 1, {"uu", "aoo", 0}},
+    {"wake-data", "wake-up: a consumer going to sleep, a producer publishing (F1/F2)", SHMPC_SPSC, 0, 0, {"u", "s", 0}},
+    {"wake-space", "wake-up: a producer going to sleep on a full ring, a consumer freeing", SHMPC_MPMC, 2, 0, {"o", "S", 0}},
+    {"wake-data-asym", "wake-up, asymmetric: F1 a compiler barrier, the sleeper's membarrier", SHMPC_SPSC, 0, 1, {"u", "s", 0}},
+    {"wake-mpmc-asym", "wake-up, asymmetric, MPMC", SHMPC_MPMC, 0, 1, {"u", "s", 0}},
+};
+#define NSCN (int)(sizeof scenarios / sizeof scenarios[0])
+
+static void entry(void) {
+    int t = me;
+    run_ops(t);
+    th[t].done = 1;
+    {
+        int left[NT], n = 0;
+        for (int i = 0; i < nth; i++) if (!th[i].done) left[n++] = i;
+        if (n == 0) { setcontext(&main_ctx); }
+        me = left[choose(n)];
+        trace("  -- T%d done, T%d runs\n", t, me);
+        setcontext(&th[me].ctx);
+    }
+}
+static char stacks[NT][1 << 16];
+
+static void run_once(const wmm_scn *sc) {
+    shmpc_opts o = SHMPC_OPTS_INIT;
+    struct shmpc__seg *s = (struct shmpc__seg *)(void *)seg;
+    int first;
+    memset(seg, 0, sizeof seg);
+    memset(locof, -1, sizeof locof);
+    memset(G, 0, sizeof G);
+    nloc = 0; depth = 0; preempt = 0; tracelen = 0;
+    memset(pushed, 0, sizeof pushed); memset(popped, 0, sizeof popped);
+    memset(last_of, 0, sizeof last_of); memset(nextid, 0, sizeof nextid);
+    sleeping = 0; asym_sc = sc->asym;
+    init_mode = 1;
+    o.capacity = 2; o.slot_size = 8; o.mode = sc->mode; o.start_index = 0xFFFFFFFFu;
+    if (shmpc_format(seg, sizeof seg, &o) != SHMPC_OK) die("format");
+    /* every word the code touches atomically, so that views cover them; then the payload words */
+    (void)L(&s->head); (void)L(&s->tail); (void)L(&s->ends); (void)L(&s->state);
+    (void)L(&s->producers); (void)L(&s->consumers);
+    (void)L(&s->data_waiters); (void)L(&s->data_ev); (void)L(&s->space_waiters); (void)L(&s->space_ev);
+    nth = 0;
+    for (int t = 0; t < 3 && sc->t[t]; t++) nth++;
+    for (int t = 0; t < nth; t++) {
+        ops[t] = sc->t[t];
+        memset(&hp[t], 0, sizeof hp[t]); memset(&hc[t], 0, sizeof hc[t]);
+        if (strpbrk(sc->t[t], "uUrxSd") && shmpc_attach_id(&hp[t], seg, sizeof seg, SHMPC_PRODUCER, 10u + (uint32_t)t, 0) != SHMPC_OK) die("attach producer");
+        if (strpbrk(sc->t[t], "oOks") && !strchr(sc->t[t], 'a') && shmpc_attach_id(&hc[t], seg, sizeof seg, SHMPC_CONSUMER, 20u + (uint32_t)t, 0) != SHMPC_OK) die("attach consumer");
+        hp[t].asym = hc[t].asym = sc->asym;
+    }
+    for (uint32_t i = 0; i < 2; i++) { /* slot words */
+        shmpc__slot *sl = (shmpc__slot *)(void *)(seg + SHMPC_HEADER_SIZE + i * s->slot_stride);
+        (void)L(&sl->seq); (void)L(&sl->len);
+    }
+    memset(is_plain, 0, sizeof is_plain);
+    for (int i = 0; i < 4; i++) { ploc[i] = newloc(-1 - i); is_plain[ploc[i]] = 1; }
+    /* a full ring for the room sleeper: its consumer pops one, its producer finds it full */
+    for (int i = 0; i < sc->prefill; i++) {
+        int id = 12 + i; char b[8];
+        me = 3; make_msg(id, b); pushed[id] = 1;
+        { shmpc_ring pr; memset(&pr, 0, sizeof pr);
+          if (shmpc_attach_id(&pr, seg, sizeof seg, SHMPC_PRODUCER, 30u, 0) != SHMPC_OK || shmpc_try_push(&pr, b, msglen(id)) != SHMPC_OK) die("prefill"); }
+    }
+    for (int l = 0; l < nloc; l++) { H[l].n = 1; memset(H[l].view[0], 0, NLOC); }
+    for (int t = 0; t < nth; t++) {
+        memset(th[t].cur, 0, NLOC); memset(th[t].acq, 0, NLOC); memset(th[t].rel, 0, NLOC);
+        th[t].done = 0;
+        getcontext(&th[t].ctx);
+        th[t].ctx.uc_stack.ss_sp = stacks[t];
+        th[t].ctx.uc_stack.ss_size = sizeof stacks[t];
+        th[t].ctx.uc_link = &main_ctx;
+        makecontext(&th[t].ctx, entry, 0);
+    }
+    init_mode = 0;
+    first = choose(nth);
+    me = first;
+    swapcontext(&main_ctx, &th[first].ctx);
+    /* the drain: a thread that has seen everything takes what is left */
+    if (!violation) {
+        wmm_thread *d = &th[3];
+        int cons = -1;
+        for (int l = 0; l < nloc; l++) d->cur[l] = d->acq[l] = d->rel[l] = (uint8_t)(H[l].n - 1);
+        me = 3; preempt = preempt_bound;
+        if (sleeping) {
+            uint32_t ev = H[L(slept_on_data ? &s->data_ev : &s->space_ev)].val[H[L(slept_on_data ? &s->data_ev : &s->space_ev)].n - 1];
+            if (ev == sleep_e) fail("lost wake-up: the sleeper found nothing and nobody moved its event word");
+        }
+        for (int t = 0; t < nth; t++) if (hc[t].seg) cons = t;
+        if (cons >= 0 && !violation) {
+            hc[3] = hc[cons];
+            for (int k = 0; k < 4 && !violation; k++) {
+                char b[8]; size_t len; int rc = shmpc_try_pop(&hc[3], b, sizeof b, &len);
+                if (rc == SHMPC_OK) { last_of[3][0] = last_of[3][1] = last_of[3][2] = 0; got(b, len); continue; }
+                if (rc != SHMPC_EEMPTY && rc != SHMPC_ECLOSED) fail("drain: try_pop returned %s", shmpc_strerror(rc));
+                break;
+            }
+            for (int id = 0; id < KMAX && !violation; id++)
+                if (pushed[id] && !popped[id]) fail("message %d was pushed and never popped", id);
+        }
+    }
+    executions++;
+}
+
+static int explore(const wmm_scn *sc, int quiet) {
+    nstk = 0; executions = 0; violation = 0;
+    do {
+        run_once(sc);
+        if (violation) {
+            printf("wmm %s: VIOLATION after %ld executions: %s\n", sc->name, executions, why);
+            if (!quiet) printf("execution:\n%s", tracebuf);
+            return 1;
+        }
+    } while (next_sequence());
+    printf("wmm %s: %ld executions, 0 violations (%s)\n", sc->name, executions, sc->what);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    int quiet = 0, rc = 0, any = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-p") && i + 1 < argc) { preempt_bound = atoi(argv[++i]); continue; }
+        if (!strcmp(argv[i], "-q")) { quiet = 1; continue; }
+        if (!strcmp(argv[i], "-l")) { for (int k = 0; k < NSCN; k++) printf("%s\t%s\n", scenarios[k].name, scenarios[k].what); return 0; }
+        for (int k = 0; k < NSCN; k++) {
+            if (strcmp(argv[i], scenarios[k].name) && strcmp(argv[i], "all")) continue;
+            any = 1;
+            if (explore(&scenarios[k], quiet)) { rc = 1; if (quiet) return 1; }
+        }
+    }
+    if (!any) { fprintf(stderr, "usage: wmm [-p PREEMPTIONS] [-q] SCENARIO...|all   (wmm -l lists them)\n"); return 2; }
+    return rc;
+}
