@@ -39,6 +39,7 @@ include mk/examples.mk
 -include mk/bench.mk
 -include mk/tools.mk
 -include mk/cross.mk
+-include mk/interop.mk
 
 # Every step runs even after one fails, so one run shows everything that is wrong.
 test check: $(BUILD)/.dir

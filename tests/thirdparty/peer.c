@@ -1,0 +1,294 @@
+/* A peer written from PROTOCOL.md alone, as a third party would: it does NOT include shmpc.h. Its
+   offsets, values and orderings are those of the document; its atomics are C11's, its futex calls
+   are raw syscalls. make thirdparty-test runs it against the library in both directions.
+
+     peer create NAME CAPACITY SLOT_SIZE N   create and format a SPSC ring, attach as its producer,
+                                            push messages 0..N-1 (tests/msgcheck.h), close
+     peer consume NAME N                    attach to an existing SPSC ring as its consumer, pop and
+                                            check N messages, then expect the end of the stream
+
+   Both pause 200 ms after every PAUSE_EVERY messages, so that the library side runs out of data
+   (or room) and sleeps on its futex word: the library must be woken by this peer's notify. While
+   this peer waits it sleeps on the futex itself, registered as the document says, with a 5 s
+   limit per sleep; a sleep longer than 2 s means a missed wake-up, and the peer fails at once. */
+#define _GNU_SOURCE 1
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <linux/membarrier.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include "../msgcheck.h"
+
+/* PROTOCOL.md, "Header": offsets of the words this peer uses. */
+enum {
+    OFF_MAGIC = 0x000, OFF_VERSION = 0x008, OFF_ABI = 0x00C, OFF_HEADER_SIZE = 0x010,
+    OFF_CAPACITY = 0x014, OFF_SLOT_SIZE = 0x018, OFF_STRIDE = 0x01C, OFF_MODE = 0x020,
+    OFF_FLAGS = 0x024, OFF_TOTAL = 0x028, OFF_START_INDEX = 0x030, OFF_CREATOR_PID = 0x034,
+    OFF_CREATOR_START = 0x038, OFF_STATE = 0x040, OFF_PRODUCERS = 0x080, OFF_CONSUMERS = 0x084,
+    OFF_ENDS = 0x088, OFF_DATA_WAITERS = 0x0C0, OFF_DATA_EV = 0x0C4, OFF_SPACE_WAITERS = 0x0C8,
+    OFF_SPACE_EV = 0x0CC, OFF_TAIL = 0x100, OFF_HEAD = 0x180, OFF_PEERS = 0x200, HEADER = 0xA00,
+    PEER_SIZE = 32, PEER_PID = 0, PEER_ROLE = 4, PEER_START_LO = 8, PEER_START_HI = 12, PEER_PENDING = 16
+};
+enum { ROLE_PRODUCER = 1, ROLE_CONSUMER = 2, SPSC = 1, READY = 1, CLOSED = 2, PROD_CLOSED = 1, CONS_CLOSED = 2 };
+#define ABI_LE32 (32u | 1u << 8 | 6u << 16 | 8u << 24) /* 32-bit indices, little-endian, 6, 8 */
+#define PAUSE_EVERY 500u
+#define SLEEP_LIMIT_NS 5000000000ll
+#define MISSED_WAKE_NS 2000000000ll
+
+typedef _Atomic uint32_t a32;
+static unsigned char *seg;
+static uint32_t capacity, slot_size, stride;
+static int me = -1; /* our peer entry */
+static const char *prog = "peer";
+
+static a32 *W(size_t off) { return (a32 *)(void *)(seg + off); }
+static uint32_t U(size_t off) { uint32_t v; memcpy(&v, seg + off, 4); return v; }
+static void die(const char *what) { fprintf(stderr, "%s: %s\n", prog, what); exit(1); }
+static int64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+static void pause_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
+
+/* Process start time: field 22 of /proc/self/stat (PROTOCOL.md, "Peer table"). */
+static uint64_t start_time(void) {
+    char buf[1024], *p;
+    uint64_t v = 0;
+    int field;
+    FILE *f = fopen("/proc/self/stat", "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f) fclose(f);
+    buf[n] = 0;
+    p = strrchr(buf, ')');
+    if (!p) return 0;
+    for (field = 2; *p && field < 22; p++)
+        if (*p == ' ') field++;
+    while (*p >= '0' && *p <= '9') v = v * 10u + (uint64_t)(*p++ - '0');
+    return v;
+}
+
+static unsigned char *slot(uint32_t i) { return seg + HEADER + (size_t)(i & (capacity - 1u)) * stride; }
+
+/* PROTOCOL.md, "Wake": after publishing, a full fence, then bump and wake if anyone waits. */
+static void notify(size_t waiters, size_t ev) {
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(W(waiters), memory_order_relaxed) != 0u) {
+        atomic_fetch_add_explicit(W(ev), 1u, memory_order_release);
+        syscall(SYS_futex, (void *)W(ev), FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    }
+}
+
+/* PROTOCOL.md, "Sleep": until ready() holds. Returns how long the last sleep took. */
+static int64_t sleep_until(int (*ready)(void), size_t waiters, size_t ev) {
+    int64_t longest = 0;
+    while (!ready()) {
+        uint32_t e = atomic_load_explicit(W(ev), memory_order_acquire);
+        int64_t t0;
+        struct timespec ts = {SLEEP_LIMIT_NS / 1000000000, 0};
+        atomic_fetch_add_explicit(W(waiters), 1u, memory_order_seq_cst);
+        /* a library notifier registered for membarrier has no fence of its own: this supplies it;
+           where membarrier fails, such a notifier may miss us: sleep 1 ms at a time instead */
+        if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) != 0) ts.tv_sec = 0, ts.tv_nsec = 1000000;
+        if (ready()) { atomic_fetch_sub_explicit(W(waiters), 1u, memory_order_relaxed); break; }
+        t0 = now_ns();
+        syscall(SYS_futex, (void *)W(ev), FUTEX_WAIT, e, &ts, NULL, 0);
+        atomic_fetch_sub_explicit(W(waiters), 1u, memory_order_relaxed);
+        if (now_ns() - t0 > longest) longest = now_ns() - t0;
+        if (longest > MISSED_WAKE_NS) die("a futex sleep lasted past 2 s: the library did not wake it");
+    }
+    return longest;
+}
+
+/* PROTOCOL.md, "Attach": take the role, then an entry of the peer table. */
+static void attach(uint32_t role) {
+    a32 *count = W(role == ROLE_PRODUCER ? OFF_PRODUCERS : OFF_CONSUMERS);
+    uint32_t n = 0, i, pid = (uint32_t)getpid();
+    uint64_t start = start_time();
+    if (atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & (role == ROLE_PRODUCER ? PROD_CLOSED : CONS_CLOSED))
+        die("that side of the ring has closed");
+    if (!atomic_compare_exchange_strong_explicit(count, &n, 1u, memory_order_acq_rel, memory_order_relaxed))
+        die("the role is taken (SPSC: one producer, one consumer)");
+    for (i = 0; i < 64 && me < 0; i++) {
+        uint32_t zero = 0, j = (i % 16u) * 4u + i / 16u;
+        size_t e = OFF_PEERS + (size_t)j * PEER_SIZE;
+        if (atomic_compare_exchange_strong_explicit(W(e + PEER_PID), &zero, pid, memory_order_acq_rel, memory_order_relaxed)) {
+            uint32_t head = atomic_load_explicit(W(OFF_HEAD), memory_order_relaxed);
+            atomic_store_explicit(W(e + PEER_START_LO), (uint32_t)start, memory_order_relaxed);
+            atomic_store_explicit(W(e + PEER_START_HI), (uint32_t)(start >> 32), memory_order_relaxed);
+            atomic_store_explicit(W(e + PEER_PENDING), head - capacity - 1u, memory_order_relaxed);
+            atomic_store_explicit(W(e + PEER_ROLE), role, memory_order_release);
+            me = (int)j;
+        }
+    }
+    if (me < 0) die("peer table full");
+}
+
+/* PROTOCOL.md, "Close". */
+static void close_role(uint32_t role) {
+    a32 *count = W(role == ROLE_PRODUCER ? OFF_PRODUCERS : OFF_CONSUMERS);
+    uint32_t bit = role == ROLE_PRODUCER ? PROD_CLOSED : CONS_CLOSED;
+    size_t e = OFF_PEERS + (size_t)me * PEER_SIZE;
+    if (atomic_fetch_sub_explicit(count, 1u, memory_order_acq_rel) == 1u) {
+        uint32_t ends = atomic_fetch_or_explicit(W(OFF_ENDS), bit, memory_order_acq_rel) | bit;
+        if (ends == (PROD_CLOSED | CONS_CLOSED)) atomic_store_explicit(W(OFF_STATE), CLOSED, memory_order_release);
+        atomic_fetch_add_explicit(W(OFF_DATA_EV), 1u, memory_order_release);
+        syscall(SYS_futex, (void *)W(OFF_DATA_EV), FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+        atomic_fetch_add_explicit(W(OFF_SPACE_EV), 1u, memory_order_release);
+        syscall(SYS_futex, (void *)W(OFF_SPACE_EV), FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    }
+    atomic_store_explicit(W(e + PEER_ROLE), 0u, memory_order_relaxed);
+    atomic_store_explicit(W(e + PEER_PID), 0u, memory_order_release);
+}
+
+/* --- producer ------------------------------------------------------------------------------- */
+static uint32_t tail_own;
+static int has_room(void) {
+    uint32_t head = atomic_load_explicit(W(OFF_HEAD), memory_order_acquire);
+    return tail_own - head < capacity || (atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & CONS_CLOSED);
+}
+
+static int create_and_produce(const char *name, uint32_t cap, uint32_t size, uint64_t n) {
+    char path[256];
+    uint64_t total, i, start = start_time();
+    int64_t longest = 0;
+    unsigned char *msg = malloc(size);
+    uint32_t pid = (uint32_t)getpid(), k;
+    int fd;
+    if (!msg || cap == 0 || (cap & (cap - 1u)) || size < 16u) die("bad geometry");
+    capacity = cap; slot_size = size; stride = (8u + size + 7u) / 8u * 8u;
+    total = HEADER + (uint64_t)cap * stride;
+    snprintf(path, sizeof path, "/%s", name);
+    fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 || ftruncate(fd, (off_t)total) != 0) die("cannot create the segment");
+    seg = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (seg == MAP_FAILED) die("mmap");
+    close(fd);
+    /* PROTOCOL.md, "Create": a zero-filled header, the fields, the slots, then state = 1 (release). */
+    memcpy(seg + OFF_MAGIC, "SHMPCv2", 8);
+    { uint32_t v[] = {2u, ABI_LE32, HEADER, cap, size, stride, SPSC, 0u};
+      memcpy(seg + OFF_VERSION, v, sizeof v); }
+    memcpy(seg + OFF_TOTAL, &total, 8);
+    memset(seg + OFF_START_INDEX, 0, 4);
+    memcpy(seg + OFF_CREATOR_PID, &pid, 4);
+    memcpy(seg + OFF_CREATOR_START, &start, 8);
+    for (k = 0; k < cap; k++) { /* seq = position, len = 0 (start index 0) */
+        atomic_store_explicit((a32 *)(void *)slot(k), k, memory_order_relaxed);
+        atomic_store_explicit((a32 *)(void *)(slot(k) + 4), 0u, memory_order_relaxed);
+    }
+    atomic_store_explicit(W(OFF_STATE), READY, memory_order_release);
+    attach(ROLE_PRODUCER);
+    tail_own = atomic_load_explicit(W(OFF_TAIL), memory_order_relaxed);
+    for (i = 0; i < n; i++) {
+        size_t len = msgcheck_make(msg, size, i);
+        int64_t t;
+        if (i && i % PAUSE_EVERY == 0) pause_ms(200); /* the library consumer goes to sleep */
+        t = sleep_until(has_room, OFF_SPACE_WAITERS, OFF_SPACE_EV);
+        if (t > longest) longest = t;
+        if (atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & CONS_CLOSED) die("consumer closed early");
+        memcpy(slot(tail_own) + 8, msg, len);
+        atomic_store_explicit((a32 *)(void *)(slot(tail_own) + 4), (uint32_t)len, memory_order_relaxed);
+        tail_own++;
+        atomic_store_explicit(W(OFF_TAIL), tail_own, memory_order_release);
+        notify(OFF_DATA_WAITERS, OFF_DATA_EV);
+    }
+    pause_ms(200); /* the library consumer goes to sleep: the close must wake it */
+    close_role(ROLE_PRODUCER);
+    printf("%s: produced %llu messages, longest sleep for room %.1f ms\n", prog, (unsigned long long)n, (double)longest / 1e6);
+    return 0;
+}
+
+/* --- consumer ------------------------------------------------------------------------------- */
+static uint32_t head_own;
+static int has_data(void) {
+    return atomic_load_explicit(W(OFF_TAIL), memory_order_acquire) != head_own ||
+           (atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & PROD_CLOSED);
+}
+
+static int consume(const char *name, uint64_t n) {
+    char path[256];
+    struct stat st;
+    uint64_t i = 0;
+    int64_t longest = 0, deadline = now_ns() + 10000000000ll;
+    int fd;
+    snprintf(path, sizeof path, "/%s", name);
+    while ((fd = shm_open(path, O_RDWR, 0)) < 0) {
+        if (now_ns() > deadline) die("no such segment");
+        pause_ms(1);
+    }
+    /* PROTOCOL.md, "Open": the size, then state (acquire) before any other field. */
+    for (;;) {
+        if (fstat(fd, &st) != 0) die("fstat");
+        if ((size_t)st.st_size >= HEADER) {
+            seg = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+            if (seg == MAP_FAILED) die("mmap");
+            if (atomic_load_explicit(W(OFF_STATE), memory_order_acquire) != 0u) break;
+            munmap(seg, (size_t)st.st_size);
+        }
+        if (now_ns() > deadline) die("segment never became ready");
+        pause_ms(1);
+    }
+    close(fd);
+    if (memcmp(seg, "SHMPCv", 6) != 0) die("not an shmpc segment");
+    if (U(OFF_VERSION) != 2u) die("layout version is not 2");
+    if (U(OFF_ABI) != ABI_LE32 || U(OFF_HEADER_SIZE) != HEADER) die("another ABI");
+    if (U(OFF_MODE) != SPSC) die("this peer speaks SPSC only");
+    capacity = U(OFF_CAPACITY); slot_size = U(OFF_SLOT_SIZE); stride = U(OFF_STRIDE);
+    if (!capacity || (capacity & (capacity - 1u)) || stride != (8u + slot_size + 7u) / 8u * 8u ||
+        HEADER + (uint64_t)capacity * stride > (uint64_t)st.st_size)
+        die("impossible geometry");
+    attach(ROLE_CONSUMER);
+    head_own = atomic_load_explicit(W(OFF_HEAD), memory_order_relaxed);
+    for (;;) {
+        uint32_t tail, len;
+        const char *bad;
+        int64_t t;
+        if (i % PAUSE_EVERY == PAUSE_EVERY / 2u && i < n) pause_ms(200); /* the library producer fills up and sleeps */
+        t = sleep_until(has_data, OFF_DATA_WAITERS, OFF_DATA_EV);
+        if (t > longest) longest = t;
+        tail = atomic_load_explicit(W(OFF_TAIL), memory_order_acquire);
+        if (tail == head_own) { /* producer side closed: reload tail after ends, then decide */
+            tail = atomic_load_explicit(W(OFF_TAIL), memory_order_acquire);
+            if (tail == head_own) break;
+        }
+        if (tail - head_own > capacity) die("corrupt indices");
+        len = atomic_load_explicit((a32 *)(void *)(slot(head_own) + 4), memory_order_relaxed);
+        if (len > slot_size) die("corrupt length");
+        if ((bad = msgcheck_bad(slot(head_own) + 8, len, i)) != NULL) {
+            fprintf(stderr, "%s: message %llu: %s\n", prog, (unsigned long long)i, bad);
+            exit(1);
+        }
+        i++;
+        head_own++;
+        atomic_store_explicit(W(OFF_HEAD), head_own, memory_order_release);
+        notify(OFF_SPACE_WAITERS, OFF_SPACE_EV);
+    }
+    close_role(ROLE_CONSUMER);
+    printf("%s: consumed %llu messages, then the end of the stream; longest sleep for data %.1f ms\n",
+           prog, (unsigned long long)i, (double)longest / 1e6);
+    if (i != n) die("wrong number of messages");
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc == 6 && !strcmp(argv[1], "create"))
+        return create_and_produce(argv[2], (uint32_t)strtoul(argv[3], 0, 10), (uint32_t)strtoul(argv[4], 0, 10),
+                                  strtoull(argv[5], 0, 10));
+    if (argc == 4 && !strcmp(argv[1], "consume")) return consume(argv[2], strtoull(argv[3], 0, 10));
+    fprintf(stderr, "usage: %s create NAME CAPACITY SLOT_SIZE N | consume NAME N\n", argv[0]);
+    return 2;
+}

@@ -1,0 +1,23 @@
+#!/bin/sh
+# The third-party peer check (make thirdparty-test): tests/thirdparty/peer.c, written from PROTOCOL.md
+# without shmpc.h, against the library (tests/ringcheck.c), both directions. Each side pauses now
+# and then so that the other sleeps on its futex word and must be woken by its peer's notify; a
+# sleep that lasts past 2 s fails the side that slept. Usage: sh tests/thirdparty/run.sh BUILD_DIR
+B=${1:-build}
+N=${TP_MESSAGES:-3000}
+name="shmpc-tp-$$"
+fail=0
+trap 'rm -f /dev/shm/$name-*' EXIT
+both() { # both LABEL: the two background jobs $p1 and $p2 must exit 0
+    if wait "$p1" && wait "$p2"; then echo "  ok   $1"; else echo "  FAIL $1"; fail=1; fi
+}
+# library producer (creates the ring) -> third-party consumer
+$B/ringcheck produce "$name-a" 8 256 "$N" 500 & p1=$!
+$B/tp_peer consume "$name-a" "$N" & p2=$!
+both "library producer -> third-party consumer: $N checksummed messages, end of stream, wake-ups both ways"
+rm -f "/dev/shm/$name-a"
+# third-party producer (creates and formats the ring) -> library consumer
+$B/tp_peer create "$name-b" 8 256 "$N" & p1=$!
+$B/ringcheck consume "$name-b" "$N" 500 & p2=$!
+both "third-party producer (its own format) -> library consumer: $N checksummed messages, SHMPC_ECLOSED, wake-ups both ways"
+exit $fail
