@@ -1,10 +1,18 @@
-# Other programs speaking shmpc: a peer written from PROTOCOL.md alone.
+# Other programs speaking shmpc: a peer written from PROTOCOL.md alone, and the ZeroMQ bridge.
 #   make thirdparty-test  tests/thirdparty/peer.c (no shmpc.h: its own offsets, C11 atomics, raw
 #                         futex calls) against the library, both directions, wake-ups included
-TEST_STEPS += thirdparty-test
-HELP_LINES += "  make thirdparty-test  a peer written from PROTOCOL.md (no shmpc.h) against the library, both directions"
+#   make bridge           build/shmpc-bridge (tools/shmpc-bridge.c, libzmq from Debian's libzmq3-dev)
+#   make bridge-test      the bridge end to end between two network namespaces (loopback if netns
+#                         is not permitted): checksums, end of stream, back-pressure, a broken link
+#   make bench-bridge     bridge throughput beside plain ZeroMQ PUSH/PULL of the same messages
+TEST_STEPS += thirdparty-test bridge-test
+ALL_STEPS  += bridge
+HELP_LINES += "  make thirdparty-test  a peer written from PROTOCOL.md (no shmpc.h) against the library, both directions" \
+              "  make bridge      build/shmpc-bridge: a ring to a ZeroMQ socket and back (libzmq3-dev)" \
+              "  make bridge-test the bridge end to end between two network namespaces, checksummed" \
+              "  make bench-bridge  bridge throughput beside plain ZeroMQ PUSH/PULL (bench/results/bridge.md)"
 
-.PHONY: thirdparty-test
+.PHONY: thirdparty-test bridge bridge-deps bridge-test bench-bridge
 
 $(BUILD)/tp_peer: tests/thirdparty/peer.c tests/msgcheck.h | $(BUILD)/.dir
 	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(CFLAGS) $< -o $@
@@ -15,3 +23,16 @@ $(BUILD)/ringcheck: tests/ringcheck.c tests/msgcheck.h shmpc.h | $(BUILD)/.dir
 thirdparty-test: $(BUILD)/tp_peer $(BUILD)/ringcheck
 	@echo "-- a peer written from PROTOCOL.md against the library (tests/thirdparty/run.sh)"
 	@sh tests/thirdparty/run.sh $(BUILD)
+
+bridge-deps:
+	$(Q)$(NEED) libzmq3-dev pkg-config
+
+bridge: $(BUILD)/shmpc-bridge
+
+$(BUILD)/shmpc-bridge: tools/shmpc-bridge.c shmpc.h | bridge-deps $(BUILD)/.dir
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(CFLAGS) $$(pkg-config --cflags libzmq) $< -o $@ $$(pkg-config --libs libzmq) $(LDLIBS)
+
+bridge-test: $(BUILD)/shmpc-bridge $(BUILD)/ringcheck
+	$(Q)$(NEED) iproute2 bc
+	@echo "-- shmpc-bridge end to end (tests/bridge/run.sh)"
+	@sh tests/bridge/run.sh $(BUILD)
