@@ -36,3 +36,15 @@ bridge-test: $(BUILD)/shmpc-bridge $(BUILD)/ringcheck
 	$(Q)$(NEED) iproute2 bc
 	@echo "-- shmpc-bridge end to end (tests/bridge/run.sh)"
 	@sh tests/bridge/run.sh $(BUILD)
+
+# Not part of make test: make bench and make bench-quick run it beside the other benchmarks.
+# Built like the other benchmarks (bench/common.h's clock; its other helpers go unused here).
+$(BUILD)/bench_bridge: bench/bench_bridge.c bench/common.h shmpc.h | bridge-deps $(BUILD)/.dir
+	$(Q)$(CC) $(BENCH_CFLAGS) -Wno-unused-function $$(pkg-config --cflags libzmq) $< -o $@ $$(pkg-config --libs libzmq) $(BENCH_LIBS)
+
+bench-bridge: $(BUILD)/bench_bridge $(BUILD)/shmpc-bridge
+	$(Q)mkdir -p bench/results
+	$(Q)$(BUILD)/bench_bridge $(BUILD)/shmpc-bridge bench/results $(BENCH_BRIDGE_ARGS)
+bench: bench-bridge
+bench-quick: BENCH_BRIDGE_ARGS = --quick
+bench-quick: bench-bridge

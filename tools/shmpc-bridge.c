@@ -82,6 +82,8 @@ enum {
 #define PROTO_VERSION 1u
 enum { EXIT_DONE = 0, EXIT_LOCAL = 1, EXIT_USAGE = 2, EXIT_LINK = 3, EXIT_PEERDEAD = 4, EXIT_QUIT = 5 };
 #define SLICE_NS 20000000ll /* ring waits are cut into slices to keep the link alive */
+#define BATCH_MAX 64u       /* messages per batch, and at most BATCH_BYTES of them */
+#define BATCH_BYTES (4u << 20)
 
 typedef struct bridge {
     const char *ring, *endpoint;
@@ -90,7 +92,9 @@ typedef struct bridge {
     int64_t timeout_ns, last_rx, last_tx;
     void *ctx, *sock;
     shmpc_ring r;
-    unsigned char *buf;  /* one frame: type, sequence number, message */
+    unsigned char *buf;  /* send: `batch` frames of `frame` bytes: type, sequence number, message */
+    size_t frame;
+    uint32_t batch;      /* messages moved per ring call (one wake-up of the other side per batch) */
     uint64_t count, bytes;
 } bridge;
 
@@ -145,7 +149,9 @@ static void beat(bridge *b) {
    link is dead (nothing heard for the timeout). */
 static int recv_frame(bridge *b, zmq_msg_t *msg, long ms) {
     zmq_pollitem_t it = {b->sock, 0, ZMQ_POLLIN, 0};
-    if (zmq_poll(&it, 1, ms) > 0 && zmq_msg_recv(msg, b->sock, ZMQ_DONTWAIT) >= 0) {
+    /* what is queued already, without a poll (no system call while frames keep coming) */
+    if (zmq_msg_recv(msg, b->sock, ZMQ_DONTWAIT) >= 0 ||
+        (ms > 0 && zmq_poll(&it, 1, ms) > 0 && zmq_msg_recv(msg, b->sock, ZMQ_DONTWAIT) >= 0)) {
         b->last_rx = now_ns();
         return 1;
     }
@@ -166,7 +172,10 @@ static int setup(bridge *b) {
     if (rc != SHMPC_OK) { fprintf(stderr, "%s: ring %s: %s (%d)\n", me, b->ring, shmpc_strerror(rc), rc); return -1; }
     shmpc_stat(&b->r, &st);
     b->slot_size = st.slot_size;
-    if (!(b->buf = malloc((size_t)st.slot_size + 9u))) return -1;
+    b->frame = (size_t)st.slot_size + 9u;
+    b->batch = b->frame >= BATCH_BYTES ? 1u : (uint32_t)(BATCH_BYTES / b->frame);
+    if (b->batch > BATCH_MAX) b->batch = BATCH_MAX;
+    if (!(b->buf = malloc(b->frame * (b->sending ? b->batch : 1u)))) return -1;
     b->ctx = zmq_ctx_new();
     b->sock = b->ctx ? zmq_socket(b->ctx, ZMQ_DEALER) : NULL;
     if (!b->sock) { fprintf(stderr, "%s: zmq: %s\n", me, zmq_strerror(errno)); return -1; }
@@ -215,22 +224,24 @@ static int run_send(bridge *b) {
                                                          : "no answer from the other side within the timeout", 0);
         beat(b);
         if (!got_welcome || !credit) continue;
-        {
-            size_t len;
-            rc = shmpc_pop_timed(&b->r, b->buf + 9, b->slot_size, &len, SLICE_NS);
-            if (rc == SHMPC_OK) {
-                b->buf[0] = F_DATA;
-                put64(b->buf + 1, seq);
-                if (send_frame(b, b->buf, len + 9u) != 0) return finish(b, EXIT_LINK, "link lost while sending", 0);
-                seq++; credit--; b->count++; b->bytes += len;
-            } else if (rc == SHMPC_ECLOSED) {
-                break;
-            } else if (rc == SHMPC_EPEERDEAD) {
+        {   /* a batch: as many as the credit allows, one wake-up of the producers for all */
+            shmpc_iov iov[BATCH_MAX];
+            uint32_t i, n = credit < b->batch ? credit : b->batch;
+            for (i = 0; i < n; i++) { iov[i].base = b->buf + i * b->frame + 9; iov[i].len = b->slot_size; }
+            rc = shmpc_pop_many_timed(&b->r, iov, n, SLICE_NS);
+            for (i = 0; rc > 0 && i < (uint32_t)rc; i++) {
+                unsigned char *f = b->buf + i * b->frame;
+                f[0] = F_DATA;
+                put64(f + 1, seq);
+                if (send_frame(b, f, iov[i].len + 9u) != 0) return finish(b, EXIT_LINK, "link lost while sending", 0);
+                seq++; credit--; b->count++; b->bytes += iov[i].len;
+            }
+            if (rc == SHMPC_ECLOSED) break;
+            if (rc == SHMPC_EPEERDEAD) {
                 send_small(b, F_DEAD, 0, 0);
                 return finish(b, EXIT_PEERDEAD, "this ring's producers died", rc);
-            } else if (rc != SHMPC_ETIMEDOUT) {
-                return finish(b, EXIT_LOCAL, "pop", rc);
             }
+            if (rc < 0 && rc != SHMPC_ETIMEDOUT) return finish(b, EXIT_LOCAL, "pop", rc);
         }
     }
     /* the end of the stream: say how many, wait for the other side to confirm */
@@ -246,20 +257,54 @@ static int run_send(bridge *b) {
     return finish(b, EXIT_DONE, NULL, 0);
 }
 
+/* recv: pushes the n data frames q[0..n) into the ring (one wake-up of the consumers per batch),
+   waiting in slices while it is full and keeping the link alive; grants credit for them. 0, or the
+   exit status. */
+static int flush(bridge *b, zmq_msg_t *q, uint32_t n, uint32_t *granted) {
+    shmpc_iov iov[BATCH_MAX];
+    uint32_t i, done = 0;
+    for (i = 0; i < n; i++) {
+        iov[i].base = (unsigned char *)zmq_msg_data(&q[i]) + 9;
+        iov[i].len = zmq_msg_size(&q[i]) - 9u;
+    }
+    while (done < n) {
+        int rc = shmpc_push_many_timed(&b->r, iov + done, n - done, SLICE_NS);
+        if (rc == SHMPC_ETIMEDOUT) { beat(b); continue; }
+        if (rc == SHMPC_ECLOSED) {
+            send_small(b, F_QUIT, 0, 0);
+            return finish(b, EXIT_QUIT, "this ring's consumers closed: told the sender", 0);
+        }
+        if (rc == SHMPC_EPEERDEAD) {
+            send_small(b, F_DEAD, 0, 0);
+            return finish(b, EXIT_PEERDEAD, "this ring's consumers died", rc);
+        }
+        if (rc < 0) return finish(b, EXIT_LOCAL, "push", rc);
+        for (i = done; i < done + (uint32_t)rc; i++) { b->count++; b->bytes += iov[i].len; }
+        done += (uint32_t)rc;
+        *granted += (uint32_t)rc;
+        if (*granted >= (b->window + 3u) / 4u) { /* credit back in quarters of the window */
+            if (send_small(b, F_CREDIT, *granted, 4) != 0) return finish(b, EXIT_LINK, "link lost while granting credit", 0);
+            *granted = 0;
+        }
+    }
+    return 0;
+}
+
 /* recv: the socket to the receiving ring. */
 static int run_recv(bridge *b) {
-    zmq_msg_t m;
+    zmq_msg_t q[BATCH_MAX], ctl;
     uint64_t seq = 0;
-    uint32_t granted = 0; /* pushed since the last credit */
-    int rc;
-    zmq_msg_init(&m);
+    uint32_t granted = 0, n = 0, i; /* granted: pushed since the last credit; n: data frames held */
+    int rc, x;
+    for (i = 0; i < BATCH_MAX; i++) zmq_msg_init(&q[i]);
+    zmq_msg_init(&ctl);
     /* the hello, within the timeout */
     for (;;) {
-        rc = recv_frame(b, &m, 20);
+        rc = recv_frame(b, &ctl, 20);
         if (rc < 0) return finish(b, EXIT_LINK, "no sender within the timeout", 0);
         if (rc == 0) continue;
-        if (zmq_msg_size(&m) == 9 && ((unsigned char *)zmq_msg_data(&m))[0] == F_HELLO &&
-            get32((unsigned char *)zmq_msg_data(&m) + 1) == PROTO_VERSION)
+        if (zmq_msg_size(&ctl) == 9 && ((unsigned char *)zmq_msg_data(&ctl))[0] == F_HELLO &&
+            get32((unsigned char *)zmq_msg_data(&ctl) + 1) == PROTO_VERSION)
             break;
         return finish(b, EXIT_LINK, "a frame that is not this protocol's hello", 0);
     }
@@ -269,40 +314,37 @@ static int run_recv(bridge *b) {
         if (send_frame(b, w, sizeof w) != 0) return finish(b, EXIT_LINK, "cannot answer the hello", 0);
     }
     for (;;) {
-        const unsigned char *f;
-        size_t n;
-        rc = recv_frame(b, &m, 20);
+        const unsigned char *f = NULL;
+        size_t len = 0;
+        /* gather data frames while they keep coming (up to a batch), wait only with none held */
+        rc = recv_frame(b, &q[n], n ? 0 : 20);
         if (rc < 0) return finish(b, EXIT_LINK, "link lost: nothing from the other side within the timeout", 0);
         beat(b);
-        if (rc == 0) continue;
-        f = zmq_msg_data(&m);
-        n = zmq_msg_size(&m);
-        if (n >= 9 && f[0] == F_DATA) {
-            if (get64(f + 1) != seq) {
-                fprintf(stderr, "%s recv: message %llu arrived where %llu was due: messages were lost\n", me,
-                        (unsigned long long)get64(f + 1), (unsigned long long)seq);
-                return finish(b, EXIT_LINK, NULL, 0);
+        if (rc == 1) {
+            f = zmq_msg_data(&q[n]);
+            len = zmq_msg_size(&q[n]);
+            if (len >= 9 && f[0] == F_DATA) {
+                if (get64(f + 1) != seq) {
+                    fprintf(stderr, "%s recv: message %llu arrived where %llu was due: messages were lost\n", me,
+                            (unsigned long long)get64(f + 1), (unsigned long long)seq);
+                    return finish(b, EXIT_LINK, NULL, 0);
+                }
+                if (len - 9u > b->slot_size) return finish(b, EXIT_LINK, "a message larger than this ring's slot size", 0);
+                seq++;
+                if (++n < b->batch) continue;
+                f = NULL;
+            } else {
+                zmq_msg_move(&ctl, &q[n]); /* handled after the data held before it */
+                f = zmq_msg_data(&ctl);
+                len = zmq_msg_size(&ctl);
             }
-            for (;;) { /* a full ring: wait in slices, keep the link alive */
-                rc = shmpc_push_timed(&b->r, f + 9, n - 9u, SLICE_NS);
-                if (rc != SHMPC_ETIMEDOUT) break;
-                beat(b);
-            }
-            if (rc == SHMPC_ECLOSED) {
-                send_small(b, F_QUIT, 0, 0);
-                return finish(b, EXIT_QUIT, "this ring's consumers closed: told the sender", 0);
-            }
-            if (rc == SHMPC_EPEERDEAD) {
-                send_small(b, F_DEAD, 0, 0);
-                return finish(b, EXIT_PEERDEAD, "this ring's consumers died", rc);
-            }
-            if (rc != SHMPC_OK) return finish(b, EXIT_LOCAL, "push", rc);
-            seq++; b->count++; b->bytes += n - 9u;
-            if (++granted >= (b->window + 3u) / 4u) { /* credit back in quarters of the window */
-                if (send_small(b, F_CREDIT, granted, 4) != 0) return finish(b, EXIT_LINK, "link lost while granting credit", 0);
-                granted = 0;
-            }
-        } else if (n == 9 && f[0] == F_END) {
+        }
+        if (n) {
+            if ((x = flush(b, q, n, &granted)) != 0) return x;
+            n = 0;
+        }
+        if (!f) continue;
+        if (len == 9 && f[0] == F_END) {
             if (get64(f + 1) != seq) {
                 fprintf(stderr, "%s recv: the sender sent %llu messages, %llu arrived\n", me,
                         (unsigned long long)get64(f + 1), (unsigned long long)seq);
@@ -310,13 +352,13 @@ static int run_recv(bridge *b) {
             }
             shmpc_close(&b->r); /* this ring's consumers drain it, then get SHMPC_ECLOSED */
             send_small(b, F_ACK, 0, 0);
-            zmq_msg_close(&m);
+            for (i = 0; i < BATCH_MAX; i++) zmq_msg_close(&q[i]);
+            zmq_msg_close(&ctl);
             return finish(b, EXIT_DONE, NULL, 0);
-        } else if (n == 1 && f[0] == F_DEAD) {
-            return finish(b, EXIT_PEERDEAD, "the remote ring's producers died: leaving this ring without closing it", 0);
-        } else if (!(n == 1 && f[0] == F_BEAT)) {
-            return finish(b, EXIT_LINK, "a frame that is not this protocol", 0);
         }
+        if (len == 1 && f[0] == F_DEAD)
+            return finish(b, EXIT_PEERDEAD, "the remote ring's producers died: leaving this ring without closing it", 0);
+        if (!(len == 1 && f[0] == F_BEAT)) return finish(b, EXIT_LINK, "a frame that is not this protocol", 0);
     }
 }
 
