@@ -225,7 +225,8 @@
      D. Vyukov's bounded queue: a slot is free for position p when seq == p, holds the message of p
      when seq == p + 1, and is handed to the next lap by seq = p + capacity.
      Blocks written by different sides sit on different 128-byte lines (two cache lines, against
-     adjacent-line prefetch).
+     adjacent-line prefetch). PROTOCOL.md states every step (attach, publish, consume, the futex
+     protocol, close, recovery) for a peer written without this header.
 */
 /* The implementation's translation unit needs POSIX and Linux declarations (shm_open, futex, ...):
    include shmpc.h before any system header there, or build with -D_GNU_SOURCE (or -std=gnu11);

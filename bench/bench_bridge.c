@@ -172,7 +172,7 @@ int main(int argc, char **argv) {
                bm / zm);
     }
     fprintf(md, "\nMedian of %d runs each, TCP on the loopback, one machine. The bridge figure is end to end: five\n"
-                "processes (producer, two bridges, consumer) and two rings against ZeroMQ's two.\n", reps);
+                "processes (producer, two bridges, consumer) and two rings, against ZeroMQ's two processes.\n", reps);
     fclose(csv);
     fclose(md);
     return 0;
