@@ -23,6 +23,7 @@
 #include "msgcheck.h"
 
 static int64_t wait_ns = 5000000000ll, missed_wake_ns = 2000000000ll;
+static int stop_early; /* RINGCHECK_STOP set: the consumer closes after N messages */
 static int64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -98,6 +99,7 @@ static int consume(const char *name, uint64_t n, uint64_t pause, long delay_ms) 
         int64_t t0;
         if (pause && i == pause / 2u && registered(&r, SHMPC_PRODUCER)) return 1;
         if (pause && i % pause == pause / 2u && i < n) pause_ms(200); /* the producer fills the ring and sleeps */
+        if (i == n && stop_early) break; /* the consumer side ends the stream */
         t0 = now_ns();
         rc = shmpc_pop_timed(&r, buf, st.slot_size, &len, wait_ns);
         if (rc != SHMPC_OK && rc != SHMPC_ECLOSED) return fail("pop", rc);
@@ -111,6 +113,7 @@ static int consume(const char *name, uint64_t n, uint64_t pause, long delay_ms) 
     }
     shmpc_close(&r);
     shmpc_unlink(name);
+    if (stop_early) { printf("ringcheck: consumed %llu messages, then closed\n", (unsigned long long)i); return 0; }
     printf("ringcheck: consumed %llu messages, then SHMPC_ECLOSED; longest pop %.1f ms\n", (unsigned long long)i,
            (double)longest / 1e6);
     if (i != n) { fprintf(stderr, "ringcheck: expected %llu messages\n", (unsigned long long)n); return 1; }
@@ -122,6 +125,7 @@ int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
     if (m) missed_wake_ns = atoll(m) * 1000000ll;
     if (w) wait_ns = atoll(w) * 1000000ll;
+    stop_early = getenv("RINGCHECK_STOP") != NULL;
     if ((argc == 6 || argc == 7) && !strcmp(argv[1], "produce"))
         return produce(argv[2], (uint32_t)strtoul(argv[3], 0, 10), (uint32_t)strtoul(argv[4], 0, 10),
                        strtoull(argv[5], 0, 10), argc == 7 ? strtoull(argv[6], 0, 10) : 0);

@@ -3,8 +3,9 @@
 # hosts (loopback, with a message, where netns is not permitted). On host A a producer
 # (tests/ringcheck.c) fills ring A and `shmpc-bridge send` forwards it; on host B `shmpc-bridge recv`
 # fills ring B and a consumer checks every message (order, boundary, checksum) and the end of the
-# stream. Then back-pressure (a consumer that holds back slows the remote producer, nothing lost) and
-# a broken link (both bridges exit 3; the consumer gets SHMPC_EPEERDEAD, not a false end of stream).
+# stream. Then back-pressure (a consumer that holds back slows the remote producer, nothing lost), the
+# consumer side closing first, the producer dying, and a broken link (both bridges exit 3; the
+# consumer gets SHMPC_EPEERDEAD, not a false end of stream).
 # Usage: sh tests/bridge/run.sh BUILD_DIR (BRIDGE_LOOPBACK=1: loopback even where netns works)
 B=${1:-build}
 N=${BRIDGE_MESSAGES:-20000}
@@ -39,12 +40,13 @@ else
     echo "  network namespaces not permitted here (needs root and ip(8)) or BRIDGE_LOOPBACK set: loopback instead"
 fi
 
-# run NAME N CAP WINDOW DELAY_MS TIMEOUT: the four processes of one stream, in the background
+# run NAME N CAP WINDOW DELAY_MS TIMEOUT [CONSUME]: the four processes of one stream, in the
+# background; the consumer expects N messages (CONSUME if given)
 run() {
     rm -f "$out"/*.log
     $Bx $B/shmpc-bridge recv "tcp://$addr:$port" "$tag-$1-b" --create "$3:256" --window "$4" --timeout "$6" \
         >"$out/recv.log" 2>&1 & r=$!
-    $Bx $B/ringcheck consume "$tag-$1-b" "$2" 0 "$5" >"$out/consumer.log" 2>&1 & c=$!
+    $Bx $B/ringcheck consume "$tag-$1-b" "${7:-$2}" 0 "$5" >"$out/consumer.log" 2>&1 & c=$!
     $A $B/ringcheck produce "$tag-$1-a" "$3" 256 "$2" >"$out/producer.log" 2>&1 & p=$!
     $A $B/shmpc-bridge send "$tag-$1-a" "tcp://$addr:$port" --timeout "$6" >"$out/send.log" 2>&1 & s=$!
     pids="$r $c $p $s"
@@ -67,9 +69,29 @@ if [ "$ps$ss$rs$cs" = 0000 ] && [ "${longest:-0}" -ge 1000 ]; then
     ok "back-pressure: a consumer on B holding back 1.5 s stalled the producer on A (longest push ${longest} ms), nothing lost"
 else bad "back-pressure (exit statuses $ps $ss $rs $cs, longest push ${longest:-?} ms, want >= 1000)"; fi
 
-# 3. a broken link: the stream runs, then the link goes down (netns) or the receiving bridge is
-#    killed (loopback); both bridges (or the survivor) exit 3, the consumer gets SHMPC_EPEERDEAD
+# 3. the consumer side ends first: B's consumer closes after 2000 messages; recv tells send, send
+#    closes ring A (both exit 5), A's producer gets SHMPC_ECLOSED
+export RINGCHECK_STOP=1
+run quit 100000000 64 1024 0 5 2000
+wait $p; ps=$?; wait $s; ss=$?; wait $r; rs=$?; wait $c; cs=$?
+unset RINGCHECK_STOP
+if [ "$ss$rs$cs" = 550 ] && grep -q "push: .*(-7)" "$out/producer.log"; then
+    ok "B's consumer closes first: both bridges exit 5, A's producer gets SHMPC_ECLOSED"
+else bad "consumer side closed first (send exit $ss, recv exit $rs, want 5 5; consumer $cs; producer $ps, want SHMPC_ECLOSED)"; fi
+
+# 4. the producer on A dies: send reports it (exit 4), recv leaves ring B open (exit 4), and B's
+#    consumer gets SHMPC_EPEERDEAD after what arrived, not a false end of stream
 export RINGCHECK_WAIT_MS=1500
+run dead 100000000 64 1024 0 5
+sleep 1
+kill -9 "$p"
+wait $s; ss=$?; wait $r; rs=$?; wait $c; cs=$?
+if [ "$ss$rs" = 44 ] && grep -q "(-21)" "$out/consumer.log"; then
+    ok "A's producer killed: both bridges exit 4, B's consumer gets SHMPC_EPEERDEAD"
+else bad "producer killed (send exit $ss, recv exit $rs, want 4 4; consumer exit $cs, want SHMPC_EPEERDEAD)"; fi
+
+# 5. a broken link: the stream runs, then the link goes down (netns) or the receiving bridge is
+#    killed (loopback); both bridges (or the survivor) exit 3, the consumer gets SHMPC_EPEERDEAD
 run broken 100000000 64 1024 0 1
 sleep 1
 if [ -n "$netns" ]; then ip -n "$ns_a" link set "va$$" down; else kill -9 "$r"; fi
