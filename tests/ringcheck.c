@@ -1,8 +1,9 @@
 /* Checksummed messages (tests/msgcheck.h) through a ring, with the public API only: the library's
    side of the third-party peer check (tests/thirdparty/) and the two ends of the bridge test
    (tests/bridge/).
-     ringcheck produce NAME CAPACITY SLOT_SIZE N [PAUSE]   create a SPSC ring, push messages 0..N-1,
-                                                          close (the end of the stream)
+     ringcheck produce NAME CAPACITY SLOT_SIZE N [PAUSE]   create a ring (SPSC; MPMC if RINGCHECK_MPMC
+                                                          is set), push messages 0..N-1, close (the
+                                                          end of the stream)
      ringcheck consume NAME N [PAUSE [DELAY_MS]]           open the ring, pop and check N messages, then
                                                           expect SHMPC_ECLOSED and unlink the ring
    PAUSE (default 0: never): pause 200 ms after every PAUSE messages (the producer at multiples of
@@ -65,6 +66,7 @@ static int produce(const char *name, uint32_t cap, uint32_t size, uint64_t n, ui
     uint64_t i;
     int rc;
     o.capacity = cap; o.slot_size = size;
+    if (getenv("RINGCHECK_MPMC")) o.mode = SHMPC_MPMC;
     if (!msg) return 1;
     if ((rc = shmpc_create(&r, name, &o, SHMPC_PRODUCER)) != SHMPC_OK) return fail("create", rc);
     for (i = 0; i < n; i++) {

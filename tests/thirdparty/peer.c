@@ -2,10 +2,11 @@
    offsets, values and orderings are those of the document; its atomics are C11's, its futex calls
    are raw syscalls. make thirdparty-test runs it against the library in both directions.
 
-     peer create NAME CAPACITY SLOT_SIZE N   create and format a SPSC ring, attach as its producer,
-                                            push messages 0..N-1 (tests/msgcheck.h), close
-     peer consume NAME N                    attach to an existing SPSC ring as its consumer, pop and
-                                            check N messages, then expect the end of the stream
+     peer create NAME CAPACITY SLOT_SIZE N [mpmc]   create and format a ring (SPSC, or MPMC),
+                                            attach as its producer, push messages 0..N-1
+                                            (tests/msgcheck.h), close
+     peer consume NAME N                    attach to an existing ring (SPSC or MPMC) as its consumer,
+                                            pop and check N messages, then expect the end of the stream
 
    Both pause 200 ms after every PAUSE_EVERY messages, so that the library side runs out of data
    (or room) and sleeps on its futex word: the library must be woken by this peer's notify. While
@@ -39,7 +40,7 @@ enum {
     OFF_SPACE_EV = 0x0CC, OFF_TAIL = 0x100, OFF_HEAD = 0x180, OFF_PEERS = 0x200, HEADER = 0xA00,
     PEER_SIZE = 32, PEER_PID = 0, PEER_ROLE = 4, PEER_START_LO = 8, PEER_START_HI = 12, PEER_PENDING = 16
 };
-enum { ROLE_PRODUCER = 1, ROLE_CONSUMER = 2, SPSC = 1, READY = 1, CLOSED = 2, PROD_CLOSED = 1, CONS_CLOSED = 2 };
+enum { ROLE_PRODUCER = 1, ROLE_CONSUMER = 2, SPSC = 1, MPMC = 2, READY = 1, CLOSED = 2, PROD_CLOSED = 1, CONS_CLOSED = 2 };
 #define ABI_LE32 (32u | 1u << 8 | 6u << 16 | 8u << 24) /* 32-bit indices, little-endian, 6, 8 */
 #define PAUSE_EVERY 500u
 #define SLEEP_LIMIT_NS 5000000000ll
@@ -155,21 +156,84 @@ static void close_role(uint32_t role) {
 }
 
 /* --- producer ------------------------------------------------------------------------------- */
-static uint32_t tail_own;
-static int has_room(void) {
-    uint32_t head = atomic_load_explicit(W(OFF_HEAD), memory_order_acquire);
-    return tail_own - head < capacity || (atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & CONS_CLOSED);
+static uint32_t mode, tail_own;
+static a32 *SEQ(uint32_t i) { return (a32 *)(void *)slot(i); }
+static a32 *LEN(uint32_t i) { return (a32 *)(void *)(slot(i) + 4); }
+static a32 *PENDING(void) { return W(OFF_PEERS + (size_t)me * PEER_SIZE + PEER_PENDING); }
+
+/* PROTOCOL.md, section 8: where a slot's seq stands against the value wanted. */
+enum { SEQ_READY, SEQ_AHEAD, SEQ_BEHIND, SEQ_BAD };
+static int seq_class(uint32_t seq, uint32_t want) {
+    if (seq == want) return SEQ_READY;
+    if (seq - want <= capacity) return SEQ_AHEAD;
+    if (want - seq <= capacity) return SEQ_BEHIND;
+    return SEQ_BAD;
 }
 
-static int create_and_produce(const char *name, uint32_t cap, uint32_t size, uint64_t n) {
+/* MPMC claim (section 8) on `index` (tail for a producer, head for a consumer; plus 0 or 1). 1: *pos
+   is ours, 0: full or empty. A consumer checks the length before it claims (*len). */
+static int mpmc_claim(size_t index, uint32_t plus, uint32_t *pos, uint32_t *len) {
+    uint32_t p = atomic_load_explicit(W(index), memory_order_relaxed), tries;
+    for (tries = 0; tries < 65536; tries++) {
+        int c = seq_class(atomic_load_explicit(SEQ(p), memory_order_acquire), p + plus);
+        if (c == SEQ_READY) {
+            if (plus && (*len = atomic_load_explicit(LEN(p), memory_order_relaxed)) > slot_size) die("corrupt length");
+            atomic_store_explicit(PENDING(), p, memory_order_relaxed); /* before the claim */
+            if (atomic_compare_exchange_strong_explicit(W(index), &p, p + 1u, memory_order_relaxed, memory_order_relaxed)) {
+                *pos = p;
+                return 1;
+            }
+            atomic_store_explicit(PENDING(), p - capacity - 1u, memory_order_relaxed);
+            continue; /* p holds the index the exchange saw */
+        }
+        {
+            uint32_t now = atomic_load_explicit(W(index), memory_order_relaxed);
+            if (now != p) { p = now; continue; }
+        }
+        if (c == SEQ_BEHIND) return 0;
+        die("corrupt sequence word");
+    }
+    die("too many retries");
+    return 0;
+}
+
+/* 1: a slot to fill at *pos, 0: the ring is full. */
+static int claim_room(uint32_t *pos) {
+    uint32_t head, unused;
+    if (mode != SPSC) return mpmc_claim(OFF_TAIL, 0u, pos, &unused);
+    head = atomic_load_explicit(W(OFF_HEAD), memory_order_acquire);
+    if (tail_own - head > capacity) die("corrupt indices");
+    if (tail_own - head == capacity) return 0;
+    *pos = tail_own;
+    return 1;
+}
+static void publish(uint32_t pos, uint32_t len) {
+    atomic_store_explicit(LEN(pos), len, memory_order_relaxed);
+    if (mode == SPSC) {
+        tail_own = pos + 1u;
+        atomic_store_explicit(W(OFF_TAIL), tail_own, memory_order_release); /* R1 */
+    } else {
+        atomic_store_explicit(SEQ(pos), pos + 1u, memory_order_release); /* R3 */
+    }
+    notify(OFF_DATA_WAITERS, OFF_DATA_EV);
+}
+static int has_room(void) {
+    uint32_t t;
+    if (atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & CONS_CLOSED) return 1;
+    if (mode == SPSC) return tail_own - atomic_load_explicit(W(OFF_HEAD), memory_order_acquire) < capacity;
+    t = atomic_load_explicit(W(OFF_TAIL), memory_order_relaxed);
+    return seq_class(atomic_load_explicit(SEQ(t), memory_order_acquire), t) != SEQ_BEHIND;
+}
+
+static int create_and_produce(const char *name, uint32_t cap, uint32_t size, uint64_t n, uint32_t ring_mode) {
     char path[256];
     uint64_t total, i, start = start_time();
     int64_t longest = 0;
     unsigned char *msg = malloc(size);
     uint32_t pid = (uint32_t)getpid(), k;
     int fd;
-    if (!msg || cap == 0 || (cap & (cap - 1u)) || size < 16u) die("bad geometry");
-    capacity = cap; slot_size = size; stride = (8u + size + 7u) / 8u * 8u;
+    if (!msg || cap == 0 || (cap & (cap - 1u)) || size < 16u || (ring_mode == MPMC && cap < 2u)) die("bad geometry");
+    mode = ring_mode; capacity = cap; slot_size = size; stride = (8u + size + 7u) / 8u * 8u;
     total = HEADER + (uint64_t)cap * stride;
     snprintf(path, sizeof path, "/%s", name);
     fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
@@ -179,43 +243,80 @@ static int create_and_produce(const char *name, uint32_t cap, uint32_t size, uin
     close(fd);
     /* PROTOCOL.md, "Create": a zero-filled header, the fields, the slots, then state = 1 (release). */
     memcpy(seg + OFF_MAGIC, "SHMPCv2", 8);
-    { uint32_t v[] = {2u, ABI_LE32, HEADER, cap, size, stride, SPSC, 0u};
+    { uint32_t v[] = {2u, ABI_LE32, HEADER, cap, size, stride, ring_mode, 0u};
       memcpy(seg + OFF_VERSION, v, sizeof v); }
     memcpy(seg + OFF_TOTAL, &total, 8);
     memset(seg + OFF_START_INDEX, 0, 4);
     memcpy(seg + OFF_CREATOR_PID, &pid, 4);
     memcpy(seg + OFF_CREATOR_START, &start, 8);
     for (k = 0; k < cap; k++) { /* seq = position, len = 0 (start index 0) */
-        atomic_store_explicit((a32 *)(void *)slot(k), k, memory_order_relaxed);
-        atomic_store_explicit((a32 *)(void *)(slot(k) + 4), 0u, memory_order_relaxed);
+        atomic_store_explicit(SEQ(k), k, memory_order_relaxed);
+        atomic_store_explicit(LEN(k), 0u, memory_order_relaxed);
     }
     atomic_store_explicit(W(OFF_STATE), READY, memory_order_release);
     attach(ROLE_PRODUCER);
     tail_own = atomic_load_explicit(W(OFF_TAIL), memory_order_relaxed);
     for (i = 0; i < n; i++) {
         size_t len = msgcheck_make(msg, size, i);
+        uint32_t pos;
         int64_t t;
         if (i && i % PAUSE_EVERY == 0) pause_ms(200); /* the library consumer goes to sleep */
-        t = sleep_until(has_room, OFF_SPACE_WAITERS, OFF_SPACE_EV);
-        if (t > longest) longest = t;
-        if (atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & CONS_CLOSED) die("consumer closed early");
-        memcpy(slot(tail_own) + 8, msg, len);
-        atomic_store_explicit((a32 *)(void *)(slot(tail_own) + 4), (uint32_t)len, memory_order_relaxed);
-        tail_own++;
-        atomic_store_explicit(W(OFF_TAIL), tail_own, memory_order_release);
-        notify(OFF_DATA_WAITERS, OFF_DATA_EV);
+        do {
+            t = sleep_until(has_room, OFF_SPACE_WAITERS, OFF_SPACE_EV);
+            if (t > longest) longest = t;
+            if (atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & CONS_CLOSED) die("consumer closed early");
+        } while (!claim_room(&pos));
+        memcpy(slot(pos) + 8, msg, len);
+        publish(pos, (uint32_t)len);
     }
     pause_ms(200); /* the library consumer goes to sleep: the close must wake it */
     close_role(ROLE_PRODUCER);
-    printf("%s: produced %llu messages, longest sleep for room %.1f ms\n", prog, (unsigned long long)n, (double)longest / 1e6);
+    printf("%s: produced %llu messages (%s), longest sleep for room %.1f ms\n", prog, (unsigned long long)n,
+           mode == SPSC ? "SPSC" : "MPMC", (double)longest / 1e6);
     return 0;
 }
 
 /* --- consumer ------------------------------------------------------------------------------- */
 static uint32_t head_own;
+
+/* 1: a message at *pos of *len bytes, 0: empty, -1: the end of the stream. */
+static int claim_msg(uint32_t *pos, uint32_t *len) {
+    uint32_t tail;
+    if (mode != SPSC) {
+        if (mpmc_claim(OFF_HEAD, 1u, pos, len)) {
+            if ((*len = atomic_load_explicit(LEN(*pos), memory_order_relaxed)) > slot_size) die("corrupt length");
+            return 1;
+        }
+        if (!(atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & PROD_CLOSED)) return 0;
+        return atomic_load_explicit(W(OFF_HEAD), memory_order_acquire) == atomic_load_explicit(W(OFF_TAIL), memory_order_acquire)
+               ? -1 : 0;
+    }
+    tail = atomic_load_explicit(W(OFF_TAIL), memory_order_acquire);
+    if (tail == head_own) {
+        if (!(atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & PROD_CLOSED)) return 0;
+        tail = atomic_load_explicit(W(OFF_TAIL), memory_order_acquire); /* after ends: the final tail */
+        if (tail == head_own) return -1;
+    }
+    if (tail - head_own > capacity) die("corrupt indices");
+    if ((*len = atomic_load_explicit(LEN(head_own), memory_order_relaxed)) > slot_size) die("corrupt length");
+    *pos = head_own;
+    return 1;
+}
+static void free_msg(uint32_t pos) {
+    if (mode == SPSC) {
+        head_own = pos + 1u;
+        atomic_store_explicit(W(OFF_HEAD), head_own, memory_order_release); /* R2 */
+    } else {
+        atomic_store_explicit(SEQ(pos), pos + capacity, memory_order_release); /* R4 */
+    }
+    notify(OFF_SPACE_WAITERS, OFF_SPACE_EV);
+}
 static int has_data(void) {
-    return atomic_load_explicit(W(OFF_TAIL), memory_order_acquire) != head_own ||
-           (atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & PROD_CLOSED);
+    uint32_t h;
+    if (atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & PROD_CLOSED) return 1;
+    if (mode == SPSC) return atomic_load_explicit(W(OFF_TAIL), memory_order_acquire) != head_own;
+    h = atomic_load_explicit(W(OFF_HEAD), memory_order_relaxed);
+    return seq_class(atomic_load_explicit(SEQ(h), memory_order_acquire), h + 1u) != SEQ_BEHIND;
 }
 
 static int consume(const char *name, uint64_t n) {
@@ -245,50 +346,44 @@ static int consume(const char *name, uint64_t n) {
     if (memcmp(seg, "SHMPCv", 6) != 0) die("not an shmpc segment");
     if (U(OFF_VERSION) != 2u) die("layout version is not 2");
     if (U(OFF_ABI) != ABI_LE32 || U(OFF_HEADER_SIZE) != HEADER) die("another ABI");
-    if (U(OFF_MODE) != SPSC) die("this peer speaks SPSC only");
+    mode = U(OFF_MODE);
     capacity = U(OFF_CAPACITY); slot_size = U(OFF_SLOT_SIZE); stride = U(OFF_STRIDE);
-    if (!capacity || (capacity & (capacity - 1u)) || stride != (8u + slot_size + 7u) / 8u * 8u ||
-        HEADER + (uint64_t)capacity * stride > (uint64_t)st.st_size)
+    if ((mode != SPSC && mode != MPMC) || !capacity || (capacity & (capacity - 1u)) ||
+        stride != (8u + slot_size + 7u) / 8u * 8u || HEADER + (uint64_t)capacity * stride > (uint64_t)st.st_size)
         die("impossible geometry");
     attach(ROLE_CONSUMER);
     head_own = atomic_load_explicit(W(OFF_HEAD), memory_order_relaxed);
     for (;;) {
-        uint32_t tail, len;
+        uint32_t pos, len;
         const char *bad;
         int64_t t;
+        int c;
         if (i % PAUSE_EVERY == PAUSE_EVERY / 2u && i < n) pause_ms(200); /* the library producer fills up and sleeps */
-        t = sleep_until(has_data, OFF_DATA_WAITERS, OFF_DATA_EV);
-        if (t > longest) longest = t;
-        tail = atomic_load_explicit(W(OFF_TAIL), memory_order_acquire);
-        if (tail == head_own) { /* producer side closed: reload tail after ends, then decide */
-            tail = atomic_load_explicit(W(OFF_TAIL), memory_order_acquire);
-            if (tail == head_own) break;
-        }
-        if (tail - head_own > capacity) die("corrupt indices");
-        len = atomic_load_explicit((a32 *)(void *)(slot(head_own) + 4), memory_order_relaxed);
-        if (len > slot_size) die("corrupt length");
-        if ((bad = msgcheck_bad(slot(head_own) + 8, len, i)) != NULL) {
+        do {
+            t = sleep_until(has_data, OFF_DATA_WAITERS, OFF_DATA_EV);
+            if (t > longest) longest = t;
+        } while ((c = claim_msg(&pos, &len)) == 0);
+        if (c < 0) break;
+        if ((bad = msgcheck_bad(slot(pos) + 8, len, i)) != NULL) {
             fprintf(stderr, "%s: message %llu: %s\n", prog, (unsigned long long)i, bad);
             exit(1);
         }
         i++;
-        head_own++;
-        atomic_store_explicit(W(OFF_HEAD), head_own, memory_order_release);
-        notify(OFF_SPACE_WAITERS, OFF_SPACE_EV);
+        free_msg(pos);
     }
     close_role(ROLE_CONSUMER);
-    printf("%s: consumed %llu messages, then the end of the stream; longest sleep for data %.1f ms\n",
-           prog, (unsigned long long)i, (double)longest / 1e6);
+    printf("%s: consumed %llu messages (%s), then the end of the stream; longest sleep for data %.1f ms\n", prog,
+           (unsigned long long)i, mode == SPSC ? "SPSC" : "MPMC", (double)longest / 1e6);
     if (i != n) die("wrong number of messages");
     return 0;
 }
 
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
-    if (argc == 6 && !strcmp(argv[1], "create"))
+    if ((argc == 6 || (argc == 7 && !strcmp(argv[6], "mpmc"))) && !strcmp(argv[1], "create"))
         return create_and_produce(argv[2], (uint32_t)strtoul(argv[3], 0, 10), (uint32_t)strtoul(argv[4], 0, 10),
-                                  strtoull(argv[5], 0, 10));
+                                  strtoull(argv[5], 0, 10), argc == 7 ? MPMC : SPSC);
     if (argc == 4 && !strcmp(argv[1], "consume")) return consume(argv[2], strtoull(argv[3], 0, 10));
-    fprintf(stderr, "usage: %s create NAME CAPACITY SLOT_SIZE N | consume NAME N\n", argv[0]);
+    fprintf(stderr, "usage: %s create NAME CAPACITY SLOT_SIZE N [mpmc] | consume NAME N\n", argv[0]);
     return 2;
 }

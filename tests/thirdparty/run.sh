@@ -1,6 +1,6 @@
 #!/bin/sh
 # The third-party peer check (make thirdparty-test): tests/thirdparty/peer.c, written from PROTOCOL.md
-# without shmpc.h, against the library (tests/ringcheck.c), both directions. Each side pauses now
+# without shmpc.h, against the library (tests/ringcheck.c), both directions, SPSC and MPMC. Each side pauses now
 # and then so that the other sleeps on its futex word and must be woken by its peer's notify; a
 # sleep that lasts past 2 s fails the side that slept. Usage: sh tests/thirdparty/run.sh BUILD_DIR
 B=${1:-build}
@@ -20,4 +20,13 @@ rm -f "/dev/shm/$name-a"
 $B/tp_peer create "$name-b" 8 256 "$N" & p1=$!
 $B/ringcheck consume "$name-b" "$N" 500 & p2=$!
 both "third-party producer (its own format) -> library consumer: $N checksummed messages, SHMPC_ECLOSED, wake-ups both ways"
+# the same in MPMC mode (sequence words, claims by compare-and-swap, pending words, the MPMC end of stream)
+N=$((N / 2))
+RINGCHECK_MPMC=1 $B/ringcheck produce "$name-c" 8 256 "$N" 500 & p1=$!
+$B/tp_peer consume "$name-c" "$N" & p2=$!
+both "MPMC: library producer -> third-party consumer: $N checksummed messages, end of stream, wake-ups both ways"
+rm -f "/dev/shm/$name-c"
+$B/tp_peer create "$name-d" 8 256 "$N" mpmc & p1=$!
+$B/ringcheck consume "$name-d" "$N" 500 & p2=$!
+both "MPMC: third-party producer (its own format) -> library consumer: $N checksummed messages, SHMPC_ECLOSED, wake-ups both ways"
 exit $fail
