@@ -96,6 +96,8 @@ typedef struct bridge {
     size_t frame;
     uint32_t batch;      /* messages moved per ring call (one wake-up of the other side per batch) */
     uint64_t count, bytes;
+    zmq_msg_t q[BATCH_MAX], ctl; /* recv: data frames held for one batch; both: the frame in hand */
+    int msgs;                    /* q and ctl initialized */
 } bridge;
 
 static const char *me = "shmpc-bridge";
@@ -119,8 +121,16 @@ static int finish(bridge *b, int x, const char *why, int rc) {
         fprintf(stderr, "%s %s: %llu messages, %llu bytes\n", me, b->sending ? "send" : "recv",
                 (unsigned long long)b->count, (unsigned long long)b->bytes);
     if (x == EXIT_DONE || x == EXIT_QUIT) shmpc_close(&b->r);
+    if (b->msgs) {
+        uint32_t i;
+        for (i = 0; i < BATCH_MAX; i++) zmq_msg_close(&b->q[i]);
+        zmq_msg_close(&b->ctl);
+        b->msgs = 0;
+    }
     if (b->sock) zmq_close(b->sock);
     if (b->ctx) zmq_ctx_term(b->ctx);
+    free(b->buf);
+    b->buf = NULL;
     return x;
 }
 
@@ -163,6 +173,7 @@ static int setup(bridge *b) {
     shmpc_opts o = SHMPC_OPTS_INIT;
     shmpc_status st;
     int role = b->sending ? SHMPC_CONSUMER : SHMPC_PRODUCER, rc;
+    uint32_t i;
     if (b->capacity) {
         o.capacity = b->capacity; o.slot_size = b->slot_size; o.mode = b->mpmc ? SHMPC_MPMC : SHMPC_SPSC;
         rc = shmpc_create(&b->r, b->ring, &o, role);
@@ -186,25 +197,27 @@ static int setup(bridge *b) {
         fprintf(stderr, "%s: %s %s: %s\n", me, b->bind ? "bind" : "connect", b->endpoint, zmq_strerror(errno));
         return -1;
     }
+    for (i = 0; i < BATCH_MAX; i++) zmq_msg_init(&b->q[i]);
+    zmq_msg_init(&b->ctl);
+    b->msgs = 1;
     b->last_rx = b->last_tx = now_ns();
     return 0;
 }
 
 /* send: the sending ring to the socket. */
 static int run_send(bridge *b) {
-    zmq_msg_t m;
+    zmq_msg_t *m = &b->ctl;
     uint32_t credit = 0;
     uint64_t seq = 0;
     int got_welcome = 0, rc;
     unsigned char hello[9];
     hello[0] = F_HELLO; put32(hello + 1, PROTO_VERSION); put32(hello + 5, b->slot_size);
     if (send_frame(b, hello, sizeof hello) != 0) return finish(b, EXIT_LINK, "cannot send the hello", 0);
-    zmq_msg_init(&m);
     for (;;) {
         /* everything the other side said, without waiting unless there is nothing else to do */
-        while ((rc = recv_frame(b, &m, got_welcome && credit ? 0 : 20)) == 1) {
-            const unsigned char *f = zmq_msg_data(&m);
-            size_t n = zmq_msg_size(&m);
+        while ((rc = recv_frame(b, m, got_welcome && credit ? 0 : 20)) == 1) {
+            const unsigned char *f = zmq_msg_data(m);
+            size_t n = zmq_msg_size(m);
             if (n == 9 && f[0] == F_WELCOME && !got_welcome) {
                 if (get32(f + 1) < b->slot_size) {
                     fprintf(stderr, "%s send: the remote ring's slot size %u is smaller than this ring's %u\n", me,
@@ -247,13 +260,12 @@ static int run_send(bridge *b) {
     /* the end of the stream: say how many, wait for the other side to confirm */
     if (send_small(b, F_END, seq, 8) != 0) return finish(b, EXIT_LINK, "link lost while sending the end", 0);
     for (;;) {
-        rc = recv_frame(b, &m, 20);
+        rc = recv_frame(b, m, 20);
         if (rc < 0) return finish(b, EXIT_LINK, "link lost before the end was confirmed", 0);
         beat(b);
         if (rc == 0) continue;
-        if (zmq_msg_size(&m) == 1 && ((const unsigned char *)zmq_msg_data(&m))[0] == F_ACK) break;
+        if (zmq_msg_size(m) == 1 && ((const unsigned char *)zmq_msg_data(m))[0] == F_ACK) break;
     }
-    zmq_msg_close(&m);
     return finish(b, EXIT_DONE, NULL, 0);
 }
 
@@ -292,19 +304,17 @@ static int flush(bridge *b, zmq_msg_t *q, uint32_t n, uint32_t *granted) {
 
 /* recv: the socket to the receiving ring. */
 static int run_recv(bridge *b) {
-    zmq_msg_t q[BATCH_MAX], ctl;
+    zmq_msg_t *q = b->q, *ctl = &b->ctl;
     uint64_t seq = 0;
-    uint32_t granted = 0, n = 0, i; /* granted: pushed since the last credit; n: data frames held */
+    uint32_t granted = 0, n = 0; /* granted: pushed since the last credit; n: data frames held */
     int rc, x;
-    for (i = 0; i < BATCH_MAX; i++) zmq_msg_init(&q[i]);
-    zmq_msg_init(&ctl);
     /* the hello, within the timeout */
     for (;;) {
-        rc = recv_frame(b, &ctl, 20);
+        rc = recv_frame(b, ctl, 20);
         if (rc < 0) return finish(b, EXIT_LINK, "no sender within the timeout", 0);
         if (rc == 0) continue;
-        if (zmq_msg_size(&ctl) == 9 && ((unsigned char *)zmq_msg_data(&ctl))[0] == F_HELLO &&
-            get32((unsigned char *)zmq_msg_data(&ctl) + 1) == PROTO_VERSION)
+        if (zmq_msg_size(ctl) == 9 && ((unsigned char *)zmq_msg_data(ctl))[0] == F_HELLO &&
+            get32((unsigned char *)zmq_msg_data(ctl) + 1) == PROTO_VERSION)
             break;
         return finish(b, EXIT_LINK, "a frame that is not this protocol's hello", 0);
     }
@@ -334,9 +344,9 @@ static int run_recv(bridge *b) {
                 if (++n < b->batch) continue;
                 f = NULL;
             } else {
-                zmq_msg_move(&ctl, &q[n]); /* handled after the data held before it */
-                f = zmq_msg_data(&ctl);
-                len = zmq_msg_size(&ctl);
+                zmq_msg_move(ctl, &q[n]); /* handled after the data held before it */
+                f = zmq_msg_data(ctl);
+                len = zmq_msg_size(ctl);
             }
         }
         if (n) {
@@ -352,8 +362,6 @@ static int run_recv(bridge *b) {
             }
             shmpc_close(&b->r); /* this ring's consumers drain it, then get SHMPC_ECLOSED */
             send_small(b, F_ACK, 0, 0);
-            for (i = 0; i < BATCH_MAX; i++) zmq_msg_close(&q[i]);
-            zmq_msg_close(&ctl);
             return finish(b, EXIT_DONE, NULL, 0);
         }
         if (len == 1 && f[0] == F_DEAD)
