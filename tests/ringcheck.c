@@ -78,6 +78,7 @@ static int produce(const char *name, uint32_t cap, uint32_t size, uint64_t n, ui
         if ((rc = shmpc_push_timed(&r, msg, len, wait_ns)) != SHMPC_OK) return fail("push", rc);
         if (slow("push", i, now_ns() - t0, &longest)) return 1;
     }
+    free(msg);
     if (pause) pause_ms(200); /* the consumer goes to sleep: the close must wake it */
     shmpc_close(&r);
     printf("ringcheck: produced %llu messages, longest push %.1f ms\n", (unsigned long long)n, (double)longest / 1e6);
@@ -113,6 +114,7 @@ static int consume(const char *name, uint64_t n, uint64_t pause, long delay_ms) 
         }
         i++;
     }
+    free(buf);
     shmpc_close(&r);
     shmpc_unlink(name);
     if (stop_early) { printf("ringcheck: consumed %llu messages, then closed\n", (unsigned long long)i); return 0; }

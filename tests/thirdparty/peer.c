@@ -269,6 +269,7 @@ static int create_and_produce(const char *name, uint32_t cap, uint32_t size, uin
         memcpy(slot(pos) + 8, msg, len);
         publish(pos, (uint32_t)len);
     }
+    free(msg);
     pause_ms(200); /* the library consumer goes to sleep: the close must wake it */
     close_role(ROLE_PRODUCER);
     printf("%s: produced %llu messages (%s), longest sleep for room %.1f ms\n", prog, (unsigned long long)n,
