@@ -40,6 +40,18 @@ else
     echo "  network namespaces not permitted here (needs root and ip(8)) or BRIDGE_LOOPBACK set: loopback instead"
 fi
 
+# the manual and the usage errors
+if $B/shmpc-bridge --help | grep -q "^EXIT STATUS" && { $B/shmpc-bridge send 2>/dev/null; [ $? = 2 ]; } &&
+   { $B/shmpc-bridge send a tcp://127.0.0.1:1 --window 0 2>/dev/null; [ $? = 2 ]; } &&
+   { $B/shmpc-bridge recv tcp://127.0.0.1:1 "$tag-x" --mpmc 2>/dev/null; [ $? = 2 ]; }; then
+    ok "--help prints the manual; bad arguments exit 2"
+else bad "--help or the usage errors"; fi
+# a ring that does not exist: exit 1 within the timeout
+$B/shmpc-bridge send "$tag-none" tcp://127.0.0.1:1 --timeout 0.2 >"$out/send.log" 2>&1
+st=$?
+if [ $st = 1 ] && grep -q "no segment of that name" "$out/send.log"; then ok "a ring that does not exist: exit 1, said so"
+else bad "missing ring (exit $st, want 1)"; fi
+
 # run NAME N CAP WINDOW DELAY_MS TIMEOUT [CONSUME]: the four processes of one stream, in the
 # background; the consumer expects N messages (CONSUME if given)
 run() {
