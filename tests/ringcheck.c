@@ -2,8 +2,8 @@
    side of the third-party peer check (tests/thirdparty/) and the two ends of the bridge test
    (tests/bridge/).
      ringcheck produce NAME CAPACITY SLOT_SIZE N [PAUSE]   create a ring (SPSC; MPMC if RINGCHECK_MPMC
-                                                          is set), push messages 0..N-1, close (the
-                                                          end of the stream)
+                                                          is set; counters from RINGCHECK_START), push
+                                                          messages 0..N-1, close (the end of the stream)
      ringcheck consume NAME N [PAUSE [DELAY_MS]]           open the ring, pop and check N messages, then
                                                           expect SHMPC_ECLOSED and unlink the ring
    PAUSE (default 0: never): pause 200 ms after every PAUSE messages (the producer at multiples of
@@ -67,6 +67,7 @@ static int produce(const char *name, uint32_t cap, uint32_t size, uint64_t n, ui
     int rc;
     o.capacity = cap; o.slot_size = size;
     if (getenv("RINGCHECK_MPMC")) o.mode = SHMPC_MPMC;
+    if (getenv("RINGCHECK_START")) o.start_index = (uint32_t)strtoul(getenv("RINGCHECK_START"), 0, 0);
     if (!msg) return 1;
     if ((rc = shmpc_create(&r, name, &o, SHMPC_PRODUCER)) != SHMPC_OK) return fail("create", rc);
     for (i = 0; i < n; i++) {

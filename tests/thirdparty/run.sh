@@ -11,10 +11,10 @@ trap 'rm -f /dev/shm/$name-*' EXIT
 both() { # both LABEL: the two background jobs $p1 and $p2 must exit 0
     if wait "$p1" && wait "$p2"; then echo "  ok   $1"; else echo "  FAIL $1"; fail=1; fi
 }
-# library producer (creates the ring) -> third-party consumer
-$B/ringcheck produce "$name-a" 8 256 "$N" 500 & p1=$!
+# library producer (creates the ring, counters 16 below the wrap) -> third-party consumer
+RINGCHECK_START=0xFFFFFFF0 $B/ringcheck produce "$name-a" 8 256 "$N" 500 & p1=$!
 $B/tp_peer consume "$name-a" "$N" & p2=$!
-both "library producer -> third-party consumer: $N checksummed messages, end of stream, wake-ups both ways"
+both "library producer -> third-party consumer: $N checksummed messages across the index wrap, end of stream, wake-ups both ways"
 rm -f "/dev/shm/$name-a"
 # third-party producer (creates and formats the ring) -> library consumer
 $B/tp_peer create "$name-b" 8 256 "$N" & p1=$!
@@ -22,9 +22,9 @@ $B/ringcheck consume "$name-b" "$N" 500 & p2=$!
 both "third-party producer (its own format) -> library consumer: $N checksummed messages, SHMPC_ECLOSED, wake-ups both ways"
 # the same in MPMC mode (sequence words, claims by compare-and-swap, pending words, the MPMC end of stream)
 N=$((N / 2))
-RINGCHECK_MPMC=1 $B/ringcheck produce "$name-c" 8 256 "$N" 500 & p1=$!
+RINGCHECK_MPMC=1 RINGCHECK_START=0xFFFFFFF0 $B/ringcheck produce "$name-c" 8 256 "$N" 500 & p1=$!
 $B/tp_peer consume "$name-c" "$N" & p2=$!
-both "MPMC: library producer -> third-party consumer: $N checksummed messages, end of stream, wake-ups both ways"
+both "MPMC: library producer -> third-party consumer: $N checksummed messages across the index wrap, end of stream, wake-ups both ways"
 rm -f "/dev/shm/$name-c"
 $B/tp_peer create "$name-d" 8 256 "$N" mpmc & p1=$!
 $B/ringcheck consume "$name-d" "$N" 500 & p2=$!
