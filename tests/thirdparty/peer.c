@@ -241,14 +241,15 @@ static int create_and_produce(const char *name, uint32_t cap, uint32_t size, uin
     seg = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (seg == MAP_FAILED) die("mmap");
     close(fd);
-    /* PROTOCOL.md, "Create": a zero-filled header, the fields, the slots, then state = 1 (release). */
+    /* PROTOCOL.md, "Create": the mark (magic, creator), the fields on a zero-filled header, the
+       slots, then state = 1 (release). */
     memcpy(seg + OFF_MAGIC, "SHMPCv2", 8);
+    memcpy(seg + OFF_CREATOR_PID, &pid, 4);
+    memcpy(seg + OFF_CREATOR_START, &start, 8);
     { uint32_t v[] = {2u, ABI_LE32, HEADER, cap, size, stride, ring_mode, 0u};
       memcpy(seg + OFF_VERSION, v, sizeof v); }
     memcpy(seg + OFF_TOTAL, &total, 8);
     memset(seg + OFF_START_INDEX, 0, 4);
-    memcpy(seg + OFF_CREATOR_PID, &pid, 4);
-    memcpy(seg + OFF_CREATOR_START, &start, 8);
     for (k = 0; k < cap; k++) { /* seq = position, len = 0 (start index 0) */
         atomic_store_explicit(SEQ(k), k, memory_order_relaxed);
         atomic_store_explicit(LEN(k), 0u, memory_order_relaxed);
