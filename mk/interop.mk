@@ -39,7 +39,7 @@ $(BUILD)/shmpc-bridge: tools/shmpc-bridge.c shmpc.h | bridge-deps $(BUILD)/.dir
 	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(CFLAGS) $$(pkg-config --cflags libzmq) $< -o $@ $$(pkg-config --libs libzmq) $(LDLIBS)
 
 bridge-test: $(BUILD)/shmpc-bridge $(BUILD)/ringcheck
-	$(Q)$(NEED) iproute2 bc
+	$(Q)$(NEED) iproute2
 	@echo "-- shmpc-bridge end to end (tests/bridge/run.sh)"
 	@sh tests/bridge/run.sh $(BUILD)
 

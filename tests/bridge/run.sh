@@ -70,7 +70,7 @@ t0=$(date +%s.%N)
 run stream "$N" 64 1024 0 5
 wait $p; ps=$?; wait $s; ss=$?; wait $r; rs=$?; wait $c; cs=$?
 if [ "$ps$ss$rs$cs" = 0000 ] && grep -q "consumed $N messages, then SHMPC_ECLOSED" "$out/consumer.log"; then
-    ok "$N checksummed messages A -> B in order, producer's close -> consumer's SHMPC_ECLOSED ($(echo "scale=1; ($(date +%s.%N) - $t0) / 1" | bc) s)"
+    ok "$N checksummed messages A -> B in order, producer's close -> consumer's SHMPC_ECLOSED ($(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $t0 }") s)"
 else bad "stream (exit statuses producer $ps send $ss recv $rs consumer $cs)"; fi
 
 # 2. back-pressure: the consumer holds back 1.5 s; rings of 16, a window of 32: the producer waits
