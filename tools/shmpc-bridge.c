@@ -353,6 +353,13 @@ static int run_recv(bridge *b) {
             if ((x = flush(b, q, n, &granted)) != 0) return x;
             n = 0;
         }
+        if (rc == 0) { /* idle: the ring's consumers may have ended their side meanwhile */
+            shmpc_status st;
+            if (shmpc_stat(&b->r, &st) == SHMPC_OK && (st.ends & 2u)) {
+                send_small(b, F_QUIT, 0, 0);
+                return finish(b, EXIT_QUIT, "this ring's consumers closed: told the sender", 0);
+            }
+        }
         if (!f) continue;
         if (len == 9 && f[0] == F_END) {
             if (get64(f + 1) != seq) {
