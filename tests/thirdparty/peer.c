@@ -38,10 +38,12 @@ enum {
     OFF_CREATOR_START = 0x038, OFF_STATE = 0x040, OFF_PRODUCERS = 0x080, OFF_CONSUMERS = 0x084,
     OFF_ENDS = 0x088, OFF_DATA_WAITERS = 0x0C0, OFF_DATA_EV = 0x0C4, OFF_SPACE_WAITERS = 0x0C8,
     OFF_SPACE_EV = 0x0CC, OFF_TAIL = 0x100, OFF_HEAD = 0x180, OFF_PEERS = 0x200, HEADER = 0xA00,
-    PEER_SIZE = 32, PEER_PID = 0, PEER_ROLE = 4, PEER_START_LO = 8, PEER_START_HI = 12, PEER_PENDING = 16
+    PEER_SIZE = 32, PEER_PID = 0, PEER_ROLE = 4, PEER_START_LO = 8, PEER_START_HI = 12, PEER_PENDING = 16,
+    PEER_PEND_N = 20, PEER_PFLAGS = 24, PF_CLOSING = 1
 };
 enum { ROLE_PRODUCER = 1, ROLE_CONSUMER = 2, SPSC = 1, MPMC = 2, READY = 1, CLOSED = 2, PROD_CLOSED = 1, CONS_CLOSED = 2 };
 #define ABI_LE32 (32u | 1u << 8 | 6u << 16 | 8u << 24) /* 32-bit indices, little-endian, 6, 8 */
+#define DISCARD 0xFFFFFFFFu /* MPMC len of a reservation closed uncommitted */
 #define PAUSE_EVERY 500u
 #define SLEEP_LIMIT_NS 5000000000ll
 #define MISSED_WAKE_NS 2000000000ll
@@ -131,6 +133,8 @@ static void attach(uint32_t role) {
             atomic_store_explicit(W(e + PEER_START_LO), (uint32_t)start, memory_order_relaxed);
             atomic_store_explicit(W(e + PEER_START_HI), (uint32_t)(start >> 32), memory_order_relaxed);
             atomic_store_explicit(W(e + PEER_PENDING), head - capacity - 1u, memory_order_relaxed);
+            atomic_store_explicit(W(e + PEER_PEND_N), 0u, memory_order_relaxed);
+            atomic_store_explicit(W(e + PEER_PFLAGS), 0u, memory_order_relaxed);
             atomic_store_explicit(W(e + PEER_ROLE), role, memory_order_release);
             me = (int)j;
         }
@@ -138,20 +142,31 @@ static void attach(uint32_t role) {
     if (me < 0) die("peer table full");
 }
 
-/* PROTOCOL.md, "Close". */
+/* PROTOCOL.md, "Close" (nothing is held here between two calls: step 2 has nothing to settle). */
 static void close_role(uint32_t role) {
     a32 *count = W(role == ROLE_PRODUCER ? OFF_PRODUCERS : OFF_CONSUMERS);
-    uint32_t bit = role == ROLE_PRODUCER ? PROD_CLOSED : CONS_CLOSED;
+    uint32_t bit = role == ROLE_PRODUCER ? PROD_CLOSED : CONS_CLOSED, n, tries;
     size_t e = OFF_PEERS + (size_t)me * PEER_SIZE;
-    if (atomic_fetch_sub_explicit(count, 1u, memory_order_acq_rel) == 1u) {
-        uint32_t ends = atomic_fetch_or_explicit(W(OFF_ENDS), bit, memory_order_acq_rel) | bit;
-        if (ends == (PROD_CLOSED | CONS_CLOSED)) atomic_store_explicit(W(OFF_STATE), CLOSED, memory_order_release);
+    int ended = 0;
+    atomic_store_explicit(W(e + PEER_PFLAGS), atomic_load_explicit(W(e + PEER_PFLAGS), memory_order_relaxed) | PF_CLOSING,
+                          memory_order_release);
+    n = atomic_load_explicit(count, memory_order_acquire);
+    for (tries = 0; n != 0u && tries < 65536; tries++) {
+        if (n == 1u && !ended) { /* the last of this side: end the side before giving the count back */
+            uint32_t ends = atomic_fetch_or_explicit(W(OFF_ENDS), bit, memory_order_acq_rel) | bit;
+            if (ends == (PROD_CLOSED | CONS_CLOSED)) atomic_store_explicit(W(OFF_STATE), CLOSED, memory_order_release);
+            ended = 1;
+        }
+        if (atomic_compare_exchange_strong_explicit(count, &n, n - 1u, memory_order_acq_rel, memory_order_acquire)) break;
+    }
+    if (ended) {
         atomic_fetch_add_explicit(W(OFF_DATA_EV), 1u, memory_order_release);
         syscall(SYS_futex, (void *)W(OFF_DATA_EV), FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
         atomic_fetch_add_explicit(W(OFF_SPACE_EV), 1u, memory_order_release);
         syscall(SYS_futex, (void *)W(OFF_SPACE_EV), FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
     }
     atomic_store_explicit(W(e + PEER_ROLE), 0u, memory_order_relaxed);
+    atomic_store_explicit(W(e + PEER_PFLAGS), 0u, memory_order_relaxed);
     atomic_store_explicit(W(e + PEER_PID), 0u, memory_order_release);
 }
 
@@ -177,6 +192,16 @@ static int mpmc_claim(size_t index, uint32_t plus, uint32_t *pos, uint32_t *len)
     for (tries = 0; tries < 65536; tries++) {
         int c = seq_class(atomic_load_explicit(SEQ(p), memory_order_acquire), p + plus);
         if (c == SEQ_READY) {
+            if (plus && atomic_load_explicit(LEN(p), memory_order_relaxed) == DISCARD) { /* skip, deliver nothing */
+                atomic_store_explicit(PENDING(), p, memory_order_relaxed);
+                if (atomic_compare_exchange_strong_explicit(W(index), &p, p + 1u, memory_order_relaxed, memory_order_relaxed)) {
+                    atomic_store_explicit(LEN(p), 0u, memory_order_relaxed);
+                    atomic_store_explicit(SEQ(p), p + capacity, memory_order_release);
+                    notify(OFF_SPACE_WAITERS, OFF_SPACE_EV);
+                    p++;
+                }
+                continue;
+            }
             if (plus && (*len = atomic_load_explicit(LEN(p), memory_order_relaxed)) > slot_size) die("corrupt length");
             atomic_store_explicit(PENDING(), p, memory_order_relaxed); /* before the claim */
             if (atomic_compare_exchange_strong_explicit(W(index), &p, p + 1u, memory_order_relaxed, memory_order_relaxed)) {
@@ -301,6 +326,7 @@ static int claim_msg(uint32_t *pos, uint32_t *len) {
     }
     if (tail - head_own > capacity) die("corrupt indices");
     if ((*len = atomic_load_explicit(LEN(head_own), memory_order_relaxed)) > slot_size) die("corrupt length");
+    atomic_store_explicit(PENDING(), head_own, memory_order_relaxed); /* read in place: held, as a peek */
     *pos = head_own;
     return 1;
 }
