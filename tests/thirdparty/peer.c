@@ -116,7 +116,8 @@ static int64_t sleep_until(int (*ready)(void), size_t waiters, size_t ev) {
     return longest;
 }
 
-/* PROTOCOL.md, "Attach": take the role, then an entry of the peer table. */
+/* PROTOCOL.md, "Attach": take the role, then an entry of the peer table. Takeover (steps 1a and 2a,
+   reclaiming dead holders' entries) is left out: this peer refuses a role that the dead still hold. */
 static void attach(uint32_t role) {
     a32 *count = W(role == ROLE_PRODUCER ? OFF_PRODUCERS : OFF_CONSUMERS);
     uint32_t n = 0, i, pid = (uint32_t)getpid();
