@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -35,7 +36,8 @@ enum {
     OFF_MAGIC = 0x000, OFF_VERSION = 0x008, OFF_ABI = 0x00C, OFF_HEADER_SIZE = 0x010,
     OFF_CAPACITY = 0x014, OFF_SLOT_SIZE = 0x018, OFF_STRIDE = 0x01C, OFF_MODE = 0x020,
     OFF_FLAGS = 0x024, OFF_TOTAL = 0x028, OFF_START_INDEX = 0x030, OFF_CREATOR_PID = 0x034,
-    OFF_CREATOR_START = 0x038, OFF_STATE = 0x040, OFF_PRODUCERS = 0x080, OFF_CONSUMERS = 0x084,
+    OFF_CREATOR_START = 0x038, OFF_STATE = 0x040, OFF_TAKEOVERS = 0x044, OFF_REDELIVERED = 0x050,
+    OFF_RECLAIMED = 0x054, OFF_PRODUCERS = 0x080, OFF_CONSUMERS = 0x084,
     OFF_ENDS = 0x088, OFF_DATA_WAITERS = 0x0C0, OFF_DATA_EV = 0x0C4, OFF_SPACE_WAITERS = 0x0C8,
     OFF_SPACE_EV = 0x0CC, OFF_TAIL = 0x100, OFF_HEAD = 0x180, OFF_PEERS = 0x200, HEADER = 0xA00,
     PEER_SIZE = 32, PEER_PID = 0, PEER_ROLE = 4, PEER_START_LO = 8, PEER_START_HI = 12, PEER_PENDING = 16,
@@ -52,6 +54,7 @@ typedef _Atomic uint32_t a32;
 static unsigned char *seg;
 static uint32_t capacity, slot_size, stride;
 static int me = -1; /* our peer entry */
+static uint32_t mode;
 static const char *prog = "peer";
 
 static a32 *W(size_t off) { return (a32 *)(void *)(seg + off); }
@@ -67,21 +70,37 @@ static void pause_ms(long ms) {
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
 }
 
-/* Process start time: field 22 of /proc/self/stat (PROTOCOL.md, "Peer table"). */
-static uint64_t start_time(void) {
-    char buf[1024], *p;
+/* Process start time: field 22 of /proc/PID/stat (PROTOCOL.md, "Peer table"); *state: field 3. */
+static uint64_t proc_start(long pid, char *state) {
+    char path[64], buf[1024], *p;
     uint64_t v = 0;
     int field;
-    FILE *f = fopen("/proc/self/stat", "r");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    FILE *f;
+    size_t n;
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    f = fopen(path, "r");
+    n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
     if (f) fclose(f);
     buf[n] = 0;
     p = strrchr(buf, ')');
     if (!p) return 0;
+    if (p[1] == ' ') *state = p[2];
     for (field = 2; *p && field < 22; p++)
         if (*p == ' ') field++;
     while (*p >= '0' && *p <= '9') v = v * 10u + (uint64_t)(*p++ - '0');
     return v;
+}
+static uint64_t start_time(void) { char st = 0; return proc_start((long)getpid(), &st); }
+
+/* PROTOCOL.md, section 10, "Alive". */
+static int alive(uint32_t pid, uint64_t start) {
+    char st = 0;
+    uint64_t now;
+    if (pid == 0u || pid > (uint32_t)INT_MAX) return 0;
+    if (kill((pid_t)pid, 0) != 0 && errno != EPERM) return 0;
+    now = proc_start((long)pid, &st);
+    if (st == 'Z' || st == 'X') return 0;
+    return !(start != 0u && now != 0u && now != start);
 }
 
 static unsigned char *slot(uint32_t i) { return seg + HEADER + (size_t)(i & (capacity - 1u)) * stride; }
@@ -116,14 +135,49 @@ static int64_t sleep_until(int (*ready)(void), size_t waiters, size_t ev) {
     return longest;
 }
 
-/* PROTOCOL.md, "Attach": take the role, then an entry of the peer table. Takeover (steps 1a and 2a,
-   reclaiming dead holders' entries) is left out: this peer refuses a role that the dead still hold. */
+/* PROTOCOL.md, section 10, "Reclaiming the entries of dead peers", for SPSC (where recovery never
+   needs a dead peer's entry). Returns how many were reclaimed; *held: a dead consumer's peek at head. */
+static int reclaim(uint32_t role, int *held) {
+    a32 *count = W(role == ROLE_PRODUCER ? OFF_PRODUCERS : OFF_CONSUMERS);
+    uint32_t bit = role == ROLE_PRODUCER ? PROD_CLOSED : CONS_CLOSED, j;
+    int n = 0;
+    for (j = 0; j < 64; j++) {
+        size_t e = OFF_PEERS + (size_t)j * PEER_SIZE;
+        uint32_t pid = atomic_load_explicit(W(e + PEER_PID), memory_order_acquire), flags, one;
+        uint64_t start;
+        if (pid == 0u || atomic_load_explicit(W(e + PEER_ROLE), memory_order_acquire) != role) continue;
+        start = (uint64_t)atomic_load_explicit(W(e + PEER_START_LO), memory_order_relaxed) |
+                (uint64_t)atomic_load_explicit(W(e + PEER_START_HI), memory_order_relaxed) << 32;
+        if (start == 0u || alive(pid, start)) continue;
+        if (!atomic_compare_exchange_strong_explicit(W(e + PEER_PID), &pid, 0xFFFFFFFFu, memory_order_acq_rel, memory_order_relaxed))
+            continue;
+        flags = atomic_load_explicit(W(e + PEER_PFLAGS), memory_order_relaxed);
+        if (role == ROLE_CONSUMER && atomic_load_explicit(W(e + PEER_PENDING), memory_order_relaxed) ==
+                                         atomic_load_explicit(W(OFF_HEAD), memory_order_acquire))
+            *held = 1;
+        atomic_store_explicit(W(e + PEER_ROLE), 0u, memory_order_relaxed);
+        atomic_store_explicit(W(e + PEER_PFLAGS), 0u, memory_order_relaxed);
+        atomic_store_explicit(W(e + PEER_PEND_N), 0u, memory_order_relaxed);
+        atomic_store_explicit(W(e + PEER_PID), 0u, memory_order_release);
+        atomic_fetch_add_explicit(W(OFF_RECLAIMED), 1u, memory_order_relaxed);
+        n++;
+        if ((flags & PF_CLOSING) && (atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & bit)) continue;
+        one = atomic_load_explicit(count, memory_order_relaxed);
+        while (one != 0u && !atomic_compare_exchange_strong_explicit(count, &one, one - 1u, memory_order_acq_rel, memory_order_relaxed)) {}
+    }
+    return n;
+}
+
+/* PROTOCOL.md, "Attach": take the role (taking over from dead holders, SPSC), then an entry of the
+   peer table. MPMC takeover (steps 1a and 2a in MPMC, with "still needed") is left out. */
 static void attach(uint32_t role) {
     a32 *count = W(role == ROLE_PRODUCER ? OFF_PRODUCERS : OFF_CONSUMERS);
     uint32_t n = 0, i, pid = (uint32_t)getpid();
     uint64_t start = start_time();
+    int took = 0, held = 0;
     if (atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & (role == ROLE_PRODUCER ? PROD_CLOSED : CONS_CLOSED))
         die("that side of the ring has closed");
+    if (mode == SPSC) took = reclaim(role, &held);
     if (!atomic_compare_exchange_strong_explicit(count, &n, 1u, memory_order_acq_rel, memory_order_relaxed))
         die("the role is taken (SPSC: one producer, one consumer)");
     for (i = 0; i < 64 && me < 0; i++) {
@@ -141,6 +195,9 @@ static void attach(uint32_t role) {
         }
     }
     if (me < 0) die("peer table full");
+    if (took) atomic_fetch_add_explicit(W(OFF_TAKEOVERS), 1u, memory_order_relaxed);
+    if (held && role == ROLE_CONSUMER) atomic_fetch_add_explicit(W(OFF_REDELIVERED), 1u, memory_order_relaxed);
+    if (took) printf("%s: took over from %d dead peer(s)\n", prog, took);
 }
 
 /* PROTOCOL.md, "Close" (nothing is held here between two calls: step 2 has nothing to settle). */
@@ -172,7 +229,7 @@ static void close_role(uint32_t role) {
 }
 
 /* --- producer ------------------------------------------------------------------------------- */
-static uint32_t mode, tail_own;
+static uint32_t tail_own;
 static a32 *SEQ(uint32_t i) { return (a32 *)(void *)slot(i); }
 static a32 *LEN(uint32_t i) { return (a32 *)(void *)(slot(i) + 4); }
 static a32 *PENDING(void) { return W(OFF_PEERS + (size_t)me * PEER_SIZE + PEER_PENDING); }
@@ -351,7 +408,8 @@ static int has_data(void) {
 static int consume(const char *name, uint64_t n) {
     char path[256];
     struct stat st;
-    uint64_t i = 0;
+    uint64_t i = 0, first = 0;
+    int from_any = getenv("TP_TAKEOVER") != NULL; /* a consumer took the stream before us */
     int64_t longest = 0, deadline = now_ns() + 10000000000ll;
     int fd;
     snprintf(path, sizeof path, "/%s", name);
@@ -393,6 +451,10 @@ static int consume(const char *name, uint64_t n) {
             if (t > longest) longest = t;
         } while ((c = claim_msg(&pos, &len)) == 0);
         if (c < 0) break;
+        if (from_any && i == 0 && len >= 8u) { /* taking over: the stream goes on from the oldest unreleased */
+            memcpy(&first, slot(pos) + 8, 8);
+            i = first;
+        }
         if ((bad = msgcheck_bad(slot(pos) + 8, len, i)) != NULL) {
             fprintf(stderr, "%s: message %llu: %s\n", prog, (unsigned long long)i, bad);
             exit(1);
@@ -401,8 +463,9 @@ static int consume(const char *name, uint64_t n) {
         free_msg(pos);
     }
     close_role(ROLE_CONSUMER);
-    printf("%s: consumed %llu messages (%s), then the end of the stream; longest sleep for data %.1f ms\n", prog,
-           (unsigned long long)i, mode == SPSC ? "SPSC" : "MPMC", (double)longest / 1e6);
+    printf("%s: consumed %llu messages (%s) from message %llu, then the end of the stream; longest sleep for data %.1f ms\n",
+           prog, (unsigned long long)(i - first), mode == SPSC ? "SPSC" : "MPMC", (unsigned long long)first, (double)longest / 1e6);
+    if (from_any && first == 0) die("nothing was taken over (the first consumer had consumed nothing)");
     if (i != n) die("wrong number of messages");
     return 0;
 }

@@ -20,6 +20,15 @@ rm -f "/dev/shm/$name-a"
 $B/tp_peer create "$name-b" 8 256 "$N" & p1=$!
 $B/ringcheck consume "$name-b" "$N" 500 & p2=$!
 both "third-party producer (its own format) -> library consumer: $N checksummed messages, SHMPC_ECLOSED, wake-ups both ways"
+# takeover (SPSC): the library consumer is killed mid-stream; the third-party consumer takes its dead
+# place (reclaiming its entry and count) and receives the rest, in order, then the end of the stream
+$B/ringcheck produce "$name-e" 8 256 "$N" 500 & p1=$!
+$B/ringcheck consume "$name-e" "$N" >/dev/null 2>&1 & k=$!
+sleep 0.5; kill -9 "$k"; wait "$k" 2>/dev/null
+TP_TAKEOVER=1 $B/tp_peer consume "$name-e" "$N" & p2=$!
+both "SPSC takeover: the library consumer killed, the third-party consumer takes its place and gets the rest in order"
+rm -f "/dev/shm/$name-e"
+
 # the same in MPMC mode (sequence words, claims by compare-and-swap, pending words, the MPMC end of stream)
 N=$((N / 2))
 RINGCHECK_MPMC=1 RINGCHECK_START=0xFFFFFFF0 $B/ringcheck produce "$name-c" 8 256 "$N" 500 & p1=$!
