@@ -118,10 +118,11 @@ static void notify(size_t waiters, size_t ev) {
 static int64_t sleep_until(int (*ready)(void), size_t waiters, size_t ev) {
     int64_t longest = 0;
     while (!ready()) {
-        uint32_t e = atomic_load_explicit(W(ev), memory_order_acquire);
+        uint32_t e = atomic_load_explicit(W(ev), memory_order_relaxed);
         int64_t t0;
         struct timespec ts = {SLEEP_LIMIT_NS / 1000000000, 0};
-        atomic_fetch_add_explicit(W(waiters), 1u, memory_order_seq_cst);
+        atomic_fetch_add_explicit(W(waiters), 1u, memory_order_relaxed);
+        atomic_thread_fence(memory_order_seq_cst); /* F2 */
         /* a library notifier registered for membarrier has no fence of its own: this supplies it;
            where membarrier fails, such a notifier may miss us: sleep 1 ms at a time instead */
         if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) != 0) ts.tv_sec = 0, ts.tv_nsec = 1000000;
@@ -246,13 +247,13 @@ static int seq_class(uint32_t seq, uint32_t want) {
 /* MPMC claim (section 8) on `index` (tail for a producer, head for a consumer; plus 0 or 1). 1: *pos
    is ours, 0: full or empty. A consumer checks the length before it claims (*len). */
 static int mpmc_claim(size_t index, uint32_t plus, uint32_t *pos, uint32_t *len) {
-    uint32_t p = atomic_load_explicit(W(index), memory_order_relaxed), tries;
+    uint32_t p = atomic_load_explicit(W(index), memory_order_acquire), tries; /* A6 */
     for (tries = 0; tries < 65536; tries++) {
         int c = seq_class(atomic_load_explicit(SEQ(p), memory_order_acquire), p + plus);
         if (c == SEQ_READY) {
             if (plus && atomic_load_explicit(LEN(p), memory_order_relaxed) == DISCARD) { /* skip, deliver nothing */
                 atomic_store_explicit(PENDING(), p, memory_order_relaxed);
-                if (atomic_compare_exchange_strong_explicit(W(index), &p, p + 1u, memory_order_relaxed, memory_order_relaxed)) {
+                if (atomic_compare_exchange_strong_explicit(W(index), &p, p + 1u, memory_order_acq_rel, memory_order_acquire)) {
                     atomic_store_explicit(LEN(p), 0u, memory_order_relaxed);
                     atomic_store_explicit(SEQ(p), p + capacity, memory_order_release);
                     notify(OFF_SPACE_WAITERS, OFF_SPACE_EV);
@@ -262,7 +263,7 @@ static int mpmc_claim(size_t index, uint32_t plus, uint32_t *pos, uint32_t *len)
             }
             if (plus && (*len = atomic_load_explicit(LEN(p), memory_order_relaxed)) > slot_size) die("corrupt length");
             atomic_store_explicit(PENDING(), p, memory_order_relaxed); /* before the claim */
-            if (atomic_compare_exchange_strong_explicit(W(index), &p, p + 1u, memory_order_relaxed, memory_order_relaxed)) {
+            if (atomic_compare_exchange_strong_explicit(W(index), &p, p + 1u, memory_order_acq_rel, memory_order_acquire)) {
                 *pos = p;
                 return 1;
             }
@@ -270,7 +271,7 @@ static int mpmc_claim(size_t index, uint32_t plus, uint32_t *pos, uint32_t *len)
             continue; /* p holds the index the exchange saw */
         }
         {
-            uint32_t now = atomic_load_explicit(W(index), memory_order_relaxed);
+            uint32_t now = atomic_load_explicit(W(index), memory_order_acquire); /* A6 */
             if (now != p) { p = now; continue; }
         }
         if (c == SEQ_BEHIND) return 0;
