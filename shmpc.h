@@ -2773,6 +2773,7 @@ struct shmpc__poller {
     int ep;      /* the descriptor: an epoll set of the two below */
     int sock;    /* wake-up socket, bound to "\0shmpc.<pid>.<id>" */
     uint32_t id; /* the poll_id in our peer entry */
+    int died;    /* deaths seen by shmpc__watch and not yet looked at with nothing to read */
     struct { uint32_t pid; uint64_t start; int fd; } watch[SHMPC_MAX_PEERS]; /* per peer entry of the
                     other side: its pidfd (-1: none, -2: found dead, not watched) */
 };
@@ -2861,14 +2862,16 @@ SHMPC__PRIVATE void shmpc__self_wake(shmpc_ring *r) {
 SHMPC__PRIVATE int shmpc__arm(shmpc_ring *r) {
     struct shmpc__seg *s = r->seg;
     shmpc__peer *me = &s->peers[r->peer];
+    struct shmpc__poller *pl = r->poller;
     int data = r->role == SHMPC_CONSUMER, died, saved = errno;
-    died = shmpc__watch(r, r->poller);
+    died = shmpc__watch(r, pl);
     if (died < 0) return SHMPC_ESYS;
+    pl->died += died; /* its pidfd has left the set: keep the news until the ring is empty */
     errno = saved;
     if (!(shmpc__ld(&me->pflags, relaxed) & SHMPC__PF_POLLING)) {
         shmpc__count_in(data ? &s->data_pollers : &s->space_pollers);
         shmpc__count_in(data ? &s->data_waiters : &s->space_waiters); /* F2: pairs with F1 in shmpc__notify */
-        shmpc__st(&me->poll_id, r->poller->id, relaxed);
+        shmpc__st(&me->poll_id, pl->id, relaxed);
         shmpc__or(&me->pflags, SHMPC__PF_POLLING, release); /* pairs with the acquire in shmpc__poll_wake */
     }
     /* A notifier of a membarrier-registered process may miss us if membarrier fails: say so. */
@@ -2879,7 +2882,8 @@ SHMPC__PRIVATE int shmpc__arm(shmpc_ring *r) {
         errno = saved;
         return SHMPC_OK;
     }
-    if (died > 0) { /* armed; a dead peer's slot is handed on, and if none of them lives, say so */
+    if (pl->died > 0) { /* armed; a dead peer's slot is handed on, and if none of them lives, say so */
+        pl->died = 0;
         if (shmpc__recover(r, data)) { shmpc__disarm(r); shmpc__self_wake(r); }
         else if (shmpc__peer_dead(r)) { errno = saved; return SHMPC_EPEERDEAD; }
     }
@@ -2903,13 +2907,13 @@ SHMPC__PRIVATE void shmpc__os_unpoll(shmpc_ring *r) {
     errno = saved;
 }
 
-SHMPC_API int shmpc_fd(shmpc_ring *r) {
+/* Makes r->poller (not armed yet). */
+SHMPC__PRIVATE int shmpc__poller_new(shmpc_ring *r) {
     struct shmpc__poller *pl;
     struct epoll_event e;
     int i, fd, e0;
     if (!r || !r->seg || r->closed) return SHMPC_EINVAL;
     if (r->role != SHMPC_PRODUCER && r->role != SHMPC_CONSUMER) return SHMPC_EROLE;
-    if (r->poller) return r->poller->ep;
     fd = (int)syscall(SYS_pidfd_open, getpid(), 0); /* the death watch needs pidfd_open */
     if (fd < 0) return errno == ENOSYS ? SHMPC_ENOTSUP : SHMPC_ESYS;
     close(fd);
@@ -2932,8 +2936,7 @@ SHMPC_API int shmpc_fd(shmpc_ring *r) {
     e.data.u64 = SHMPC__EP_SOCK;
     if (epoll_ctl(pl->ep, EPOLL_CTL_ADD, pl->sock, &e) != 0) goto fail;
     r->poller = pl;
-    if (shmpc__arm(r) != SHMPC_OK) shmpc__self_wake(r); /* the loop's try call reports what it is */
-    return pl->ep;
+    return SHMPC_OK;
 fail:
     e0 = errno;
     if (pl->sock >= 0) close(pl->sock);
@@ -2943,12 +2946,22 @@ fail:
     return shmpc__from_errno(e0) == SHMPC_EINVAL ? SHMPC_ESYS : shmpc__from_errno(e0);
 }
 
+SHMPC_API int shmpc_fd(shmpc_ring *r) {
+    int rc;
+    if (r && r->seg && !r->closed && r->poller) return r->poller->ep;
+    if ((rc = shmpc__poller_new(r)) != SHMPC_OK) return rc;
+    if (shmpc__arm(r) != SHMPC_OK) { /* readable now: the loop's try call and arm say what it is */
+        r->poller->died++;
+        shmpc__self_wake(r);
+    }
+    return r->poller->ep;
+}
+
 SHMPC_API int shmpc_arm(shmpc_ring *r) {
-    int fd;
+    int rc;
     if (!r || !r->seg || r->closed) return SHMPC_EINVAL;
-    if (r->poller) return shmpc__arm(r);
-    fd = shmpc_fd(r); /* arms it */
-    return fd < 0 ? fd : SHMPC_OK;
+    if (!r->poller && (rc = shmpc__poller_new(r)) != SHMPC_OK) return rc;
+    return shmpc__arm(r);
 }
 #else
 SHMPC__PRIVATE void shmpc__os_unpoll(shmpc_ring *r) { (void)r; }

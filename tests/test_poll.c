@@ -195,6 +195,42 @@ START_TEST(a_killed_peer_makes_the_fd_readable_and_the_arm_reports_it) {
 }
 END_TEST
 
+/* A peer that died before the descriptor was made: the first look reports it (readable at once,
+   the drain delivers what it left, the arm says SHMPC_EPEERDEAD). */
+START_TEST(a_peer_dead_before_the_fd_is_reported) {
+    shmpc_opts o = t_opts(2, 8, t_mode(_i % 2));
+    shmpc_ring me;
+    p_child c;
+    void *mem;
+    size_t size, n;
+    uint32_t v = 0;
+    pid_t pid;
+    int fd;
+    ck_assert_rc(shmpc_create_anon(&o, &mem, &size), SHMPC_OK);
+    ck_assert_rc(shmpc_attach(&me, mem, size, SHMPC_CONSUMER), SHMPC_OK);
+    c.mem = mem; c.size = size; c.role = SHMPC_PRODUCER; c.n = 1; c.go = p_flag();
+    pid = p_fork(p_attach_and_stop, &c);
+    while (!atomic_load(c.go)) usleep(1000);
+    ck_assert_int_eq(kill(pid, SIGKILL), 0);
+    ck_assert_int_eq(p_exit_code(pid), 100 + SIGKILL);
+    if (_i / 2) { /* what it left is drained before the descriptor exists */
+        ck_assert_rc(shmpc_try_pop(&me, &v, 4, &n), SHMPC_OK);
+        ck_assert_uint_eq(v, 9);
+    }
+    fd = p_fd(&me);
+    ck_assert(p_readable(fd, 0));
+    if (!(_i / 2)) {
+        ck_assert_rc(shmpc_try_pop(&me, &v, 4, &n), SHMPC_OK);
+        ck_assert_uint_eq(v, 9);
+    }
+    ck_assert_rc(shmpc_try_pop(&me, &v, 4, &n), SHMPC_EEMPTY);
+    ck_assert_rc(shmpc_arm(&me), SHMPC_EPEERDEAD);
+    shmpc_close(&me);
+    munmap((void *)c.go, 4096);
+    shmpc_free_anon(mem, size);
+}
+END_TEST
+
 /* --- one epoll set ---------------------------------------------------------------------------- */
 enum { P_RINGS = 16, P_PER_RING = 200 };
 typedef struct p_many { void *mem[P_RINGS]; size_t size[P_RINGS]; } p_many;
@@ -389,6 +425,7 @@ Suite *poll_suite(void) {
     tcase_add_loop_test(tc, an_arm_after_a_missed_message_is_readable_at_once, 0, 2);
     tcase_add_loop_test(tc, the_other_sides_close_makes_the_fd_readable, 0, 4);
     tcase_add_loop_test(tc, a_killed_peer_makes_the_fd_readable_and_the_arm_reports_it, 0, 4);
+    tcase_add_loop_test(tc, a_peer_dead_before_the_fd_is_reported, 0, 4);
     tcase_add_loop_test(tc, many_rings_in_one_epoll_set_deliver_everything, 0, 2);
     tcase_add_loop_test(tc, a_poller_that_never_drains_is_woken_once, 0, 2);
     tcase_add_loop_test(tc, edge_and_level_triggered_epoll_see_each_wake_up, 0, 2);
