@@ -170,6 +170,19 @@
        signal's disposition is the application's). Use named segments only among processes
        trusted not to shrink them; untrusted peers: an anonymous or SysV ring.
 
+   EVENT LOOPS (Linux 5.3 and later)
+     shmpc_fd(r) is a descriptor for poll/epoll/select/asyncio, readable when the call this handle
+     would block in may proceed, when the other side closes and when one of its registered peers
+     dies. The loop: drain with try_* until SHMPC_EEMPTY/SHMPC_EFULL, shmpc_arm(r), poll again.
+     An armed handle counts in the futex protocol's waiter count (and in the poller count): the
+     other side's notifier, which needs no code of its own for it, sends its socket one datagram
+     per arm. Nothing is added to the data path while nobody is armed. Peers must share a network
+     namespace (the sockets are abstract UNIX names) as they share a pid namespace.
+     - Trust: the waiter and poller counts are shared words. A registration that would leave a
+       count at 0 or just below the wrap moves it by 2^31 too, so that a hostile store cannot hide
+       a sleeper for good; a store of 0 while someone sleeps still delays that sleeper (by up to a
+       sleep slice; a poller until its next event).
+
    ERRORS
      Every function returns an int: SHMPC_OK (0) or a count >= 0 on success, a negative SHMPC_E*
      code on failure; shmpc_strerror(code) says what it means. On SHMPC_ESYS and the errno-like
