@@ -371,6 +371,41 @@ START_TEST(an_armed_handle_that_closes_leaves_the_counts) {
 }
 END_TEST
 
+/* A poller killed while armed leaves its counts behind; the takeover that reclaims its peer entry
+   uncounts it (else every notifier would make a wake-up call per message for nobody). */
+static void p_arm_and_stop(p_child *c) {
+    shmpc_ring r;
+    if (shmpc_attach(&r, c->mem, c->size, c->role) != SHMPC_OK) _exit(10);
+    if (shmpc_fd(&r) < 0) _exit(11);
+    atomic_store(c->go, 1);
+    for (;;) pause(); /* until SIGKILL */
+}
+START_TEST(a_dead_armed_poller_is_uncounted_by_the_takeover) {
+    shmpc_opts o = t_opts(4, 8, t_mode(_i));
+    shmpc_ring p, c2;
+    p_child c;
+    void *mem;
+    size_t size;
+    pid_t pid;
+    ck_assert_rc(shmpc_create_anon(&o, &mem, &size), SHMPC_OK);
+    ck_assert_rc(shmpc_attach(&p, mem, size, SHMPC_PRODUCER), SHMPC_OK);
+    c.mem = mem; c.size = size; c.role = SHMPC_CONSUMER; c.n = 0; c.go = p_flag();
+    pid = p_fork(p_arm_and_stop, &c);
+    while (!atomic_load(c.go)) usleep(1000);
+    ck_assert_uint_eq(p_get(mem, O_DATA_WAITERS), 1);
+    ck_assert_uint_eq(p_get(mem, O_DATA_POLLERS), 1);
+    ck_assert_int_eq(kill(pid, SIGKILL), 0);
+    ck_assert_int_eq(p_exit_code(pid), 100 + SIGKILL);
+    ck_assert_rc(shmpc_attach(&c2, mem, size, SHMPC_CONSUMER), SHMPC_OK); /* takes the dead one's role */
+    ck_assert_uint_eq(p_get(mem, O_DATA_WAITERS), 0);
+    ck_assert_uint_eq(p_get(mem, O_DATA_POLLERS), 0);
+    shmpc_close(&c2);
+    shmpc_close(&p);
+    munmap((void *)c.go, 4096);
+    shmpc_free_anon(mem, size);
+}
+END_TEST
+
 /* --- hostile waiter counts ------------------------------------------------------------------- */
 typedef struct p_popper { shmpc_ring *c; _Atomic int got; } p_popper;
 static void *p_pop_thread(void *a) {
@@ -430,6 +465,7 @@ Suite *poll_suite(void) {
     tcase_add_loop_test(tc, a_poller_that_never_drains_is_woken_once, 0, 2);
     tcase_add_loop_test(tc, edge_and_level_triggered_epoll_see_each_wake_up, 0, 2);
     tcase_add_loop_test(tc, an_armed_handle_that_closes_leaves_the_counts, 0, 2);
+    tcase_add_loop_test(tc, a_dead_armed_poller_is_uncounted_by_the_takeover, 0, 2);
     tcase_add_loop_test(tc, a_hostile_waiter_count_does_not_hide_a_sleeper, 0, 2);
     suite_add_tcase(s, tc);
     return s;
