@@ -142,6 +142,15 @@ START_TEST(the_other_sides_close_makes_the_fd_readable) {
 END_TEST
 
 /* --- death of the other side (kill -9) ------------------------------------------------------- */
+/* Starts fn in a child that attaches in `role` (n: messages a producer pushes first) and waits until
+   it says it is ready. */
+static pid_t p_peer(p_child *c, void (*fn)(p_child *), void *mem, size_t size, int role, int n) {
+    pid_t pid;
+    c->mem = mem; c->size = size; c->role = role; c->n = n; c->go = p_flag();
+    pid = p_fork(fn, c);
+    while (!atomic_load(c->go)) usleep(1000);
+    return pid;
+}
 static void p_attach_and_stop(p_child *c) {
     shmpc_ring r;
     uint32_t v = 9;
@@ -169,9 +178,7 @@ START_TEST(a_killed_peer_makes_the_fd_readable_and_the_arm_reports_it) {
         ck_assert_rc(shmpc_try_push(&me, &v, 4), SHMPC_OK);
     }
     fd = p_fd(&me);
-    c.mem = mem; c.size = size; c.role = consumer_polls ? SHMPC_PRODUCER : SHMPC_CONSUMER; c.n = 1; c.go = p_flag();
-    pid = p_fork(p_attach_and_stop, &c);
-    while (!atomic_load(c.go)) usleep(1000);
+    pid = p_peer(&c, p_attach_and_stop, mem, size, consumer_polls ? SHMPC_PRODUCER : SHMPC_CONSUMER, 1);
     if (consumer_polls) { /* one message, then the drain and the arm watch the live producer */
         ck_assert(p_readable(fd, 2000));
         ck_assert_rc(shmpc_try_pop(&me, &v, 4, &n), SHMPC_OK);
@@ -208,9 +215,7 @@ START_TEST(a_peer_dead_before_the_fd_is_reported) {
     int fd;
     ck_assert_rc(shmpc_create_anon(&o, &mem, &size), SHMPC_OK);
     ck_assert_rc(shmpc_attach(&me, mem, size, SHMPC_CONSUMER), SHMPC_OK);
-    c.mem = mem; c.size = size; c.role = SHMPC_PRODUCER; c.n = 1; c.go = p_flag();
-    pid = p_fork(p_attach_and_stop, &c);
-    while (!atomic_load(c.go)) usleep(1000);
+    pid = p_peer(&c, p_attach_and_stop, mem, size, SHMPC_PRODUCER, 1);
     ck_assert_int_eq(kill(pid, SIGKILL), 0);
     ck_assert_int_eq(p_exit_code(pid), 100 + SIGKILL);
     if (_i / 2) { /* what it left is drained before the descriptor exists */
@@ -389,9 +394,7 @@ START_TEST(a_dead_armed_poller_is_uncounted_by_the_takeover) {
     pid_t pid;
     ck_assert_rc(shmpc_create_anon(&o, &mem, &size), SHMPC_OK);
     ck_assert_rc(shmpc_attach(&p, mem, size, SHMPC_PRODUCER), SHMPC_OK);
-    c.mem = mem; c.size = size; c.role = SHMPC_CONSUMER; c.n = 0; c.go = p_flag();
-    pid = p_fork(p_arm_and_stop, &c);
-    while (!atomic_load(c.go)) usleep(1000);
+    pid = p_peer(&c, p_arm_and_stop, mem, size, SHMPC_CONSUMER, 0);
     ck_assert_uint_eq(p_get(mem, O_DATA_WAITERS), 1);
     ck_assert_uint_eq(p_get(mem, O_DATA_POLLERS), 1);
     ck_assert_int_eq(kill(pid, SIGKILL), 0);
