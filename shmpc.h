@@ -170,6 +170,19 @@
        signal's disposition is the application's). Use named segments only among processes
        trusted not to shrink them; untrusted peers: an anonymous or SysV ring.
 
+   EVENT LOOPS (Linux 5.3 and later)
+     shmpc_fd(r) is a descriptor for poll/epoll/select/asyncio, readable when the call this handle
+     would block in may proceed, when the other side closes and when one of its registered peers
+     dies. The loop: drain with try_* until SHMPC_EEMPTY/SHMPC_EFULL, shmpc_arm(r), poll again.
+     An armed handle counts in the futex protocol's waiter count (and in the poller count): the
+     other side's notifier, which needs no code of its own for it, sends its socket one datagram
+     per arm. Nothing is added to the data path while nobody is armed. Peers must share a network
+     namespace (the sockets are abstract UNIX names) as they share a pid namespace.
+     - Trust: the waiter and poller counts are shared words. A registration that would leave a
+       count at 0 or just below the wrap moves it by 2^31 too, so that a hostile store cannot hide
+       a sleeper for good; a store of 0 while someone sleeps still delays that sleeper (by up to a
+       sleep slice; a poller until its next event).
+
    ERRORS
      Every function returns an int: SHMPC_OK (0) or a count >= 0 on success, a negative SHMPC_E*
      code on failure; shmpc_strerror(code) says what it means. On SHMPC_ESYS and the errno-like
@@ -359,6 +372,8 @@ typedef struct shmpc_ring {
     uint32_t pending_len;       /* length seen by peek */
     shmpc_idx redo_pos;         /* SPSC consumer that took over: the message a dead consumer held */
     int redo;                   /* 1: redo_pos is valid (see shmpc_redelivered) */
+    int wake_sock;              /* -1, or a datagram socket that wakes pollers of the other side */
+    struct shmpc__poller *poller; /* NULL, or this handle's pollable descriptor (shmpc_fd) */
 } shmpc_ring;
 
 /* A snapshot of a ring's state, for tools and tests. */
@@ -459,6 +474,23 @@ SHMPC_API int shmpc_open_ex(shmpc_ring *r, const char *name, int role, int64_t t
    shmpc_create writes it first, so every segment it made, stale ones included, has it). Anything
    else (another program's file, an empty or zero-filled one, a FIFO): SHMPC_ENOTSHMPC, untouched. */
 SHMPC_API int shmpc_unlink(const char *name);
+/* ---- event loops (Linux 5.3 and later) ------------------------------------------------------------ */
+/* A descriptor to add to poll/epoll/select (or asyncio's add_reader) beside sockets. It becomes
+   readable when the call this handle would block in may proceed (consumer: a message to pop;
+   producer: room to push), when the other side closes, and when a registered peer of the other
+   side dies. It is armed at once; after each wake-up, drain with try_* calls until SHMPC_EEMPTY
+   or SHMPC_EFULL, then call shmpc_arm, then poll again (see README "Event loops"). The handle
+   owns it: never read or close it; shmpc_close closes it. Returns the descriptor (>= 0), the same
+   one on every call; EROLE (observer), ENOTSUP (no pidfd_open: Linux before 5.3), ESYS. */
+SHMPC_API int shmpc_fd(shmpc_ring *r);
+/* Arms the descriptor again after a try_* call returned SHMPC_EEMPTY or SHMPC_EFULL: clears its
+   readiness, registers this handle as a waiter and looks at the ring once more; if the call may
+   proceed already, the descriptor is made readable at once (never a lost wake-up: the next poll
+   returns). SHMPC_OK (poll now), SHMPC_EPEERDEAD (no peer of the other side is alive: nothing
+   will ever come), or the errors of shmpc_fd. No system call is made while data flows: arm only
+   after EEMPTY/EFULL. */
+SHMPC_API int shmpc_arm(shmpc_ring *r);
+
 /* SysV segment under a key (a key_t: ftok(3) makes one from a path; IPC_PRIVATE is refused). */
 SHMPC_API int shmpc_create_sysv(shmpc_ring *r, long key, const shmpc_opts *opts, int role);
 SHMPC_API int shmpc_open_sysv(shmpc_ring *r, long key, int role, int64_t timeout_ns);
@@ -565,6 +597,7 @@ typedef uint32_t shmpc__a32;
 #  define shmpc__add(p, v, mo) ((*(p) += (v)) - (v))
 #  define shmpc__sub(p, v, mo) ((*(p) -= (v)) + (v))
 #  define shmpc__or(p, v, mo) ((*(p) |= (v)), 0u)
+#  define shmpc__and(p, v, mo) ((*(p) &= (v)), 0u)
 #  define shmpc__cas(p, e, d, mo) (*(p) == *(e) ? (*(p) = (d), 1) : (*(e) = *(p), 0))
 #  define shmpc__fence(mo) ((void)0)
 #  define shmpc__signal_fence(mo) ((void)0)
@@ -576,6 +609,7 @@ typedef std::atomic<uint32_t> shmpc__a32;
 #  define shmpc__add(p, v, mo) std::atomic_fetch_add_explicit((p), (uint32_t)(v), std::memory_order_##mo)
 #  define shmpc__sub(p, v, mo) std::atomic_fetch_sub_explicit((p), (uint32_t)(v), std::memory_order_##mo)
 #  define shmpc__or(p, v, mo) std::atomic_fetch_or_explicit((p), (uint32_t)(v), std::memory_order_##mo)
+#  define shmpc__and(p, v, mo) std::atomic_fetch_and_explicit((p), (uint32_t)(v), std::memory_order_##mo)
 #  define shmpc__cas(p, e, d, mo) std::atomic_compare_exchange_weak_explicit((p), (e), (uint32_t)(d), \
                                       std::memory_order_##mo, std::SHMPC__CAS_FAIL_##mo)
 #  define shmpc__fence(mo) std::atomic_thread_fence(std::memory_order_##mo)
@@ -598,7 +632,7 @@ SHMPC__INLINE uint32_t shmpc__rmw(shmpc__a32 *p, int op, uint32_t v, uint32_t *e
     SHMPC_CRITICAL_BEGIN(s);
     atomic_thread_fence(memory_order_seq_cst);
     old = atomic_load_explicit(p, memory_order_relaxed);
-    now = op == 0 ? old + v : op == 1 ? old - v : op == 2 ? old | v : old == *expect ? v : old;
+    now = op == 0 ? old + v : op == 1 ? old - v : op == 2 ? old | v : op == 4 ? old & v : old == *expect ? v : old;
     atomic_store_explicit(p, now, memory_order_relaxed);
     atomic_thread_fence(memory_order_seq_cst);
     SHMPC_CRITICAL_END(s);
@@ -608,11 +642,13 @@ SHMPC__INLINE uint32_t shmpc__rmw(shmpc__a32 *p, int op, uint32_t v, uint32_t *e
 #    define shmpc__add(p, v, mo) shmpc__rmw((p), 0, (uint32_t)(v), NULL)
 #    define shmpc__sub(p, v, mo) shmpc__rmw((p), 1, (uint32_t)(v), NULL)
 #    define shmpc__or(p, v, mo) shmpc__rmw((p), 2, (uint32_t)(v), NULL)
+#    define shmpc__and(p, v, mo) shmpc__rmw((p), 4, (uint32_t)(v), NULL)
 #    define shmpc__cas(p, e, d, mo) (shmpc__rmw((p), 3, (uint32_t)(d), (e)) != 0u)
 #  else
 #    define shmpc__add(p, v, mo) atomic_fetch_add_explicit((p), (uint32_t)(v), memory_order_##mo)
 #    define shmpc__sub(p, v, mo) atomic_fetch_sub_explicit((p), (uint32_t)(v), memory_order_##mo)
 #    define shmpc__or(p, v, mo) atomic_fetch_or_explicit((p), (uint32_t)(v), memory_order_##mo)
+#    define shmpc__and(p, v, mo) atomic_fetch_and_explicit((p), (uint32_t)(v), memory_order_##mo)
 #    define shmpc__cas(p, e, d, mo) atomic_compare_exchange_weak_explicit((p), (e), (uint32_t)(d), \
                                         memory_order_##mo, SHMPC__CAS_FAIL_##mo)
 #  endif
@@ -1351,19 +1387,37 @@ SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uin
 #define SHMPC__SLOT(r, i) SHMPC__SLOT_AT((r)->slots, i, (r)->mask, (r)->stride)
 #define SHMPC__BYTES(r) ((char *)(void *)(r)->slots)
 
-/* Wakes sleepers of one direction, if any registered. Without an OS, sleeping does not exist. */
-SHMPC__OUTLINE void shmpc__os_wake(shmpc__a32 *ev);
+/* Wakes sleepers of one direction (ev: data_ev or space_ev), and its pollers if any registered
+   (shmpc_fd). Without an OS, sleeping does not exist. */
+SHMPC__OUTLINE void shmpc__os_wake(shmpc_ring *r, shmpc__a32 *ev);
 #if defined(__SANITIZE_THREAD__) && !defined(__clang__) && __GNUC__ >= 12
 #  pragma GCC diagnostic push /* gcc's TSan does not model fences and says so; the pairing is */
 #  pragma GCC diagnostic ignored "-Wtsan" /* argued above and model-checked (make bmc) */
 #endif
-SHMPC__INLINE void shmpc__notify(const shmpc_ring *r, shmpc__a32 *waiters, shmpc__a32 *ev) {
+SHMPC__INLINE void shmpc__notify(shmpc_ring *r, shmpc__a32 *waiters, shmpc__a32 *ev) {
     if (SHMPC__LIKELY(r->asym)) shmpc__signal_fence(seq_cst); /* F1, asymmetric: pairs with F2 + membarrier */
     else shmpc__fence(seq_cst);                                /* F1: pairs with F2 in shmpc__wait */
     if (SHMPC__UNLIKELY(shmpc__ld(waiters, relaxed) != 0u)) {
         shmpc__add(ev, 1u, release);
-        shmpc__os_wake(ev);
+        shmpc__os_wake(r, ev);
     }
+}
+
+/* Counts a sleeper (futex) or a poller (shmpc_fd) in a waiter or poller count (the registration of F2:
+   the seq_cst fence after it is the caller's). Notifiers only ask "is it 0?". The word is shared
+   and a peer may have stored anything into it: an increment that would leave it 0, or within 2^16
+   below the wrap where further increments reach 0 ("nobody waits") while we are counted, also
+   moves it by 2^31, away from 0 for good. The damage of a hostile store is then bounded: notifiers
+   that find the count non-zero make a wake-up call they did not need (see the trust model). */
+#define SHMPC__COUNT_SLACK 0x10000u
+SHMPC__INLINE void shmpc__count_in(shmpc__a32 *w) {
+    uint32_t cur = shmpc__ld(w, relaxed), i;
+    for (i = 0; i < SHMPC_RETRIES; i++) {
+        uint32_t next = cur + 1u;
+        if ((uint32_t)(next + SHMPC__COUNT_SLACK) <= SHMPC__COUNT_SLACK) next += 0x80000000u;
+        if (shmpc__cas(w, &cur, next, relaxed)) return; /* cur reloaded on failure */
+    }
+    shmpc__add(w, 1u, relaxed); /* contention without end: count in as before */
 }
 
 /* Registers a sleeper of one direction before its last look at the ring (F2) and returns the
@@ -1371,7 +1425,7 @@ SHMPC__INLINE void shmpc__notify(const shmpc_ring *r, shmpc__a32 *waiters, shmpc
    event word only ever goes up and is compared by the futex: a stale value returns at once. */
 SHMPC__INLINE uint32_t shmpc__sleep_arm(shmpc__a32 *waiters, shmpc__a32 *ev) {
     uint32_t e = shmpc__ld(ev, relaxed);
-    shmpc__add(waiters, 1u, relaxed);
+    shmpc__count_in(waiters);
     shmpc__fence(seq_cst); /* F2: pairs with F1 in shmpc__notify */
     return e;
 }
@@ -1430,6 +1484,16 @@ SHMPC_API size_t shmpc_footprint(uint32_t capacity, uint32_t slot_size) {
 }
 
 SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start);
+
+/* Takes a peer entry armed through shmpc_fd (SHMPC__PF_POLLING) out of the waiter and poller
+   counts of its direction, exactly once: whoever clears the flag (a notifier, the poller itself, or
+   the reclaim of its dead entry) uncounts it. 1 if this call did. */
+SHMPC__PRIVATE int shmpc__uncount_poller(struct shmpc__seg *s, shmpc__peer *p, uint32_t role) {
+    if (!(shmpc__and(&p->pflags, ~SHMPC__PF_POLLING, acq_rel) & SHMPC__PF_POLLING)) return 0;
+    shmpc__sub(role == SHMPC_CONSUMER ? &s->data_pollers : &s->space_pollers, 1u, relaxed);
+    shmpc__sub(role == SHMPC_CONSUMER ? &s->data_waiters : &s->space_waiters, 1u, relaxed);
+    return 1;
+}
 
 /* Releases a peer entry and the role count taken by attach. */
 SHMPC__PRIVATE void shmpc__leave(shmpc_ring *r) {
@@ -1500,6 +1564,7 @@ SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held) {
         if (start == 0u || shmpc__os_alive(pid, start) != 0 || shmpc__still_needed(r, p, role)) continue;
         /* this caller alone reclaims it: the pid becomes SHMPC__RECLAIMING (still dead, not free) */
         if (!shmpc__cas(&p->pid, &pid, SHMPC__RECLAIMING, acq_rel)) continue;
+        shmpc__uncount_poller(s, p, role); /* it died armed: nobody would uncount it */
         flags = shmpc__ld(&p->pflags, relaxed);
         if (role == SHMPC_CONSUMER && r->mode == SHMPC_SPSC && /* its last peek, at head: not released */
             shmpc__ld(&p->pending, relaxed) == shmpc__ld(&s->head, acquire))
@@ -1533,6 +1598,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     r->seg = NULL; r->slots = NULL; r->peer = -1; r->kind = SHMPC__PLACE_CALLER; r->shmid = -1;
     r->closed = 1; r->pending_op = SHMPC__OP_NONE; r->map_size = 0; r->role = 0; r->asym = 0; r->go = 0;
     r->redo = 0; r->redo_pos = 0;
+    r->wake_sock = -1; r->poller = NULL;
     if (role != SHMPC_PRODUCER && role != SHMPC_CONSUMER && role != SHMPC_OBSERVER) return SHMPC_EINVAL;
     if (role != SHMPC_OBSERVER && id == 0u) return SHMPC_EINVAL;
     if ((uintptr_t)mem % 8u != 0u) return SHMPC_EINVAL;
@@ -1611,6 +1677,9 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     if (took) shmpc__add(&s->takeovers, 1u, relaxed);
     r->closed = 0;
     shmpc__regate(r);
+    /* Pollers of the other side watch the peers of this side (shmpc_fd): wake them to look again. */
+    if (shmpc__ld(role == SHMPC_PRODUCER ? &s->data_pollers : &s->space_pollers, relaxed) != 0u)
+        shmpc__os_wake(r, role == SHMPC_PRODUCER ? &s->data_ev : &s->space_ev);
     return SHMPC_OK;
 }
 
@@ -2082,12 +2151,14 @@ SHMPC_API int shmpc_peers(const shmpc_ring *r, shmpc_peer_status *out, int max) 
 }
 
 SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r);
+SHMPC__PRIVATE void shmpc__os_unpoll(shmpc_ring *r);
 
 SHMPC_API int shmpc_close(shmpc_ring *r) {
     struct shmpc__seg *s;
     if (!r) return SHMPC_EINVAL;
     if (!r->seg) return SHMPC_OK; /* closed already, or never opened */
     s = r->seg;
+    shmpc__os_unpoll(r); /* before the peer entry is left: it may still be counted as a poller */
     if (!r->closed && r->role != SHMPC_OBSERVER) {
         shmpc__peer *me = &s->peers[r->peer];
         shmpc__a32 *count = r->role == SHMPC_PRODUCER ? &s->producers : &s->consumers;
@@ -2122,10 +2193,10 @@ SHMPC_API int shmpc_close(shmpc_ring *r) {
         }
         SHMPC_TEST_HOOK("close-counted");
         if (ended) {
-            shmpc__add(&s->data_ev, 1u, release); /* wake every sleeper, whatever the side */
-            shmpc__os_wake(&s->data_ev);
+            shmpc__add(&s->data_ev, 1u, release); /* wake every sleeper and poller, whatever the side */
+            shmpc__os_wake(r, &s->data_ev);
             shmpc__add(&s->space_ev, 1u, release);
-            shmpc__os_wake(&s->space_ev);
+            shmpc__os_wake(r, &s->space_ev);
         }
         shmpc__leave(r);
     }
@@ -2139,8 +2210,9 @@ SHMPC_API int shmpc_close(shmpc_ring *r) {
 
 /* ========================================================================================== >>os */
 #ifdef SHMPC_NO_OS
-SHMPC__PRIVATE void shmpc__os_wake(shmpc__a32 *ev) { (void)ev; }
+SHMPC__PRIVATE void shmpc__os_wake(shmpc_ring *r, shmpc__a32 *ev) { (void)r; (void)ev; }
 SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r) { (void)r; }
+SHMPC__PRIVATE void shmpc__os_unpoll(shmpc_ring *r) { (void)r; }
 SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start) { (void)pid; (void)start; return -1; }
 #else
 #include <errno.h>
@@ -2159,7 +2231,11 @@ SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start) { (void)pid; (v
 #ifdef __linux__
 #include <linux/futex.h>
 #include <linux/membarrier.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #endif
 /* Under a strict standard (-std=c11), the first system header fixes which declarations the C
    library shows: if one came before this file's _GNU_SOURCE, clock_gettime, syscall, O_CLOEXEC
@@ -2215,13 +2291,57 @@ SHMPC__PRIVATE void shmpc__futex_wait(shmpc__a32 *w, uint32_t expect, int64_t ns
 #endif
 }
 
-SHMPC__OUTLINE void shmpc__os_wake(shmpc__a32 *ev) {
-#ifdef SHMPC__FUTEX
-    int saved = errno;
+/* --- wake-up sockets of pollers (shmpc_fd) ---------------------------------------------------------
+   Each polling handle owns a datagram socket bound in the abstract UNIX namespace under
+   "\0shmpc.<pid>.<poll_id>" (the pid and poll_id words of its peer entry): no file to clean up, gone
+   with its process (or its shmpc_close). A notifier sends it one byte, never blocking (MSG_DONTWAIT:
+   a full buffer already means readable). */
+#ifdef __linux__
+SHMPC__PRIVATE socklen_t shmpc__poll_addr(struct sockaddr_un *a, uint32_t pid, uint32_t id) {
+    int n;
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, "shmpc.%u.%u", (unsigned)pid, (unsigned)id);
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1u + (size_t)n);
+}
+
+/* Wakes the pollers of one role. A poller is armed while its entry has SHMPC__PF_POLLING; whoever
+   clears that flag (here, or the poller itself in shmpc_arm or shmpc_close) takes it out of the
+   waiter and poller counts, and here sends its datagram: one per arm, however many messages follow.
+   A hostile entry only makes us send one byte to some shmpc socket; nothing here blocks. */
+SHMPC__PRIVATE void shmpc__poll_wake(shmpc_ring *r, uint32_t role) {
+    struct shmpc__seg *s = r->seg;
+    int i, saved = errno;
+    if (r->wake_sock < 0) r->wake_sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (r->wake_sock < 0) { errno = saved; return; } /* the pollers stay armed: a later notify wakes them */
+    for (i = 0; i < SHMPC_MAX_PEERS; i++) { /* bounded: 64 entries, whatever they hold */
+        shmpc__peer *p = &s->peers[i];
+        struct sockaddr_un a;
+        socklen_t len;
+        if (shmpc__ld(&p->role, relaxed) != role || !(shmpc__ld(&p->pflags, relaxed) & SHMPC__PF_POLLING)) continue;
+        /* acquire: pairs with the poller's release of the flag in shmpc_arm (its poll_id is visible) */
+        if (!shmpc__uncount_poller(s, p, role)) continue;
+        len = shmpc__poll_addr(&a, shmpc__ld(&p->pid, relaxed), shmpc__ld(&p->poll_id, relaxed));
+        sendto(r->wake_sock, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)(void *)&a, len);
+    }
+    errno = saved;
+}
+#endif
+
+SHMPC__OUTLINE void shmpc__os_wake(shmpc_ring *r, shmpc__a32 *ev) {
+#if defined(SHMPC__FUTEX) && defined(__linux__)
+    struct shmpc__seg *s = r->seg;
+    int saved = errno, data = ev == &s->data_ev;
     syscall(SYS_futex, (void *)ev, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
     errno = saved;
+    /* seq_cst: the waiter count the caller read came from a poller's registration (its poller count
+       and flag precede it), and for shmpc_close this is the F1 between setting ends and the look at
+       the pollers (a poller re-checks ends after its fence in shmpc_arm) */
+    shmpc__fence(seq_cst);
+    if (shmpc__ld(data ? &s->data_pollers : &s->space_pollers, relaxed) != 0u)
+        shmpc__poll_wake(r, data ? SHMPC_CONSUMER : SHMPC_PRODUCER);
 #else
-    (void)ev;
+    (void)r; (void)ev;
 #endif
 }
 
@@ -2420,6 +2540,18 @@ typedef int (*shmpc__try_fn)(shmpc_ring *r, void *arg);
 
 SHMPC__PRIVATE int shmpc__would_block(int rc) {
     return rc == SHMPC_EFULL || rc == SHMPC_EEMPTY || rc == SHMPC_EAGAIN;
+}
+
+/* Between a sleeper's registration (F2) and its last look at the ring: a seq_cst fence (the C11
+   Dekker pair with F1: either the look sees the notifier's index, or the notifier sees the count),
+   and the heavy half of the asymmetric F1. 0, or -1 if membarrier failed: then a registered
+   notifier may miss this sleeper. */
+SHMPC__PRIVATE int shmpc__registered(void) {
+    shmpc__fence(seq_cst);
+#if defined(__linux__) && defined(SYS_membarrier)
+    if (shmpc__membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) != 0) return -1;
+#endif
+    return 0;
 }
 
 /* A yield that returned later than this let another process run on this core; one that returned
@@ -2634,6 +2766,223 @@ SHMPC_API int shmpc_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
     return shmpc_pop_many_timed(r, bufs, n, SHMPC_FOREVER);
 }
 
+/* --- event loops: the pollable descriptor (shmpc_fd, shmpc_arm) ---------------------------------
+   The descriptor is an epoll set (itself pollable, so it nests in the caller's poll, epoll, select
+   or asyncio loop) of
+     - the handle's wake-up socket (see shmpc__poll_wake). A poller counts in the futex protocol's
+       own waiter count (data_waiters or space_waiters) and in its poller count (data_pollers or
+       space_pollers), and sets SHMPC__PF_POLLING in its peer entry: a notifier that finds waiters
+       does its futex wake and, if there are pollers, sends each armed one a datagram. One protocol,
+       one model: no system call while nobody is counted, one datagram per arm;
+     - a pidfd (pidfd_open, Linux 5.3) of each registered peer of the other side, readable once
+       that process has exited: a death is seen without any help from the dead.
+   Why this kernel object: a futex cannot be polled; an eventfd cannot reach another process unless
+   the user passes it; a FIFO or a socket with a path is a file to remove after a crash, with file
+   permissions to get right, and opening a FIFO can block. An abstract UNIX datagram socket vanishes
+   with its process, a send with MSG_DONTWAIT never blocks, and a hostile peer entry can only make a
+   notifier send one byte to some socket named "shmpc.*". Abstract names live in a network
+   namespace: peers must share one (as they share a pid namespace). */
+#ifdef __linux__
+struct shmpc__poller {
+    int ep;      /* the descriptor: an epoll set of the two below */
+    int sock;    /* wake-up socket, bound to "\0shmpc.<pid>.<id>" */
+    uint32_t id; /* the poll_id in our peer entry */
+    int died;    /* deaths seen by shmpc__watch and not yet looked at with nothing to read */
+    struct { uint32_t pid; uint64_t start; int fd; } watch[SHMPC_MAX_PEERS]; /* per peer entry of the
+                    other side: its pidfd (-1: none, -2: found dead, not watched) */
+};
+#define SHMPC__EP_SOCK ((uint64_t)SHMPC_MAX_PEERS) /* epoll data of the socket; a pidfd's is its entry */
+
+SHMPC__PRIVATE void shmpc__unwatch(struct shmpc__poller *pl, int i, int fd_after) {
+    if (pl->watch[i].fd >= 0) { epoll_ctl(pl->ep, EPOLL_CTL_DEL, pl->watch[i].fd, NULL); close(pl->watch[i].fd); }
+    pl->watch[i].fd = fd_after;
+}
+
+/* Empties the wake-up socket and brings the watched set up to date with the peer table: a pidfd for
+   each registered peer of the other side (one registered without a start time is never presumed
+   dead and is not watched). Returns how many watched peers were found dead, or -1 (errno). */
+SHMPC__PRIVATE int shmpc__watch(shmpc_ring *r, struct shmpc__poller *pl) {
+    uint32_t other = r->role == SHMPC_PRODUCER ? SHMPC_CONSUMER : SHMPC_PRODUCER;
+    struct epoll_event ev[SHMPC_MAX_PEERS + 1];
+    int i, n, died = 0;
+    char b[16];
+    n = epoll_wait(pl->ep, ev, SHMPC_MAX_PEERS + 1, 0);
+    for (i = 0; i < n; i++) {
+        uint64_t k = ev[i].data.u64;
+        if (k == SHMPC__EP_SOCK) while (recv(pl->sock, b, sizeof b, MSG_DONTWAIT) >= 0) {}
+        else if (k < SHMPC_MAX_PEERS && pl->watch[k].fd >= 0) { shmpc__unwatch(pl, (int)k, -2); died++; }
+    }
+    for (i = 0; i < SHMPC_MAX_PEERS; i++) { /* bounded: 64 entries, whatever they hold */
+        const shmpc__peer *p = &r->seg->peers[i];
+        uint32_t pid = shmpc__ld(&p->pid, acquire);
+        uint64_t start = (uint64_t)shmpc__ld(&p->start_lo, relaxed) | (uint64_t)shmpc__ld(&p->start_hi, relaxed) << 32;
+        struct epoll_event e;
+        int fd;
+        if (pid == 0u || i == r->peer || shmpc__ld(&p->role, acquire) != other || start == 0u) {
+            shmpc__unwatch(pl, i, -1);
+            pl->watch[i].pid = 0;
+            continue;
+        }
+        if (pl->watch[i].pid == pid && pl->watch[i].start == start && pl->watch[i].fd != -1) continue;
+        shmpc__unwatch(pl, i, -2);
+        pl->watch[i].pid = pid;
+        pl->watch[i].start = start;
+        fd = pid > (uint32_t)INT_MAX ? -1 : (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+        /* after the open: the pidfd names the process that had this start time, or it is dead */
+        if (fd >= 0 && shmpc__os_alive(pid, start) == 1) {
+            memset(&e, 0, sizeof e);
+            e.events = EPOLLIN;
+            e.data.u64 = (uint64_t)i;
+            if (epoll_ctl(pl->ep, EPOLL_CTL_ADD, fd, &e) != 0) { close(fd); return -1; }
+            pl->watch[i].fd = fd;
+            continue;
+        }
+        if (fd >= 0) close(fd);
+        died++; /* dead, or its pid names another process now */
+    }
+    return died;
+}
+
+/* 1 if the call this handle would block in may proceed: a message (consumer) or room (producer),
+   the other side closed, or a state the try call reports as an error. Loads only. */
+SHMPC__PRIVATE int shmpc__ready(const shmpc_ring *r) {
+    struct shmpc__seg *s = r->seg;
+    shmpc_idx hd = (shmpc_idx)shmpc__ld(&s->head, acquire), tl = (shmpc_idx)shmpc__ld(&s->tail, acquire); /* A1/A2 */
+    if (r->role == SHMPC_CONSUMER) {
+        if (shmpc__closed(r, SHMPC__PROD_CLOSED)) return 1;
+        if (r->mode == SHMPC_SPSC) return tl != r->own;
+        return shmpc__seq_class((shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, hd)->seq, acquire), (shmpc_idx)(hd + 1u),
+                                r->capacity) != SHMPC__SEQ_BEHIND; /* A3 */
+    }
+    if (shmpc__closed(r, SHMPC__CONS_CLOSED)) return 1;
+    if (r->mode == SHMPC_SPSC) return (uint32_t)shmpc__used(hd, r->own) != r->capacity;
+    return shmpc__seq_class((shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, tl)->seq, acquire), tl, r->capacity) != SHMPC__SEQ_BEHIND; /* A4 */
+}
+
+/* Takes this handle out of the counts if it is still armed (exactly once: whoever clears the flag). */
+SHMPC__PRIVATE void shmpc__disarm(shmpc_ring *r) {
+    shmpc__uncount_poller(r->seg, &r->seg->peers[r->peer], (uint32_t)r->role);
+}
+
+/* Makes the descriptor readable now (a datagram to its own socket). */
+SHMPC__PRIVATE void shmpc__self_wake(shmpc_ring *r) {
+    struct shmpc__poller *pl = r->poller;
+    struct sockaddr_un a;
+    socklen_t len = shmpc__poll_addr(&a, shmpc__ld(&r->seg->peers[r->peer].pid, relaxed), pl->id);
+    sendto(pl->sock, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)(void *)&a, len);
+}
+
+/* The arm: look at the watched peers, register (the same F2 as a futex sleeper), look at the ring. */
+SHMPC__PRIVATE int shmpc__arm(shmpc_ring *r) {
+    struct shmpc__seg *s = r->seg;
+    shmpc__peer *me = &s->peers[r->peer];
+    struct shmpc__poller *pl = r->poller;
+    int data = r->role == SHMPC_CONSUMER, died, saved = errno;
+    died = shmpc__watch(r, pl);
+    if (died < 0) return SHMPC_ESYS;
+    pl->died += died; /* its pidfd has left the set: keep the news until the ring is empty */
+    errno = saved;
+    if (!(shmpc__ld(&me->pflags, relaxed) & SHMPC__PF_POLLING)) {
+        shmpc__count_in(data ? &s->data_pollers : &s->space_pollers);
+        shmpc__count_in(data ? &s->data_waiters : &s->space_waiters); /* F2: pairs with F1 in shmpc__notify */
+        shmpc__st(&me->poll_id, pl->id, relaxed);
+        shmpc__or(&me->pflags, SHMPC__PF_POLLING, release); /* pairs with the acquire in shmpc__poll_wake */
+    }
+    /* A notifier of a membarrier-registered process may miss us if membarrier fails: say so. */
+    if (shmpc__registered() != 0) { shmpc__disarm(r); return SHMPC_ESYS; }
+    if (shmpc__ready(r)) { /* it moved before we were counted: readable now, no wake-up lost */
+        shmpc__disarm(r);
+        shmpc__self_wake(r);
+        errno = saved;
+        return SHMPC_OK;
+    }
+    if (pl->died > 0) { /* armed; a dead peer's slot is handed on, and if none of them lives, say so */
+        pl->died = 0;
+        if (shmpc__recover(r, data)) { shmpc__disarm(r); shmpc__self_wake(r); }
+        else if (shmpc__peer_dead(r)) { errno = saved; return SHMPC_EPEERDEAD; }
+    }
+    errno = saved;
+    return SHMPC_OK;
+}
+
+SHMPC__PRIVATE void shmpc__os_unpoll(shmpc_ring *r) {
+    struct shmpc__poller *pl = r->poller;
+    int i, saved = errno;
+    if (!pl) return;
+    if (!r->closed && r->peer >= 0) {
+        shmpc__disarm(r);
+        shmpc__st(&r->seg->peers[r->peer].poll_id, 0u, relaxed);
+    }
+    for (i = 0; i < SHMPC_MAX_PEERS; i++) shmpc__unwatch(pl, i, -1);
+    close(pl->sock);
+    close(pl->ep);
+    free(pl);
+    r->poller = NULL;
+    errno = saved;
+}
+
+/* Makes r->poller (not armed yet). */
+SHMPC__PRIVATE int shmpc__poller_new(shmpc_ring *r) {
+    struct shmpc__poller *pl;
+    struct epoll_event e;
+    int i, fd, e0;
+    if (!r || !r->seg || r->closed) return SHMPC_EINVAL;
+    if (r->role != SHMPC_PRODUCER && r->role != SHMPC_CONSUMER) return SHMPC_EROLE;
+    fd = (int)syscall(SYS_pidfd_open, getpid(), 0); /* the death watch needs pidfd_open */
+    if (fd < 0) return errno == ENOSYS ? SHMPC_ENOTSUP : SHMPC_ESYS;
+    close(fd);
+    pl = (struct shmpc__poller *)calloc(1, sizeof *pl);
+    if (!pl) return SHMPC_ENOMEM;
+    for (i = 0; i < SHMPC_MAX_PEERS; i++) pl->watch[i].fd = -1;
+    pl->ep = epoll_create1(EPOLL_CLOEXEC);
+    pl->sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (pl->ep < 0 || pl->sock < 0) goto fail;
+    /* A name of our own: another process (hostile, or a stale id) may hold one; draw another. */
+    pl->id = (uint32_t)(((uint64_t)shmpc__now_ns() ^ (uint64_t)(uintptr_t)r) * 0x9E3779B97F4A7C15ull >> 32);
+    for (i = 0;; i++, pl->id = pl->id * 2654435761u + 1u) {
+        struct sockaddr_un a;
+        socklen_t len = shmpc__poll_addr(&a, shmpc__ld(&r->seg->peers[r->peer].pid, relaxed), pl->id);
+        if (bind(pl->sock, (const struct sockaddr *)(void *)&a, len) == 0) break;
+        if (errno != EADDRINUSE || i >= 64) goto fail;
+    }
+    memset(&e, 0, sizeof e);
+    e.events = EPOLLIN;
+    e.data.u64 = SHMPC__EP_SOCK;
+    if (epoll_ctl(pl->ep, EPOLL_CTL_ADD, pl->sock, &e) != 0) goto fail;
+    r->poller = pl;
+    return SHMPC_OK;
+fail:
+    e0 = errno;
+    if (pl->sock >= 0) close(pl->sock);
+    if (pl->ep >= 0) close(pl->ep);
+    free(pl);
+    errno = e0;
+    return shmpc__from_errno(e0) == SHMPC_EINVAL ? SHMPC_ESYS : shmpc__from_errno(e0);
+}
+
+SHMPC_API int shmpc_fd(shmpc_ring *r) {
+    int rc;
+    if (r && r->seg && !r->closed && r->poller) return r->poller->ep;
+    if ((rc = shmpc__poller_new(r)) != SHMPC_OK) return rc;
+    if (shmpc__arm(r) != SHMPC_OK) { /* readable now: the loop's try call and arm say what it is */
+        r->poller->died++;
+        shmpc__self_wake(r);
+    }
+    return r->poller->ep;
+}
+
+SHMPC_API int shmpc_arm(shmpc_ring *r) {
+    int rc;
+    if (!r || !r->seg || r->closed) return SHMPC_EINVAL;
+    if (!r->poller && (rc = shmpc__poller_new(r)) != SHMPC_OK) return rc;
+    return shmpc__arm(r);
+}
+#else
+SHMPC__PRIVATE void shmpc__os_unpoll(shmpc_ring *r) { (void)r; }
+SHMPC_API int shmpc_fd(shmpc_ring *r) { (void)r; return SHMPC_ENOTSUP; }
+SHMPC_API int shmpc_arm(shmpc_ring *r) { (void)r; return SHMPC_ENOTSUP; }
+#endif
+
 /* --- placement ----------------------------------------------------------------------------------- */
 
 /* "name" or "/name", 1..200 characters, no other '/': becomes "/name" in path[]. */
@@ -2677,6 +3026,8 @@ SHMPC__PRIVATE int shmpc__mem_options(void *mem, size_t size, uint32_t flags) {
 
 SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r) {
     int saved = errno;
+    if (r->wake_sock >= 0) close(r->wake_sock); /* the socket that woke other pollers */
+    r->wake_sock = -1;
     if (r->kind == SHMPC__PLACE_POSIX) { munmap((void *)r->seg, r->map_size); close(r->seg_fd); }
     else if (r->kind == SHMPC__PLACE_SYSV) shmdt((void *)r->seg);
     r->kind = SHMPC__PLACE_CALLER;

@@ -23,17 +23,18 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <mqueue.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
 enum {
     T_PIPE, T_UNIX, T_MQ, T_BARE, T_BARE_SEQ, T_BARE_ZC, T_BARE_MPMC, T_CK_SPSC, T_CK_MPMC,
-    T_SHMPC, T_SHMPC_BATCH, T_SHMPC_ZC, T_SHMPC_MPMC, T_SHMPC_BLOCK, T_SHMPC_MPMC_BLOCK,
+    T_SHMPC, T_SHMPC_BATCH, T_SHMPC_ZC, T_SHMPC_MPMC, T_SHMPC_BLOCK, T_SHMPC_MPMC_BLOCK, T_SHMPC_POLL,
     T_CACHELINE, T_FUTEX, T_N
 };
 static const char *const tnames[T_N] = {
     "pipe", "unix", "posix_mq", "bare_ring", "bare_seq", "bare_zc", "bare_mpmc", "ck_spsc", "ck_mpmc",
-    "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc", "shmpc_block", "shmpc_mpmc_block",
+    "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc", "shmpc_block", "shmpc_mpmc_block", "shmpc_poll",
     "cacheline", "futex"};
 
 /* ck_ring's type-safe interface: elements of a fixed size copied into the ring buffer (what a user
@@ -60,7 +61,7 @@ typedef struct ch {
     uint32_t own, cached; /* bare ring */
 } ch;
 
-static int is_shmpc(int k) { return k >= T_SHMPC && k <= T_SHMPC_MPMC_BLOCK; }
+static int is_shmpc(int k) { return k >= T_SHMPC && k <= T_SHMPC_POLL; }
 static int is_mpmc_ring(int k) { return k == T_SHMPC_MPMC || k == T_SHMPC_MPMC_BLOCK; }
 
 static void *shared_map(size_t n) {
@@ -285,6 +286,7 @@ static inline void ch_send(ch *c, const unsigned char *m, size_t n) {
         return;
     case T_SHMPC_BLOCK:
     case T_SHMPC_MPMC_BLOCK:
+    case T_SHMPC_POLL: /* the producer of a polling consumer blocks as shmpc_block's does */
         shmpc_check_rc(shmpc_push(&c->r, m, n));
         return;
     default:
@@ -355,6 +357,17 @@ static inline size_t ch_recv(ch *c, unsigned char *buf) {
     case T_SHMPC_BLOCK:
     case T_SHMPC_MPMC_BLOCK:
         shmpc_check_rc(shmpc_pop(&c->r, buf, c->size, &n));
+        return n;
+    case T_SHMPC_POLL: /* an event loop: drain with try_pop, at EEMPTY arm and poll the descriptor */
+        while ((rc = shmpc_try_pop(&c->r, buf, c->size, &n)) != SHMPC_OK) {
+            struct pollfd pf;
+            if (rc != SHMPC_EEMPTY) bh_fail(shmpc_strerror(rc));
+            pf.fd = shmpc_fd(&c->r);
+            pf.events = POLLIN;
+            pf.revents = 0;
+            shmpc_check_rc(shmpc_arm(&c->r));
+            if (pf.fd < 0 || poll(&pf, 1, -1) < 0) bh_fail("poll on shmpc_fd failed");
+        }
         return n;
     default:
         while ((rc = shmpc_try_pop(&c->r, buf, c->size, &n)) != SHMPC_OK) {
@@ -682,7 +695,8 @@ static int run_wake(int kind, uint64_t n, int64_t gap_us) {
     pid_t pids[2];
     const char *why = NULL;
     int failed;
-    if (kind != T_PIPE && kind != T_UNIX && kind != T_FUTEX && kind != T_SHMPC_BLOCK && kind != T_SHMPC_MPMC_BLOCK && kind != T_MQ) {
+    if (kind != T_PIPE && kind != T_UNIX && kind != T_FUTEX && kind != T_SHMPC_BLOCK && kind != T_SHMPC_MPMC_BLOCK &&
+        kind != T_SHMPC_POLL && kind != T_MQ) {
         printf("na not a blocking transport\n");
         return 0;
     }

@@ -30,10 +30,10 @@ SIZES_QUICK = [8, 64, 4 * KiB, MiB, 8 * MiB]
 
 # Throughput against size: every transport, one producer process -> one consumer process.
 TPUT = ["pipe", "unix", "posix_mq", "boost", "ck_spsc", "ck_mpmc", "bare_ring", "bare_seq", "bare_zc", "bare_mpmc",
-        "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc"]
+        "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc", "shmpc_block", "shmpc_poll"]
 LAT = ["cacheline", "bare_ring", "shmpc", "shmpc_mpmc", "shmpc_block", "ck_spsc", "pipe", "unix",
        "posix_mq", "boost"]
-WAKE = ["futex", "pipe", "unix", "posix_mq", "boost", "shmpc_block"]
+WAKE = ["futex", "pipe", "unix", "posix_mq", "boost", "shmpc_block", "shmpc_poll"]
 MPMC = ["shmpc_mpmc_block", "shmpc_mpmc", "bare_mpmc", "ck_mpmc", "boost", "posix_mq"]
 MPMC_CONFIGS_FULL = [(1, 1), (1, 2), (2, 1), (2, 2)]
 MPMC_CONFIGS_QUICK = [(2, 2)]
@@ -46,7 +46,8 @@ LABEL = {
     "bare_mpmc": "bare MPMC ring (floor, Vyukov, spinning)",
     "shmpc": "shmpc SPSC copy", "shmpc_batch": "shmpc SPSC batch", "shmpc_zc": "shmpc SPSC zero-copy",
     "shmpc_mpmc": "shmpc MPMC (spin)", "shmpc_block": "shmpc SPSC blocking API",
-    "shmpc_mpmc_block": "shmpc MPMC blocking API", "cacheline": "bare cache-line ping-pong",
+    "shmpc_mpmc_block": "shmpc MPMC blocking API",
+    "shmpc_poll": "shmpc SPSC, consumer polling shmpc_fd (event loop)", "cacheline": "bare cache-line ping-pong",
     "futex": "bare futex wake", "memcpy": "memcpy (1 core)",
     "memcpy_ring": "memcpy (1 core, into as many buffers as ring slots)",
 }
@@ -367,6 +368,15 @@ def report(a, env, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, con
             row("blocking ping-pong p50: shmpc%s / pipe ping-pong" % tag, ratio(lat[S("shmpc_block")]["p50"][0], lat["pipe"]["p50"][0]), "<=", 0.1)
         if isinstance(wake.get(S("shmpc_block")), dict) and isinstance(wake.get("pipe"), dict):
             row("wake-up of a sleeper p50: shmpc%s / pipe" % tag, ratio(wake[S("shmpc_block")]["p50"][0], wake["pipe"]["p50"][0]), "<=", 1.0)
+        if isinstance(wake.get(S("shmpc_poll")), dict):  # the pollable descriptor: context, not targets
+            for base in ("pipe", S("shmpc_block")):
+                if isinstance(wake.get(base), dict):
+                    targets.append(("wake-up through shmpc_fd p50: shmpc%s poll / %s" % (tag, LABEL.get(base, base)),
+                                    ratio(wake[S("shmpc_poll")]["p50"][0], wake[base]["p50"][0]), "(reference)", "-"))
+        for s in (8, 64):
+            if (S("shmpc_poll"), s) in tput and (S("shmpc_block"), s) in tput:
+                row("%s copy, data flowing: polling consumer%s / blocking consumer" % (human(s), tag),
+                    ratio(tp(S("shmpc_poll"), s), tp(S("shmpc_block"), s)), ">=", 0.9)
         m = lambda t: mpmc[(t, 2, 2)]["mmsg"][0] if isinstance(mpmc.get((t, 2, 2)), dict) else None
         if (S("shmpc_mpmc_block"), 2, 2) in mpmc:
             row("MPMC 2x2 64 B: shmpc%s / Boost message_queue" % tag, ratio(m(S("shmpc_mpmc_block")), m("boost")), ">=", 10)

@@ -46,6 +46,13 @@ static ex_args ex_parse(int argc, char **argv, const char *what) {
     return a;
 }
 
+/* The exit status of a consumer: 1 if --items was given (expect) and it got another count. */
+static inline int ex_expect(const char *prog, int expect, long got, long items) {
+    if (!expect || got == items) return 0;
+    fprintf(stderr, "%s: got %ld items, expected %ld\n", prog, got, items);
+    return 1;
+}
+
 static void ex_die(const char *prog, const char *what, int rc) {
     fprintf(stderr, "%s: %s: %s (%d)\n", prog, what, shmpc_strerror(rc), rc);
     exit(1);

@@ -30,9 +30,5 @@ int main(int argc, char **argv) {
     printf("consumer: %ld items, sum %ld\n", n, sum);
     shmpc_close(&r);
     shmpc_unlink(a.name);
-    if (expect && n != a.items) {
-        fprintf(stderr, "%s: got %ld items, expected %ld\n", argv[0], n, a.items);
-        return 1;
-    }
-    return 0;
+    return ex_expect(argv[0], expect, n, a.items);
 }

@@ -1,5 +1,5 @@
 # Examples: built by `make`, the producer/consumer demo run by `make`.
-EXAMPLES := producer consumer fork_demo
+EXAMPLES := producer consumer fork_demo epoll_server
 EXAMPLE_BINS := $(EXAMPLES:%=$(BUILD)/%)
 ALL_STEPS += examples demo
 HELP_LINES += "  make examples   build examples/ into build/" "  make demo       producer and consumer as two processes"

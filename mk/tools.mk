@@ -90,7 +90,7 @@ man-test:
 	@echo "-- man pages (tests/tools/man_test.sh)"
 	@sh tests/tools/man_test.sh $(MAN_LINKS)
 
-examples-smoke: $(TOOL_EXAMPLES:%=$(BUILD)/%) $(BUILD)/producer $(PYEXT) $(BUILD)/shmpcctl
+examples-smoke: $(TOOL_EXAMPLES:%=$(BUILD)/%) $(BUILD)/producer $(BUILD)/epoll_server $(PYEXT) $(BUILD)/shmpcctl
 	@echo "-- examples smoke runs (tests/tools/examples_smoke.sh)"
 	@sh tests/tools/examples_smoke.sh $(BUILD)
 

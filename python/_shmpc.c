@@ -768,6 +768,21 @@ static PyObject *Ring_close(RingObject *self, PyObject *Py_UNUSED(ignored)) {
     Py_RETURN_NONE;
 }
 
+/* The event-loop pair: the handle's pollable descriptor (shmpc_fd) and its re-arm (shmpc_arm). */
+static PyObject *Ring_fileno(RingObject *self, PyObject *Py_UNUSED(ignored)) {
+    int fd;
+    if (self->state != ST_OPEN) return not_open(self);
+    if ((fd = shmpc_fd(&self->r)) < 0) return raise_rc(fd, "fileno", errno);
+    return PyLong_FromLong(fd);
+}
+
+static PyObject *Ring_arm(RingObject *self, PyObject *Py_UNUSED(ignored)) {
+    int rc;
+    if (self->state != ST_OPEN) return not_open(self);
+    if ((rc = shmpc_arm(&self->r)) < 0) return raise_rc(rc, "arm", errno);
+    Py_RETURN_NONE;
+}
+
 static PyObject *Ring_stat(RingObject *self, PyObject *Py_UNUSED(ignored)) {
     shmpc_status st;
     int rc;
@@ -861,6 +876,12 @@ static PyMethodDef Ring_methods[] = {
     {"close", (PyCFunction)(void (*)(void))Ring_close, METH_NOARGS,
      "close(): ends the stream for this handle's role (see shmpc_close). Closing twice does nothing."},
     {"stat", (PyCFunction)(void (*)(void))Ring_stat, METH_NOARGS, "stat(): shmpc_stat as a dict."},
+    {"fileno", (PyCFunction)(void (*)(void))Ring_fileno, METH_NOARGS,
+     "fileno(): a descriptor for select/selectors/asyncio, readable when this handle's call may proceed "
+     "(shmpc_fd); armed at once, re-armed by arm()."},
+    {"arm", (PyCFunction)(void (*)(void))Ring_arm, METH_NOARGS,
+     "arm(): after try_pop() gave None (try_push() False), arms fileno() again (shmpc_arm); readable at "
+     "once if the ring moved meanwhile."},
     {"peers", (PyCFunction)(void (*)(void))Ring_peers, METH_NOARGS, "peers(): the registered peers, a list of dicts (pid, role, start, alive)."},
     {"_create", (PyCFunction)(void (*)(void))Ring_attach_create, METH_VARARGS, NULL},
     {"_create_sysv", (PyCFunction)(void (*)(void))Ring_attach_create_sysv, METH_VARARGS, NULL},

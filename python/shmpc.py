@@ -187,6 +187,8 @@ class Ring(_ext.Ring):
       redelivered() -> bool               the next message was held by a consumer that died (SPSC takeover)
       recover() -> int                    MPMC crash recovery on demand: slots handed on
       close(), stat() -> dict, peers() -> [dict]
+    Event loops (shmpc_fd): fileno() for select/selectors, arm() after try_pop() gave None (or
+    try_push() False); pop_async() / push_async(data) and `async for` wait in asyncio's loop.
     Attributes: what (the name or key), role, capacity, slot_size, mode, closed.
     """
 
@@ -246,3 +248,45 @@ class Ring(_ext.Ring):
 
     def __len__(self):
         return self.stat()["fill"]
+
+    # ---- asyncio: waits on fileno() in the running loop (drain, arm, wait: README "Event loops") ----
+    async def _readable(self) -> None:
+        import asyncio
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        fd = self.fileno()
+
+        def ready() -> None:
+            if not fut.done():
+                fut.set_result(None)
+
+        loop.add_reader(fd, ready)
+        try:
+            await fut
+        finally:
+            loop.remove_reader(fd)
+
+    async def pop_async(self) -> bytes:
+        """The next message, waiting in the running asyncio loop (not in a thread); Closed at the end."""
+        while True:
+            m = self.try_pop()
+            if m is not None:
+                return m
+            self.arm()
+            await self._readable()
+
+    async def push_async(self, data) -> None:
+        """Pushes one message, waiting for room in the running asyncio loop; Closed if the consumers left."""
+        while not self.try_push(data):
+            self.arm()
+            await self._readable()
+
+    def __aiter__(self):
+        return self._aiter()
+
+    async def _aiter(self):
+        while True:
+            try:
+                yield await self.pop_async()
+            except Closed:
+                return

@@ -585,5 +585,119 @@ class TestAcrossLanguages(RingCase):
         self.assertEqual(sorted(got), list(range(2 * per)))
 
 
+class TestEventLoops(RingCase):
+    """fileno() for select/selectors, arm(), and asyncio's pop_async/push_async (shmpc_fd)."""
+
+    def test_selectors_see_data_and_room(self):
+        import selectors
+        n = self.name("sel")
+        with shmpc.Ring.create(n, capacity=2, slot_size=8) as p, shmpc.Ring.open(n, shmpc.CONSUMER) as c:
+            sel = selectors.DefaultSelector()
+            sel.register(c, selectors.EVENT_READ)         # a ring is accepted like a socket
+            self.assertEqual(sel.select(0.02), [])
+            self.assertTrue(p.try_push(b"a"))
+            self.assertEqual([k.fileobj for k, _ in sel.select(1)], [c])
+            self.assertEqual(c.try_pop(), b"a")
+            self.assertIsNone(c.try_pop())
+            c.arm()
+            self.assertEqual(sel.select(0.02), [])
+            sel.unregister(c)
+            self.assertTrue(p.try_push(b"b") and p.try_push(b"c"))
+            self.assertFalse(p.try_push(b"d"))
+            p.arm()
+            sel.register(p, selectors.EVENT_READ)
+            self.assertEqual(sel.select(0.02), [])
+            self.assertEqual(c.pop(), b"b")
+            self.assertEqual([k.fileobj for k, _ in sel.select(1)], [p])
+            sel.close()
+
+    def test_push_async_waits_for_room_without_blocking_the_loop(self):
+        import asyncio
+        n = self.name("pasync")
+        with shmpc.Ring.create(n, capacity=2, slot_size=8) as p, shmpc.Ring.open(n, shmpc.CONSUMER) as c:
+            ticks = []
+
+            async def ticker():
+                for _ in range(5):
+                    ticks.append(time.monotonic())
+                    await asyncio.sleep(0.01)
+
+            async def main():
+                t = asyncio.ensure_future(ticker())
+                threading.Timer(0.1, lambda: c.pop()).start()   # room only after 0.1 s
+                for m in (b"1", b"2", b"3"):
+                    await p.push_async(m)
+                await t
+
+            asyncio.run(main())
+            self.assertEqual(len(ticks), 5)   # the loop ran while push_async waited
+            self.assertEqual([c.try_pop(), c.try_pop()], [b"2", b"3"])
+
+    @unittest.skipUnless(os.access(os.path.join(BUILD, "producer"), os.X_OK), "build/producer needed")
+    def test_c_producer_asyncio_consumer_serving_a_socket(self):
+        import asyncio
+        import tempfile
+        n = self.name("aio")
+        items = 20000
+        path = os.path.join(tempfile.mkdtemp(), "status.sock")
+        prod = subprocess.Popen([os.path.join(BUILD, "producer"), "--name", n, "--capacity", "64",
+                                 "--items", str(items), "--quiet"], stdout=subprocess.PIPE, text=True)
+        got = []
+        answers = []
+
+        async def main():
+            async def serve(reader, writer):
+                await reader.readline()
+                writer.write(b"%d\n" % len(got))
+                await writer.drain()
+                writer.close()
+
+            server = await asyncio.start_unix_server(serve, path=path)
+            with shmpc.Ring.open(n, shmpc.CONSUMER, timeout=10) as c:
+                async def client():
+                    while len(got) < items:
+                        reader, writer = await asyncio.open_unix_connection(path)
+                        writer.write(b"?\n")
+                        answers.append(int(await reader.readline()))
+                        writer.close()
+                        await asyncio.sleep(0.002)
+
+                cl = asyncio.ensure_future(client())
+                async for m in c:                    # ends with the producer's close
+                    got.append(struct.unpack("=i", m)[0])
+                await cl
+            server.close()
+            await server.wait_closed()
+
+        asyncio.run(main())
+        os.unlink(path)
+        out, _ = prod.communicate(timeout=30)
+        self.assertEqual(prod.returncode, 0)
+        self.assertEqual(out.strip(), "producer: %d items, sum %d" % (items, sum(got)))
+        self.assertEqual(len(got), items)
+        self.assertTrue(any(0 < a < items for a in answers), answers[:10])   # served while consuming
+
+    def test_pop_async_reports_a_killed_producer(self):
+        import asyncio
+        n = self.name("aiodead")
+        with shmpc.Ring.create(n, capacity=4, slot_size=8, role=shmpc.CONSUMER) as c:
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    q = shmpc.Ring.open(n, shmpc.PRODUCER)
+                    q.push(b"last")
+                finally:
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+            async def main():
+                self.assertEqual(await c.pop_async(), b"last")
+                with self.assertRaises(shmpc.ShmpcError) as cm:
+                    await asyncio.wait_for(c.pop_async(), 10)
+                self.assertEqual(cm.exception.code, shmpc.EPEERDEAD)
+
+            asyncio.run(main())
+            os.waitpid(pid, 0)
+
+
 if __name__ == "__main__":
     unittest.main()

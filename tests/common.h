@@ -97,4 +97,5 @@ Suite *threads_suite(void);
 Suite *process_suite(void);
 Suite *hostile_suite(void);
 Suite *restart_suite(void);
+Suite *poll_suite(void);
 #endif

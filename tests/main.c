@@ -1,4 +1,4 @@
-/* tests/main.c - runs the Check suites: core, errors, layout, threads, process, hostile, restart.
+/* tests/main.c - runs the Check suites: core, errors, layout, threads, process, hostile, restart, poll.
    `shmpc_tests` runs them all; CK_RUN_SUITE=threads (or CK_RUN_CASE=...) picks one, as Check does.
    Each case runs in its own forked process (Check's fork mode), so a crash fails only that case. */
 #include "common.h"
@@ -13,6 +13,7 @@ int main(void) {
     srunner_add_suite(sr, process_suite());
     srunner_add_suite(sr, hostile_suite());
     srunner_add_suite(sr, restart_suite());
+    srunner_add_suite(sr, poll_suite());
     srunner_set_fork_status(sr, CK_FORK);
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

@@ -40,6 +40,7 @@ PML = {
     "freelive": [(r"/\*DEADC\*/[\s\S]*?/\*ENDC\*/", "true", 0)],        # free a taken slot, dead consumer or not
     "reclaimneeded": [(r"/\*NEEDED\*/ !\w+\(\d\)", "true", 0)],         # takeover drops an entry recovery needs
     "discardpub": [(r"/\*MARK\*/ 1", "0", 0)],                          # a closed reservation published as a message
+    "armnorecheck": [(r"/\*ARMRECHECK\*/[^\\\n]*", "/* mutant: arm without re-check */ ", 0)],
 }
 
 def main():

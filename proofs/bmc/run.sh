@@ -93,6 +93,8 @@ CRASH_MUTANTS="skiplive freelive reclaimneeded discardpub"
 for mu in $CRASH_MUTANTS; do
     python3 proofs/bmc/mutate.py proofs/crash.pml "$OUT/spin/crash_$mu.pml" $mu || { echo "bmc: spin mutant crash_$mu: cannot be built"; fail=1; }
 done
+python3 proofs/bmc/mutate.py proofs/poll.pml "$OUT/spin/poll_armnorecheck.pml" armnorecheck || { echo "bmc: spin mutant poll_armnorecheck: cannot be built"; fail=1; }
+PROG="-DNP -DNOREDUCE -DCOLLAPSE"
 {
     echo "spsc-safety proofs/spsc.pml|-|$SAFE|-m200000|0"
     echo "spsc-progress proofs/spsc.pml|-|-DNP -DNOREDUCE -DCOLLAPSE|-l -f -m500000|0"
@@ -106,6 +108,14 @@ done
     echo "mpmc-earlypub $OUT/spin/mpmc_earlypub.pml|-DNP_=2 -DNC_=1 -DNMSG=2 -DGIVEUP=true|$SAFE|-m1000000|1"
     echo "crash proofs/crash.pml|-|$SAFE|-m1000000|0"
     for mu in $CRASH_MUTANTS; do echo "crash-$mu $OUT/spin/crash_$mu.pml|-|$SAFE|-m1000000|1"; done
+    echo "poll-cons-block proofs/poll.pml|-DPOLL_CONS -DDEATH|$SAFE|-m200000|0"
+    echo "poll-cons-try proofs/poll.pml|-DPOLL_CONS -DTRY_PEER -DDEATH|$SAFE|-m200000|0"
+    echo "poll-prod-block proofs/poll.pml|-DPOLL_PROD -DDEATH|$SAFE|-m200000|0"
+    echo "poll-prod-try proofs/poll.pml|-DPOLL_PROD -DTRY_PEER -DDEATH|$SAFE|-m200000|0"
+    echo "poll-cons-try-progress proofs/poll.pml|-DPOLL_CONS -DTRY_PEER|$PROG|-l -f -m500000|0"
+    echo "poll-prod-try-progress proofs/poll.pml|-DPOLL_PROD -DTRY_PEER|$PROG|-l -f -m500000|0"
+    echo "poll-cons-armnorecheck $OUT/spin/poll_armnorecheck.pml|-DPOLL_CONS -DDEATH|$SAFE|-m200000|1"
+    echo "poll-prod-armnorecheck $OUT/spin/poll_armnorecheck.pml|-DPOLL_PROD -DTRY_PEER|$PROG|-l -f -m500000|1"
 } > "$OUT/spinjobs"
 n=0
 while IFS='|' read -r head dflags ccflags panflags expect; do

@@ -66,18 +66,32 @@ $B/shmpcctl rm key:$key >"$out" 2>&1 && expect "shmpcctl rm key:$key" "^removed 
 if $B/shmpcctl info key:$key >"$out" 2>&1; then bad "key $key still there"; else ok "key $key gone"; fi
 $B/sysv_demo --path / --proj Q --items 1000 >"$out" 2>&1 && expect "sysv_demo with ftok" '^sysv_demo: key 0x[0-9a-f]{8} = ftok\("/", .Q.\)$' || bad "sysv_demo ftok"
 
-# py_reader.py: a Python reader of the C producer; the sums must agree.
-n="shmpc-$tag-py"
-$PY examples/py_reader.py --name "$n" --wait 10 --items 30000 --quiet --unlink >"$out.py" 2>&1 &
-rpid=$!
-$B/producer --name "$n" --capacity 256 --items 30000 --quiet >"$out" 2>&1
-wait $rpid; rrc=$?
-psum=$(sed -n 's/^producer: 30000 items, sum \([0-9]*\)$/\1/p' "$out")
-cat "$out.py" >>"$out"; rm -f "$out.py"
-if [ $rrc -eq 0 ] && [ -n "$psum" ]; then
-    expect "py_reader read what the C producer wrote (sum $psum)" "^py_reader: 30000 items, sum $psum$"
-else bad "py_reader exited $rrc"; fi
-[ ! -e /dev/shm/$n ] && ok "py_reader removed the ring" || bad "py_reader left /dev/shm/$n"
+# Consumers of the C producer's ring (30000 items); the sums must agree, and the ring is removed.
+#   py_reader.py: a Python reader.
+#   epoll_server and asyncio_consumer.py: one event loop consumes the ring through its descriptor
+#   (shmpc_fd) and answers socket clients meanwhile.
+for ex in py_reader epoll_server asyncio_consumer; do
+    n="shmpc-$tag-$ex"
+    case $ex in
+        py_reader) $PY examples/py_reader.py --name "$n" --wait 10 --items 30000 --quiet --unlink >"$out.c" 2>&1 &
+                   what="py_reader read what the C producer wrote"; tailpat="" ;;
+        epoll_server) $B/epoll_server --name "$n" --wait 10 --items 30000 >"$out.c" 2>&1 &
+                   what="epoll_server consumed the C producer's ring and served its socket"
+                   tailpat=", [1-9][0-9]* queries answered while consuming" ;;
+        *) $PY examples/asyncio_consumer.py --name "$n" --wait 10 --items 30000 --probe --quiet --unlink >"$out.c" 2>&1 &
+                   what="asyncio_consumer consumed the C producer's ring and served its socket"
+                   tailpat=", [1-9][0-9]* queries answered while consuming" ;;
+    esac
+    cpid=$!
+    $B/producer --name "$n" --capacity 64 --items 30000 --quiet >"$out" 2>&1
+    wait $cpid; crc=$?
+    psum=$(sed -n 's/^producer: 30000 items, sum \([0-9]*\)$/\1/p' "$out")
+    cat "$out.c" >>"$out"; rm -f "$out.c"
+    if [ $crc -eq 0 ] && [ -n "$psum" ]; then
+        expect "$what (sum $psum)" "^$ex: 30000 items, sum $psum$tailpat$"
+    else bad "$ex exited $crc"; fi
+    [ ! -e /dev/shm/$n ] && ok "$ex removed the ring" || bad "$ex left /dev/shm/$n"
+done
 
 [ $fail -eq 0 ] && echo "examples smoke: all passed" || echo "examples smoke: FAILED"
 exit $fail

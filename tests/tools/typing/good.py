@@ -20,3 +20,13 @@ try:
     shmpc.unlink("x")
 except shmpc.NotFound as e:
     print(e.code, e.name)
+
+
+async def serve(c: shmpc.Ring, p: shmpc.Ring) -> int:
+    fd: int = c.fileno()
+    c.arm()
+    first: bytes = await c.pop_async()
+    await p.push_async(first)
+    async for msg in c:
+        fd += len(msg)
+    return fd
