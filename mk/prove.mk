@@ -1,8 +1,8 @@
 # Proofs: Frama-C WP proves the contracts of the ring core (the >>core section of shmpc.h itself)
-# and of the atomic shell's operations (>>ring) against a hostile concurrent peer, for 64-bit and
+# and of the SPSC operations of the atomic shell (>>ring) against a hostile concurrent peer, for 64-bit and
 # 32-bit size_t. README.md, "What is proven", says what is proven and what is not.
 TEST_STEPS += prove prove-mutants
-HELP_LINES += "  make prove      Frama-C WP proves every ring-core and shell contract of shmpc.h (N/N goals, or fail)" \
+HELP_LINES += "  make prove      Frama-C WP proves the ring core and the SPSC shell of shmpc.h (N/N goals, or fail)" \
               "  make prove-mutants  planted bugs in a copy of shmpc.h: WP must reject each one" \
               "  make prove-readme   writes the goal counts of the last make prove into README.md"
 .PHONY: prove prove-mutants prove-deps prove-readme
