@@ -359,7 +359,7 @@ typedef struct shmpc_iov { void *base; size_t len; } shmpc_iov;
 /* A process-local handle. Every field is private; the layout of this struct is not an ABI. */
 typedef struct shmpc_ring {
     struct shmpc__seg *seg;     /* the segment (first byte of the mapping) */
-    unsigned char *slots;       /* first slot */
+    char *slots;                /* first slot: the bytes the proven core copies into and out of */
     size_t map_size;            /* bytes mapped */
     uint32_t capacity, mask, slot_size, stride, mode;
     int role, peer, kind, shmid, closed, pending_op;
@@ -576,11 +576,14 @@ SHMPC_API int shmpc_close(shmpc_ring *r);
 #endif
 
 /* ==================================================================================== >>atomics */
-/* The atomic shell. Every access to a shared word goes through these macros. Under Frama-C they
-   are plain accesses: WP cannot model atomics, so the proven functions (>>core) take and return
-   plain index values and the ordering arguments live beside each use in >>ring, checked by the
-   weak-memory explorer of make bmc (proofs/wmm: these macros call it, with each line's order)
-   rather than by WP. */
+/* The atomic shell. Every access to a shared word goes through these macros. Under Frama-C each
+   load of a shared word (and the old value of each read-modify-write) is an arbitrary value: a
+   call to a function whose contract says only that the word is inside valid memory. That models a
+   concurrent, hostile peer that may write any shared word at any time, so what WP proves of the
+   shell (>>ring) holds whatever the other processes do; stores are plain stores to valid memory.
+   WP cannot model memory ordering: the ordering arguments live beside each use in >>ring, checked
+   by the weak-memory explorer of make bmc (proofs/wmm: these macros call it, with each line's
+   order) rather than by WP. */
 /* A failed compare-and-swap is a load with the success order less its release half (as C++'s
    one-order compare_exchange): a claim loop that retries from the value it read needs acquire. */
 #define SHMPC__CAS_FAIL_relaxed memory_order_relaxed
@@ -592,13 +595,26 @@ SHMPC_API int shmpc_close(shmpc_ring *r);
 /* proofs/wmm: the weak-memory explorer defines shmpc__a32 and every macro below itself. */
 #elif defined(__FRAMAC__)
 typedef uint32_t shmpc__a32;
-#  define shmpc__ld(p, mo) (*(p))
+/*@ requires word: \valid_read(p);
+    assigns \result \from \nothing;
+*/
+uint32_t shmpc__fc_load(const uint32_t *p);
+/*@ requires word: \valid(p);
+    assigns *p, \result \from \nothing;
+*/
+uint32_t shmpc__fc_rmw(uint32_t *p, uint32_t v);
+/*@ requires word: \valid(p) && \valid(expected);
+    assigns *p, *expected, \result \from \nothing;
+    ensures bool: \result == 0 || \result == 1;
+*/
+int shmpc__fc_cas(uint32_t *p, uint32_t *expected, uint32_t desired);
+#  define shmpc__ld(p, mo) shmpc__fc_load(p)
 #  define shmpc__st(p, v, mo) ((void)(*(p) = (v)))
-#  define shmpc__add(p, v, mo) ((*(p) += (v)) - (v))
-#  define shmpc__sub(p, v, mo) ((*(p) -= (v)) + (v))
-#  define shmpc__or(p, v, mo) ((*(p) |= (v)), 0u)
-#  define shmpc__and(p, v, mo) ((*(p) &= (v)), 0u)
-#  define shmpc__cas(p, e, d, mo) (*(p) == *(e) ? (*(p) = (d), 1) : (*(e) = *(p), 0))
+#  define shmpc__add(p, v, mo) shmpc__fc_rmw((p), (v))
+#  define shmpc__sub(p, v, mo) shmpc__fc_rmw((p), (v))
+#  define shmpc__or(p, v, mo) shmpc__fc_rmw((p), (v))
+#  define shmpc__cas(p, e, d, mo) shmpc__fc_cas((p), (e), (d))
+#  define shmpc__and(p, v, mo) shmpc__fc_rmw((p), (v))
 #  define shmpc__fence(mo) ((void)0)
 #  define shmpc__signal_fence(mo) ((void)0)
 #elif defined(__cplusplus)
@@ -772,21 +788,23 @@ SHMPC_API const char *shmpc_strerror(int code) {
    2^width in C), which is why -wp-rte, which checks no unsigned overflow, is the right setting.
 
    THE PROOF BOUNDARY. Every function in this section carries an ACSL contract proven by WP, for
-   SHMPC_INDEX_BITS 32, with the three modular-arithmetic axioms of proofs/lemmas.c (each checked
-   by z3, proofs/lemmas.smt2). The atomic shell (>>ring) is NOT proven: it loads the shared words
-   into plain snapshots (r->cached, a slot's len or seq), calls these functions, and publishes
-   their results with atomic stores; WP cannot model atomics or memory ordering, which the R/A
-   comments there argue and the weak-memory explorer (proofs/wmm), the model checks and TSan
-   check. What the shell contributes and is argued here rather than proven:
-   (1) the handle's geometry (mask = capacity - 1, stride, slot_size, slots = mapping + 0xA00) is
-       what shmpc__validate accepted (its `ok` behaviour proves the slot array fits the mapping
-       and shmpc_geom), so the shmpc_slots_ok precondition holds at every call;
-   (2) it calls a decision function again on the very snapshot its refresh logic (spsc_room,
-       spsc_ready) judged, so the proven outcome is the outcome it acts on;
-   (3) the slot header words (seq, len) it loads and stores are the first 8 bytes of the slot at
-       shmpc__slot_off, which that function's contract places inside the slot array;
-   (4) MPMC positions come from its compare-and-swap claim loops (seq_class READY), and a length
-       it passes to shmpc__copy_out was checked against slot_size after the claim.
+   SHMPC_INDEX_BITS 32 and a 64-bit or 32-bit size_t, with the three modular-arithmetic axioms
+   of proofs/lemmas.c (each checked by z3 from that file, proofs/lemmas2smt.py). The SPSC
+   operations of the shell (>>ring: try_push, try_pop, commit, release and their helpers) are
+   proven too, with every shared load an arbitrary value (see >>atomics); the MPMC claim/take
+   paths and the batches carry contracts not yet proven (README.md, "What is NOT proven").
+   Where proven, the facts the shell contributes are proof obligations at each call here —
+   (1) the geometry passed is the handle's, which shmpc_handle_ok ties to what shmpc__validate
+       accepted (shmpc_slots_ok holds at every call);
+   (2) a decision function is called again on the very snapshot the refresh logic (spsc_room,
+       spsc_ready) judged;
+   (3) the slot header words (seq, len) are those of the slot of the index, shmpc_hdr(slots,
+       i & mask), at shmpc__slot_off, inside the slot array;
+   (4) a length reaches shmpc__copy_out only after it was checked against slot_size and the
+       caller's buffer.
+   What stays argued, not proven: that shmpc_attach_id establishes shmpc_handle_ok (README.md,
+   "Trusted base"), and memory ordering (the R/A comments in >>ring, the weak-memory explorer
+   proofs/wmm, the model checks, TSan).
    Payload bytes are only ever copied by the proven shmpc__copy_in / shmpc__copy_out (through
    shmpc__bytes). */
 
@@ -801,9 +819,10 @@ SHMPC_API const char *shmpc_strerror(int code) {
         tail >= head ? tail - head : tail - head + shmpc_span;
     logic integer shmpc_next(integer i, integer k) =
         i + k < shmpc_span ? i + k : i + k - shmpc_span;
+    // The slot array's size fits in size_t (32-bit or 64-bit).
     predicate shmpc_geom(integer mask, integer stride, integer slot_size) =
         0 <= mask < 2147483648 && 1 <= slot_size <= 1073741824 &&
-        slot_size + 8 <= stride <= slot_size + 15;
+        slot_size + 8 <= stride <= slot_size + 15 && (mask + 1) * stride <= SIZE_MAX;
     predicate shmpc_slots_ok(char *slots, integer mask, integer stride, integer slot_size) =
         shmpc_geom(mask, stride, slot_size) && \valid(slots + (0 .. (mask + 1) * stride - 1));
     predicate shmpc_slots_rd(char *slots, integer mask, integer stride, integer slot_size) =
@@ -829,6 +848,7 @@ SHMPC__INLINE uint32_t shmpc__slot_of(shmpc_idx i, uint32_t mask) {
 
 /* Byte offset of the slot of index i in the slot array: the whole slot is inside the array. */
 /*@ requires geometry: 0 <= mask < 2147483648 && 8 <= stride <= 1073741839;
+    requires fits: (mask + 1) * stride <= SIZE_MAX;
     assigns \nothing;
     ensures value: \result == (i & mask) * stride;
     ensures inside: \result + stride <= (mask + 1) * stride;
@@ -1233,7 +1253,7 @@ SHMPC__INLINE shmpc_idx shmpc__mpmc_freed(shmpc_idx pos, uint32_t cap) {
     logic integer shmpc_total(integer cap, integer slot_size) = 2560 + cap * shmpc_stride(slot_size);
     predicate shmpc_geometry(integer cap, integer slot_size) =
         1 <= cap <= 2147483648 && (cap & (cap - 1)) == 0 &&
-        1 <= slot_size <= 1073741824 && shmpc_total(cap, slot_size) <= 9223372036854775807;
+        1 <= slot_size <= 1073741824 && shmpc_total(cap, slot_size) <= SIZE_MAX / 2;
 */
 /*@ requires size: slot_size <= 1073741824;
     assigns \nothing;
@@ -1335,6 +1355,7 @@ SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uin
     if (h->slot_stride != shmpc__stride(h->slot_size)) return SHMPC_ECORRUPT;
     if (h->total_size != shmpc__total(h->capacity, h->slot_size)) return SHMPC_ECORRUPT;
     if (h->total_size > (uint64_t)map_size) return SHMPC_ESIZE;
+    /*@ assert fits: h->capacity * h->slot_stride <= SIZE_MAX; */
     return SHMPC_OK;
 }
 
@@ -1381,19 +1402,65 @@ SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uin
         barriers). A handle without registration (shmpc_attach_id, or membarrier refused) keeps
         the full fence. */
 
+/*@ // shmpc_hdr(slots, k): the header (the first 8 bytes, seq and len) of slot k of the slot array
+    // at slots, the shmpc__slot at slots + k * stride. WP's typed memory model cannot derive it
+    // from the char pointer (a cast it does not follow), so it is named here, and that each
+    // header is valid and apart from the handle and the segment header is part of shmpc_handle_ok
+    // (what the slot array's validity and shmpc__slot_off's proven `inside` mean in C).
+    axiomatic shmpc_slot_headers {
+      logic shmpc__slot *shmpc_hdr(char *slots, integer k) reads \nothing;
+    }
+    // A handle the shell may act on: what shmpc_attach_id sets up from a header that
+    // shmpc__validate accepted (the geometry of its `ok` behaviour, the slot array inside the
+    // mapping), the handle itself apart from the shared memory, and a peer entry for a role.
+    predicate shmpc_handle_ok(shmpc_ring *r) =
+        \valid(r) && \valid(r->seg) && r->capacity == r->mask + 1 &&
+        shmpc_slots_ok(r->slots, r->mask, r->stride, r->slot_size) &&
+        (\forall integer k; 0 <= k <= r->mask ==>
+            \valid(shmpc_hdr(r->slots, k)) && \separated(shmpc_hdr(r->slots, k), r, r->seg)) &&
+        (r->role == SHMPC_PRODUCER || r->role == SHMPC_CONSUMER ==> 0 <= r->peer < SHMPC_MAX_PEERS) &&
+        \separated(r, r->seg) && \separated(r, r->slots + (0 .. (r->mask + 1) * r->stride - 1)) &&
+        \separated(r->seg, r->slots + (0 .. (r->mask + 1) * r->stride - 1));
+    // Any handle the API may be given: null, closed or never attached (no segment), or open; the
+    // one-compare gate r->go names a role only while a segment is attached.
+    predicate shmpc_handle(shmpc_ring *r) =
+        r == \null || (\valid(r) && (r->seg != \null ==> shmpc_handle_ok(r)) &&
+                       (r->go != 0 ==> r->seg != \null && r->go == r->role));
+*/
+
 /* The slot header of index i (inside the slot array: shmpc__slot_off), from the handle or from its
    geometry copied into locals, and the slot array as the bytes the proven core copies into and out of. */
+#if !defined(__FRAMAC__)
 #define SHMPC__SLOT_AT(slots, i, mask, stride) ((shmpc__slot *)(void *)((slots) + shmpc__slot_off((shmpc_idx)(i), (mask), (stride))))
+#else
+/* WP's typed memory model cannot follow the cast of a char pointer to a slot header: under Frama-C
+   the header of the slot of index i is shmpc_hdr(slots, i & mask) (see shmpc_handle_ok), and this
+   contract requires at each use what shmpc__slot_off requires. */
+/*@ requires geometry: 0 <= mask < 2147483648 && 8 <= stride <= 1073741839;
+    requires fits: (mask + 1) * stride <= SIZE_MAX;
+    assigns \result \from slots, i, mask;
+    ensures header: \result == shmpc_hdr(slots, i & mask);
+*/
+shmpc__slot *shmpc__fc_slot(char *slots, shmpc_idx i, uint32_t mask, uint32_t stride);
+#define SHMPC__SLOT_AT(slots, i, mask, stride) shmpc__fc_slot((slots), (shmpc_idx)(i), (mask), (stride))
+#endif
 #define SHMPC__SLOT(r, i) SHMPC__SLOT_AT((r)->slots, i, (r)->mask, (r)->stride)
-#define SHMPC__BYTES(r) ((char *)(void *)(r)->slots)
+#define SHMPC__BYTES(r) ((r)->slots)
 
 /* Wakes sleepers of one direction (ev: data_ev or space_ev), and its pollers if any registered
    (shmpc_fd). Without an OS, sleeping does not exist. */
+/*@ requires \valid(ev);
+    assigns *ev;
+*/
 SHMPC__OUTLINE void shmpc__os_wake(shmpc_ring *r, shmpc__a32 *ev);
 #if defined(__SANITIZE_THREAD__) && !defined(__clang__) && __GNUC__ >= 12
 #  pragma GCC diagnostic push /* gcc's TSan does not model fences and says so; the pairing is */
 #  pragma GCC diagnostic ignored "-Wtsan" /* argued above and model-checked (make bmc) */
 #endif
+/*@ requires r: \valid_read(r);
+    requires words: \valid(waiters) && \valid(ev);
+    assigns *ev;
+*/
 SHMPC__INLINE void shmpc__notify(shmpc_ring *r, shmpc__a32 *waiters, shmpc__a32 *ev) {
     if (SHMPC__LIKELY(r->asym)) shmpc__signal_fence(seq_cst); /* F1, asymmetric: pairs with F2 + membarrier */
     else shmpc__fence(seq_cst);                                /* F1: pairs with F2 in shmpc__wait */
@@ -1433,6 +1500,9 @@ SHMPC__INLINE uint32_t shmpc__sleep_arm(shmpc__a32 *waiters, shmpc__a32 *ev) {
 #  pragma GCC diagnostic pop
 #endif
 
+/*@ requires r: \valid_read(r) && \valid_read(r->seg);
+    assigns \nothing;
+*/
 SHMPC__INLINE int shmpc__closed(const shmpc_ring *r, uint32_t bit) {
     return (shmpc__ld(&r->seg->ends, acquire) & bit) != 0u; /* A5: pairs with R5 in shmpc_close */
 }
@@ -1584,6 +1654,11 @@ SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held) {
 }
 
 /* Recomputes r->go after a change of seg, closed, role or pending_op. */
+/*@ requires r: \valid(r);
+    assigns r->go;
+    ensures kept: \at(shmpc_handle_ok(r), Pre) ==> shmpc_handle_ok(r);
+    ensures go: r->go == (r->seg != \null && r->closed == 0 && r->pending_op == SHMPC__OP_NONE ? r->role : 0);
+*/
 SHMPC__INLINE void shmpc__regate(shmpc_ring *r) {
     r->go = r->seg && !r->closed && r->pending_op == SHMPC__OP_NONE ? r->role : 0;
 }
@@ -1618,7 +1693,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     /* closed is stored after both ends bits (shmpc_close), and its acquire load above shows them */
     if (h.state == SHMPC__CLOSED && (shmpc__ld(&s->ends, acquire) & 3u) != 3u) return SHMPC_ECORRUPT;
     r->seg = s;
-    r->slots = (unsigned char *)mem + SHMPC_HEADER_SIZE;
+    r->slots = (char *)mem + SHMPC_HEADER_SIZE;
     r->map_size = size;
     r->capacity = h.capacity; r->mask = h.capacity - 1u; r->slot_size = h.slot_size;
     r->stride = h.slot_stride; r->mode = h.mode; r->role = role;
@@ -1685,12 +1760,21 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
 
 /* The handle may push (role PRODUCER) or pop (CONSUMER) now: one compare while it is open with
    nothing pending (r->go), else the reason. */
+/*@ requires handle: shmpc_handle(r);
+    assigns \nothing;
+    ensures open: \result == SHMPC_OK ==> r != \null && r->seg != \null && r->role == role;
+*/
 SHMPC__PRIVATE int shmpc__check_slow(const shmpc_ring *r, int role) {
     if (!r || !r->seg || r->closed) return SHMPC_EINVAL;
     if (r->role != role) return SHMPC_EROLE;
     if (r->pending_op != SHMPC__OP_NONE) return SHMPC_ESEQ;
     return SHMPC_OK;
 }
+/*@ requires handle: shmpc_handle(r);
+    requires role: role != 0;
+    assigns \nothing;
+    ensures open: \result == SHMPC_OK ==> r != \null && r->seg != \null && r->role == role;
+*/
 SHMPC__INLINE int shmpc__check(const shmpc_ring *r, int role) {
     if (SHMPC__LIKELY(r && r->go == role)) return SHMPC_OK;
     return shmpc__check_slow(r, role);
@@ -1699,6 +1783,12 @@ SHMPC__INLINE int shmpc__check(const shmpc_ring *r, int role) {
 /* --- producer side --------------------------------------------------------------------------- */
 
 /* SPSC: free slots from the cached head, refreshing it only when the cache says full. */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires out: \valid(room) && \separated(room, r);
+    assigns r->cached, *room;
+    ensures kept: shmpc_handle_ok(r);
+    ensures room: \result == SHMPC_OK ==> *room == r->capacity - shmpc_fill(r->cached, r->own);
+*/
 SHMPC__INLINE int shmpc__spsc_room(shmpc_ring *r, uint32_t want, uint32_t *room) {
     int rc = shmpc__free_slots(r->cached, r->own, r->capacity, room);
     if (rc == SHMPC_OK && *room >= want) return SHMPC_OK;
@@ -1712,8 +1802,19 @@ SHMPC__INLINE int shmpc__spsc_room(shmpc_ring *r, uint32_t want, uint32_t *room)
 /* MPMC: claims position *pos (slot seq == pos) by compare-and-swap on tail. Every index value the
    loop judges a slot against is acquired (A6, the initial load, the failed compare-and-swap and
    the re-load) from the chain of claims (R6), so the verdict is never made on a stale view. */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires index: index == &r->seg->tail || index == &r->seg->head;
+    requires out: \valid(pos_out) && \separated(pos_out, r, r->seg);
+    assigns *index, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending, *pos_out;
+    ensures kept: shmpc_handle_ok(r);
+*/
 SHMPC__PRIVATE int shmpc__mpmc_claim(shmpc_ring *r, shmpc__a32 *index, uint32_t plus, shmpc_idx *pos_out) {
     uint32_t pos = shmpc__ld(index, acquire), i; /* A6: pairs with R6 */
+    /*@ loop invariant 0 <= i <= SHMPC_RETRIES;
+        loop invariant kept: shmpc_handle_ok(r);
+        loop assigns i, pos, *index, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending;
+        loop variant SHMPC_RETRIES - i;
+    */
     for (i = 0; i < SHMPC_RETRIES; i++) {
         shmpc__slot *sl = SHMPC__SLOT(r, pos);
         shmpc_idx seq = (shmpc_idx)shmpc__ld(&sl->seq, acquire); /* A3/A4: pairs with R3/R4 */
@@ -1736,6 +1837,9 @@ SHMPC__PRIVATE int shmpc__mpmc_claim(shmpc_ring *r, shmpc__a32 *index, uint32_t 
     return SHMPC_EAGAIN;
 }
 
+/*@ requires r: \valid_read(r) && \valid_read(r->seg);
+    assigns \nothing;
+*/
 SHMPC__INLINE int shmpc__full_or_closed(const shmpc_ring *r, int rc) {
     if ((rc == SHMPC_EFULL || rc == SHMPC_OK) && shmpc__closed(r, SHMPC__CONS_CLOSED)) return SHMPC_ECLOSED;
     return rc;
@@ -1743,6 +1847,10 @@ SHMPC__INLINE int shmpc__full_or_closed(const shmpc_ring *r, int rc) {
 
 /* SPSC push (shmpc_try_push after its checks). The handle's state in locals: the copy writes
    through a char pointer. */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires msg: \valid_read(msg + (0 .. len - 1));
+    requires sep: \separated(msg + (0 .. len - 1), r->slots + (0 .. (r->mask + 1) * r->stride - 1));
+*/
 SHMPC__FLATTEN int shmpc__spsc_push(shmpc_ring *r, const char *msg, size_t len) {
     int rc;
     char *slots = SHMPC__BYTES(r);
@@ -1766,11 +1874,20 @@ SHMPC__FLATTEN int shmpc__spsc_push(shmpc_ring *r, const char *msg, size_t len) 
     return SHMPC_OK;
 }
 /* The same for a size the small copy does not cover: its call to memcpy stays out of the inline one. */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires msg: \valid_read(msg + (0 .. len - 1));
+    requires sep: \separated(msg + (0 .. len - 1), r->slots + (0 .. (r->mask + 1) * r->stride - 1));
+*/
 SHMPC__OUTLINE int shmpc__spsc_push_any(shmpc_ring *r, const char *msg, size_t len) {
     return shmpc__spsc_push(r, msg, len);
 }
 
 /* MPMC push (shmpc_try_push after its checks). */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires producer: r->role == SHMPC_PRODUCER;
+    requires msg: \valid_read(msg + (0 .. len - 1));
+    requires sep: \separated(msg + (0 .. len - 1), r->slots + (0 .. (r->mask + 1) * r->stride - 1));
+*/
 SHMPC__OUTLINE int shmpc__mpmc_push(shmpc_ring *r, const char *msg, size_t len) {
     shmpc_idx pos;
     shmpc__slot *sl;
@@ -1787,6 +1904,11 @@ SHMPC__OUTLINE int shmpc__mpmc_push(shmpc_ring *r, const char *msg, size_t len) 
     return SHMPC_OK;
 }
 
+/*@ requires handle: shmpc_handle(r);
+    requires msg: msg != \null ==> \valid_read((const char *)msg + (0 .. len - 1));
+    requires sep: msg != \null && r != \null && r->seg != \null ==>
+        \separated((const char *)msg + (0 .. len - 1), r->slots + (0 .. (r->mask + 1) * r->stride - 1));
+*/
 SHMPC_API int shmpc_try_push(shmpc_ring *r, const void *msg, size_t len) {
     int rc = shmpc__check(r, SHMPC_PRODUCER);
     if (rc != SHMPC_OK) return rc;
@@ -1818,6 +1940,8 @@ SHMPC_API int shmpc_try_reserve(shmpc_ring *r, void **buf, size_t *room) {
     return SHMPC_OK;
 }
 
+/*@ requires handle: shmpc_handle(r);
+*/
 SHMPC_API int shmpc_commit(shmpc_ring *r, size_t len) {
     shmpc__slot *sl;
     shmpc_idx next;
@@ -1840,12 +1964,25 @@ SHMPC_API int shmpc_commit(shmpc_ring *r, size_t len) {
     return SHMPC_OK;
 }
 
+/*@ requires handle: shmpc_handle(r);
+    requires msgs: msgs != \null ==> \valid_read(msgs + (0 .. n - 1));
+    requires each: msgs != \null ==> \forall integer k; 0 <= k < n ==> msgs[k].base != \null ==>
+        \valid_read((const char *)msgs[k].base + (0 .. msgs[k].len - 1));
+    requires sep: msgs != \null && r != \null && r->seg != \null ==> \forall integer k; 0 <= k < n ==>
+        msgs[k].base != \null ==> \separated((const char *)msgs[k].base + (0 .. msgs[k].len - 1), r->slots + (0 .. (r->mask + 1) * r->stride - 1));
+*/
 SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n) {
     int rc = shmpc__check(r, SHMPC_PRODUCER);
     size_t i;
     if (rc != SHMPC_OK) return rc;
     if (!msgs || n == 0) return SHMPC_EINVAL;
     if (n > (size_t)SHMPC__MAX_CAP) n = SHMPC__MAX_CAP;
+    /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
+        loop invariant fit: \forall integer k; 0 <= k < i ==>
+            msgs[k].len <= r->slot_size && (msgs[k].base != \null || msgs[k].len == 0);
+        loop assigns i;
+        loop variant n - i;
+    */
     for (i = 0; i < n; i++) /* all or a prefix: refuse up front what can never fit */
         if (msgs[i].len > r->slot_size || (!msgs[i].base && msgs[i].len)) break;
     if (i == 0) return msgs[0].len > r->slot_size ? SHMPC_EMSGSIZE : SHMPC_EINVAL;
@@ -1863,6 +2000,15 @@ SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n
         { /* the geometry in locals: the copies below write through char pointers */
             char *slots = SHMPC__BYTES(r);
             const uint32_t mask = r->mask, stride = r->stride, size = r->slot_size;
+            /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
+                loop invariant geometry: shmpc_slots_ok(slots, mask, stride, size);
+                loop invariant headers: \forall integer k; 0 <= k <= mask ==> \valid(shmpc_hdr(slots, k));
+                loop invariant fit: \forall integer k; 0 <= k < n ==>
+                    msgs[k].len <= size && (msgs[k].base != \null || msgs[k].len == 0);
+                loop assigns i, t, slots[0 .. (mask + 1) * stride - 1],
+                             { shmpc_hdr(slots, k)->len | integer k; 0 <= k <= mask };
+                loop variant n - i;
+            */
             for (i = 0; i < n; i++) {
                 shmpc__slot *sl = SHMPC__SLOT_AT(slots, t, mask, stride);
                 shmpc__copy_in(slots, mask, stride, size, t, (const char *)msgs[i].base, msgs[i].len);
@@ -1876,6 +2022,16 @@ SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n
         return (int)n;
     }
     if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED; /* before any claim */
+    /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
+        loop invariant kept: shmpc_handle_ok(r);
+        loop invariant fit: \forall integer k; 0 <= k < n ==>
+            msgs[k].len <= r->slot_size && (msgs[k].base != \null || msgs[k].len == 0);
+        loop assigns i, rc, r->seg->tail, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
+                     r->slots[0 .. (r->mask + 1) * r->stride - 1],
+                     { shmpc_hdr(r->slots, k)->len | integer k; 0 <= k <= r->mask },
+                     { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask };
+        loop variant n - i;
+    */
     for (i = 0; i < n; i++) { /* MPMC: one claim each (slots of a lap may free out of order) */
         shmpc_idx pos;
         shmpc__slot *sl;
@@ -1895,6 +2051,11 @@ SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n
 
 /* SPSC: messages ready from the cached tail, refreshing it when the cache says empty. At the end
    of the stream (producer side closed and nothing left) ECLOSED. */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires out: \valid(ready) && \separated(ready, r);
+    assigns r->cached, *ready;
+    ensures kept: shmpc_handle_ok(r);
+*/
 SHMPC__INLINE int shmpc__spsc_ready(shmpc_ring *r, uint32_t *ready) {
     int rc = shmpc__ready_slots(r->own, r->cached, r->capacity, ready);
     if (rc == SHMPC_OK && *ready > 0u) return SHMPC_OK;
@@ -1909,11 +2070,19 @@ SHMPC__INLINE int shmpc__spsc_ready(shmpc_ring *r, uint32_t *ready) {
 }
 
 /* Length of the message in a slot, checked against the slot size (a peer may have written it). */
+/*@ requires r: \valid_read(r) && \valid_read(sl);
+    requires out: \valid(len) && \separated(len, r);
+    assigns *len;
+    ensures checked: \result == SHMPC_OK ==> *len <= r->slot_size;
+*/
 SHMPC__INLINE int shmpc__slot_len(const shmpc_ring *r, shmpc__slot *sl, uint32_t *len) {
     *len = shmpc__ld(&sl->len, relaxed);
     return *len > r->slot_size ? SHMPC_ECORRUPT : SHMPC_OK;
 }
 
+/*@ requires r: \valid_read(r) && \valid_read(r->seg);
+    assigns \nothing;
+*/
 SHMPC__INLINE int shmpc__empty_or_closed(const shmpc_ring *r, int rc) {
     if (rc != SHMPC_EEMPTY || !shmpc__closed(r, SHMPC__PROD_CLOSED)) return rc;
     /* Producer side closed: empty only if every claimed position has been consumed. */
@@ -1922,8 +2091,21 @@ SHMPC__INLINE int shmpc__empty_or_closed(const shmpc_ring *r, int rc) {
 }
 
 /* MPMC: claims the oldest message if its length fits `cap`; *len gets the length either way. */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires consumer: r->role == SHMPC_CONSUMER;
+    requires out: \valid(pos_out) && \valid(len) && \separated(pos_out, len, r, r->seg);
+    assigns r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending, *pos_out, *len,
+            { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask };
+    ensures kept: shmpc_handle_ok(r);
+    ensures fits: \result == SHMPC_OK ==> *len <= r->slot_size && *len <= cap;
+*/
 SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_out, uint32_t *len) {
     uint32_t pos = shmpc__ld(&r->seg->head, acquire), i; /* A6: pairs with R6 (see shmpc__mpmc_claim) */
+    /*@ loop invariant 0 <= i <= SHMPC_RETRIES;
+        loop invariant kept: shmpc_handle_ok(r);
+        loop assigns i, pos, *len, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending;
+        loop variant SHMPC_RETRIES - i;
+    */
     for (i = 0; i < SHMPC_RETRIES; i++) {
         shmpc__slot *sl = SHMPC__SLOT(r, pos);
         shmpc_idx seq = (shmpc_idx)shmpc__ld(&sl->seq, acquire); /* A3: pairs with R3 */
@@ -1971,6 +2153,11 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
 }
 
 /* MPMC pop (shmpc_try_pop after its checks). */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires consumer: r->role == SHMPC_CONSUMER;
+    requires buf: \valid(buf + (0 .. cap - 1)) && \separated(buf + (0 .. cap - 1), r->slots + (0 .. (r->mask + 1) * r->stride - 1));
+    requires len: len == \null || (\valid(len) && \separated(len, r));
+*/
 SHMPC__OUTLINE int shmpc__mpmc_pop(shmpc_ring *r, char *buf, size_t cap, size_t *len) {
     shmpc_idx pos;
     uint32_t n;
@@ -1983,6 +2170,12 @@ SHMPC__OUTLINE int shmpc__mpmc_pop(shmpc_ring *r, char *buf, size_t cap, size_t 
     return SHMPC_OK;
 }
 
+/*@ requires handle: shmpc_handle(r);
+    requires buf: buf != \null ==> \valid((char *)buf + (0 .. cap - 1));
+    requires sep: buf != \null && r != \null && r->seg != \null ==>
+        \separated((char *)buf + (0 .. cap - 1), r->slots + (0 .. (r->mask + 1) * r->stride - 1));
+    requires len: len != \null ==> \valid(len) && (r != \null ==> \separated(len, r));
+*/
 SHMPC_API int shmpc_try_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len) {
     int rc = shmpc__check(r, SHMPC_CONSUMER);
     uint32_t n;
@@ -2042,6 +2235,8 @@ SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
     return SHMPC_OK;
 }
 
+/*@ requires handle: shmpc_handle(r);
+*/
 SHMPC_API int shmpc_release(shmpc_ring *r) {
     if (!r || !r->seg || r->closed) return SHMPC_EINVAL;
     if (r->role != SHMPC_CONSUMER) return SHMPC_EROLE;
@@ -2062,6 +2257,13 @@ SHMPC_API int shmpc_redelivered(const shmpc_ring *r) {
     return r && r->seg && !r->closed && r->redo && r->role == SHMPC_CONSUMER && r->own == r->redo_pos;
 }
 
+/*@ requires handle: shmpc_handle(r);
+    requires bufs: bufs != \null ==> \valid(bufs + (0 .. n - 1)) && (r != \null ==> \separated(bufs + (0 .. n - 1), r));
+    requires each: bufs != \null ==> \forall integer k; 0 <= k < n ==> bufs[k].base != \null ==>
+        \valid((char *)bufs[k].base + (0 .. bufs[k].len - 1));
+    requires sep: bufs != \null && r != \null && r->seg != \null ==> \forall integer k; 0 <= k < n ==>
+        bufs[k].base != \null ==> \separated((char *)bufs[k].base + (0 .. bufs[k].len - 1), r->slots + (0 .. (r->mask + 1) * r->stride - 1));
+*/
 SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
     int rc = shmpc__check(r, SHMPC_CONSUMER);
     size_t i;
@@ -2081,6 +2283,16 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
             char *slots = SHMPC__BYTES(r);
             const uint32_t mask = r->mask, stride = r->stride, size = r->slot_size, cap = r->capacity;
             const shmpc_idx tail = r->cached;
+            /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
+                loop invariant geometry: shmpc_slots_ok(slots, mask, stride, size);
+                loop invariant headers: \forall integer k; 0 <= k <= mask ==> \valid(shmpc_hdr(slots, k));
+                loop invariant rest: \forall integer k; i <= k < \at(n, Pre) ==>
+                    bufs[k].len == \at(bufs[k].len, Pre) && bufs[k].base == \at(bufs[k].base, Pre);
+                loop assigns i, h, len, rc, bufs[0 .. \at(n, Pre) - 1].len,
+                             { ((char *)\at(bufs[k].base, Pre))[j] | integer k, j;
+                               0 <= k < \at(n, Pre) && 0 <= j < \at(bufs[k].len, Pre) };
+                loop variant n - i;
+            */
             for (i = 0; i < n; i++) {
                 shmpc__slot *sl = SHMPC__SLOT_AT(slots, h, mask, stride);
                 len = shmpc__ld(&sl->len, relaxed); /* peer-written: checked by the core (i < count: not empty) */
@@ -2097,6 +2309,17 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
         r->own = shmpc__advance(r->own, (uint32_t)i); /* == h */
         shmpc__st(&r->seg->head, h, release); /* R2: one publication for the batch */
     } else {
+        /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
+            loop invariant kept: shmpc_handle_ok(r);
+            loop invariant rest: \forall integer k; i <= k < \at(n, Pre) ==>
+                bufs[k].len == \at(bufs[k].len, Pre) && bufs[k].base == \at(bufs[k].base, Pre);
+            loop assigns i, rc, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
+                         { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask },
+                         bufs[0 .. \at(n, Pre) - 1].len,
+                             { ((char *)\at(bufs[k].base, Pre))[j] | integer k, j;
+                               0 <= k < \at(n, Pre) && 0 <= j < \at(bufs[k].len, Pre) };
+            loop variant n - i;
+        */
         for (i = 0; i < n; i++) {
             shmpc_idx pos;
             uint32_t len;

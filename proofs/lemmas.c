@@ -1,10 +1,11 @@
 /* The trusted base of `make prove`: the only facts WP takes without proving them. Each is a fact
    about C's unsigned arithmetic modulo 2^32 (or 2^64) that WP's machine-integer theory in Frama-C 25
    lacks (it knows that a conversion to uint32_t is the identity in range, but has no modulo law
-   and no bound for bitwise and). Each axiom below is checked independently by z3 as a bit-vector
-   query: proofs/lemmas.smt2 states its negation over 32-bit (or 64-bit) vectors, zero-extended so
-   that the mathematical integers of the axiom are represented exactly, and `make prove` requires
-   z3 to answer `unsat` for every one. Nothing else is assumed: no admit, no other axiom. */
+   and no bound for bitwise and). Each axiom below is checked independently by z3: `make prove`
+   generates the queries from this very file (proofs/lemmas2smt.py: over integers, the hypotheses
+   are satisfiable and bound every variable; over wide two's-complement bit vectors, which
+   represent those integers exactly, the negated conclusion is unsatisfiable) and requires every
+   answer. Nothing else is assumed: no admit, no other axiom. */
 #include <stdint.h>
 
 /*@ axiomatic shmpc_modular {

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""readme-figures.py --check|--write SUMMARY... : the goal counts in README.md, "What is proven",
+from what `make prove` printed (proofs/wp-summary.sh output, one file per WP run).
+
+Each row of the README tables whose Function(s) cell names functions ends in a Goals cell: the sum
+of those functions' goals in the first summary (the LP64 run). A row headed **Total** (or **Total, ...**) holds the
+sum of the rows above it in the same table, and "N/N goals" after "figure:NAME" markers holds the
+totals of the summary files in order. --check exits 1 and names every figure that drifted;
+--write rewrites them in place. Nothing else in README.md is touched.
+"""
+import re
+import sys
+
+README = "README.md"
+
+
+def summaries(paths):
+    per, totals = [], []
+    for arg in paths:  # one run; A,B,...: one run's functions over several WP invocations
+        counts = {}
+        for path in arg.split(","):
+            part = None
+            for line in open(path):
+                m = re.match(r"\s+(\S+)\s+(\d+)/(\d+)\s+goals proved", line)
+                if m:
+                    counts[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+                m = re.match(r"total: (\d+)/(\d+) goals proved", line)
+                if m:
+                    part = (int(m.group(1)), int(m.group(2)))
+            if part is None and "," not in arg:
+                sys.exit("readme-figures: no total in %s (run make prove first)" % path)
+        if "," in arg:  # a function proven again in a later file counts once, from that file
+            total = (sum(p for p, _ in counts.values()), sum(t for _, t in counts.values()))
+        else:
+            total = part
+        per.append(counts)
+        totals.append(total)
+    return per, totals
+
+
+def main():
+    if len(sys.argv) < 3 or sys.argv[1] not in ("--check", "--write"):
+        sys.exit("usage: readme-figures.py --check|--write SUMMARY[,SUMMARY]...")
+    write = sys.argv[1] == "--write"
+    per, totals = summaries(sys.argv[2:])
+    lines = open(README).read().split("\n")
+    drift = []
+    start = lines.index("## What is proven")
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("## "))
+    acc = None
+    for i in range(start, end):
+        line = lines[i]
+        if not line.startswith("|"):
+            acc = None
+            continue
+        cells = line.split("|")
+        if len(cells) < 4 or cells[-2].strip() in ("Goals", "---"):
+            if cells[-2].strip() == "Goals":
+                acc = 0
+            continue
+        goals_cell = cells[-2]
+        if cells[1].strip().startswith("**Total"):
+            want = acc
+        else:
+            names = re.findall(r"`(shmpc_\w+)`", cells[-3])
+            found = [per[0][n] for n in names if n in per[0]]
+            if not names or len(found) != len(names):
+                drift.append("line %d: %s not in the summaries" % (i + 1, ", ".join(names) or "no function"))
+                continue
+            want = sum(t for _, t in found)
+            if any(p != t for p, t in found):
+                drift.append("line %d: %s not all proved" % (i + 1, ", ".join(names)))
+            acc = (acc or 0) + want
+        have = re.sub(r"\*", "", goals_cell).strip()
+        if have != str(want):
+            drift.append("line %d: %s goals, README says %s" % (i + 1, want, have or "nothing"))
+            bold = "**" in goals_cell
+            cells[-2] = " %s " % ("**%d**" % want if bold else str(want))
+            lines[i] = "|".join(cells)
+    # "N/N goals" after each marker <!-- figure:prove-K --> (K: the K-th summary, from 1)
+    for i in range(start, end):
+        def fix(m):
+            k = int(m.group(1)) - 1
+            if k >= len(totals):
+                drift.append("line %d: figure:prove-%d names no summary given" % (i + 1, k + 1))
+                return m.group(0)
+            p, t = totals[k]
+            text = "%d/%d goals" % (p, t)
+            if m.group(2) != text:
+                drift.append("line %d: figure:prove-%d says %s, the run %s" % (i + 1, k + 1, m.group(2), text))
+            return "<!-- figure:prove-%d -->%s" % (k + 1, text)
+        lines[i] = re.sub(r"<!-- figure:prove-(\d+) -->(\d+/\d+ goals)", fix, lines[i])
+    if write:
+        open(README, "w").write("\n".join(lines))
+        print("readme-figures: %d figure(s) rewritten in %s" % (len(drift), README))
+        return
+    if drift:
+        print("readme-figures: README.md drifted from the proof run (make prove-readme rewrites it):")
+        for d in drift:
+            print("  " + d)
+        sys.exit(1)
+    print("readme-figures: README.md's goal counts match the run")
+
+
+main()
