@@ -5,7 +5,7 @@
                                    order, and the mutants made from it (one line each)
   orders.py make HEADER ID OUT     writes to OUT a copy of HEADER with mutant ID applied
 
-Every shmpc__ld/st/add/sub/or/cas(..., ORDER) and shmpc__fence/signal_fence(ORDER) between the
+Every shmpc__ld/st/add/sub/or/and/cas(..., ORDER) and shmpc__fence/signal_fence(ORDER) between the
 >>ring and >>os anchors is an access, named FUNCTION:OP#K (the K-th such OP in that function).
 Its mutants: a release weakened to relaxed, an acquire weakened to relaxed, acq_rel weakened to
 release and to acquire, seq_cst accesses to acq_rel, each fence removed. Besides these, every
@@ -15,7 +15,7 @@ orders therefore changes the mutant set: run.sh fails if a survivor is not argue
 survivors.txt, or an argued one is no longer a survivor."""
 import re, sys
 
-OPS = "ld|st|add|sub|or|cas"
+OPS = "ld|st|add|sub|or|and|cas"
 WEAKER = {"release": ["relaxed"], "acquire": ["relaxed"], "acq_rel": ["release", "acquire"],
           "seq_cst": ["acq_rel"]}
 FUNC = re.compile(r"^SHMPC_\w+\s+(?:[\w\s\*]+?)\b(\w+)\(")

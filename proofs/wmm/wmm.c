@@ -55,6 +55,7 @@ static void *wmm_memcpy(void *d, const void *s, size_t n);
 #define shmpc__add(p, v, mo) wmm_rmw((p), 0, (uint32_t)(v), WMM_##mo)
 #define shmpc__sub(p, v, mo) wmm_rmw((p), 1, (uint32_t)(v), WMM_##mo)
 #define shmpc__or(p, v, mo) wmm_rmw((p), 2, (uint32_t)(v), WMM_##mo)
+#define shmpc__and(p, v, mo) wmm_rmw((p), 3, (uint32_t)(v), WMM_##mo)
 #define shmpc__cas(p, e, d, mo) wmm_cas((p), (e), (uint32_t)(d), WMM_##mo)
 #define shmpc__fence(mo) wmm_fence(WMM_##mo)
 #define shmpc__signal_fence(mo) ((void)0)
@@ -251,7 +252,7 @@ static uint32_t rmw_at(int l, uint32_t nv, int mo) {
 }
 static uint32_t wmm_rmw(const void *p, int op, uint32_t v, int mo) {
     int l = L(p);
-    uint32_t old = H[l].val[H[l].n - 1], nv = op == 0 ? old + v : op == 1 ? old - v : (old | v);
+    uint32_t old = H[l].val[H[l].n - 1], nv = op == 0 ? old + v : op == 1 ? old - v : op == 2 ? (old | v) : (old & v);
     if (init_mode) { H[l].val[H[l].n - 1] = nv; return old; }
     sched();
     return rmw_at(l, nv, mo);
