@@ -432,6 +432,26 @@ public:
         return static_cast<std::size_t>(rc);
     }
 #endif
+    /* Event loops (shmpc_fd, shmpc_arm): the descriptor to add to poll/epoll/select, readable when
+       the call this handle would block in may proceed, on the other side's close and on its death.
+       Drain with the try forms until empty/full, then arm() and poll again. The descriptor belongs
+       to the handle (closed with it). */
+    int fd(std::error_code &ec) noexcept {
+        const int rc = shmpc_fd(ring());
+        return detail::set(ec, rc) ? rc : -1;
+    }
+    void arm(std::error_code &ec) noexcept { detail::set(ec, shmpc_arm(ring())); }
+#if SHMPC_HPP_EXCEPTIONS
+    int fd() {
+        const int rc = shmpc_fd(ring());
+        if (rc < 0) detail::raise(rc, "shmpc fd");
+        return rc;
+    }
+    void arm() {
+        const int rc = shmpc_arm(ring());
+        if (rc < 0) detail::raise(rc, "shmpc arm");
+    }
+#endif
     /* The registered peers (pid, role, start time, alive), as shmpc_peers reports them. */
     std::vector<shmpc_peer_status> peers() const {
         std::vector<shmpc_peer_status> v(SHMPC_MAX_PEERS);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -203,6 +204,26 @@ struct sample {
     char tag[4];
 };
 
+// The event-loop descriptor: armed on an empty ring it stays quiet; a push makes it readable.
+static void test_event_loop() {
+    pair p(opts(4, 8));
+    const int fd = p.rx.fd();
+    CHECK(fd >= 0);
+    p.rx.arm();
+    struct pollfd pf = {fd, POLLIN, 0};
+    CHECK(poll(&pf, 1, 0) == 0);
+    CHECK(p.tx.push("ping"));
+    CHECK(poll(&pf, 1, 2000) == 1 && (pf.revents & POLLIN));
+    std::array<std::byte, 8> b{};
+    CHECK(p.rx.try_pop(b) == std::optional<std::size_t>(4));
+    std::error_code ec;
+    p.rx.arm(ec);
+    CHECK(!ec);
+    CHECK(poll(&pf, 1, 0) == 0);              // armed again on an empty ring
+    p.tx.close();                             // the producer's close wakes it too
+    CHECK(poll(&pf, 1, 2000) == 1 && (pf.revents & POLLIN));
+}
+
 static void test_typed() {
     shmpc::anon_memory mem(shmpc::ring<sample>::opts(4, SHMPC_SPSC));
     auto tx = shmpc::ring<sample>::attach(mem.data(), mem.size(), shmpc::producer);
@@ -282,6 +303,7 @@ int main(int argc, char **argv) {
     test_batches_and_iteration();
     test_typed();
     test_takeover_redelivery();
+    test_event_loop();
     test_cpp_to_c(argv[1], 10000);
     test_c_to_cpp(argv[1], 10000);
     std::printf("shmpc.hpp tests (C++ %ld): %s\n", static_cast<long>(__cplusplus), failures ? "FAILED" : "ok");
