@@ -727,6 +727,75 @@ static int run_memcpy(size_t size, uint64_t n, uint32_t ndst) {
     return 0;
 }
 
+/* ---- instructions per message (run under valgrind --tool=callgrind --toggle-collect=icount_loop) ---- */
+/* One process, producer and consumer side by side: n messages of size bytes, each sent then received
+   (batches: 64 sent, then 64 received). The ring never fills or empties while a side waits, so what
+   callgrind counts inside icount_loop is each transport's own push and pop path plus the copies:
+   the noise-free companion of the timed figures. */
+static __attribute__((noinline)) uint64_t icount_loop(ch *p, ch *q, size_t size, uint64_t n,
+                                                      unsigned char *src, unsigned char *dst) {
+    uint64_t k, sum = 0;
+    size_t j;
+    if (p->kind == T_SHMPC_BATCH) {
+        shmpc_iov v[BATCH], w[BATCH];
+        for (k = 0; k < n; k += BATCH) {
+            for (j = 0; j < BATCH; j++) { v[j].base = src; v[j].len = size; w[j].base = dst + j * size; w[j].len = size; }
+            if (shmpc_try_push_many(&p->r, v, BATCH) != BATCH) bh_fail("icount: push_many");
+            if (shmpc_try_pop_many(&q->r, w, BATCH) != BATCH) bh_fail("icount: pop_many");
+            sum += w[BATCH - 1].len;
+        }
+    } else if (p->kind == T_SHMPC_ZC) {
+        for (k = 0; k < n; k++) {
+            void *slot; const void *m; size_t room, len;
+            shmpc_check_rc(shmpc_try_reserve(&p->r, &slot, &room));
+            memcpy(slot, src, size);
+            shmpc_check_rc(shmpc_commit(&p->r, size));
+            shmpc_check_rc(shmpc_try_peek(&q->r, &m, &len));
+            sum += len + ((const unsigned char *)m)[len - 1]; /* read in place */
+            shmpc_check_rc(shmpc_release(&q->r));
+        }
+    } else if (p->kind == T_BARE_ZC) {
+        for (k = 0; k < n; k++) {
+            uint32_t t = (uint32_t)k;
+            while (__atomic_load_n(BARE_SEQ(p, t), __ATOMIC_ACQUIRE) != t) bh_pause();
+            memcpy(BARE_SLOT(p, t) + 8, src, size);
+            *BARE_LEN(p, t) = (uint32_t)size;
+            __atomic_store_n(BARE_SEQ(p, t), t + 1, __ATOMIC_RELEASE);
+            while (__atomic_load_n(BARE_SEQ(q, t), __ATOMIC_ACQUIRE) != t + 1) bh_pause();
+            sum += *BARE_LEN(q, t) + BARE_SLOT(q, t)[8 + size - 1]; /* read in place */
+            __atomic_store_n(BARE_SEQ(q, t), t + q->cap, __ATOMIC_RELEASE);
+        }
+    } else {
+        for (k = 0; k < n; k++) {
+            ch_send(p, src, size);
+            sum += ch_recv(q, dst);
+        }
+    }
+    return sum;
+}
+
+static int run_icount(int kind, size_t size, uint64_t n) {
+    ch p, q;
+    const char *why = NULL;
+    unsigned char *src, *dst;
+    uint64_t sum;
+    bh_init(0);
+    if (kind == T_CACHELINE || kind == T_FUTEX || kind == T_SHMPC_BLOCK || kind == T_SHMPC_MPMC_BLOCK)
+        bh_fail("icount: not a throughput transport");
+    if (ch_setup(&p, kind, size, 1024, &why)) { printf("n/a %s\n", why); return 0; }
+    q = p;
+    ch_attach(&p, SHMPC_PRODUCER);
+    ch_attach(&q, SHMPC_CONSUMER);
+    src = msgbuf(size);
+    dst = msgbuf(size * BATCH);
+    n = (n + BATCH - 1) / BATCH * BATCH;
+    sum = icount_loop(&p, &q, size, n, src, dst);
+    ch_detach(&p);
+    ch_detach(&q);
+    printf("ok msgs=%llu sum=%llu\n", (unsigned long long)n, (unsigned long long)sum);
+    return 0;
+}
+
 static int kind_of(const char *s) {
     int k;
     for (k = 0; k < T_N; k++)
@@ -752,7 +821,9 @@ int main(int argc, char **argv) {
         uint32_t ndst = argc >= 5 ? (strcmp(argv[4], "ring") == 0 ? ring_cap(size) : (uint32_t)strtoul(argv[4], NULL, 0)) : 1u;
         return run_memcpy(size, strtoull(argv[3], NULL, 0), ndst);
     }
+    if (argc >= 5 && strcmp(argv[1], "icount") == 0)
+        return run_icount(kind_of(argv[2]), strtoull(argv[3], NULL, 0), strtoull(argv[4], NULL, 0));
     if (argc >= 2 && strcmp(argv[1], "cpus") == 0) { bh_init(0); printf("%d\n", bh_ncpu); return 0; }
-    fprintf(stderr, "usage: bench tput|mpmc|lat|wake|memcpy|cpus ... (see the top of bench/bench.c)\n");
+    fprintf(stderr, "usage: bench tput|mpmc|lat|wake|memcpy|icount|cpus ... (see the top of bench/bench.c)\n");
     return 2;
 }

@@ -6,7 +6,7 @@
 #                         header, side by side in the same run (labelled [variant])
 #   make bench BENCH_ARGS="--reps 9 --only tput,lat"   extra arguments for bench/run.py
 BENCH_DIR   := $(BUILD)/bench
-BENCH_PKGS  := gcc g++ libboost-dev libck-dev gnuplot-nox python3
+BENCH_PKGS  := gcc g++ libboost-dev libck-dev gnuplot-nox python3 valgrind
 BENCH_CFLAGS := $(CSTD) -Wall -Wextra -Wpedantic $(OPT) $(CFLAGS) -I.
 BENCH_CXXFLAGS := -std=c++17 -Wall -Wextra $(OPT) $(CXXFLAGS)
 BENCH_LIBS  := -lpthread -lrt
