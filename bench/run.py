@@ -358,32 +358,24 @@ def report(a, env, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, con
             r = ratio(v["p50"][0], base["p50"][0]) if isinstance(base, dict) else None
             L.append("| %s | %s [%s..%s] | %s | %s | %s |" % (label(t), fmt(v["p50"][0], 0), fmt(v["p50"][1], 0),
                      fmt(v["p50"][2], 0), fmt(v["p99"][0], 0), fmt(v["p999"][0], 0), fmt_ratio(r)))
-    if mpmc:
+    def mpmc_table(title, cfgs):
         L.append("")
-        L.append("### MPMC: P producer processes x C consumer processes, 64-byte messages (Mmsg/s)")
+        L.append(title)
         L.append("")
-        L.append("| transport | " + " | ".join("%dx%d" % pc for pc in configs) + " |")
-        L.append("| --- |" + " --- |" * len(configs))
+        L.append("| transport | " + " | ".join("%dx%d" % pc for pc in cfgs) + " |")
+        L.append("| --- |" + " --- |" * len(cfgs))
         for t in mts:
             cells = []
-            for (p, c) in configs:
-                v = mpmc.get((t, p, c))
-                cells.append(v if isinstance(v, str) else "%s [%s..%s]" % tuple(fmt(x, 3) for x in v["mmsg"]))
-            L.append("| %s | %s |" % (label(t), " | ".join(cells)))
-
-    if mpmc and len(scale_cfg) > 1:
-        L.append("")
-        L.append("### MPMC scaling: P x C up to the %s cores found; the last column runs 2x the cores in processes "
-                 "(oversubscribed); Mmsg/s" % env["cpus"])
-        L.append("")
-        L.append("| transport | " + " | ".join("%dx%d" % pc for pc in scale_cfg) + " |")
-        L.append("| --- |" + " --- |" * len(scale_cfg))
-        for t in mts:
-            cells = []
-            for (p, c) in scale_cfg:
+            for (p, c) in cfgs:
                 v = mpmc.get((t, p, c))
                 cells.append("-" if v is None else v if isinstance(v, str) else "%s [%s..%s]" % tuple(fmt(x, 3) for x in v["mmsg"]))
             L.append("| %s | %s |" % (label(t), " | ".join(cells)))
+
+    if mpmc:
+        mpmc_table("### MPMC: P producer processes x C consumer processes, 64-byte messages (Mmsg/s)", configs)
+    if mpmc and len(scale_cfg) > 1:
+        mpmc_table("### MPMC scaling: P x C up to the %s cores found; the last column runs 2x the cores in processes "
+                   "(oversubscribed); Mmsg/s" % env["cpus"], scale_cfg)
     if ic:
         L.append("")
         L.append("### Instructions per message, push + pop (callgrind, one process; user space only: a system call's "
