@@ -28,12 +28,12 @@
 
 enum {
     T_PIPE, T_UNIX, T_MQ, T_BARE, T_BARE_SEQ, T_BARE_ZC, T_BARE_MPMC, T_CK_SPSC, T_CK_MPMC,
-    T_SHMPC, T_SHMPC_BATCH, T_SHMPC_ZC, T_SHMPC_MPMC, T_SHMPC_BLOCK, T_SHMPC_MPMC_BLOCK,
+    T_SHMPC, T_SHMPC_BATCH, T_SHMPC_ZC, T_SHMPC_MPMC, T_SHMPC_MPMC_BATCH, T_SHMPC_BLOCK, T_SHMPC_MPMC_BLOCK,
     T_CACHELINE, T_FUTEX, T_N
 };
 static const char *const tnames[T_N] = {
     "pipe", "unix", "posix_mq", "bare_ring", "bare_seq", "bare_zc", "bare_mpmc", "ck_spsc", "ck_mpmc",
-    "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc", "shmpc_block", "shmpc_mpmc_block",
+    "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc", "shmpc_mpmc_batch", "shmpc_block", "shmpc_mpmc_block",
     "cacheline", "futex"};
 
 /* ck_ring's type-safe interface: elements of a fixed size copied into the ring buffer (what a user
@@ -61,7 +61,8 @@ typedef struct ch {
 } ch;
 
 static int is_shmpc(int k) { return k >= T_SHMPC && k <= T_SHMPC_MPMC_BLOCK; }
-static int is_mpmc_ring(int k) { return k == T_SHMPC_MPMC || k == T_SHMPC_MPMC_BLOCK; }
+static int is_mpmc_ring(int k) { return k == T_SHMPC_MPMC || k == T_SHMPC_MPMC_BATCH || k == T_SHMPC_MPMC_BLOCK; }
+static int is_batch(int k) { return k == T_SHMPC_BATCH || k == T_SHMPC_MPMC_BATCH; }
 
 static void *shared_map(size_t n) {
     void *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -383,7 +384,7 @@ static void producer(int idx, void *arg) {
     uint64_t k = 0;
     (void)arg;
     ch_attach(c, SHMPC_PRODUCER);
-    if (c->kind == T_SHMPC_BATCH) {
+    if (is_batch(c->kind)) {
         unsigned char *b[BATCH];
         shmpc_iov v[BATCH];
         for (j = 0; j < BATCH; j++) b[j] = msgbuf(size);
@@ -441,7 +442,7 @@ static void producer(int idx, void *arg) {
             ch_send(c, src, size);
         }
     }
-    if (g_C > 1 || g_P > 1) { /* end markers: each consumer stops after P of them */
+    if ((g_C > 1 || g_P > 1) && !is_batch(c->kind)) { /* end markers: each consumer stops after P of them */
         unsigned char *src = msgbuf(size);
         bh_stamp(src, size, BH_POISON);
         for (i = 0; i < (size_t)g_C; i++) ch_send(c, src, size);
@@ -458,18 +459,25 @@ static void consumer(int idx, void *arg) {
     memset(&x, 0, sizeof x);
     x.order = !multi;
     ch_attach(c, SHMPC_CONSUMER);
-    if (c->kind == T_SHMPC_BATCH) {
+    if (is_batch(c->kind)) {
+        /* No end markers: a consumer that popped several in one batch would leave another waiting
+           for its own. The consumers count what they took in the shared header and all stop when
+           the total is what the producers send. */
         unsigned char *b[BATCH];
         shmpc_iov v[BATCH];
         size_t j;
+        uint64_t total = g_n * (uint64_t)g_P;
         for (j = 0; j < BATCH; j++) b[j] = msgbuf(size);
         bh_start();
-        while (x.count < g_n) {
+        while (__atomic_load_n(&bh->taken, __ATOMIC_ACQUIRE) < total) {
             int rc;
             for (j = 0; j < BATCH; j++) { v[j].base = b[j]; v[j].len = size; }
             rc = shmpc_try_pop_many(&c->r, v, BATCH);
             if (rc > 0) {
                 for (j = 0; j < (size_t)rc; j++) bh_rx_msg(&x, b[j], v[j].len, size);
+                __atomic_fetch_add(&bh->taken, (uint64_t)rc, __ATOMIC_ACQ_REL);
+            } else if (rc == SHMPC_ECLOSED) {
+                break; /* every producer closed and the ring is drained: the rest is in other hands */
             } else if (rc == SHMPC_EEMPTY || rc == SHMPC_EAGAIN) {
                 bh_pause();
             } else {
@@ -524,7 +532,7 @@ static int run_tput(int kind, int P, int C, size_t size, uint64_t n) {
     pid_t pids[2 * BH_MAXP];
     int i, np = 0, failed;
     const char *why = NULL;
-    if (kind == T_SHMPC_BATCH && size > 4096) { printf("na batch API is for small messages\n"); return 0; }
+    if (is_batch(kind) && size > 4096) { printf("na batch API is for small messages\n"); return 0; }
     if ((P > 1 || C > 1) && !(kind == T_CK_MPMC || kind == T_BARE_MPMC || is_mpmc_ring(kind) || kind == T_PIPE || kind == T_UNIX || kind == T_MQ)) {
         printf("na single-producer single-consumer transport\n");
         return 0;
@@ -608,7 +616,7 @@ static int run_lat(int kind, uint64_t n) {
     const char *why = NULL;
     uint64_t i;
     int failed;
-    if (kind == T_SHMPC_BATCH || kind == T_SHMPC_ZC || kind == T_BARE_ZC || kind == T_FUTEX) { printf("na not a ping-pong transport\n"); return 0; }
+    if (is_batch(kind) || kind == T_SHMPC_ZC || kind == T_BARE_ZC || kind == T_FUTEX) { printf("na not a ping-pong transport\n"); return 0; }
     if (ch_setup(&g_a, kind, 8, 1024, &why) || ch_setup(&g_b, kind, 8, 1024, &why)) { printf("na %s\n", why); return 0; }
     bh_init(n);
     bh_calibrate();
@@ -736,7 +744,7 @@ static __attribute__((noinline)) uint64_t icount_loop(ch *p, ch *q, size_t size,
                                                       unsigned char *src, unsigned char *dst) {
     uint64_t k, sum = 0;
     size_t j;
-    if (p->kind == T_SHMPC_BATCH) {
+    if (is_batch(p->kind)) {
         shmpc_iov v[BATCH], w[BATCH];
         for (k = 0; k < n; k += BATCH) {
             for (j = 0; j < BATCH; j++) { v[j].base = src; v[j].len = size; w[j].base = dst + j * size; w[j].len = size; }

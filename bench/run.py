@@ -34,12 +34,12 @@ TPUT = ["pipe", "unix", "posix_mq", "boost", "ck_spsc", "ck_mpmc", "bare_ring", 
 LAT = ["cacheline", "bare_ring", "shmpc", "shmpc_mpmc", "shmpc_block", "ck_spsc", "pipe", "unix",
        "posix_mq", "boost"]
 WAKE = ["futex", "pipe", "unix", "posix_mq", "boost", "shmpc_block"]
-MPMC = ["shmpc_mpmc_block", "shmpc_mpmc", "bare_mpmc", "ck_mpmc", "boost", "posix_mq"]
+MPMC = ["shmpc_mpmc_block", "shmpc_mpmc", "shmpc_mpmc_batch", "bare_mpmc", "ck_mpmc", "boost", "posix_mq"]
 MPMC_CONFIGS_FULL = [(1, 1), (1, 2), (2, 1), (2, 2)]
 MPMC_CONFIGS_QUICK = [(2, 2)]
 # Instructions per message (callgrind, one process): every path of every transport that has one.
 ICOUNT = ["pipe", "unix", "posix_mq", "ck_spsc", "ck_mpmc", "bare_ring", "bare_seq", "bare_zc", "bare_mpmc",
-          "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc"]
+          "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc", "shmpc_mpmc_batch"]
 ICOUNT_SIZES = [8, 64]
 ICOUNT_FLOORS = ["bare_ring", "bare_seq"]
 
@@ -77,7 +77,7 @@ LABEL = {
     "bare_zc": "bare sequence ring in place (zero-copy floor)",
     "bare_mpmc": "bare MPMC ring (floor, Vyukov, spinning)",
     "shmpc": "shmpc SPSC copy", "shmpc_batch": "shmpc SPSC batch", "shmpc_zc": "shmpc SPSC zero-copy",
-    "shmpc_mpmc": "shmpc MPMC (spin)", "shmpc_block": "shmpc SPSC blocking API",
+    "shmpc_mpmc": "shmpc MPMC (spin)", "shmpc_mpmc_batch": "shmpc MPMC batches of 64 (spin)", "shmpc_block": "shmpc SPSC blocking API",
     "shmpc_mpmc_block": "shmpc MPMC blocking API", "cacheline": "bare cache-line ping-pong",
     "futex": "bare futex wake", "memcpy": "memcpy (1 core)",
     "memcpy_ring": "memcpy (1 core, into as many buffers as ring slots)",
@@ -437,6 +437,11 @@ def report(a, env, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, con
         if (S("shmpc_mpmc_block"), 2, 2) in mpmc:
             row("MPMC 2x2 64 B: shmpc%s / Boost message_queue" % tag, ratio(m(S("shmpc_mpmc_block")), m("boost")), ">=", 10)
             row("MPMC 2x2 64 B: shmpc%s / ck_ring MPMC" % tag, ratio(m(S("shmpc_mpmc_block")), m("ck_mpmc")), ">=", 1)
+        if (S("shmpc_mpmc"), 2, 2) in mpmc:
+            row("MPMC 2x2 64 B: shmpc MPMC%s (spin) / bare MPMC ring" % tag, ratio(m(S("shmpc_mpmc")), m("bare_mpmc")), ">=", 0.9)
+        if (S("shmpc_mpmc_batch"), 2, 2) in mpmc:
+            row("MPMC 2x2 64 B: shmpc MPMC batches of 64%s / bare MPMC ring" % tag,
+                ratio(m(S("shmpc_mpmc_batch")), m("bare_mpmc")), ">=", 2)
             one = mpmc.get(("bare_mpmc", 1, 1))
             if not suffix and isinstance(one, dict):  # context for the Boost target, not a target
                 targets.append(("MPMC 64 B: bare MPMC ring 1x1 (a core per side, no contention) / Boost 2x2",
