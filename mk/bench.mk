@@ -2,6 +2,8 @@
 # Never part of `make test`. Results (CSV, PNG, summary.md) go to bench/results/ (git-ignored).
 #   make bench            full reference run (5 repetitions per figure, every size; ~10 min on 2 cores)
 #   make bench-quick      a fast look (<= 60 s): fewer sizes, smaller counts, 5 repetitions too
+#   make bench-verdict    the full run BENCH_RUNS times (default 5, ~10 min each), then the verdict
+#                         table: each target's ratio in every run and "met in k of N" (verdict.md)
 #   make bench BENCH_VARIANT=path/to/shmpc.h   also measures every shmpc transport built against that
 #                         header, side by side in the same run (labelled [variant])
 #   make bench BENCH_ARGS="--reps 9 --only tput,lat"   extra arguments for bench/run.py
@@ -13,14 +15,16 @@ BENCH_LIBS  := -lpthread -lrt
 BENCH_RUN   := python3 bench/run.py --bin $(BENCH_DIR)/bench --boost $(BENCH_DIR)/bench_boost --out bench/results
 BENCH_VARIANT ?=
 BENCH_ARGS  ?=
+BENCH_RUNS  ?= 5
 ifneq ($(BENCH_VARIANT),)
 BENCH_VARIANT_BIN := $(BENCH_DIR)/bench_variant
 BENCH_RUN += --variant variant=$(BENCH_VARIANT_BIN)
 endif
 HELP_LINES += "  make bench      benchmarks against pipe, socket, mq, Boost, ck_ring, bare ring; CSV + PNG in bench/results" \
-              "  make bench-quick  a fast look at the same benchmarks (<= 60 s)"
+              "  make bench-quick  a fast look at the same benchmarks (<= 60 s)" \
+              "  make bench-verdict  the full bench BENCH_RUNS times (default 5), targets met in k of N"
 
-.PHONY: bench bench-quick bench-deps bench-build
+.PHONY: bench bench-quick bench-verdict bench-deps bench-build
 bench-deps:
 	$(Q)$(NEED) $(BENCH_PKGS)
 
@@ -43,3 +47,6 @@ bench: bench-build
 
 bench-quick: bench-build
 	$(Q)$(BENCH_RUN) --quick $(BENCH_ARGS)
+
+bench-verdict: bench-build
+	$(Q)python3 bench/verdict.py --runs $(BENCH_RUNS) --out bench/results -- $(BENCH_RUN) $(BENCH_ARGS)
