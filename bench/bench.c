@@ -139,6 +139,11 @@ static int ch_setup(ch *c, int kind, size_t size, uint32_t cap, const char **why
     case T_CACHELINE:
     case T_FUTEX:
         c->stride = (uint32_t)(8 + ((size + 7) & ~(size_t)7));
+        if (getenv("BENCH_BARE_ALIGN")) { /* slot stride rounded up to this power of two (the 64 B study) */
+            uint32_t al = (uint32_t)strtoul(getenv("BENCH_BARE_ALIGN"), NULL, 0);
+            if (al < 8 || (al & (al - 1))) bh_die("%s", "BENCH_BARE_ALIGN: a power of two >= 8");
+            c->stride = (c->stride + al - 1) & ~(al - 1);
+        }
         c->memsz = 256 + (size_t)cap * c->stride;
         c->mem = (unsigned char *)shared_map(c->memsz);
         if (kind == T_BARE_SEQ || kind == T_BARE_ZC || kind == T_BARE_MPMC) { /* slot i is free for position i */
