@@ -29,12 +29,12 @@
 
 enum {
     T_PIPE, T_UNIX, T_MQ, T_BARE, T_BARE_SEQ, T_BARE_ZC, T_BARE_MPMC, T_CK_SPSC, T_CK_MPMC,
-    T_SHMPC, T_SHMPC_BATCH, T_SHMPC_ZC, T_SHMPC_MPMC, T_SHMPC_BLOCK, T_SHMPC_MPMC_BLOCK, T_SHMPC_POLL,
+    T_SHMPC, T_SHMPC_BATCH, T_SHMPC_ZC, T_SHMPC_MPMC, T_SHMPC_MPMC_BATCH, T_SHMPC_BLOCK, T_SHMPC_MPMC_BLOCK, T_SHMPC_POLL,
     T_CACHELINE, T_FUTEX, T_N
 };
 static const char *const tnames[T_N] = {
     "pipe", "unix", "posix_mq", "bare_ring", "bare_seq", "bare_zc", "bare_mpmc", "ck_spsc", "ck_mpmc",
-    "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc", "shmpc_block", "shmpc_mpmc_block", "shmpc_poll",
+    "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc", "shmpc_mpmc_batch", "shmpc_block", "shmpc_mpmc_block", "shmpc_poll",
     "cacheline", "futex"};
 
 /* ck_ring's type-safe interface: elements of a fixed size copied into the ring buffer (what a user
@@ -62,7 +62,8 @@ typedef struct ch {
 } ch;
 
 static int is_shmpc(int k) { return k >= T_SHMPC && k <= T_SHMPC_POLL; }
-static int is_mpmc_ring(int k) { return k == T_SHMPC_MPMC || k == T_SHMPC_MPMC_BLOCK; }
+static int is_mpmc_ring(int k) { return k == T_SHMPC_MPMC || k == T_SHMPC_MPMC_BATCH || k == T_SHMPC_MPMC_BLOCK; }
+static int is_batch(int k) { return k == T_SHMPC_BATCH || k == T_SHMPC_MPMC_BATCH; }
 
 static void *shared_map(size_t n) {
     void *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -139,6 +140,11 @@ static int ch_setup(ch *c, int kind, size_t size, uint32_t cap, const char **why
     case T_CACHELINE:
     case T_FUTEX:
         c->stride = (uint32_t)(8 + ((size + 7) & ~(size_t)7));
+        if (getenv("BENCH_BARE_ALIGN")) { /* slot stride rounded up to this power of two (the 64 B study) */
+            uint32_t al = (uint32_t)strtoul(getenv("BENCH_BARE_ALIGN"), NULL, 0);
+            if (al < 8 || (al & (al - 1))) bh_die("%s", "BENCH_BARE_ALIGN: a power of two >= 8");
+            c->stride = (c->stride + al - 1) & ~(al - 1);
+        }
         c->memsz = 256 + (size_t)cap * c->stride;
         c->mem = (unsigned char *)shared_map(c->memsz);
         if (kind == T_BARE_SEQ || kind == T_BARE_ZC || kind == T_BARE_MPMC) { /* slot i is free for position i */
@@ -396,7 +402,7 @@ static void producer(int idx, void *arg) {
     uint64_t k = 0;
     (void)arg;
     ch_attach(c, SHMPC_PRODUCER);
-    if (c->kind == T_SHMPC_BATCH) {
+    if (is_batch(c->kind)) {
         unsigned char *b[BATCH];
         shmpc_iov v[BATCH];
         for (j = 0; j < BATCH; j++) b[j] = msgbuf(size);
@@ -454,7 +460,7 @@ static void producer(int idx, void *arg) {
             ch_send(c, src, size);
         }
     }
-    if (g_C > 1 || g_P > 1) { /* end markers: each consumer stops after P of them */
+    if ((g_C > 1 || g_P > 1) && !is_batch(c->kind)) { /* end markers: each consumer stops after P of them */
         unsigned char *src = msgbuf(size);
         bh_stamp(src, size, BH_POISON);
         for (i = 0; i < (size_t)g_C; i++) ch_send(c, src, size);
@@ -471,18 +477,25 @@ static void consumer(int idx, void *arg) {
     memset(&x, 0, sizeof x);
     x.order = !multi;
     ch_attach(c, SHMPC_CONSUMER);
-    if (c->kind == T_SHMPC_BATCH) {
+    if (is_batch(c->kind)) {
+        /* No end markers: a consumer that popped several in one batch would leave another waiting
+           for its own. The consumers count what they took in the shared header and all stop when
+           the total is what the producers send. */
         unsigned char *b[BATCH];
         shmpc_iov v[BATCH];
         size_t j;
+        uint64_t total = g_n * (uint64_t)g_P;
         for (j = 0; j < BATCH; j++) b[j] = msgbuf(size);
         bh_start();
-        while (x.count < g_n) {
+        while (__atomic_load_n(&bh->taken, __ATOMIC_ACQUIRE) < total) {
             int rc;
             for (j = 0; j < BATCH; j++) { v[j].base = b[j]; v[j].len = size; }
             rc = shmpc_try_pop_many(&c->r, v, BATCH);
             if (rc > 0) {
                 for (j = 0; j < (size_t)rc; j++) bh_rx_msg(&x, b[j], v[j].len, size);
+                __atomic_fetch_add(&bh->taken, (uint64_t)rc, __ATOMIC_ACQ_REL);
+            } else if (rc == SHMPC_ECLOSED) {
+                break; /* every producer closed and the ring is drained: the rest is in other hands */
             } else if (rc == SHMPC_EEMPTY || rc == SHMPC_EAGAIN) {
                 bh_pause();
             } else {
@@ -537,7 +550,7 @@ static int run_tput(int kind, int P, int C, size_t size, uint64_t n) {
     pid_t pids[2 * BH_MAXP];
     int i, np = 0, failed;
     const char *why = NULL;
-    if (kind == T_SHMPC_BATCH && size > 4096) { printf("na batch API is for small messages\n"); return 0; }
+    if (is_batch(kind) && size > 4096) { printf("na batch API is for small messages\n"); return 0; }
     if ((P > 1 || C > 1) && !(kind == T_CK_MPMC || kind == T_BARE_MPMC || is_mpmc_ring(kind) || kind == T_PIPE || kind == T_UNIX || kind == T_MQ)) {
         printf("na single-producer single-consumer transport\n");
         return 0;
@@ -621,7 +634,7 @@ static int run_lat(int kind, uint64_t n) {
     const char *why = NULL;
     uint64_t i;
     int failed;
-    if (kind == T_SHMPC_BATCH || kind == T_SHMPC_ZC || kind == T_BARE_ZC || kind == T_FUTEX) { printf("na not a ping-pong transport\n"); return 0; }
+    if (is_batch(kind) || kind == T_SHMPC_ZC || kind == T_BARE_ZC || kind == T_FUTEX) { printf("na not a ping-pong transport\n"); return 0; }
     if (ch_setup(&g_a, kind, 8, 1024, &why) || ch_setup(&g_b, kind, 8, 1024, &why)) { printf("na %s\n", why); return 0; }
     bh_init(n);
     bh_calibrate();
@@ -741,6 +754,75 @@ static int run_memcpy(size_t size, uint64_t n, uint32_t ndst) {
     return 0;
 }
 
+/* ---- instructions per message (run under valgrind --tool=callgrind --toggle-collect=icount_loop) ---- */
+/* One process, producer and consumer side by side: n messages of size bytes, each sent then received
+   (batches: 64 sent, then 64 received). The ring never fills or empties while a side waits, so what
+   callgrind counts inside icount_loop is each transport's own push and pop path plus the copies:
+   the noise-free companion of the timed figures. */
+static __attribute__((noinline)) uint64_t icount_loop(ch *p, ch *q, size_t size, uint64_t n,
+                                                      unsigned char *src, unsigned char *dst) {
+    uint64_t k, sum = 0;
+    size_t j;
+    if (is_batch(p->kind)) {
+        shmpc_iov v[BATCH], w[BATCH];
+        for (k = 0; k < n; k += BATCH) {
+            for (j = 0; j < BATCH; j++) { v[j].base = src; v[j].len = size; w[j].base = dst + j * size; w[j].len = size; }
+            if (shmpc_try_push_many(&p->r, v, BATCH) != BATCH) bh_fail("icount: push_many");
+            if (shmpc_try_pop_many(&q->r, w, BATCH) != BATCH) bh_fail("icount: pop_many");
+            sum += w[BATCH - 1].len;
+        }
+    } else if (p->kind == T_SHMPC_ZC) {
+        for (k = 0; k < n; k++) {
+            void *slot; const void *m; size_t room, len;
+            shmpc_check_rc(shmpc_try_reserve(&p->r, &slot, &room));
+            memcpy(slot, src, size);
+            shmpc_check_rc(shmpc_commit(&p->r, size));
+            shmpc_check_rc(shmpc_try_peek(&q->r, &m, &len));
+            sum += len + ((const unsigned char *)m)[len - 1]; /* read in place */
+            shmpc_check_rc(shmpc_release(&q->r));
+        }
+    } else if (p->kind == T_BARE_ZC) {
+        for (k = 0; k < n; k++) {
+            uint32_t t = (uint32_t)k;
+            while (__atomic_load_n(BARE_SEQ(p, t), __ATOMIC_ACQUIRE) != t) bh_pause();
+            memcpy(BARE_SLOT(p, t) + 8, src, size);
+            *BARE_LEN(p, t) = (uint32_t)size;
+            __atomic_store_n(BARE_SEQ(p, t), t + 1, __ATOMIC_RELEASE);
+            while (__atomic_load_n(BARE_SEQ(q, t), __ATOMIC_ACQUIRE) != t + 1) bh_pause();
+            sum += *BARE_LEN(q, t) + BARE_SLOT(q, t)[8 + size - 1]; /* read in place */
+            __atomic_store_n(BARE_SEQ(q, t), t + q->cap, __ATOMIC_RELEASE);
+        }
+    } else {
+        for (k = 0; k < n; k++) {
+            ch_send(p, src, size);
+            sum += ch_recv(q, dst);
+        }
+    }
+    return sum;
+}
+
+static int run_icount(int kind, size_t size, uint64_t n) {
+    ch p, q;
+    const char *why = NULL;
+    unsigned char *src, *dst;
+    uint64_t sum;
+    bh_init(0);
+    if (kind == T_CACHELINE || kind == T_FUTEX || kind == T_SHMPC_BLOCK || kind == T_SHMPC_MPMC_BLOCK)
+        bh_fail("icount: not a throughput transport");
+    if (ch_setup(&p, kind, size, 1024, &why)) { printf("n/a %s\n", why); return 0; }
+    q = p;
+    ch_attach(&p, SHMPC_PRODUCER);
+    ch_attach(&q, SHMPC_CONSUMER);
+    src = msgbuf(size);
+    dst = msgbuf(size * BATCH);
+    n = (n + BATCH - 1) / BATCH * BATCH;
+    sum = icount_loop(&p, &q, size, n, src, dst);
+    ch_detach(&p);
+    ch_detach(&q);
+    printf("ok msgs=%llu sum=%llu\n", (unsigned long long)n, (unsigned long long)sum);
+    return 0;
+}
+
 static int kind_of(const char *s) {
     int k;
     for (k = 0; k < T_N; k++)
@@ -766,7 +848,9 @@ int main(int argc, char **argv) {
         uint32_t ndst = argc >= 5 ? (strcmp(argv[4], "ring") == 0 ? ring_cap(size) : (uint32_t)strtoul(argv[4], NULL, 0)) : 1u;
         return run_memcpy(size, strtoull(argv[3], NULL, 0), ndst);
     }
+    if (argc >= 5 && strcmp(argv[1], "icount") == 0)
+        return run_icount(kind_of(argv[2]), strtoull(argv[3], NULL, 0), strtoull(argv[4], NULL, 0));
     if (argc >= 2 && strcmp(argv[1], "cpus") == 0) { bh_init(0); printf("%d\n", bh_ncpu); return 0; }
-    fprintf(stderr, "usage: bench tput|mpmc|lat|wake|memcpy|cpus ... (see the top of bench/bench.c)\n");
+    fprintf(stderr, "usage: bench tput|mpmc|lat|wake|memcpy|icount|cpus ... (see the top of bench/bench.c)\n");
     return 2;
 }

@@ -35,6 +35,7 @@ typedef struct bh_shared {
     int ready, go, nfail;
     int64_t t0[BH_MAXP], t1[BH_MAXP];          /* producers' start, consumers' end (ns) */
     uint64_t count[BH_MAXP], sum[BH_MAXP], bad[BH_MAXP];
+    uint64_t taken;                            /* messages the consumers took, all together (batches) */
     char why[256];
     int64_t lat[1];                            /* latency samples follow (sized at bh_init) */
 } bh_shared;

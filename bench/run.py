@@ -34,9 +34,41 @@ TPUT = ["pipe", "unix", "posix_mq", "boost", "ck_spsc", "ck_mpmc", "bare_ring", 
 LAT = ["cacheline", "bare_ring", "shmpc", "shmpc_mpmc", "shmpc_block", "ck_spsc", "pipe", "unix",
        "posix_mq", "boost"]
 WAKE = ["futex", "pipe", "unix", "posix_mq", "boost", "shmpc_block", "shmpc_poll"]
-MPMC = ["shmpc_mpmc_block", "shmpc_mpmc", "bare_mpmc", "ck_mpmc", "boost", "posix_mq"]
+MPMC = ["shmpc_mpmc_block", "shmpc_mpmc", "shmpc_mpmc_batch", "bare_mpmc", "ck_mpmc", "boost", "posix_mq"]
 MPMC_CONFIGS_FULL = [(1, 1), (1, 2), (2, 1), (2, 2)]
 MPMC_CONFIGS_QUICK = [(2, 2)]
+# Instructions per message (callgrind, one process): every path of every transport that has one.
+ICOUNT = ["pipe", "unix", "posix_mq", "ck_spsc", "ck_mpmc", "bare_ring", "bare_seq", "bare_zc", "bare_mpmc",
+          "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc", "shmpc_mpmc_batch"]
+ICOUNT_SIZES = [8, 64]
+ICOUNT_FLOORS = ["bare_ring", "bare_seq"]
+
+
+def scaling_configs(ncpu):
+    """MPMC P x C for P = C = 1, 2, 4, ... while P + C <= the cores, then P = C = the cores (2x the
+    cores in processes: oversubscribed, where spinning collapses and the blocking path must hold)."""
+    out, k = [], 1
+    while 2 * k <= ncpu:
+        out.append((k, k))
+        k *= 2
+    if (ncpu, ncpu) not in out:
+        out.append((ncpu, ncpu))
+    return out
+
+
+def icount(binary, t, size, n):
+    """Instructions per message inside icount_loop (user space only: the kernel's share of a system
+    call is not counted), or a string saying why there is no figure."""
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", "--toggle-collect=icount_loop",
+           binary, "icount", t, str(size), str(n)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    if p.stdout.startswith("n/a"):
+        return "n/a"
+    msgs = next((int(w.split("=")[1]) for w in p.stdout.split() if w.startswith("msgs=")), None)
+    got = [l.split(":")[1].strip() for l in p.stderr.splitlines() if "Collected :" in l]
+    if p.returncode != 0 or not msgs or not got:
+        return "FAIL"
+    return int(got[-1]) / msgs
 
 LABEL = {
     "pipe": "pipe", "unix": "UNIX stream socket", "posix_mq": "POSIX mq", "boost": "Boost message_queue",
@@ -45,7 +77,7 @@ LABEL = {
     "bare_zc": "bare sequence ring in place (zero-copy floor)",
     "bare_mpmc": "bare MPMC ring (floor, Vyukov, spinning)",
     "shmpc": "shmpc SPSC copy", "shmpc_batch": "shmpc SPSC batch", "shmpc_zc": "shmpc SPSC zero-copy",
-    "shmpc_mpmc": "shmpc MPMC (spin)", "shmpc_block": "shmpc SPSC blocking API",
+    "shmpc_mpmc": "shmpc MPMC (spin)", "shmpc_mpmc_batch": "shmpc MPMC batches of 64 (spin)", "shmpc_block": "shmpc SPSC blocking API",
     "shmpc_mpmc_block": "shmpc MPMC blocking API",
     "shmpc_poll": "shmpc SPSC, consumer polling shmpc_fd (event loop)", "cacheline": "bare cache-line ping-pong",
     "futex": "bare futex wake", "memcpy": "memcpy (1 core)",
@@ -156,7 +188,7 @@ def main():
     ap.add_argument("--bin", default="build/bench/bench")
     ap.add_argument("--boost", default="build/bench/bench_boost")
     ap.add_argument("--variant", action="append", default=[])
-    ap.add_argument("--only", default="tput,lat,wake,mpmc")
+    ap.add_argument("--only", default="tput,lat,wake,mpmc,scale,icount")
     ap.add_argument("--python-csv", default=None,
                     help="the Python module's figures (default OUT/python.csv, written by make bench-python, "
                          "which make bench runs first); used for the Python target if less than 1 hour old")
@@ -194,7 +226,16 @@ def main():
     }
     print("shmpc bench (%s): %s cpus, %d reps per figure, median [min..max]" % (env["mode"], ncpu, a.reps), flush=True)
 
-    tput, lat, wake, mpmc, memcpy = {}, {}, {}, {}, {}
+    tput, lat, wake, mpmc, memcpy, ic = {}, {}, {}, {}, {}, {}
+    scale_cfg = scaling_configs(int(ncpu) if ncpu.isdigit() else 1)
+    if "icount" in only:
+        if shutil.which("valgrind") is None:
+            print("== instructions per message: valgrind not found (sh mk/need.sh valgrind)", flush=True)
+        else:
+            print("== instructions per message: callgrind, one process, push then pop", flush=True)
+            for s in ICOUNT_SIZES:
+                for t in with_variants(ICOUNT):
+                    ic[(t, s)] = icount(R.binary(t)[0], t.split("@")[0], s, 20000 if quick else 200000)
     if "tput" in only:
         print("== throughput: one producer process -> one consumer process", flush=True)
         jobs = []
@@ -226,6 +267,8 @@ def main():
             wake[t] = v if isinstance(v, str) else {k: stat3([d[k] for d in v]) for k in ("p50", "p99", "p999", "mean")}
     if "mpmc" in only:
         print("== MPMC: producers x consumers, 64-byte messages", flush=True)
+        if "scale" in only:  # P x C up to the cores found, plus the oversubscribed point
+            configs = configs + [pc for pc in scale_cfg if pc not in configs]
         jobs = [((t, p, c), t, ["mpmc", "@T", p, c, 64, mpmc_n]) for (p, c) in configs for t in with_variants(MPMC)]
         res = R.figures(jobs, 300)
         for k, v in res.items():
@@ -240,7 +283,8 @@ def main():
     env["seconds"] = "%.0f" % (time.time() - started)
 
     md = report(a, env, sizes, with_variants(TPUT), tput, memcpy, with_variants(LAT), lat,
-                with_variants(WAKE), wake, with_variants(MPMC), mpmc, configs, py, variants)
+                with_variants(WAKE), wake, with_variants(MPMC), mpmc, configs, py, variants,
+                with_variants(ICOUNT), ic, scale_cfg)
     print(md)
     with open(os.path.join(a.out, "summary.md"), "w") as f:
         f.write(md)
@@ -253,7 +297,8 @@ def main():
         sys.exit(1)
 
 
-def report(a, env, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, configs, py, variants):
+def report(a, env, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, configs, py, variants,
+           its=(), ic=None, scale_cfg=()):
     L = []
     L.append("Run: %(date)s, %(mode)s mode, %(reps)s repetitions per figure (median [min..max]), %(cpus)s CPUs, "
              "pinned: %(pinned)s; %(cpu)s; Linux %(kernel)s; load average at start %(load)s; "
@@ -314,19 +359,40 @@ def report(a, env, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, con
             r = ratio(v["p50"][0], base["p50"][0]) if isinstance(base, dict) else None
             L.append("| %s | %s [%s..%s] | %s | %s | %s |" % (label(t), fmt(v["p50"][0], 0), fmt(v["p50"][1], 0),
                      fmt(v["p50"][2], 0), fmt(v["p99"][0], 0), fmt(v["p999"][0], 0), fmt_ratio(r)))
-    if mpmc:
+    def mpmc_table(title, cfgs):
         L.append("")
-        L.append("### MPMC: P producer processes x C consumer processes, 64-byte messages (Mmsg/s)")
+        L.append(title)
         L.append("")
-        L.append("| transport | " + " | ".join("%dx%d" % pc for pc in configs) + " |")
-        L.append("| --- |" + " --- |" * len(configs))
+        L.append("| transport | " + " | ".join("%dx%d" % pc for pc in cfgs) + " |")
+        L.append("| --- |" + " --- |" * len(cfgs))
         for t in mts:
             cells = []
-            for (p, c) in configs:
+            for (p, c) in cfgs:
                 v = mpmc.get((t, p, c))
-                cells.append(v if isinstance(v, str) else "%s [%s..%s]" % tuple(fmt(x, 3) for x in v["mmsg"]))
+                cells.append("-" if v is None else v if isinstance(v, str) else "%s [%s..%s]" % tuple(fmt(x, 3) for x in v["mmsg"]))
             L.append("| %s | %s |" % (label(t), " | ".join(cells)))
 
+    if mpmc:
+        mpmc_table("### MPMC: P producer processes x C consumer processes, 64-byte messages (Mmsg/s)", configs)
+    if mpmc and len(scale_cfg) > 1:
+        mpmc_table("### MPMC scaling: P x C up to the %s cores found; the last column runs 2x the cores in processes "
+                   "(oversubscribed); Mmsg/s" % env["cpus"], scale_cfg)
+    if ic:
+        L.append("")
+        L.append("### Instructions per message, push + pop (callgrind, one process; user space only: a system call's "
+                 "kernel work is not counted, so the kernel transports' figures are a floor)")
+        L.append("")
+        L.append("| transport | " + " | ".join("%s" % human(s) for s in ICOUNT_SIZES) +
+                 " | " + " | ".join("/ faster bare floor, %s" % human(s) for s in ICOUNT_SIZES) + " |")
+        L.append("| --- |" + " --- |" * (2 * len(ICOUNT_SIZES)))
+        for t in its:
+            cells, rel = [], []
+            for s in ICOUNT_SIZES:
+                v = ic.get((t, s))
+                cells.append(v if isinstance(v, str) or v is None else "%.1f" % v)
+                fl = [ic.get((f, s)) for f in ICOUNT_FLOORS if isinstance(ic.get((f, s)), float)]
+                rel.append(fmt_ratio(ratio(v, min(fl))) if isinstance(v, float) and fl else "")
+            L.append("| %s | %s | %s |" % (label(t), " | ".join(cells), " | ".join(rel)))
     # ---- targets (PRODUCT.md section 5) --------------------------------------------------------------
     def tp(t, s):
         v = tput.get((t, s))
@@ -381,10 +447,23 @@ def report(a, env, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, con
         if (S("shmpc_mpmc_block"), 2, 2) in mpmc:
             row("MPMC 2x2 64 B: shmpc%s / Boost message_queue" % tag, ratio(m(S("shmpc_mpmc_block")), m("boost")), ">=", 10)
             row("MPMC 2x2 64 B: shmpc%s / ck_ring MPMC" % tag, ratio(m(S("shmpc_mpmc_block")), m("ck_mpmc")), ">=", 1)
+        if (S("shmpc_mpmc"), 2, 2) in mpmc:
+            row("MPMC 2x2 64 B: shmpc MPMC%s (spin) / bare MPMC ring" % tag, ratio(m(S("shmpc_mpmc")), m("bare_mpmc")), ">=", 0.9)
+        if (S("shmpc_mpmc_batch"), 2, 2) in mpmc:
+            row("MPMC 2x2 64 B: shmpc MPMC batches of 64%s / bare MPMC ring" % tag,
+                ratio(m(S("shmpc_mpmc_batch")), m("bare_mpmc")), ">=", 2)
             one = mpmc.get(("bare_mpmc", 1, 1))
             if not suffix and isinstance(one, dict):  # context for the Boost target, not a target
                 targets.append(("MPMC 64 B: bare MPMC ring 1x1 (a core per side, no contention) / Boost 2x2",
                                 ratio(one["mmsg"][0], m("boost")), "(reference)", "-"))
+    if ic:
+        for suffix in [""] + ["@" + v for v in variants]:
+            for s in ICOUNT_SIZES:
+                v = ic.get(("shmpc" + suffix, s))
+                fl = [ic.get((f, s)) for f in ICOUNT_FLOORS if isinstance(ic.get((f, s)), float)]
+                if isinstance(v, float) and fl:
+                    row("%s copy: instructions per message, shmpc%s / fewer of the bare floors" %
+                        (human(s), (" [%s]" % suffix[1:]) if suffix else ""), ratio(v, min(fl)), "<=", 2)
     if py:
         for s in sorted({z for (_, z) in py}):
             row("Python module %s copy push/pop / pipe used from Python (python.csv)" % human(s),

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""bench/verdict.py - runs the whole benchmark N times and says, per target, in how many runs it was met.
+
+    python3 bench/verdict.py --runs N --out DIR -- RUN.PY-COMMAND...
+
+Each run is a complete, separate `bench/run.py` (its own processes, its own medians) writing into
+DIR/runK; the verdict table (DIR/verdict.md and DIR/verdict.csv) lists each target's measured ratio
+in every run and "met in k of N". A target counts as held only when k == N: on a noisy machine one
+good run is not evidence. Python standard library only.
+"""
+import argparse
+import csv
+import os
+import subprocess
+import sys
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--out", default="bench/results")
+    ap.add_argument("cmd", nargs=argparse.REMAINDER, help="the run.py command line, after --")
+    a = ap.parse_args()
+    cmd = a.cmd[1:] if a.cmd[:1] == ["--"] else a.cmd
+    if a.runs < 1 or not cmd:
+        sys.exit("usage: verdict.py --runs N --out DIR -- python3 bench/run.py ...")
+    results, order, failed = [], [], 0
+    for k in range(1, a.runs + 1):
+        out = os.path.join(a.out, "run%d" % k)
+        print("== verdict: run %d of %d -> %s" % (k, a.runs, out), flush=True)
+        rc = subprocess.run(cmd + ["--out", out]).returncode
+        failed += rc != 0
+        got = {}
+        path = os.path.join(out, "targets.csv")
+        if os.path.exists(path):
+            for r in csv.DictReader(open(path)):
+                if r["target"] not in order:
+                    order.append(r["target"])
+                got[r["target"]] = r
+        results.append(got)
+    L = ["### Verdict over %d full runs (each target's ratio in every run; held only if met in all)" % a.runs, "",
+         "| target | goal | " + " | ".join("run %d" % (k + 1) for k in range(a.runs)) + " | met |",
+         "| --- | --- |" + " --- |" * a.runs + " --- |"]
+    rows = []
+    for t in order:
+        rs = [r.get(t) for r in results]
+        goal = next((r["goal"] for r in rs if r), "")
+        cells = ["-" if not r or not r["measured_ratio"] else "%.2fx" % float(r["measured_ratio"]) for r in rs]
+        judged = [r["met"] for r in rs if r and r["met"] in ("met", "not met")]
+        met = sum(1 for m in judged if m == "met")
+        verdict = "not judged" if not judged else "%d of %d" % (met, a.runs)
+        rows.append([t, goal] + cells + [verdict])
+        L.append("| %s | %s | %s | %s |" % (t, goal, " | ".join(cells), verdict))
+    if failed:
+        L += ["", "%d of %d runs reported a FAIL (see runK/raw.csv)." % (failed, a.runs)]
+    md = "\n".join(L) + "\n"
+    print(md)
+    with open(os.path.join(a.out, "verdict.md"), "w") as f:
+        f.write(md)
+    with open(os.path.join(a.out, "verdict.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["target", "goal"] + ["run%d" % (k + 1) for k in range(a.runs)] + ["met"])
+        w.writerows(rows)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
