@@ -1453,10 +1453,16 @@ shmpc__slot *shmpc__fc_slot(char *slots, shmpc_idx i, uint32_t mask, uint32_t st
     assigns *ev;
 */
 SHMPC__OUTLINE void shmpc__os_wake(shmpc_ring *r, shmpc__a32 *ev);
+/* gcc's TSan does not model fences and says so (-Wtsan); the pairings are argued beside each fence
+   and model-checked (make bmc). Every function that contains one is wrapped in these two. */
 #if defined(__SANITIZE_THREAD__) && !defined(__clang__) && __GNUC__ >= 12
-#  pragma GCC diagnostic push /* gcc's TSan does not model fences and says so; the pairing is */
-#  pragma GCC diagnostic ignored "-Wtsan" /* argued above and model-checked (make bmc) */
+#  define SHMPC__FENCES_BEGIN _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wtsan\"")
+#  define SHMPC__FENCES_END _Pragma("GCC diagnostic pop")
+#else
+#  define SHMPC__FENCES_BEGIN
+#  define SHMPC__FENCES_END
 #endif
+SHMPC__FENCES_BEGIN
 /*@ requires r: \valid_read(r);
     requires words: \valid(waiters) && \valid(ev);
     assigns *ev;
@@ -1496,9 +1502,7 @@ SHMPC__INLINE uint32_t shmpc__sleep_arm(shmpc__a32 *waiters, shmpc__a32 *ev) {
     shmpc__fence(seq_cst); /* F2: pairs with F1 in shmpc__notify */
     return e;
 }
-#if defined(__SANITIZE_THREAD__) && !defined(__clang__) && __GNUC__ >= 12
-#  pragma GCC diagnostic pop
-#endif
+SHMPC__FENCES_END
 
 /*@ requires r: \valid_read(r) && \valid_read(r->seg);
     assigns \nothing;
@@ -2551,6 +2555,7 @@ SHMPC__PRIVATE void shmpc__poll_wake(shmpc_ring *r, uint32_t role) {
 }
 #endif
 
+SHMPC__FENCES_BEGIN
 SHMPC__OUTLINE void shmpc__os_wake(shmpc_ring *r, shmpc__a32 *ev) {
 #if defined(SHMPC__FUTEX) && defined(__linux__)
     struct shmpc__seg *s = r->seg;
@@ -2567,6 +2572,7 @@ SHMPC__OUTLINE void shmpc__os_wake(shmpc_ring *r, shmpc__a32 *ev) {
     (void)r; (void)ev;
 #endif
 }
+SHMPC__FENCES_END
 
 /* Start time of a process (field 22 of /proc/PID/stat), 0 if unknown; *state gets its state
    letter (field 3: 'Z' zombie, 'X' dead), 0 if unknown. */
@@ -2769,6 +2775,7 @@ SHMPC__PRIVATE int shmpc__would_block(int rc) {
    Dekker pair with F1: either the look sees the notifier's index, or the notifier sees the count),
    and the heavy half of the asymmetric F1. 0, or -1 if membarrier failed: then a registered
    notifier may miss this sleeper. */
+SHMPC__FENCES_BEGIN
 SHMPC__PRIVATE int shmpc__registered(void) {
     shmpc__fence(seq_cst);
 #if defined(__linux__) && defined(SYS_membarrier)
@@ -2776,6 +2783,7 @@ SHMPC__PRIVATE int shmpc__registered(void) {
 #endif
     return 0;
 }
+SHMPC__FENCES_END
 
 /* A yield that returned later than this let another process run on this core; one that returned
    later than SHMPC__FOREIGN_AWAY_NS gave it a time slice. */
