@@ -266,20 +266,36 @@ class Ring(_ext.Ring):
         finally:
             loop.remove_reader(fd)
 
+    # While data flows, the async calls never wait: every _ASYNC_YIELD_EVERY-th call that did not
+    # wait still yields to the loop once (asyncio.sleep(0)), so that a ring that never runs dry
+    # cannot starve the loop's other tasks (sockets, timers).
+    _ASYNC_YIELD_EVERY = 64
+
+    async def _fair(self) -> None:
+        import asyncio
+        n = getattr(self, "_streak", 0) + 1
+        self._streak = 0 if n >= self._ASYNC_YIELD_EVERY else n
+        if n >= self._ASYNC_YIELD_EVERY:
+            await asyncio.sleep(0)
+
     async def pop_async(self) -> bytes:
         """The next message, waiting in the running asyncio loop (not in a thread); Closed at the end."""
         while True:
             m = self.try_pop()
             if m is not None:
+                await self._fair()
                 return m
+            self._streak = 0
             self.arm()
             await self._readable()
 
     async def push_async(self, data) -> None:
         """Pushes one message, waiting for room in the running asyncio loop; Closed if the consumers left."""
         while not self.try_push(data):
+            self._streak = 0
             self.arm()
             await self._readable()
+        await self._fair()
 
     def __aiter__(self):
         return self._aiter()

@@ -60,7 +60,7 @@ class TestPackage(unittest.TestCase):
                 top.add(node.target.id)
             if isinstance(node, ast.ClassDef) and node.name == "Ring":
                 ring = {n.name if not isinstance(n, ast.AnnAssign) else n.target.id
-                        for n in node.body if isinstance(n, (ast.FunctionDef, ast.AnnAssign))}
+                        for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.AnnAssign))}
         out = run_python("import shmpc\nprint(' '.join(shmpc.__all__))\n"
                          "print(' '.join(m for m in dir(shmpc.Ring) if not m.startswith('_')))")
         self.assertEqual(out.returncode, 0, out.stderr)
