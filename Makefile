@@ -43,13 +43,14 @@ include mk/examples.mk
 
 # Every step runs even after one fails, so one run shows everything that is wrong.
 test check: $(BUILD)/.dir
-	@pass=0; fail=0; failed=""; \
+	@pass=0; fail=0; failed=""; start=$$(date +%s); \
 	for s in $(TEST_STEPS); do \
-	    echo "== make $$s"; \
-	    if $(MAKE) --no-print-directory $$s; then pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$s"; fi; \
+	    echo "== make $$s"; t0=$$(date +%s); \
+	    if $(MAKE) --no-print-directory $$s; then pass=$$((pass+1)); r=passed; else fail=$$((fail+1)); failed="$$failed $$s"; r=FAILED; fi; \
+	    echo "== make $$s: $$r in $$(( $$(date +%s) - t0 )) s"; \
 	done; \
 	[ $$fail -eq 0 ] || echo "== make test: failed steps:$$failed"; \
-	echo "make test steps: $$pass passed, $$fail failed"; \
+	echo "make test steps: $$pass passed, $$fail failed, in $$(( $$(date +%s) - start )) s"; \
 	[ $$fail -eq 0 ]
 
 $(BUILD)/.dir:
