@@ -5,6 +5,8 @@
 #   make bench-verdict    the full run BENCH_RUNS times (default 5, ~10 min each), then the verdict
 #                         table: each target's ratio in every run and "met in k of N" (verdict.md)
 #   make bench-study64    the 64 B study: bare rings and shmpc at slot strides 72 and 128, interleaved
+#   make bench-static     a static bench binary for a machine without these packages: bench/static.sh runs
+#                         the key figures there with a POSIX shell only, bench/medians.py summarizes the log
 #   make bench BENCH_VARIANT=path/to/shmpc.h   also measures every shmpc transport built against that
 #                         header, side by side in the same run (labelled [variant])
 #   make bench BENCH_ARGS="--reps 9 --only tput,lat"   extra arguments for bench/run.py
@@ -25,7 +27,7 @@ HELP_LINES += "  make bench      benchmarks against pipe, socket, mq, Boost, ck_
               "  make bench-quick  a fast look at the same benchmarks (<= 60 s)" \
               "  make bench-verdict  the full bench BENCH_RUNS times (default 5), targets met in k of N"
 
-.PHONY: bench bench-quick bench-verdict bench-study64 bench-deps bench-build
+.PHONY: bench bench-quick bench-verdict bench-study64 bench-static bench-deps bench-build
 bench-deps:
 	$(Q)$(NEED) $(BENCH_PKGS)
 
@@ -64,3 +66,11 @@ $(BENCH_DIR)/bench_stride64: bench/bench.c bench/common.h $(BENCH_DIR)/stride64.
 
 bench-study64: $(BENCH_DIR)/bench $(BENCH_DIR)/bench_stride64
 	$(Q)python3 bench/study64.py $(BENCH_DIR)/bench $(BENCH_DIR)/bench_stride64
+
+$(BENCH_DIR)/static/bench: bench/bench.c bench/common.h shmpc.h | bench-deps $(BENCH_DIR)/.dir
+	$(Q)mkdir -p $(BENCH_DIR)/static && $(CC) $(BENCH_CFLAGS) -static $< -o $@ $(BENCH_LIBS)
+
+bench-static: $(BENCH_DIR)/static/bench
+	@echo "bench-static: copy $(BENCH_DIR)/static/bench and bench/static.sh to the machine, run"
+	@echo "  sh static.sh ./bench > log   (sections: wake poll spsc mpmc; REPS=5)"
+	@echo "and here: python3 bench/medians.py log"
