@@ -7,6 +7,7 @@
 #   poll   throughput with a consumer polling shmpc_fd against a blocking and a spinning one
 #   spsc   the SPSC target rows: shmpc copy/batch against both bare floors, 8 B and 64 B; 8 MiB zero-copy
 #   mpmc   P x C = 1, 2, 4 ... up to the cores, then 2x the cores (oversubscribed), 64 B messages
+#          (MPMC_PC="2" measures 2x2 only)
 set -u
 B=$1; shift
 SECTIONS=${*:-wake poll spsc mpmc}
@@ -19,6 +20,12 @@ fig() { # fig NAME CONFIG ARGS... : one figure, one line
 echo "== $(uname -srm), $("$B" cpus) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
 grep -m1 'model name' /proc/cpuinfo
 NCPU=$("$B" cpus)
+PCS=${MPMC_PC:-}   # P = C for the mpmc section: 1 2 4 ... while P + C <= the cores, then the cores
+if [ -z "$PCS" ]; then
+    p=1; PCS=1
+    while [ $((4 * p)) -le "$NCPU" ]; do p=$((2 * p)); PCS="$PCS $p"; done
+    [ "$p" -lt "$NCPU" ] && PCS="$PCS $NCPU"
+fi
 for s in $SECTIONS; do
     echo "== $s"
     rep=1
@@ -32,12 +39,9 @@ for s in $SECTIONS; do
                   fig "tput $t" "$sz" tput "$t" "$sz" 5000000; done; done
               fig "tput memcpy" 8388608 memcpy 8388608 512
               for t in bare_zc shmpc_zc; do fig "tput $t" 8388608 tput "$t" 8388608 128; done ;;
-        mpmc) p=1
-              while :; do
+        mpmc) for p in $PCS; do
                   for t in bare_mpmc shmpc_mpmc shmpc_mpmc_batch shmpc_mpmc_block; do
                       fig "mpmc $t" "${p}x$p" mpmc "$t" "$p" "$p" 64 300000; done
-                  [ "$p" -ge "$NCPU" ] && break
-                  if [ $((4 * p)) -le "$NCPU" ]; then p=$((2 * p)); else p=$NCPU; fi
               done ;;
         *) echo "static.sh: unknown section $s"; exit 2 ;;
         esac

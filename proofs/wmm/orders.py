@@ -4,6 +4,8 @@
   orders.py list HEADER            every atomic access and fence of the >>ring section with its
                                    order, and the mutants made from it (one line each)
   orders.py make HEADER ID OUT     writes to OUT a copy of HEADER with mutant ID applied
+  orders.py lines HEADER           each mutant with the first and last line of HEADER that the
+                                   access it changes spans (run.sh skips one that no scenario reached)
 
 Every shmpc__ld/st/add/sub/or/and/cas(..., ORDER) and shmpc__fence/signal_fence(ORDER) between the
 >>ring and >>os anchors is an access, named FUNCTION:OP#K (the K-th such OP in that function).
@@ -132,6 +134,16 @@ def main():
         text = open(sys.argv[2]).read()
         for name, _ in mutants(text):
             print(name)
+    elif len(sys.argv) == 3 and sys.argv[1] == "lines":
+        text = open(sys.argv[2]).read()
+        for name, acc in mutants(text):
+            if isinstance(acc, tuple):  # the length store's own line
+                _, i, _, _, offs = acc
+                first = last = text.count("\n", 0, offs[i]) + 1
+            else:
+                first = text.count("\n", 0, acc["start"]) + 1
+                last = text.count("\n", 0, acc["end"]) + 1
+            print(name, first, last)
     elif len(sys.argv) == 5 and sys.argv[1] == "make":
         text = open(sys.argv[2]).read()
         open(sys.argv[4], "w").write(apply(text, sys.argv[3]))

@@ -50,15 +50,20 @@ static int wmm_cas(const void *p, uint32_t *e, uint32_t d, int mo);
 static void wmm_fence(int mo);
 static void *wmm_memcpy(void *d, const void *s, size_t n);
 #define SHMPC__MODEL_ATOMICS 1
-#define shmpc__ld(p, mo) wmm_ld((p), WMM_##mo)
-#define shmpc__st(p, v, mo) wmm_st((p), (uint32_t)(v), WMM_##mo)
-#define shmpc__add(p, v, mo) wmm_rmw((p), 0, (uint32_t)(v), WMM_##mo)
-#define shmpc__sub(p, v, mo) wmm_rmw((p), 1, (uint32_t)(v), WMM_##mo)
-#define shmpc__or(p, v, mo) wmm_rmw((p), 2, (uint32_t)(v), WMM_##mo)
-#define shmpc__and(p, v, mo) wmm_rmw((p), 3, (uint32_t)(v), WMM_##mo)
-#define shmpc__cas(p, e, d, mo) wmm_cas((p), (e), (uint32_t)(d), WMM_##mo)
-#define shmpc__fence(mo) wmm_fence(WMM_##mo)
-#define shmpc__signal_fence(mo) ((void)0)
+/* Every atomic access and fence also records, once per call site, its line in shmpc.h: `wmm -r FILE`
+   writes the lines reached, so that proofs/wmm/run.sh need not run a mutant of an access that no
+   scenario executes (its runs would be the unmutated header's, step for step). */
+static void wmm_reach(int line);
+#define WMM_REACH() do { static char wmm_seen_; if (!wmm_seen_) { wmm_seen_ = 1; wmm_reach(__LINE__); } } while (0)
+#define shmpc__ld(p, mo) ({ WMM_REACH(); wmm_ld((p), WMM_##mo); })
+#define shmpc__st(p, v, mo) ({ WMM_REACH(); wmm_st((p), (uint32_t)(v), WMM_##mo); })
+#define shmpc__add(p, v, mo) ({ WMM_REACH(); wmm_rmw((p), 0, (uint32_t)(v), WMM_##mo); })
+#define shmpc__sub(p, v, mo) ({ WMM_REACH(); wmm_rmw((p), 1, (uint32_t)(v), WMM_##mo); })
+#define shmpc__or(p, v, mo) ({ WMM_REACH(); wmm_rmw((p), 2, (uint32_t)(v), WMM_##mo); })
+#define shmpc__and(p, v, mo) ({ WMM_REACH(); wmm_rmw((p), 3, (uint32_t)(v), WMM_##mo); })
+#define shmpc__cas(p, e, d, mo) ({ WMM_REACH(); wmm_cas((p), (e), (uint32_t)(d), WMM_##mo); })
+#define shmpc__fence(mo) ({ WMM_REACH(); wmm_fence(WMM_##mo); })
+#define shmpc__signal_fence(mo) ({ WMM_REACH(); })
 #define SHMPC_MEMCPY(d, s, n) wmm_memcpy((d), (s), (n))
 #define SHMPC_RETRIES 3 /* a failed claim retries; more retries add executions, not behaviours */
 #define SHMPC_NO_OS
@@ -585,11 +590,18 @@ static int explore(const wmm_scn *sc, int quiet) {
     return 0;
 }
 
+static int reached[4096], nreached;
+static void wmm_reach(int line) {
+    if (nreached < 4096) reached[nreached++] = line;
+}
+
 int main(int argc, char **argv) {
     int quiet = 0, rc = 0, any = 0;
+    const char *reach_file = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-p") && i + 1 < argc) { preempt_bound = atoi(argv[++i]); continue; }
         if (!strcmp(argv[i], "-q")) { quiet = 1; continue; }
+        if (!strcmp(argv[i], "-r") && i + 1 < argc) { reach_file = argv[++i]; continue; }
         if (!strcmp(argv[i], "-l")) { for (int k = 0; k < NSCN; k++) printf("%s\t%s\n", scenarios[k].name, scenarios[k].what); return 0; }
         for (int k = 0; k < NSCN; k++) {
             if (strcmp(argv[i], scenarios[k].name) && strcmp(argv[i], "all")) continue;
@@ -597,6 +609,12 @@ int main(int argc, char **argv) {
             if (explore(&scenarios[k], quiet)) { rc = 1; if (quiet) return 1; }
         }
     }
-    if (!any) { fprintf(stderr, "usage: wmm [-p PREEMPTIONS] [-q] SCENARIO...|all   (wmm -l lists them)\n"); return 2; }
+    if (!any) { fprintf(stderr, "usage: wmm [-p PREEMPTIONS] [-q] [-r FILE] SCENARIO...|all   (wmm -l lists them)\n"); return 2; }
+    if (reach_file) { /* the lines of shmpc.h whose atomic accesses ran, one per line */
+        FILE *f = fopen(reach_file, "w");
+        if (!f) { perror(reach_file); return 2; }
+        for (int i = 0; i < nreached; i++) fprintf(f, "%d\n", reached[i]);
+        if (fclose(f) != 0) { perror(reach_file); return 2; }
+    }
     return rc;
 }
