@@ -115,8 +115,15 @@
        message a dead consumer held in a peek (not released) is delivered again to the consumer
        that takes its role over, and shmpc_redelivered() is 1 for that message (at-least-once for
        zero-copy readers; counted in the header's `redelivered`; the consumer's pending word records
-       each peek: while pending == head it is held). MPMC peek: the slot a dead
-       consumer held is freed by a producer waiting for room: that message went to the dead.
+       each peek: while pending == head it is held). MPMC: a message a dead consumer held (a peek
+       not released, or a pop that died before it freed the slot: neither was acknowledged) is
+       delivered again when a producer needs its slot (a producer waiting for room, or
+       shmpc_recover): it claims the position of tail, whose slot is the held one, and publishes
+       the message there, marked; the consumer that gets it sees shmpc_redelivered() == 1. It goes
+       to the back of the queue: it may arrive after messages pushed later (the one exception to
+       the order per producer), and it may go to any consumer. Only a producer that needs that
+       slot (tail reached it again) can do it: one still held when the stream ends is not
+       delivered (it was never acknowledged).
      - The survivor: SHMPC_EPEERDEAD is not final. Calling again (or waiting in a timed call)
        carries on as soon as a replacement attached; nothing in the ring is lost meanwhile.
      - MPMC: a producer that dies between claiming a slot and committing it would block the ring.
@@ -124,11 +131,13 @@
        how many positions from there, for a batch's range claim); a consumer sleeping on such a
        position (claimed, not committed, recorded by a dead producer and by no live one, seen twice
        1 ms apart) skips it: that message is lost, and it was never acknowledged (its push or
-       commit never returned SHMPC_OK). Likewise a producer sleeping for room frees a slot that a
-       dead consumer took and never released. Recovery runs in blocking and timed calls, on the
+       commit never returned SHMPC_OK). A recoverer that dies between claiming tail for a
+       redelivery and publishing it leaves the slot frozen at head: a consumer waiting there
+       publishes it (seen twice, 1 ms apart). Recovery runs in blocking and timed calls, on the
        sleep path, and on demand in shmpc_recover() (try_* users, supervisors, shmpcctl recover).
        A dead peer's entry stays in the table until recovery no longer needs it. The header counts
-       what happened: takeovers, skipped, freed, redelivered, reclaimed (shmpcctl info).
+       what happened: takeovers, skipped, freed (no longer written: held MPMC slots are delivered
+       again), redelivered, reclaimed (shmpcctl info).
      - A close that dies part way: shmpc_close marks the entry closing first, and the last of a
        side ends the side before giving its count back, so survivors see either a closed side
        (SHMPC_ECLOSED after the drain) or a dead peer (SHMPC_EPEERDEAD, or a takeover), never "not
@@ -371,7 +380,8 @@ typedef struct shmpc_ring {
     shmpc_idx pending_pos;      /* position of an outstanding reserve / peek */
     uint32_t pending_len;       /* length seen by peek */
     shmpc_idx redo_pos;         /* SPSC consumer that took over: the message a dead consumer held */
-    int redo;                   /* 1: redo_pos is valid (see shmpc_redelivered) */
+    int redo;                   /* SPSC: 1 if redo_pos is valid; MPMC: the last take returned a
+                                   message delivered again (see shmpc_redelivered) */
     int wake_sock;              /* -1, or a datagram socket that wakes pollers of the other side */
     struct shmpc__poller *poller; /* NULL, or this handle's pollable descriptor (shmpc_fd) */
 } shmpc_ring;
@@ -422,9 +432,11 @@ SHMPC_API int shmpc_commit(shmpc_ring *r, size_t len);
 /* peek gives the oldest message in place; release frees its slot. */
 SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len);
 SHMPC_API int shmpc_release(shmpc_ring *r);
-/* Consumer: 1 if the message this handle peeks or pops next (or holds in a peek now) was already
-   handed to a consumer that died holding it in a peek, before this handle took that consumer's role
-   over (SPSC; see CRASHES): process it idempotently. 0 otherwise (always 0 in MPMC mode). */
+/* Consumer: 1 if a message may have been handed to a consumer that died holding it (see CRASHES):
+   process it idempotently. SPSC: the message this handle peeks or pops next (or holds in a peek
+   now), held in a peek by the consumer whose role this handle took over. MPMC: one that the last
+   pop, peek or pop_many of this handle returned (any of a batch), held by a dead consumer in a
+   peek or an unfinished pop. 0 otherwise. */
 SHMPC_API int shmpc_redelivered(const shmpc_ring *r);
 
 /* ---- batches: up to n messages in one call; returns how many (>= 1) or an error ---------------- */
@@ -718,6 +730,9 @@ typedef struct shmpc__peer {        /* 32 bytes */
 /* MPMC slot length of a reservation that its producer closed without committing: published so that
    the ring moves on, skipped by consumers, never delivered (no real length exceeds SHMPC_MAX_SLOT). */
 #define SHMPC__DISCARD 0xFFFFFFFFu
+/* MPMC slot length bit: a message a dead consumer held, published again (shmpc__redeliver);
+   consumers strip it before the length check and report it (shmpc_redelivered). */
+#define SHMPC__REDO 0x80000000u
 /* Peer pid while one caller reclaims the entry of a dead peer (no pid is this large: dead). */
 #define SHMPC__RECLAIMING 0xFFFFFFFFu
 
@@ -2080,7 +2095,7 @@ SHMPC__INLINE int shmpc__spsc_ready(shmpc_ring *r, uint32_t *ready) {
     ensures checked: \result == SHMPC_OK ==> *len <= r->slot_size;
 */
 SHMPC__INLINE int shmpc__slot_len(const shmpc_ring *r, shmpc__slot *sl, uint32_t *len) {
-    *len = shmpc__ld(&sl->len, relaxed);
+    *len = shmpc__ld(&sl->len, relaxed) & ~SHMPC__REDO; /* the redelivery mark is no length */
     return *len > r->slot_size ? SHMPC_ECORRUPT : SHMPC_OK;
 }
 
@@ -2094,11 +2109,12 @@ SHMPC__INLINE int shmpc__empty_or_closed(const shmpc_ring *r, int rc) {
     return SHMPC_EEMPTY;
 }
 
-/* MPMC: claims the oldest message if its length fits `cap`; *len gets the length either way. */
+/* MPMC: claims the oldest message if its length fits `cap`; *len gets the length either way.
+   r->redo becomes 1 if it is a message delivered again (the caller clears it first). */
 /*@ requires handle: shmpc_handle_ok(r);
     requires consumer: r->role == SHMPC_CONSUMER;
     requires out: \valid(pos_out) && \valid(len) && \separated(pos_out, len, r, r->seg);
-    assigns r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending, *pos_out, *len,
+    assigns r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending, *pos_out, *len, r->redo,
             { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask };
     ensures kept: shmpc_handle_ok(r);
     ensures fits: \result == SHMPC_OK ==> *len <= r->slot_size && *len <= cap;
@@ -2107,7 +2123,7 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
     uint32_t pos = shmpc__ld(&r->seg->head, acquire), i; /* A6: pairs with R6 (see shmpc__mpmc_claim) */
     /*@ loop invariant 0 <= i <= SHMPC_RETRIES;
         loop invariant kept: shmpc_handle_ok(r);
-        loop assigns i, pos, *len, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending;
+        loop assigns i, pos, *len, r->redo, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending;
         loop variant SHMPC_RETRIES - i;
     */
     for (i = 0; i < SHMPC_RETRIES; i++) {
@@ -2139,6 +2155,7 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
                     shmpc__st(&sl->seq, (shmpc_idx)(pos + r->capacity), release); /* R4 */
                     return rc;
                 }
+                if (shmpc__ld(&sl->len, relaxed) & SHMPC__REDO) r->redo = 1; /* not DISCARD: checked above */
                 *pos_out = (shmpc_idx)pos;
                 return SHMPC_OK;
             }
@@ -2165,7 +2182,9 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
 SHMPC__OUTLINE int shmpc__mpmc_pop(shmpc_ring *r, char *buf, size_t cap, size_t *len) {
     shmpc_idx pos;
     uint32_t n;
-    int rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, cap, &pos, &n));
+    int rc;
+    r->redo = 0;
+    rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, cap, &pos, &n));
     if (len && (rc == SHMPC_OK || rc == SHMPC_EMSGSIZE)) *len = n;
     if (rc != SHMPC_OK) return rc;
     shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, buf, n);
@@ -2227,6 +2246,7 @@ SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
            moves head past it), which a consumer taking this one's role over reads (shmpc__reclaim) */
         if (rc == SHMPC_OK) shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
     } else {
+        r->redo = 0;
         rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, r->slot_size, &pos, &n));
     }
     if (rc != SHMPC_OK) return rc;
@@ -2258,7 +2278,9 @@ SHMPC_API int shmpc_release(shmpc_ring *r) {
 }
 
 SHMPC_API int shmpc_redelivered(const shmpc_ring *r) {
-    return r && r->seg && !r->closed && r->redo && r->role == SHMPC_CONSUMER && r->own == r->redo_pos;
+    /* SPSC: while the held message is the next one; MPMC: the last pop, peek or pop_many returned one */
+    return r && r->seg && !r->closed && r->redo && r->role == SHMPC_CONSUMER &&
+           (r->mode != SHMPC_SPSC || r->own == r->redo_pos);
 }
 
 /*@ requires handle: shmpc_handle(r);
@@ -2313,11 +2335,12 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
         r->own = shmpc__advance(r->own, (uint32_t)i); /* == h */
         shmpc__st(&r->seg->head, h, release); /* R2: one publication for the batch */
     } else {
+        r->redo = 0; /* shmpc_redelivered: 1 if any message of this batch is delivered again */
         /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
             loop invariant kept: shmpc_handle_ok(r);
             loop invariant rest: \forall integer k; i <= k < \at(n, Pre) ==>
                 bufs[k].len == \at(bufs[k].len, Pre) && bufs[k].base == \at(bufs[k].base, Pre);
-            loop assigns i, rc, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
+            loop assigns i, rc, r->redo, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
                          { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask },
                          bufs[0 .. \at(n, Pre) - 1].len,
                              { ((char *)\at(bufs[k].base, Pre))[j] | integer k, j;
@@ -2675,39 +2698,70 @@ SHMPC__PRIVATE void shmpc__census_of(const shmpc_ring *r, uint32_t role, shmpc_i
    That message is lost; it was never acknowledged (its push or commit never returned). A producer
    waiting for room looks at the slot of tail, position p = tail - capacity: taken by a consumer
    (head moved past it), not released (seq == p + 1), no live consumer recorded p, a dead one did:
-   the producer frees the slot; that message went to the dead process. Seen twice, 1 ms apart, so
-   that a live claimer's pending store (made just before its claim) is visible. 1: freed a slot. */
+   that message is delivered again (shmpc__redeliver). Seen twice, 1 ms apart, so that a live
+   claimer's pending store (made just before its claim) is visible. SHMPC__STUCK_CLAIM: a dead
+   producer's claim at head; SHMPC__STUCK_HELD: a dead consumer's message at tail - capacity;
+   SHMPC__STUCK_REDO: a redelivery claimed at head and not yet published (its recoverer is slow or
+   died); 0: none. */
+enum { SHMPC__STUCK_CLAIM = 1, SHMPC__STUCK_HELD = 2, SHMPC__STUCK_REDO = 3 };
 SHMPC__PRIVATE int shmpc__stuck(const shmpc_ring *r, int for_data, shmpc_idx *pos_out) {
     struct shmpc__seg *s = r->seg;
     shmpc_idx hd = (shmpc_idx)shmpc__ld(&s->head, acquire), tl = (shmpc_idx)shmpc__ld(&s->tail, acquire);
     shmpc_idx pos = for_data ? hd : (shmpc_idx)(tl - r->capacity);
     shmpc_idx want = for_data ? pos : (shmpc_idx)(pos + 1u);
+    shmpc_idx seq = (shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, pos)->seq, acquire);
     shmpc__census c;
-    if ((shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, pos)->seq, acquire) != want) return 0;
+    *pos_out = pos;
     if (for_data ? (tl == hd || (uint32_t)(shmpc_idx)(tl - hd) > r->capacity)      /* not claimed */
                  : ((shmpc_idx)(hd - pos) == 0u || (uint32_t)(shmpc_idx)(hd - pos) > r->capacity)) /* not taken */
         return 0;
+    /* claimed, and its slot still holds the message of the lap before: only shmpc__recover claims so */
+    if (for_data && seq == (shmpc_idx)(pos - r->capacity + 1u)) return SHMPC__STUCK_REDO;
+    if (seq != want) return 0;
     shmpc__census_of(r, for_data ? SHMPC_PRODUCER : SHMPC_CONSUMER, pos, &c);
-    *pos_out = pos;
-    return c.live_at == 0 && c.dead_at != 0;
+    if (c.live_at != 0 || c.dead_at == 0) return 0;
+    return for_data ? SHMPC__STUCK_CLAIM : SHMPC__STUCK_HELD;
 }
+
+/* MPMC: publishes, as position pos, the message of position pos - capacity that its slot still
+   holds (its consumer died with it), marked SHMPC__REDO. Position pos is claimed (tail moved past
+   it) and the slot is frozen at seq == pos - capacity + 1: nobody else writes it, except another
+   caller here, which writes the same mark and whose compare-and-swap then fails. One that looked
+   long ago may set the mark on a later message of the same length: that message is then reported
+   as possibly delivered again, never lost. 1: published here. */
+SHMPC__PRIVATE int shmpc__redeliver(const shmpc_ring *r, shmpc_idx pos) {
+    shmpc__slot *sl = SHMPC__SLOT(r, pos);
+    uint32_t len = shmpc__ld(&sl->len, relaxed), e = (shmpc_idx)(pos - r->capacity + 1u), i;
+    if (len != SHMPC__DISCARD && !(len & SHMPC__REDO)) (void)shmpc__cas(&sl->len, &len, len | SHMPC__REDO, relaxed);
+    for (i = 0; i < SHMPC_RETRIES; i++) { /* bounded: a weak compare-and-swap may fail spuriously */
+        if (shmpc__cas(&sl->seq, &e, (shmpc_idx)(pos + 1u), acq_rel)) return 1; /* R3: pairs with A3 */
+        if (e != (shmpc_idx)(pos - r->capacity + 1u)) return 0;                  /* published by another */
+    }
+    return 0;
+}
+
 SHMPC__PRIVATE int shmpc__recover(shmpc_ring *r, int for_data) {
     struct shmpc__seg *s = r->seg;
     shmpc_idx pos, again;
-    shmpc__slot *sl;
-    if (r->mode != SHMPC_MPMC || !shmpc__stuck(r, for_data, &pos)) return 0;
+    int kind = r->mode == SHMPC_MPMC ? shmpc__stuck(r, for_data, &pos) : 0;
+    if (!kind) return 0;
     shmpc__sleep_ns(1000000);
-    if (!shmpc__stuck(r, for_data, &again) || again != pos) return 0;
-    sl = SHMPC__SLOT(r, pos);
-    if (for_data) {
+    if (shmpc__stuck(r, for_data, &again) != kind || again != pos) return 0;
+    if (kind == SHMPC__STUCK_CLAIM) {
         uint32_t e = pos;
         if (!shmpc__cas(&s->head, &e, (shmpc_idx)(pos + 1u), acq_rel)) return 0;
-        shmpc__st(&sl->seq, (shmpc_idx)(pos + r->capacity), release); /* R4: pairs with A4 */
+        shmpc__st(&SHMPC__SLOT(r, pos)->seq, (shmpc_idx)(pos + r->capacity), release); /* R4: pairs with A4 */
         shmpc__add(&s->skipped, 1u, relaxed);
-    } else {
-        uint32_t e = (shmpc_idx)(pos + 1u);
-        if (!shmpc__cas(&sl->seq, &e, (shmpc_idx)(pos + r->capacity), acq_rel)) return 0; /* R4 */
-        shmpc__add(&s->freed, 1u, relaxed);
+    } else if (kind == SHMPC__STUCK_HELD) {
+        /* The slot of position tail is the held one: claim tail (R6; only a recoverer moves tail
+           past a slot not freed), then publish it in place. No copy; it goes to the back of the
+           queue. A death between the two leaves it frozen at head: SHMPC__STUCK_REDO. */
+        uint32_t e = (shmpc_idx)(pos + r->capacity);
+        if (!shmpc__cas(&s->tail, &e, (shmpc_idx)(pos + r->capacity + 1u), acq_rel)) return 0;
+        shmpc__add(&s->redelivered, 1u, relaxed);
+        (void)shmpc__redeliver(r, (shmpc_idx)(pos + r->capacity));
+    } else if (!shmpc__redeliver(r, pos)) {
+        return 0;
     }
     shmpc__notify(r, &s->space_waiters, &s->space_ev);
     shmpc__notify(r, &s->data_waiters, &s->data_ev);
