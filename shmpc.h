@@ -144,6 +144,11 @@
        attached yet". An MPMC closer that was not the last and died between the mark and leaving
        the table may leave one count that nobody holds: the other side then sees this side dead
        (SHMPC_EPEERDEAD) instead of closed at the end.
+     - An attach that dies between taking the role's count and registering its entry leaves a
+       count that nobody holds. When that makes the count full (SPSC: the role), an attacher that
+       sees more counts than registered entries of the role, twice 1 ms apart, adopts one and takes
+       the role over. MPMC below the limit, the count stays one too high: as for a close that died,
+       the other side sees this side dead at the end instead of closed.
      - A named segment left by a crashed run is reported as SHMPC_ESTALE by shmpc_create (instead
        of SHMPC_EEXIST) and, while initializing, by shmpc_open; shmpcctl rm --stale removes it.
        Only a segment that carries shmpc's mark can be stale: the creator writes the magic and
@@ -562,7 +567,7 @@ SHMPC_API int shmpc_close(shmpc_ring *r);
 #define SHMPC_SLEEP_SLICE_NS 50000000
 #endif
 #ifndef SHMPC_TEST_HOOK
-#define SHMPC_TEST_HOOK(point) ((void)0) /* fault tests stop a process at a named point of close */
+#define SHMPC_TEST_HOOK(point) ((void)0) /* fault tests stop a process at a named point of close or attach */
 #endif
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -1573,6 +1578,15 @@ SHMPC_API size_t shmpc_footprint(uint32_t capacity, uint32_t slot_size) {
 }
 
 SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start);
+SHMPC__PRIVATE int shmpc__orphans(const shmpc_ring *r, uint32_t role, shmpc__a32 *count, uint32_t n);
+
+/* How many peer entries are registered in `role`, live or dead. */
+SHMPC__PRIVATE uint32_t shmpc__entries(struct shmpc__seg *s, uint32_t role) {
+    uint32_t i, n = 0;
+    for (i = 0; i < SHMPC_MAX_PEERS; i++) /* bounded: 64 entries, whatever they hold */
+        n += shmpc__ld(&s->peers[i].pid, acquire) != 0u && shmpc__ld(&s->peers[i].role, acquire) == role;
+    return n;
+}
 
 /* Takes a peer entry armed through shmpc_fd (SHMPC__PF_POLLING) out of the waiter and poller
    counts of its direction, exactly once: whoever clears the flag (a notifier, the poller itself, or
@@ -1687,7 +1701,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     shmpc__hdr_snap h;
     shmpc__a32 *count;
     uint32_t n, limit, ends_bit, i;
-    int rc, took, held = 0;
+    int rc, took, held = 0, adopt = 0;
     if (!r || !mem) return SHMPC_EINVAL;
     r->seg = NULL; r->slots = NULL; r->peer = -1; r->kind = SHMPC__PLACE_CALLER; r->shmid = -1;
     r->closed = 1; r->pending_op = SHMPC__OP_NONE; r->map_size = 0; r->role = 0; r->asym = 0; r->go = 0;
@@ -1726,13 +1740,19 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
        peer closing meanwhile never sees itself as the last of its side (and ends it) because the
        dead gave their counts back before the newcomer took one; first only if the count is full. */
     took = h.mode == SHMPC_SPSC || shmpc__ld(count, relaxed) >= limit ? shmpc__reclaim(r, (uint32_t)role, &held) : 0;
-    /* Take the role: a bounded compare-and-swap loop on the count. */
+    /* Take the role: a bounded compare-and-swap loop on the count. A full count that more
+       counts than registered entries of the role hold is adopted (shmpc__orphans): its holder
+       died between taking it and registering. */
     n = shmpc__ld(count, relaxed);
     for (i = 0;; i++) {
-        if (n >= limit) return h.mode == SHMPC_SPSC ? SHMPC_EROLE : SHMPC_EPEERS;
+        if (n >= limit) {
+            if (shmpc__orphans(r, (uint32_t)role, count, n)) { adopt = 1; break; }
+            return h.mode == SHMPC_SPSC ? SHMPC_EROLE : SHMPC_EPEERS;
+        }
         if (i >= SHMPC_RETRIES) return SHMPC_EAGAIN;
         if (shmpc__cas(count, &n, n + 1u, acq_rel)) break;
     }
+    SHMPC_TEST_HOOK("attach-counted");
     if (h.mode == SHMPC_MPMC) took += shmpc__reclaim(r, (uint32_t)role, &held);
     /* Register in the peer table: entries 0, 4, 8, ... first, so that up to 16 peers each have a
        128-byte block of their own (MPMC peers write `pending` on every claim). `pending` starts
@@ -1750,13 +1770,17 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
             break;
         }
     }
-    if (r->peer < 0) { shmpc__sub(count, 1u, acq_rel); return SHMPC_EPEERS; }
+    if (r->peer < 0) { if (!adopt) shmpc__sub(count, 1u, acq_rel); return SHMPC_EPEERS; }
+    if (adopt) { /* registered: now the count is this entry's, unless another adopted it too */
+        if (shmpc__entries(s, (uint32_t)role) > shmpc__ld(count, acquire)) { shmpc__leave(r); return SHMPC_EAGAIN; }
+        took++;
+    }
     /* SPSC: this side's index is private from now on; check the pair is consistent. */
     {
         shmpc_idx hd = (shmpc_idx)shmpc__ld(&s->head, acquire), tl = (shmpc_idx)shmpc__ld(&s->tail, acquire);
         if ((uint32_t)shmpc__used(hd, tl) > h.capacity) {
             shmpc__leave(r);
-            shmpc__sub(count, 1u, acq_rel);
+            if (!adopt) shmpc__sub(count, 1u, acq_rel);
             return SHMPC_ECORRUPT;
         }
         r->own = role == SHMPC_PRODUCER ? tl : hd;
@@ -2464,6 +2488,10 @@ SHMPC__PRIVATE void shmpc__os_wake(shmpc_ring *r, shmpc__a32 *ev) { (void)r; (vo
 SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r) { (void)r; }
 SHMPC__PRIVATE void shmpc__os_unpoll(shmpc_ring *r) { (void)r; }
 SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start) { (void)pid; (void)start; return -1; }
+SHMPC__PRIVATE int shmpc__orphans(const shmpc_ring *r, uint32_t role, shmpc__a32 *count, uint32_t n) {
+    (void)r; (void)role; (void)count; (void)n;
+    return 0; /* no clock to see that a count stays unregistered */
+}
 #else
 #include <errno.h>
 #include <fcntl.h>
@@ -2689,6 +2717,22 @@ SHMPC__PRIVATE void shmpc__census_of(const shmpc_ring *r, uint32_t role, shmpc_i
         if (start == 0u || shmpc__os_alive(pid, start) != 0) { c->live++; c->live_at += at; }
         else { c->dead++; c->dead_at += at; }
     }
+}
+
+/* A process killed inside shmpc_attach_id between taking the role's count and registering its
+   entry leaves a count that nobody holds (SPSC: the role is then refused for ever). 1 if the count
+   (n, full) exceeds the registered entries of the role, live or dead, at two looks 1 ms apart:
+   the attacher adopts one such count, registers, and keeps it only if the entries still do not
+   exceed the count (another adopter leaves). An attacher stalled for more than 1 ms between its
+   count and its registration can have its count adopted (two holders of an SPSC role): the same
+   1 ms rule as shmpc__peer_dead, which also waits that long for a count with no entry. */
+SHMPC__PRIVATE int shmpc__orphans(const shmpc_ring *r, uint32_t role, shmpc__a32 *count, uint32_t n) {
+    int i;
+    for (i = 0; i < 2; i++) {
+        if (i) shmpc__sleep_ns(1000000);
+        if (shmpc__ld(count, acquire) != n || shmpc__entries(r->seg, role) >= n) return 0;
+    }
+    return 1;
 }
 
 /* MPMC: a slot that a dead peer claimed and never handed on blocks the ring for everyone. This

@@ -513,6 +513,33 @@ START_TEST(an_mpmc_message_a_dead_consumer_held_is_delivered_again) {
 }
 END_TEST
 
+/* A process killed inside attach after it took the role's count and before it registered its
+   entry (simulated: the count raised by hand, full, no entry): a new process takes the role;
+   a registered live holder is still never displaced. */
+START_TEST(a_count_left_by_an_attach_that_died_is_taken_over) {
+    shmpc_opts o = t_opts(4, 8, t_mode(_i));
+    shmpc_ring c, c2, p;
+    void *mem;
+    size_t size, n;
+    uint32_t v = 3, full = t_mode(_i) == SHMPC_SPSC ? 1u : (uint32_t)SHMPC_MAX_PEERS;
+    _Atomic uint32_t *consumers;
+    ck_assert_rc(shmpc_create_anon(&o, &mem, &size), SHMPC_OK);
+    consumers = (_Atomic uint32_t *)(void *)((char *)mem + 0x84);
+    ck_assert_rc(shmpc_attach(&p, mem, size, SHMPC_PRODUCER), SHMPC_OK);
+    atomic_store(consumers, full);
+    ck_assert_rc(shmpc_attach(&c, mem, size, SHMPC_CONSUMER), SHMPC_OK);
+    ck_assert_uint_eq(atomic_load(consumers), full); /* adopted, not added to */
+    ck_assert_uint_eq(r_counters(mem).takeovers, 1u);
+    if (t_mode(_i) == SHMPC_SPSC) ck_assert_rc(shmpc_attach(&c2, mem, size, SHMPC_CONSUMER), SHMPC_EROLE);
+    ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_OK);
+    ck_assert_rc(shmpc_try_pop(&c, &v, 4, &n), SHMPC_OK);
+    ck_assert_uint_eq(v, 3);
+    shmpc_close(&c);
+    shmpc_close(&p);
+    shmpc_free_anon(mem, size);
+}
+END_TEST
+
 Suite *restart_suite(void) {
     Suite *s = suite_create("restart");
     TCase *tc = tcase_create("takeover");
@@ -523,6 +550,7 @@ Suite *restart_suite(void) {
     tcase_add_loop_test(tc, the_survivor_carries_on_with_the_replacement, 0, 2);
     tcase_add_test(tc, recover_hands_on_stuck_slots_for_try_users);
     tcase_add_test(tc, an_mpmc_message_a_dead_consumer_held_is_delivered_again);
+    tcase_add_loop_test(tc, a_count_left_by_an_attach_that_died_is_taken_over, 0, 2);
     tcase_add_test(tc, a_dead_producers_range_claim_is_skipped_whole);
     tcase_add_loop_test(tc, dead_peers_are_reclaimed_so_restarts_never_end, 0, 2);
     suite_add_tcase(s, tc);

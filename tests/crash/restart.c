@@ -3,6 +3,8 @@
    1. A close that dies part way: a producer or consumer is killed at each named point inside
       shmpc_close (SHMPC_TEST_HOOK, defined here only), SPSC and MPMC; the survivor's timed call must
       end with SHMPC_ECLOSED or SHMPC_EPEERDEAD within 5 s, never wait on ("not attached yet").
+      An attach that dies between taking the role's count and registering (attach-counted): a
+      replacement attaches in that role and a message goes through.
    2. Rounds: on a ring (SPSC 1+1, MPMC 2+2) a random producer or consumer is killed at a random
       point, then restarted (it attaches again: takeover), --kills times per ring, until --rounds
       kills were made. Each process draws copy, batch or zero-copy calls at random. Checked:
@@ -97,6 +99,43 @@ static void close_death(int mode, int side, const char *point) {
     else
         printf("close killed at %-13s %s %-8s -> survivor: %s in %.3f s\n", point, mode == SHMPC_SPSC ? "spsc" : "mpmc",
                side == SHMPC_PRODUCER ? "producer" : "consumer", shmpc_strerror(rc), (double)(now_ns() - t0) / 1e9);
+    shmpc_close(&s);
+    shmpc_free_anon(mem, size);
+}
+
+/* --- 1b. an attach that dies between taking the role's count and registering its entry ----------- */
+static void attach_death(int mode, int side) {
+    shmpc_opts o = SHMPC_OPTS_INIT;
+    void *mem;
+    size_t size, n;
+    shmpc_ring s, r;
+    uint32_t v = 5, got = 0;
+    int rc, status;
+    pid_t pid;
+    int64_t t0;
+    const char *m = mode == SHMPC_SPSC ? "spsc" : "mpmc", *who = side == SHMPC_PRODUCER ? "producer" : "consumer";
+    o.capacity = 4; o.slot_size = 8; o.mode = (uint32_t)mode;
+    if (shmpc_create_anon(&o, &mem, &size) != SHMPC_OK) { FAIL("create_anon"); return; }
+    if (shmpc_attach(&s, mem, size, side == SHMPC_PRODUCER ? SHMPC_CONSUMER : SHMPC_PRODUCER) != SHMPC_OK) { FAIL("attach"); return; }
+    pid = fork();
+    if (pid == 0) {
+        die_at = "attach-counted";
+        shmpc_attach(&r, mem, size, side);
+        _exit(0); /* a point the attach never reached: the check below fails */
+    }
+    if (!reap_within(pid, 5000000000LL, &status) || !WIFSIGNALED(status)) { FAIL("child did not die at attach-counted"); return; }
+    t0 = now_ns();
+    rc = shmpc_attach(&r, mem, size, side); /* the replacement */
+    if (rc == SHMPC_OK) {
+        shmpc_ring *pr = side == SHMPC_PRODUCER ? &r : &s, *cr = side == SHMPC_PRODUCER ? &s : &r;
+        rc = shmpc_push_timed(pr, &v, 4, 5000000000LL);
+        if (rc == SHMPC_OK) rc = shmpc_pop_timed(cr, &got, 4, &n, 5000000000LL);
+        if (rc == SHMPC_OK && got != v) rc = SHMPC_ECORRUPT;
+        shmpc_close(&r);
+    }
+    if (rc != SHMPC_OK) FAIL("%s %s killed inside attach: the replacement got %s", m, who, shmpc_strerror(rc));
+    else printf("attach killed at attach-counted %s %-8s -> replacement attached, message through in %.3f s\n", m, who,
+                (double)(now_ns() - t0) / 1e9);
     shmpc_close(&s);
     shmpc_free_anon(mem, size);
 }
@@ -294,6 +333,8 @@ int main(int argc, char **argv) {
             close_death(mpmc ? SHMPC_MPMC : SHMPC_SPSC, SHMPC_PRODUCER, points[pt]);
             close_death(mpmc ? SHMPC_MPMC : SHMPC_SPSC, SHMPC_CONSUMER, points[pt]);
         }
+        attach_death(mpmc ? SHMPC_MPMC : SHMPC_SPSC, SHMPC_PRODUCER);
+        attach_death(mpmc ? SHMPC_MPMC : SHMPC_SPSC, SHMPC_CONSUMER);
     }
     np = mpmc ? 2 : 1;
     nc = mpmc ? 2 : 1;
