@@ -1580,14 +1580,6 @@ SHMPC_API size_t shmpc_footprint(uint32_t capacity, uint32_t slot_size) {
 SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start);
 SHMPC__PRIVATE int shmpc__orphans(const shmpc_ring *r, uint32_t role, shmpc__a32 *count, uint32_t n);
 
-/* How many peer entries are registered in `role`, live or dead. */
-SHMPC__PRIVATE uint32_t shmpc__entries(struct shmpc__seg *s, uint32_t role) {
-    uint32_t i, n = 0;
-    for (i = 0; i < SHMPC_MAX_PEERS; i++) /* bounded: 64 entries, whatever they hold */
-        n += shmpc__ld(&s->peers[i].pid, acquire) != 0u && shmpc__ld(&s->peers[i].role, acquire) == role;
-    return n;
-}
-
 /* Takes a peer entry armed through shmpc_fd (SHMPC__PF_POLLING) out of the waiter and poller
    counts of its direction, exactly once: whoever clears the flag (a notifier, the poller itself, or
    the reclaim of its dead entry) uncounts it. 1 if this call did. */
@@ -1772,7 +1764,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     }
     if (r->peer < 0) { if (!adopt) shmpc__sub(count, 1u, acq_rel); return SHMPC_EPEERS; }
     if (adopt) { /* registered: now the count is this entry's, unless another adopted it too */
-        if (shmpc__entries(s, (uint32_t)role) > shmpc__ld(count, acquire)) { shmpc__leave(r); return SHMPC_EAGAIN; }
+        if (shmpc__orphans(r, (uint32_t)role, count, 0u)) { shmpc__leave(r); return SHMPC_EAGAIN; }
         took++;
     }
     /* SPSC: this side's index is private from now on; check the pair is consistent. */
@@ -2490,7 +2482,7 @@ SHMPC__PRIVATE void shmpc__os_unpoll(shmpc_ring *r) { (void)r; }
 SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start) { (void)pid; (void)start; return -1; }
 SHMPC__PRIVATE int shmpc__orphans(const shmpc_ring *r, uint32_t role, shmpc__a32 *count, uint32_t n) {
     (void)r; (void)role; (void)count; (void)n;
-    return 0; /* no clock to see that a count stays unregistered */
+    return 0; /* no clock to see that a count stays unregistered: never adopted */
 }
 #else
 #include <errno.h>
@@ -2725,9 +2717,17 @@ SHMPC__PRIVATE void shmpc__census_of(const shmpc_ring *r, uint32_t role, shmpc_i
    the attacher adopts one such count, registers, and keeps it only if the entries still do not
    exceed the count (another adopter leaves). An attacher stalled for more than 1 ms between its
    count and its registration can have its count adopted (two holders of an SPSC role): the same
-   1 ms rule as shmpc__peer_dead, which also waits that long for a count with no entry. */
+   1 ms rule as shmpc__peer_dead, which also waits that long for a count with no entry. n == 0:
+   the adopter's look after it registered, 1 if the entries now exceed the count (leave). */
+SHMPC__PRIVATE uint32_t shmpc__entries(const struct shmpc__seg *s, uint32_t role) {
+    uint32_t i, n = 0;
+    for (i = 0; i < SHMPC_MAX_PEERS; i++) /* bounded: 64 entries, whatever they hold */
+        n += shmpc__ld(&s->peers[i].pid, acquire) != 0u && shmpc__ld(&s->peers[i].role, acquire) == role;
+    return n;
+}
 SHMPC__PRIVATE int shmpc__orphans(const shmpc_ring *r, uint32_t role, shmpc__a32 *count, uint32_t n) {
     int i;
+    if (n == 0u) return shmpc__entries(r->seg, role) > shmpc__ld(count, acquire);
     for (i = 0; i < 2; i++) {
         if (i) shmpc__sleep_ns(1000000);
         if (shmpc__ld(count, acquire) != n || shmpc__entries(r->seg, role) >= n) return 0;
