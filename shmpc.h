@@ -115,8 +115,15 @@
        message a dead consumer held in a peek (not released) is delivered again to the consumer
        that takes its role over, and shmpc_redelivered() is 1 for that message (at-least-once for
        zero-copy readers; counted in the header's `redelivered`; the consumer's pending word records
-       each peek: while pending == head it is held). MPMC peek: the slot a dead
-       consumer held is freed by a producer waiting for room: that message went to the dead.
+       each peek: while pending == head it is held). MPMC: a message a dead consumer held (a peek
+       not released, or a pop that died before it freed the slot: neither was acknowledged) is
+       delivered again when a producer needs its slot (a producer waiting for room, or
+       shmpc_recover): it claims the position of tail, whose slot is the held one, and publishes
+       the message there, marked; the consumer that gets it sees shmpc_redelivered() == 1. It goes
+       to the back of the queue: it may arrive after messages pushed later (the one exception to
+       the order per producer), and it may go to any consumer. Only a producer that needs that
+       slot (tail reached it again) can do it: one still held when the stream ends is not
+       delivered (it was never acknowledged).
      - The survivor: SHMPC_EPEERDEAD is not final. Calling again (or waiting in a timed call)
        carries on as soon as a replacement attached; nothing in the ring is lost meanwhile.
      - MPMC: a producer that dies between claiming a slot and committing it would block the ring.
@@ -124,17 +131,24 @@
        how many positions from there, for a batch's range claim); a consumer sleeping on such a
        position (claimed, not committed, recorded by a dead producer and by no live one, seen twice
        1 ms apart) skips it: that message is lost, and it was never acknowledged (its push or
-       commit never returned SHMPC_OK). Likewise a producer sleeping for room frees a slot that a
-       dead consumer took and never released. Recovery runs in blocking and timed calls, on the
+       commit never returned SHMPC_OK). A recoverer that dies between claiming tail for a
+       redelivery and publishing it leaves the slot frozen at head: a consumer waiting there
+       publishes it (seen twice, 1 ms apart). Recovery runs in blocking and timed calls, on the
        sleep path, and on demand in shmpc_recover() (try_* users, supervisors, shmpcctl recover).
        A dead peer's entry stays in the table until recovery no longer needs it. The header counts
-       what happened: takeovers, skipped, freed, redelivered, reclaimed (shmpcctl info).
+       what happened: takeovers, skipped, freed (no longer written: held MPMC slots are delivered
+       again), redelivered, reclaimed (shmpcctl info).
      - A close that dies part way: shmpc_close marks the entry closing first, and the last of a
        side ends the side before giving its count back, so survivors see either a closed side
        (SHMPC_ECLOSED after the drain) or a dead peer (SHMPC_EPEERDEAD, or a takeover), never "not
        attached yet". An MPMC closer that was not the last and died between the mark and leaving
        the table may leave one count that nobody holds: the other side then sees this side dead
        (SHMPC_EPEERDEAD) instead of closed at the end.
+     - An attach that dies between taking the role's count and registering its entry leaves a
+       count that nobody holds. When that makes the count full (SPSC: the role), an attacher that
+       sees more counts than registered entries of the role, twice 1 ms apart, adopts one and takes
+       the role over. MPMC below the limit, the count stays one too high: as for a close that died,
+       the other side sees this side dead at the end instead of closed.
      - A named segment left by a crashed run is reported as SHMPC_ESTALE by shmpc_create (instead
        of SHMPC_EEXIST) and, while initializing, by shmpc_open; shmpcctl rm --stale removes it.
        Only a segment that carries shmpc's mark can be stale: the creator writes the magic and
@@ -371,7 +385,8 @@ typedef struct shmpc_ring {
     shmpc_idx pending_pos;      /* position of an outstanding reserve / peek */
     uint32_t pending_len;       /* length seen by peek */
     shmpc_idx redo_pos;         /* SPSC consumer that took over: the message a dead consumer held */
-    int redo;                   /* 1: redo_pos is valid (see shmpc_redelivered) */
+    int redo;                   /* SPSC: 1 if redo_pos is valid; MPMC: the last take returned a
+                                   message delivered again (see shmpc_redelivered) */
     int wake_sock;              /* -1, or a datagram socket that wakes pollers of the other side */
     struct shmpc__poller *poller; /* NULL, or this handle's pollable descriptor (shmpc_fd) */
 } shmpc_ring;
@@ -422,9 +437,11 @@ SHMPC_API int shmpc_commit(shmpc_ring *r, size_t len);
 /* peek gives the oldest message in place; release frees its slot. */
 SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len);
 SHMPC_API int shmpc_release(shmpc_ring *r);
-/* Consumer: 1 if the message this handle peeks or pops next (or holds in a peek now) was already
-   handed to a consumer that died holding it in a peek, before this handle took that consumer's role
-   over (SPSC; see CRASHES): process it idempotently. 0 otherwise (always 0 in MPMC mode). */
+/* Consumer: 1 if a message may have been handed to a consumer that died holding it (see CRASHES):
+   process it idempotently. SPSC: the message this handle peeks or pops next (or holds in a peek
+   now), held in a peek by the consumer whose role this handle took over. MPMC: one that the last
+   pop, peek or pop_many of this handle returned (any of a batch), held by a dead consumer in a
+   peek or an unfinished pop. 0 otherwise. */
 SHMPC_API int shmpc_redelivered(const shmpc_ring *r);
 
 /* ---- batches: up to n messages in one call; returns how many (>= 1) or an error ---------------- */
@@ -550,7 +567,7 @@ SHMPC_API int shmpc_close(shmpc_ring *r);
 #define SHMPC_SLEEP_SLICE_NS 50000000
 #endif
 #ifndef SHMPC_TEST_HOOK
-#define SHMPC_TEST_HOOK(point) ((void)0) /* fault tests stop a process at a named point of close */
+#define SHMPC_TEST_HOOK(point) ((void)0) /* fault tests stop a process at a named point of close or attach */
 #endif
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -718,6 +735,9 @@ typedef struct shmpc__peer {        /* 32 bytes */
 /* MPMC slot length of a reservation that its producer closed without committing: published so that
    the ring moves on, skipped by consumers, never delivered (no real length exceeds SHMPC_MAX_SLOT). */
 #define SHMPC__DISCARD 0xFFFFFFFFu
+/* MPMC slot length bit: a message a dead consumer held, published again (shmpc__redeliver);
+   consumers strip it before the length check and report it (shmpc_redelivered). */
+#define SHMPC__REDO 0x80000000u
 /* Peer pid while one caller reclaims the entry of a dead peer (no pid is this large: dead). */
 #define SHMPC__RECLAIMING 0xFFFFFFFFu
 
@@ -1558,6 +1578,7 @@ SHMPC_API size_t shmpc_footprint(uint32_t capacity, uint32_t slot_size) {
 }
 
 SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start);
+SHMPC__PRIVATE int shmpc__orphans(const shmpc_ring *r, uint32_t role, shmpc__a32 *count, uint32_t n);
 
 /* Takes a peer entry armed through shmpc_fd (SHMPC__PF_POLLING) out of the waiter and poller
    counts of its direction, exactly once: whoever clears the flag (a notifier, the poller itself, or
@@ -1672,7 +1693,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     shmpc__hdr_snap h;
     shmpc__a32 *count;
     uint32_t n, limit, ends_bit, i;
-    int rc, took, held = 0;
+    int rc, took, held = 0, adopt = 0;
     if (!r || !mem) return SHMPC_EINVAL;
     r->seg = NULL; r->slots = NULL; r->peer = -1; r->kind = SHMPC__PLACE_CALLER; r->shmid = -1;
     r->closed = 1; r->pending_op = SHMPC__OP_NONE; r->map_size = 0; r->role = 0; r->asym = 0; r->go = 0;
@@ -1711,13 +1732,19 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
        peer closing meanwhile never sees itself as the last of its side (and ends it) because the
        dead gave their counts back before the newcomer took one; first only if the count is full. */
     took = h.mode == SHMPC_SPSC || shmpc__ld(count, relaxed) >= limit ? shmpc__reclaim(r, (uint32_t)role, &held) : 0;
-    /* Take the role: a bounded compare-and-swap loop on the count. */
+    /* Take the role: a bounded compare-and-swap loop on the count. A full count that more
+       counts than registered entries of the role hold is adopted (shmpc__orphans): its holder
+       died between taking it and registering. */
     n = shmpc__ld(count, relaxed);
     for (i = 0;; i++) {
-        if (n >= limit) return h.mode == SHMPC_SPSC ? SHMPC_EROLE : SHMPC_EPEERS;
+        if (n >= limit) {
+            if (shmpc__orphans(r, (uint32_t)role, count, n)) { adopt = 1; break; }
+            return h.mode == SHMPC_SPSC ? SHMPC_EROLE : SHMPC_EPEERS;
+        }
         if (i >= SHMPC_RETRIES) return SHMPC_EAGAIN;
         if (shmpc__cas(count, &n, n + 1u, acq_rel)) break;
     }
+    SHMPC_TEST_HOOK("attach-counted");
     if (h.mode == SHMPC_MPMC) took += shmpc__reclaim(r, (uint32_t)role, &held);
     /* Register in the peer table: entries 0, 4, 8, ... first, so that up to 16 peers each have a
        128-byte block of their own (MPMC peers write `pending` on every claim). `pending` starts
@@ -1735,13 +1762,17 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
             break;
         }
     }
-    if (r->peer < 0) { shmpc__sub(count, 1u, acq_rel); return SHMPC_EPEERS; }
+    if (r->peer < 0) { if (!adopt) shmpc__sub(count, 1u, acq_rel); return SHMPC_EPEERS; }
+    if (adopt) { /* registered: now the count is this entry's, unless another adopted it too */
+        if (shmpc__orphans(r, (uint32_t)role, count, 0u)) { shmpc__leave(r); return SHMPC_EAGAIN; }
+        took++;
+    }
     /* SPSC: this side's index is private from now on; check the pair is consistent. */
     {
         shmpc_idx hd = (shmpc_idx)shmpc__ld(&s->head, acquire), tl = (shmpc_idx)shmpc__ld(&s->tail, acquire);
         if ((uint32_t)shmpc__used(hd, tl) > h.capacity) {
             shmpc__leave(r);
-            shmpc__sub(count, 1u, acq_rel);
+            if (!adopt) shmpc__sub(count, 1u, acq_rel);
             return SHMPC_ECORRUPT;
         }
         r->own = role == SHMPC_PRODUCER ? tl : hd;
@@ -2080,7 +2111,7 @@ SHMPC__INLINE int shmpc__spsc_ready(shmpc_ring *r, uint32_t *ready) {
     ensures checked: \result == SHMPC_OK ==> *len <= r->slot_size;
 */
 SHMPC__INLINE int shmpc__slot_len(const shmpc_ring *r, shmpc__slot *sl, uint32_t *len) {
-    *len = shmpc__ld(&sl->len, relaxed);
+    *len = shmpc__ld(&sl->len, relaxed) & ~SHMPC__REDO; /* the redelivery mark is no length */
     return *len > r->slot_size ? SHMPC_ECORRUPT : SHMPC_OK;
 }
 
@@ -2094,11 +2125,12 @@ SHMPC__INLINE int shmpc__empty_or_closed(const shmpc_ring *r, int rc) {
     return SHMPC_EEMPTY;
 }
 
-/* MPMC: claims the oldest message if its length fits `cap`; *len gets the length either way. */
+/* MPMC: claims the oldest message if its length fits `cap`; *len gets the length either way.
+   r->redo becomes 1 if it is a message delivered again (the caller clears it first). */
 /*@ requires handle: shmpc_handle_ok(r);
     requires consumer: r->role == SHMPC_CONSUMER;
     requires out: \valid(pos_out) && \valid(len) && \separated(pos_out, len, r, r->seg);
-    assigns r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending, *pos_out, *len,
+    assigns r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending, *pos_out, *len, r->redo,
             { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask };
     ensures kept: shmpc_handle_ok(r);
     ensures fits: \result == SHMPC_OK ==> *len <= r->slot_size && *len <= cap;
@@ -2107,7 +2139,7 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
     uint32_t pos = shmpc__ld(&r->seg->head, acquire), i; /* A6: pairs with R6 (see shmpc__mpmc_claim) */
     /*@ loop invariant 0 <= i <= SHMPC_RETRIES;
         loop invariant kept: shmpc_handle_ok(r);
-        loop assigns i, pos, *len, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending;
+        loop assigns i, pos, *len, r->redo, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending;
         loop variant SHMPC_RETRIES - i;
     */
     for (i = 0; i < SHMPC_RETRIES; i++) {
@@ -2139,6 +2171,7 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
                     shmpc__st(&sl->seq, (shmpc_idx)(pos + r->capacity), release); /* R4 */
                     return rc;
                 }
+                if (shmpc__ld(&sl->len, relaxed) & SHMPC__REDO) r->redo = 1; /* not DISCARD: checked above */
                 *pos_out = (shmpc_idx)pos;
                 return SHMPC_OK;
             }
@@ -2165,7 +2198,9 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
 SHMPC__OUTLINE int shmpc__mpmc_pop(shmpc_ring *r, char *buf, size_t cap, size_t *len) {
     shmpc_idx pos;
     uint32_t n;
-    int rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, cap, &pos, &n));
+    int rc;
+    r->redo = 0;
+    rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, cap, &pos, &n));
     if (len && (rc == SHMPC_OK || rc == SHMPC_EMSGSIZE)) *len = n;
     if (rc != SHMPC_OK) return rc;
     shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, buf, n);
@@ -2227,6 +2262,7 @@ SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
            moves head past it), which a consumer taking this one's role over reads (shmpc__reclaim) */
         if (rc == SHMPC_OK) shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
     } else {
+        r->redo = 0;
         rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, r->slot_size, &pos, &n));
     }
     if (rc != SHMPC_OK) return rc;
@@ -2258,7 +2294,9 @@ SHMPC_API int shmpc_release(shmpc_ring *r) {
 }
 
 SHMPC_API int shmpc_redelivered(const shmpc_ring *r) {
-    return r && r->seg && !r->closed && r->redo && r->role == SHMPC_CONSUMER && r->own == r->redo_pos;
+    /* SPSC: while the held message is the next one; MPMC: the last pop, peek or pop_many returned one */
+    return r && r->seg && !r->closed && r->redo && r->role == SHMPC_CONSUMER &&
+           (r->mode != SHMPC_SPSC || r->own == r->redo_pos);
 }
 
 /*@ requires handle: shmpc_handle(r);
@@ -2313,11 +2351,12 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
         r->own = shmpc__advance(r->own, (uint32_t)i); /* == h */
         shmpc__st(&r->seg->head, h, release); /* R2: one publication for the batch */
     } else {
+        r->redo = 0; /* shmpc_redelivered: 1 if any message of this batch is delivered again */
         /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
             loop invariant kept: shmpc_handle_ok(r);
             loop invariant rest: \forall integer k; i <= k < \at(n, Pre) ==>
                 bufs[k].len == \at(bufs[k].len, Pre) && bufs[k].base == \at(bufs[k].base, Pre);
-            loop assigns i, rc, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
+            loop assigns i, rc, r->redo, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
                          { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask },
                          bufs[0 .. \at(n, Pre) - 1].len,
                              { ((char *)\at(bufs[k].base, Pre))[j] | integer k, j;
@@ -2441,6 +2480,10 @@ SHMPC__PRIVATE void shmpc__os_wake(shmpc_ring *r, shmpc__a32 *ev) { (void)r; (vo
 SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r) { (void)r; }
 SHMPC__PRIVATE void shmpc__os_unpoll(shmpc_ring *r) { (void)r; }
 SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start) { (void)pid; (void)start; return -1; }
+SHMPC__PRIVATE int shmpc__orphans(const shmpc_ring *r, uint32_t role, shmpc__a32 *count, uint32_t n) {
+    (void)r; (void)role; (void)count; (void)n;
+    return 0; /* no clock to see that a count stays unregistered: never adopted */
+}
 #else
 #include <errno.h>
 #include <fcntl.h>
@@ -2668,6 +2711,30 @@ SHMPC__PRIVATE void shmpc__census_of(const shmpc_ring *r, uint32_t role, shmpc_i
     }
 }
 
+/* A process killed inside shmpc_attach_id between taking the role's count and registering its
+   entry leaves a count that nobody holds (SPSC: the role is then refused for ever). 1 if the count
+   (n, full) exceeds the registered entries of the role, live or dead, at two looks 1 ms apart:
+   the attacher adopts one such count, registers, and keeps it only if the entries still do not
+   exceed the count (another adopter leaves). An attacher stalled for more than 1 ms between its
+   count and its registration can have its count adopted (two holders of an SPSC role): the same
+   1 ms rule as shmpc__peer_dead, which also waits that long for a count with no entry. n == 0:
+   the adopter's look after it registered, 1 if the entries now exceed the count (leave). */
+SHMPC__PRIVATE uint32_t shmpc__entries(const struct shmpc__seg *s, uint32_t role) {
+    uint32_t i, n = 0;
+    for (i = 0; i < SHMPC_MAX_PEERS; i++) /* bounded: 64 entries, whatever they hold */
+        n += shmpc__ld(&s->peers[i].pid, acquire) != 0u && shmpc__ld(&s->peers[i].role, acquire) == role;
+    return n;
+}
+SHMPC__PRIVATE int shmpc__orphans(const shmpc_ring *r, uint32_t role, shmpc__a32 *count, uint32_t n) {
+    int i;
+    if (n == 0u) return shmpc__entries(r->seg, role) > shmpc__ld(count, acquire);
+    for (i = 0; i < 2; i++) {
+        if (i) shmpc__sleep_ns(1000000);
+        if (shmpc__ld(count, acquire) != n || shmpc__entries(r->seg, role) >= n) return 0;
+    }
+    return 1;
+}
+
 /* MPMC: a slot that a dead peer claimed and never handed on blocks the ring for everyone. This
    finds it and hands it on. A consumer waiting for data looks at head: claimed by a producer (tail
    moved past it), not committed (seq == pos), no live producer recorded pos in its pending word, a
@@ -2675,39 +2742,70 @@ SHMPC__PRIVATE void shmpc__census_of(const shmpc_ring *r, uint32_t role, shmpc_i
    That message is lost; it was never acknowledged (its push or commit never returned). A producer
    waiting for room looks at the slot of tail, position p = tail - capacity: taken by a consumer
    (head moved past it), not released (seq == p + 1), no live consumer recorded p, a dead one did:
-   the producer frees the slot; that message went to the dead process. Seen twice, 1 ms apart, so
-   that a live claimer's pending store (made just before its claim) is visible. 1: freed a slot. */
+   that message is delivered again (shmpc__redeliver). Seen twice, 1 ms apart, so that a live
+   claimer's pending store (made just before its claim) is visible. SHMPC__STUCK_CLAIM: a dead
+   producer's claim at head; SHMPC__STUCK_HELD: a dead consumer's message at tail - capacity;
+   SHMPC__STUCK_REDO: a redelivery claimed at head and not yet published (its recoverer is slow or
+   died); 0: none. */
+enum { SHMPC__STUCK_CLAIM = 1, SHMPC__STUCK_HELD = 2, SHMPC__STUCK_REDO = 3 };
 SHMPC__PRIVATE int shmpc__stuck(const shmpc_ring *r, int for_data, shmpc_idx *pos_out) {
     struct shmpc__seg *s = r->seg;
     shmpc_idx hd = (shmpc_idx)shmpc__ld(&s->head, acquire), tl = (shmpc_idx)shmpc__ld(&s->tail, acquire);
     shmpc_idx pos = for_data ? hd : (shmpc_idx)(tl - r->capacity);
     shmpc_idx want = for_data ? pos : (shmpc_idx)(pos + 1u);
+    shmpc_idx seq = (shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, pos)->seq, acquire);
     shmpc__census c;
-    if ((shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, pos)->seq, acquire) != want) return 0;
+    *pos_out = pos;
     if (for_data ? (tl == hd || (uint32_t)(shmpc_idx)(tl - hd) > r->capacity)      /* not claimed */
                  : ((shmpc_idx)(hd - pos) == 0u || (uint32_t)(shmpc_idx)(hd - pos) > r->capacity)) /* not taken */
         return 0;
+    /* claimed, and its slot still holds the message of the lap before: only shmpc__recover claims so */
+    if (for_data && seq == (shmpc_idx)(pos - r->capacity + 1u)) return SHMPC__STUCK_REDO;
+    if (seq != want) return 0;
     shmpc__census_of(r, for_data ? SHMPC_PRODUCER : SHMPC_CONSUMER, pos, &c);
-    *pos_out = pos;
-    return c.live_at == 0 && c.dead_at != 0;
+    if (c.live_at != 0 || c.dead_at == 0) return 0;
+    return for_data ? SHMPC__STUCK_CLAIM : SHMPC__STUCK_HELD;
 }
+
+/* MPMC: publishes, as position pos, the message of position pos - capacity that its slot still
+   holds (its consumer died with it), marked SHMPC__REDO. Position pos is claimed (tail moved past
+   it) and the slot is frozen at seq == pos - capacity + 1: nobody else writes it, except another
+   caller here, which writes the same mark and whose compare-and-swap then fails. One that looked
+   long ago may set the mark on a later message of the same length: that message is then reported
+   as possibly delivered again, never lost. 1: published here. */
+SHMPC__PRIVATE int shmpc__redeliver(const shmpc_ring *r, shmpc_idx pos) {
+    shmpc__slot *sl = SHMPC__SLOT(r, pos);
+    uint32_t len = shmpc__ld(&sl->len, relaxed), e = (shmpc_idx)(pos - r->capacity + 1u), i;
+    if (len != SHMPC__DISCARD && !(len & SHMPC__REDO)) (void)shmpc__cas(&sl->len, &len, len | SHMPC__REDO, relaxed);
+    for (i = 0; i < SHMPC_RETRIES; i++) { /* bounded: a weak compare-and-swap may fail spuriously */
+        if (shmpc__cas(&sl->seq, &e, (shmpc_idx)(pos + 1u), acq_rel)) return 1; /* R3: pairs with A3 */
+        if (e != (shmpc_idx)(pos - r->capacity + 1u)) return 0;                  /* published by another */
+    }
+    return 0;
+}
+
 SHMPC__PRIVATE int shmpc__recover(shmpc_ring *r, int for_data) {
     struct shmpc__seg *s = r->seg;
     shmpc_idx pos, again;
-    shmpc__slot *sl;
-    if (r->mode != SHMPC_MPMC || !shmpc__stuck(r, for_data, &pos)) return 0;
+    int kind = r->mode == SHMPC_MPMC ? shmpc__stuck(r, for_data, &pos) : 0;
+    if (!kind) return 0;
     shmpc__sleep_ns(1000000);
-    if (!shmpc__stuck(r, for_data, &again) || again != pos) return 0;
-    sl = SHMPC__SLOT(r, pos);
-    if (for_data) {
+    if (shmpc__stuck(r, for_data, &again) != kind || again != pos) return 0;
+    if (kind == SHMPC__STUCK_CLAIM) {
         uint32_t e = pos;
         if (!shmpc__cas(&s->head, &e, (shmpc_idx)(pos + 1u), acq_rel)) return 0;
-        shmpc__st(&sl->seq, (shmpc_idx)(pos + r->capacity), release); /* R4: pairs with A4 */
+        shmpc__st(&SHMPC__SLOT(r, pos)->seq, (shmpc_idx)(pos + r->capacity), release); /* R4: pairs with A4 */
         shmpc__add(&s->skipped, 1u, relaxed);
-    } else {
-        uint32_t e = (shmpc_idx)(pos + 1u);
-        if (!shmpc__cas(&sl->seq, &e, (shmpc_idx)(pos + r->capacity), acq_rel)) return 0; /* R4 */
-        shmpc__add(&s->freed, 1u, relaxed);
+    } else if (kind == SHMPC__STUCK_HELD) {
+        /* The slot of position tail is the held one: claim tail (R6; only a recoverer moves tail
+           past a slot not freed), then publish it in place. No copy; it goes to the back of the
+           queue. A death between the two leaves it frozen at head: SHMPC__STUCK_REDO. */
+        uint32_t e = (shmpc_idx)(pos + r->capacity);
+        if (!shmpc__cas(&s->tail, &e, (shmpc_idx)(pos + r->capacity + 1u), acq_rel)) return 0;
+        shmpc__add(&s->redelivered, 1u, relaxed);
+        (void)shmpc__redeliver(r, (shmpc_idx)(pos + r->capacity));
+    } else if (!shmpc__redeliver(r, pos)) {
+        return 0;
     }
     shmpc__notify(r, &s->space_waiters, &s->space_ev);
     shmpc__notify(r, &s->data_waiters, &s->data_ev);

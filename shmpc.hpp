@@ -415,9 +415,10 @@ public:
         if (open_) shmpc_stat(&r_, &st);
         return st;
     }
-    /* Consumer: true if the message peeked or popped next (or held in a peek now) was already
-       handed to a consumer that died holding it, before this handle took its role over
-       (shmpc_redelivered; SPSC only): process it idempotently. */
+    /* Consumer: true if a message was already handed to a consumer that died holding it
+       (shmpc_redelivered): SPSC, the one peeked or popped next (or held in a peek now), after
+       this handle took that consumer's role over; MPMC, one the last pop, peek or pop_many
+       returned. Process it idempotently. */
     bool redelivered() const noexcept { return open_ && shmpc_redelivered(&r_) == 1; }
     /* shmpc_recover: MPMC crash recovery on demand; how many slots dead peers left claimed were
        handed on. SHMPC_EPEERDEAD when none was and the other side has no live peer. */

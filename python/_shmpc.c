@@ -868,8 +868,9 @@ static PyMethodDef Ring_methods[] = {
      "peek(timeout=None): a with-block whose target is a read-only memoryview of the oldest message in place; "
      "the block's end releases it (waits while the ring is empty)."},
     {"redelivered", (PyCFunction)(void (*)(void))Ring_redelivered, METH_NOARGS,
-     "redelivered(): True if the message peeked or popped next was already handed to a consumer that died "
-     "holding it in a peek, before this handle took its role over (SPSC): process it idempotently."},
+     "redelivered(): True if a message was already handed to a consumer that died holding it: SPSC, the one "
+     "peeked or popped next, after this handle took that consumer's role over; MPMC, one the last pop or peek "
+     "returned. Process it idempotently."},
     {"recover", (PyCFunction)(void (*)(void))Ring_recover, METH_NOARGS,
      "recover(): MPMC crash recovery on demand (shmpc_recover): how many slots left claimed by dead peers were "
      "handed on; SHMPC_EPEERDEAD if none and the other side has no live peer."},

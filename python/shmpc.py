@@ -184,7 +184,8 @@ class Ring(_ext.Ring):
         released at the block's end: using it then raises ValueError. A view made from it that
         outlives the block keeps the slot: BufferError at the block's end, SHMPC_ESEQ from the
         ring and close() refused until it is deleted.)
-      redelivered() -> bool               the next message was held by a consumer that died (SPSC takeover)
+      redelivered() -> bool               a consumer that died held the message (SPSC: the next one, after a
+                                          takeover; MPMC: one the last pop or peek returned)
       recover() -> int                    MPMC crash recovery on demand: slots handed on
       close(), stat() -> dict, peers() -> [dict]
     Event loops (shmpc_fd): fileno() for select/selectors, arm() after try_pop() gave None (or

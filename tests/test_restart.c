@@ -168,11 +168,19 @@ START_TEST(the_survivor_carries_on_with_the_replacement) {
     ck_assert_rc(shmpc_attach(&p, mem, size, SHMPC_PRODUCER), SHMPC_OK);
     for (v = 0; v < 4; v++) ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_OK);
     r_die(mem, size, SHMPC_CONSUMER, pop_then_peek, 1); /* took 0, held 1 */
-    for (i = 0; i < 8 && (rc = shmpc_push_timed(&p, &v, 4, 5000000000LL)) == SHMPC_OK; i++) v++; /* MPMC: the held slot freed */
+    for (i = 0; i < 8 && (rc = shmpc_push_timed(&p, &v, 4, 5000000000LL)) == SHMPC_OK; i++) v++; /* MPMC: 1 again, after 4 */
     ck_assert_rc(rc, SHMPC_EPEERDEAD);
     ck_assert_rc(shmpc_attach(&c, mem, size, SHMPC_CONSUMER), SHMPC_OK);
     ck_assert_rc(shmpc_try_pop(&c, &v, 4, &n), SHMPC_OK);
-    ck_assert_uint_eq(v, (t_mode(_i) == SHMPC_SPSC ? 1u : 2u)); /* SPSC: the held one again; MPMC: lost with the dead */
+    ck_assert_uint_eq(v, (t_mode(_i) == SHMPC_SPSC ? 1u : 2u)); /* SPSC: the held one again, next */
+    if (t_mode(_i) == SHMPC_MPMC) { /* MPMC: the held one again, at the back of the queue */
+        uint32_t want[3] = {3, 4, 1};
+        for (i = 0; i < 3; i++) {
+            ck_assert_rc(shmpc_try_pop(&c, &v, 4, &n), SHMPC_OK);
+            ck_assert_uint_eq(v, want[i]);
+            ck_assert_int_eq(shmpc_redelivered(&c), i == 2);
+        }
+    }
     v = 4;
     ck_assert_rc(shmpc_push_timed(&p, &v, 4, 5000000000LL), SHMPC_OK);
     shmpc_close(&p);
@@ -200,15 +208,26 @@ START_TEST(recover_hands_on_stuck_slots_for_try_users) {
     ck_assert_rc(shmpc_try_pop(&c, &v, 4, &n), SHMPC_OK);
     ck_assert_uint_eq(v, 9);
     ck_assert_uint_eq(r_counters(mem).skipped, 1u);
-    /* a consumer that dies holding a peek: the slot is freed for the producers */
+    /* a consumer that dies holding a peek: the producer's recovery publishes that message again,
+       at tail, and another consumer gets it flagged */
     for (v = 0; v < 4; v++) ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_OK);
-    r_die(mem, size, SHMPC_CONSUMER, pop_then_peek, 3);
+    r_die(mem, size, SHMPC_CONSUMER, pop_then_peek, 3); /* popped 0, 1, 2; holds 3 */
     ck_assert_rc(shmpc_try_pop(&c, &v, 4, &n), SHMPC_EEMPTY);
-    for (v = 0; v < 3; v++) ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_OK);
+    for (v = 4; v < 7; v++) ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_OK);
     ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_EFULL); /* the held slot blocks */
     ck_assert_rc(shmpc_recover(&p), 1);
-    ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_OK);
-    ck_assert_uint_eq(r_counters(mem).freed, 1u);
+    ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_EFULL); /* the held message took that slot */
+    for (v = 4; v < 8; v++) {
+        uint32_t got;
+        ck_assert_rc(shmpc_try_pop(&c, &got, 4, &n), SHMPC_OK);
+        ck_assert_uint_eq(n, 4);
+        ck_assert_uint_eq(got, v < 7 ? v : 3u);
+        ck_assert_int_eq(shmpc_redelivered(&c), v == 7);
+    }
+    ck_assert_rc(shmpc_try_pop(&c, &v, 4, &n), SHMPC_EEMPTY);
+    ck_assert_int_eq(shmpc_redelivered(&c), 0);
+    ck_assert_uint_eq(r_counters(mem).redelivered, 1u);
+    ck_assert_uint_eq(r_counters(mem).freed, 0u);
     shmpc_close(&p);
     shmpc_close(&c);
     shmpc_free_anon(mem, size);
@@ -419,6 +438,108 @@ START_TEST(unknown_open_flags_are_refused) {
 }
 END_TEST
 
+/* MPMC: the message a dead consumer held in a peek is delivered again, flagged, to another consumer
+   process once a producer fills the ring up to its slot; a recoverer that died between claiming
+   tail for it and publishing it leaves it frozen at head, where a consumer's recovery publishes it;
+   a marked length is checked like any other. */
+static void peek_one(shmpc_ring *r, int k) { pop_then_peek(r, k); }
+START_TEST(an_mpmc_message_a_dead_consumer_held_is_delivered_again) {
+    shmpc_opts o = t_opts(4, 8, SHMPC_MPMC);
+    shmpc_ring c, p;
+    void *mem;
+    size_t size, n;
+    uint32_t v, got, s0;
+    _Atomic uint32_t *tail, *len;
+    pid_t pid;
+    int status;
+    ck_assert_rc(shmpc_create_anon(&o, &mem, &size), SHMPC_OK);
+    tail = (_Atomic uint32_t *)(void *)((char *)mem + 0x100);
+    s0 = atomic_load(tail); /* the first position */
+    ck_assert_rc(shmpc_attach(&p, mem, size, SHMPC_PRODUCER), SHMPC_OK);
+    for (v = 0; v < 4; v++) ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_OK);
+    r_die(mem, size, SHMPC_CONSUMER, peek_one, 0); /* holds 0 (position s0) */
+    ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_EFULL);
+    pid = fork(); /* another consumer process drains while the producer waits for room */
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        uint32_t want[4] = {1, 2, 3, 0}, k;
+        if (shmpc_attach(&c, mem, size, SHMPC_CONSUMER) != SHMPC_OK) _exit(31);
+        for (k = 0; k < 4; k++) {
+            if (shmpc_pop_timed(&c, &got, 4, &n, 5000000000LL) != SHMPC_OK || got != want[k]) _exit(32 + (int)k);
+            if (shmpc_redelivered(&c) != (k == 3)) _exit(40 + (int)k);
+        }
+        shmpc_close(&c);
+        _exit(0);
+    }
+    v = 4;
+    ck_assert_rc(shmpc_push_timed(&p, &v, 4, 5000000000LL), SHMPC_OK); /* waits, recovers: 0 at s0 + 4 */
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "consumer status %d", status);
+    ck_assert_uint_eq(r_counters(mem).redelivered, 1u);
+    ck_assert_uint_eq(r_counters(mem).freed, 0u);
+    ck_assert_rc(shmpc_attach(&c, mem, size, SHMPC_CONSUMER), SHMPC_OK);
+    ck_assert_rc(shmpc_try_pop(&c, &got, 4, &n), SHMPC_OK); /* 4, pushed after it */
+    ck_assert_uint_eq(got, 4);
+    ck_assert_int_eq(shmpc_redelivered(&c), 0);
+    /* frozen: a dead consumer holds 7 (position s0 + 7); a recoverer claims its next lap's
+       position s0 + 11 (tail) and dies before publishing it */
+    for (v = 6; v < 10; v++) ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_OK);   /* s0 + 6 .. s0 + 9 */
+    ck_assert_rc(shmpc_try_pop(&c, &got, 4, &n), SHMPC_OK);
+    r_die(mem, size, SHMPC_CONSUMER, peek_one, 0);
+    ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_OK);                              /* 10 at s0 + 10 */
+    for (v = 8; v < 11; v++) { ck_assert_rc(shmpc_try_pop(&c, &got, 4, &n), SHMPC_OK); ck_assert_uint_eq(got, v); }
+    ck_assert_uint_eq(atomic_load(tail), s0 + 11u);
+    atomic_store(tail, s0 + 12u);
+    ck_assert_rc(shmpc_try_pop(&c, &got, 4, &n), SHMPC_EEMPTY);
+    ck_assert_rc(shmpc_recover(&c), 1);
+    ck_assert_rc(shmpc_try_pop(&c, &got, 4, &n), SHMPC_OK);
+    ck_assert_uint_eq(got, 7);
+    ck_assert_int_eq(shmpc_redelivered(&c), 1);
+    /* a marked length is stripped and checked like any other */
+    v = 12;
+    ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_OK); /* position s0 + 12 */
+    len = (_Atomic uint32_t *)(void *)((char *)mem + SHMPC_HEADER_SIZE + ((s0 + 12u) & 3u) * 16u + 4u);
+    atomic_store(len, 0x80000000u | 9u); /* longer than the slot (8) */
+    ck_assert_rc(shmpc_try_pop(&c, &got, 4, &n), SHMPC_ECORRUPT);
+    ck_assert_int_eq(shmpc_redelivered(&c), 0);
+    atomic_store(len, 0x80000000u | 4u);
+    ck_assert_rc(shmpc_try_pop(&c, &got, 4, &n), SHMPC_OK);
+    ck_assert_uint_eq(n, 4);
+    ck_assert_uint_eq(got, 12);
+    ck_assert_int_eq(shmpc_redelivered(&c), 1);
+    shmpc_close(&p);
+    shmpc_close(&c);
+    shmpc_free_anon(mem, size);
+}
+END_TEST
+
+/* A process killed inside attach after it took the role's count and before it registered its
+   entry (simulated: the count raised by hand, full, no entry): a new process takes the role;
+   a registered live holder is still never displaced. */
+START_TEST(a_count_left_by_an_attach_that_died_is_taken_over) {
+    shmpc_opts o = t_opts(4, 8, t_mode(_i));
+    shmpc_ring c, c2, p;
+    void *mem;
+    size_t size, n;
+    uint32_t v = 3, full = t_mode(_i) == SHMPC_SPSC ? 1u : (uint32_t)SHMPC_MAX_PEERS;
+    _Atomic uint32_t *consumers;
+    ck_assert_rc(shmpc_create_anon(&o, &mem, &size), SHMPC_OK);
+    consumers = (_Atomic uint32_t *)(void *)((char *)mem + 0x84);
+    ck_assert_rc(shmpc_attach(&p, mem, size, SHMPC_PRODUCER), SHMPC_OK);
+    atomic_store(consumers, full);
+    ck_assert_rc(shmpc_attach(&c, mem, size, SHMPC_CONSUMER), SHMPC_OK);
+    ck_assert_uint_eq(atomic_load(consumers), full); /* adopted, not added to */
+    ck_assert_uint_eq(r_counters(mem).takeovers, 1u);
+    if (t_mode(_i) == SHMPC_SPSC) ck_assert_rc(shmpc_attach(&c2, mem, size, SHMPC_CONSUMER), SHMPC_EROLE);
+    ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_OK);
+    ck_assert_rc(shmpc_try_pop(&c, &v, 4, &n), SHMPC_OK);
+    ck_assert_uint_eq(v, 3);
+    shmpc_close(&c);
+    shmpc_close(&p);
+    shmpc_free_anon(mem, size);
+}
+END_TEST
+
 Suite *restart_suite(void) {
     Suite *s = suite_create("restart");
     TCase *tc = tcase_create("takeover");
@@ -428,6 +549,8 @@ Suite *restart_suite(void) {
     tcase_add_test(tc, a_dead_consumers_peek_is_redelivered_and_flagged);
     tcase_add_loop_test(tc, the_survivor_carries_on_with_the_replacement, 0, 2);
     tcase_add_test(tc, recover_hands_on_stuck_slots_for_try_users);
+    tcase_add_test(tc, an_mpmc_message_a_dead_consumer_held_is_delivered_again);
+    tcase_add_loop_test(tc, a_count_left_by_an_attach_that_died_is_taken_over, 0, 2);
     tcase_add_test(tc, a_dead_producers_range_claim_is_skipped_whole);
     tcase_add_loop_test(tc, dead_peers_are_reclaimed_so_restarts_never_end, 0, 2);
     suite_add_tcase(s, tc);

@@ -624,7 +624,8 @@ static void hostile_ops(void) {
 }
 
 static void hostile_from(const unsigned char *key) {
-    static const uint32_t extra[] = {0x100u, 0x101u, 0x8000u, 0xFFFFu, 0x10000u, 0x7FFFFFFFu, 0x80000000u, 0xFFFFFFFEu, 0xFFFFFFFFu};
+    /* 0x80000002u: a length of 2 with the MPMC redelivery mark (SHMPC__REDO) */
+    static const uint32_t extra[] = {0x100u, 0x101u, 0x8000u, 0xFFFFu, 0x10000u, 0x7FFFFFFFu, 0x80000000u, 0x80000002u, 0x80000003u, 0xFFFFFFFEu, 0xFFFFFFFFu};
     shmpc_ring hs[MAXH];
     model m;
     uint32_t f, nf = 8 + 2 * g_cap, v, nv;

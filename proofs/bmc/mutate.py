@@ -40,6 +40,13 @@ PML = {
     "freelive": [(r"/\*DEADC\*/[\s\S]*?/\*ENDC\*/", "true", 0)],        # free a taken slot, dead consumer or not
     "reclaimneeded": [(r"/\*NEEDED\*/ !\w+\(\d\)", "true", 0)],         # takeover drops an entry recovery needs
     "discardpub": [(r"/\*MARK\*/ 1", "0", 0)],                          # a closed reservation published as a message
+    "freeheld": [(r"/\*HELD\*/[\s\S]*?/\*ENDHELD\*/", "seq[tail % CAP] = tail }", 0)],  # free a held slot (lost), as before
+    "nounfreeze": [(r"/\*UNFREEZE\*/", "false && ", 0)],                # a dead recoverer's frozen redelivery stays
+    # proofs/takeover.pml: SPSC takeover
+    "nopeekrecord": [(r"/\*RECORD\*/ pending\[me\] = pos;", "skip;", 0)],   # a peek leaves no trace: redelivered unflagged
+    "heldalways": [(r"/\*HELD\*/ pending\[2\] == head", "true", 0)],        # the taker flags its first message always
+    "takeoverhead": [(r"/\*OWN\*/ tail", "head", 0)],                       # a new producer appends at head
+    "earlycommit": [(r"/\*EARLY\*/ skip;", "tail = IDX(own + 1);", 0)],     # a reservation published before it is written
     "armnorecheck": [(r"/\*ARMRECHECK\*/[^\\\n]*", "/* mutant: arm without re-check */ ", 0)],
 }
 

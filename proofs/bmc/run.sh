@@ -89,9 +89,13 @@ for pml in spsc mpmc; do
         python3 proofs/bmc/mutate.py "proofs/$pml.pml" "$OUT/spin/${pml}_$mu.pml" $mu || { echo "bmc: spin mutant ${pml}_$mu: cannot be built"; fail=1; }
     done
 done
-CRASH_MUTANTS="skiplive freelive reclaimneeded discardpub"
+CRASH_MUTANTS="skiplive freelive reclaimneeded discardpub freeheld nounfreeze"
 for mu in $CRASH_MUTANTS; do
     python3 proofs/bmc/mutate.py proofs/crash.pml "$OUT/spin/crash_$mu.pml" $mu || { echo "bmc: spin mutant crash_$mu: cannot be built"; fail=1; }
+done
+TAKEOVER_MUTANTS="nopeekrecord heldalways takeoverhead earlycommit"
+for mu in $TAKEOVER_MUTANTS; do
+    python3 proofs/bmc/mutate.py proofs/takeover.pml "$OUT/spin/takeover_$mu.pml" $mu || { echo "bmc: spin mutant takeover_$mu: cannot be built"; fail=1; }
 done
 python3 proofs/bmc/mutate.py proofs/poll.pml "$OUT/spin/poll_armnorecheck.pml" armnorecheck || { echo "bmc: spin mutant poll_armnorecheck: cannot be built"; fail=1; }
 PROG="-DNP -DNOREDUCE -DCOLLAPSE"
@@ -108,6 +112,8 @@ PROG="-DNP -DNOREDUCE -DCOLLAPSE"
     echo "mpmc-earlypub $OUT/spin/mpmc_earlypub.pml|-DNP_=2 -DNC_=1 -DNMSG=2 -DGIVEUP=true|$SAFE|-m1000000|1"
     echo "crash proofs/crash.pml|-|$SAFE|-m1000000|0"
     for mu in $CRASH_MUTANTS; do echo "crash-$mu $OUT/spin/crash_$mu.pml|-|$SAFE|-m1000000|1"; done
+    echo "takeover proofs/takeover.pml|-|$SAFE|-m1000000|0"
+    for mu in $TAKEOVER_MUTANTS; do echo "takeover-$mu $OUT/spin/takeover_$mu.pml|-|$SAFE|-m1000000|1"; done
     echo "poll-cons-block proofs/poll.pml|-DPOLL_CONS -DDEATH|$SAFE|-m200000|0"
     echo "poll-cons-try proofs/poll.pml|-DPOLL_CONS -DTRY_PEER -DDEATH|$SAFE|-m200000|0"
     echo "poll-prod-block proofs/poll.pml|-DPOLL_PROD -DDEATH|$SAFE|-m200000|0"

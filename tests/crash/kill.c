@@ -6,14 +6,19 @@
      - no survivor hangs (all exit before the deadline);
      - every message a consumer got was sent (valid producer, sequence < N, checksum and filler
        intact), none twice (a shared byte per message, counted atomically), and per producer the
-       sequence numbers a consumer sees only increase;
+       sequence numbers a consumer sees only increase, except an MPMC message delivered again after
+       a consumer died holding it, which shmpc_redelivered() flags (it may arrive late, and twice);
      - the survivors end cleanly: producers finish or get SHMPC_EPEERDEAD / SHMPC_ECLOSED,
        consumers drain to SHMPC_ECLOSED or get SHMPC_EPEERDEAD;
      - nothing acknowledged is lost: when every consumer survived, each producer's delivered
        messages are exactly its sequence numbers 0..d-1 with acked <= d <= acked + 1 (acked: pushes
        that returned SHMPC_OK before the kill; the +1 is a push that completed but whose
        acknowledgement the dead producer had not recorded yet); a producer that was not killed has
-       all N delivered. When an MPMC consumer was killed, at most the one message it held is lost.
+       all N delivered. When an MPMC consumer was killed, at most the one message it held is lost
+       (it is delivered again if a producer needed its slot before the end).
+   Every process waits, after it attached, until all have (a supervisor's start): a pair that ran
+   the whole stream before a slow sibling attached would have ended its side, and the sibling
+   would rightly get SHMPC_ECLOSED.
    Usage: kill [--mode spsc|mpmc] [--rounds N] [--seed S] [--msgs N] [--deadline S] */
 #define SHMPC_IMPLEMENTATION
 #include "shmpc.h"
@@ -35,10 +40,12 @@ static int64_t DEADLINE_NS = 20000000000LL; /* --deadline S */
 
 typedef struct ctrl {
     atomic_uint attached;
+    unsigned n;                       /* processes in the round */
     atomic_uint acked[MAXP];          /* pushes acknowledged (returned OK) */
     atomic_int  in_zone[MAXP + MAXC]; /* between reserve and commit / peek and release */
     atomic_int  rc[MAXP + MAXC];      /* final return code of each process */
     atomic_int  errors;               /* consumer-side violations */
+    atomic_int  redelivered;          /* messages flagged by shmpc_redelivered() */
     char err[256];
     atomic_uchar seen[MAXP][MAXN];    /* deliveries of each message */
 } ctrl;
@@ -62,7 +69,8 @@ static void fail(ctrl *c, const char *what, uint32_t p, uint32_t s) {
     if (atomic_fetch_add(&c->errors, 1) == 0) snprintf(c->err, sizeof c->err, "%s (producer %u seq %u)", what, p, s);
 }
 
-static void check_msg(ctrl *c, const void *buf, size_t n, uint32_t nmsg, int np, uint64_t round, uint32_t *last) {
+/* redo: shmpc_redelivered() said the message may have been delivered before (MPMC) */
+static void check_msg(ctrl *c, const void *buf, size_t n, uint32_t nmsg, int np, uint64_t round, uint32_t *last, int redo) {
     msg m, want;
     size_t wn;
     if (n < offsetof(msg, fill) || n > sizeof m) { fail(c, "bad length", 0, (uint32_t)n); return; }
@@ -70,9 +78,21 @@ static void check_msg(ctrl *c, const void *buf, size_t n, uint32_t nmsg, int np,
     if (m.prod >= (uint32_t)np || m.seq >= nmsg) { fail(c, "message never sent", m.prod, m.seq); return; }
     wn = make_msg(&want, m.prod, m.seq, round);
     if (wn != n || memcmp(&want, &m, n) != 0) { fail(c, "checksum/filler mismatch", m.prod, m.seq); return; }
+    if (redo) { /* a dead consumer's: out of order, maybe seen */
+        if (atomic_fetch_add(&c->seen[m.prod][m.seq], 1) > 1) fail(c, "redelivered twice", m.prod, m.seq);
+        atomic_fetch_add(&c->redelivered, 1);
+        return;
+    }
     if (last[m.prod] != UINT32_MAX && m.seq <= last[m.prod]) fail(c, "order broken", m.prod, m.seq);
     last[m.prod] = m.seq;
     if (atomic_fetch_add(&c->seen[m.prod][m.seq], 1) != 0) fail(c, "duplicate", m.prod, m.seq);
+}
+
+/* Counts this process attached, then waits (at most 5 s) until every process of the round has. */
+static void all_attached(ctrl *c) {
+    int k;
+    atomic_fetch_add(&c->attached, 1);
+    for (k = 0; k < 50000 && atomic_load(&c->attached) < c->n; k++) usleep(100);
 }
 
 static void producer(ctrl *c, void *mem, size_t size, int me, uint32_t nmsg, uint64_t round) {
@@ -81,7 +101,7 @@ static void producer(ctrl *c, void *mem, size_t size, int me, uint32_t nmsg, uin
     uint32_t i;
     int rc = shmpc_attach(&r, mem, size, SHMPC_PRODUCER);
     if (rc) { atomic_store(&c->rc[me], 1000 + rc); _exit(1); }
-    atomic_fetch_add(&c->attached, 1);
+    all_attached(c);
     for (i = 0; i < nmsg; i++) {
         msg m;
         size_t n = make_msg(&m, (uint32_t)me, i, round);
@@ -115,7 +135,7 @@ static void consumer(ctrl *c, void *mem, size_t size, int me, int np, uint32_t n
     int rc = shmpc_attach(&r, mem, size, SHMPC_CONSUMER), k;
     if (rc) { atomic_store(&c->rc[MAXP + me], 1000 + rc); _exit(1); }
     for (k = 0; k < MAXP; k++) last[k] = UINT32_MAX;
-    atomic_fetch_add(&c->attached, 1);
+    all_attached(c);
     for (;;) {
         rnd = mix(rnd);
         if (rnd % 3u == 0u) { /* zero-copy: peek, check in place, release */
@@ -123,7 +143,7 @@ static void consumer(ctrl *c, void *mem, size_t size, int me, int np, uint32_t n
             rc = shmpc_peek_timed(&r, &p, &n, SHMPC_FOREVER);
             if (rc != SHMPC_OK) break;
             atomic_store(&c->in_zone[MAXP + me], 1);
-            check_msg(c, p, n, nmsg, np, round, last);
+            check_msg(c, p, n, nmsg, np, round, last, shmpc_redelivered(&r));
             if (rnd % 64u == 0u) usleep(50);
             rc = shmpc_release(&r);
             atomic_store(&c->in_zone[MAXP + me], 0);
@@ -132,7 +152,7 @@ static void consumer(ctrl *c, void *mem, size_t size, int me, int np, uint32_t n
             msg m; size_t n;
             rc = shmpc_pop(&r, &m, sizeof m, &n);
             if (rc != SHMPC_OK) break;
-            check_msg(c, &m, n, nmsg, np, round, last);
+            check_msg(c, &m, n, nmsg, np, round, last, shmpc_redelivered(&r));
         }
     }
     atomic_store(&c->rc[MAXP + me], rc);
@@ -148,7 +168,7 @@ static int64_t now_ns(void) {
 
 int main(int argc, char **argv) {
     int mpmc = 0, rounds = 200, round, i, np, nc, bad = 0, hit = 0, zone_hits = 0, prod_kills = 0, cons_kills = 0;
-    int peerdead = 0, lost_held = 0, mid = 0;
+    int peerdead = 0, lost_held = 0, mid = 0, redelivered = 0;
     uint32_t nmsg = 2000;
     uint64_t seed = (uint64_t)time(NULL);
     int64_t t0 = now_ns(), worst = 0;
@@ -176,6 +196,7 @@ int main(int argc, char **argv) {
         uint64_t rs = mix(seed + (uint64_t)round);
         int64_t start, deadline, took;
         memset(c, 0, sizeof *c);
+        c->n = (unsigned)n;
         o.capacity = mpmc ? 8u : 16u;
         o.slot_size = (uint32_t)sizeof(msg);
         o.mode = mpmc ? SHMPC_MPMC : SHMPC_SPSC;
@@ -271,13 +292,14 @@ int main(int argc, char **argv) {
                 if (total + 1u < sent) { printf("round %d: %u of %u delivered after a consumer died\n", round, total, sent); bad++; }
                 lost_held += total < sent;
             }
+            redelivered += atomic_load(&c->redelivered);
         }
         shmpc_free_anon(mem, size);
     }
     printf("kill %s: %d rounds (%d producers killed, %d consumers killed; %d kills landed, %d inside "
-           "reserve/commit or peek/release; %d producers killed mid-stream), survivors' EPEERDEAD %d, held messages lost %d, slowest round "
+           "reserve/commit or peek/release; %d producers killed mid-stream), survivors' EPEERDEAD %d, held messages lost %d, delivered again (flagged) %d, slowest round "
            "%.2f s, %.1f s total: %d failures\n",
-           mpmc ? "mpmc" : "spsc", rounds, prod_kills, cons_kills, hit, zone_hits, mid, peerdead, lost_held,
+           mpmc ? "mpmc" : "spsc", rounds, prod_kills, cons_kills, hit, zone_hits, mid, peerdead, lost_held, redelivered,
            (double)worst / 1e9, (double)(now_ns() - t0) / 1e9, bad);
     return bad ? 1 : 0;
 }

@@ -3,17 +3,23 @@
    1. A close that dies part way: a producer or consumer is killed at each named point inside
       shmpc_close (SHMPC_TEST_HOOK, defined here only), SPSC and MPMC; the survivor's timed call must
       end with SHMPC_ECLOSED or SHMPC_EPEERDEAD within 5 s, never wait on ("not attached yet").
+      An attach that dies between taking the role's count and registering (attach-counted): a
+      replacement attaches in that role and a message goes through.
    2. Rounds: on a ring (SPSC 1+1, MPMC 2+2) a random producer or consumer is killed at a random
       point, then restarted (it attaches again: takeover), --kills times per ring, until --rounds
       kills were made. Each process draws copy, batch or zero-copy calls at random. Checked:
         - no survivor hangs (every process ends before the deadline; SHMPC_EPEERDEAD is not final:
           the survivor retries until the replacement attached);
         - every message received was sent (valid producer slot, sequence, checksum);
-        - none twice, except a message redelivered to a consumer that took over from one that died
-          holding it in a peek, which shmpc_redelivered() announced (counted);
-        - order per producer slot kept, per consumer slot (across its incarnations);
+        - none twice, except a message delivered again after a consumer died holding it, which
+          shmpc_redelivered() announced (counted; again each time its consumer dies): SPSC to the consumer that took over from one
+          that died in a peek; MPMC to any consumer, after a peek or a pop that died before its
+          release, and out of order (it went to the back of the queue);
+        - order per producer slot kept, per consumer slot (across its incarnations), except such
+          a redelivered message;
         - every acknowledged message delivered (push/commit/push_many returned OK), except, in MPMC,
-          the messages a killed consumer had taken (at most its batch) (counted);
+          the messages a killed consumer had taken (at most its batch) and no producer delivered
+          again before the stream ended (counted);
         - the stream completes: each producer slot pushes all its sequence numbers.
    Prints the counts. Usage: restart [--mode spsc|mpmc] [--rounds N] [--kills K] [--seed S] */
 #define _GNU_SOURCE 1
@@ -97,6 +103,43 @@ static void close_death(int mode, int side, const char *point) {
     shmpc_free_anon(mem, size);
 }
 
+/* --- 1b. an attach that dies between taking the role's count and registering its entry ----------- */
+static void attach_death(int mode, int side) {
+    shmpc_opts o = SHMPC_OPTS_INIT;
+    void *mem;
+    size_t size, n;
+    shmpc_ring s, r;
+    uint32_t v = 5, got = 0;
+    int rc, status;
+    pid_t pid;
+    int64_t t0;
+    const char *m = mode == SHMPC_SPSC ? "spsc" : "mpmc", *who = side == SHMPC_PRODUCER ? "producer" : "consumer";
+    o.capacity = 4; o.slot_size = 8; o.mode = (uint32_t)mode;
+    if (shmpc_create_anon(&o, &mem, &size) != SHMPC_OK) { FAIL("create_anon"); return; }
+    if (shmpc_attach(&s, mem, size, side == SHMPC_PRODUCER ? SHMPC_CONSUMER : SHMPC_PRODUCER) != SHMPC_OK) { FAIL("attach"); return; }
+    pid = fork();
+    if (pid == 0) {
+        die_at = "attach-counted";
+        shmpc_attach(&r, mem, size, side);
+        _exit(0); /* a point the attach never reached: the check below fails */
+    }
+    if (!reap_within(pid, 5000000000LL, &status) || !WIFSIGNALED(status)) { FAIL("child did not die at attach-counted"); return; }
+    t0 = now_ns();
+    rc = shmpc_attach(&r, mem, size, side); /* the replacement */
+    if (rc == SHMPC_OK) {
+        shmpc_ring *pr = side == SHMPC_PRODUCER ? &r : &s, *cr = side == SHMPC_PRODUCER ? &s : &r;
+        rc = shmpc_push_timed(pr, &v, 4, 5000000000LL);
+        if (rc == SHMPC_OK) rc = shmpc_pop_timed(cr, &got, 4, &n, 5000000000LL);
+        if (rc == SHMPC_OK && got != v) rc = SHMPC_ECORRUPT;
+        shmpc_close(&r);
+    }
+    if (rc != SHMPC_OK) FAIL("%s %s killed inside attach: the replacement got %s", m, who, shmpc_strerror(rc));
+    else printf("attach killed at attach-counted %s %-8s -> replacement attached, message through in %.3f s\n", m, who,
+                (double)(now_ns() - t0) / 1e9);
+    shmpc_close(&s);
+    shmpc_free_anon(mem, size);
+}
+
 /* --- 2. kill and restart rounds ---------------------------------------------------------------- */
 #define MAXP 2
 #define MAXC 2
@@ -110,8 +153,8 @@ typedef struct ctrl {
     atomic_uchar seen[MAXP][NMSG];      /* deliveries */
     atomic_uint last[MAXC][MAXP];       /* consumer slot: last sequence seen of each producer, +1 */
     atomic_int done[MAXP];              /* producer slot pushed everything and closed */
-    atomic_int redelivered, peerdead, errors;
-    int np;
+    atomic_int redelivered, peerdead, errors; /* redelivered: calls that said shmpc_redelivered() */
+    int np, mpmc;
     char err[200];
 } ctrl;
 
@@ -120,7 +163,8 @@ static void bad(ctrl *c, const char *what, uint32_t p, uint32_t s) {
 }
 static msg make(uint32_t p, uint32_t s, uint64_t round) { msg m = {p, s, mix(round * 7919u + p * 104729u + s)}; return m; }
 
-/* A delivery to consumer slot `me`; redo: shmpc_redelivered() said it may be a repeat. */
+/* A delivery to consumer slot `me`; redo: shmpc_redelivered() said it may be a repeat (MPMC: the
+   call returned one, maybe another message of its batch). */
 static void got(ctrl *c, int me, const void *buf, size_t n, int np, uint64_t round, int redo) {
     msg m, w;
     uint32_t last;
@@ -130,14 +174,23 @@ static void got(ctrl *c, int me, const void *buf, size_t n, int np, uint64_t rou
     w = make(m.prod, m.seq, round);
     if (memcmp(&w, &m, sizeof m)) { bad(c, "checksum", m.prod, m.seq); return; }
     last = atomic_load(&c->last[me][m.prod]);
-    if (redo && last == m.seq + 1u) { /* the one its dead predecessor held (and may have recorded) */
-        atomic_fetch_add(&c->redelivered, 1);
-        if (atomic_fetch_add(&c->seen[m.prod][m.seq], 1) > 1) bad(c, "redelivered twice", m.prod, m.seq);
+    /* the one a dead consumer held (and may have recorded): SPSC its predecessor, the next one;
+       MPMC any consumer's, seen already or late */
+    if (redo && (c->mpmc ? atomic_load(&c->seen[m.prod][m.seq]) != 0 || last > m.seq : last == m.seq + 1u)) {
+        /* again each time a consumer dies holding it: bounded by the kills of a ring */
+        if (atomic_fetch_add(&c->seen[m.prod][m.seq], 1) > 10) bad(c, "redelivered too often", m.prod, m.seq);
         return;
     }
     if (last > m.seq) bad(c, "order", m.prod, m.seq);
     atomic_store(&c->last[me][m.prod], m.seq + 1u);
     if (atomic_fetch_add(&c->seen[m.prod][m.seq], 1) != 0) bad(c, "duplicate", m.prod, m.seq);
+}
+
+/* After a call that returned messages: whether it said one may be a repeat (counted). */
+static int flagged(ctrl *c, const shmpc_ring *r, int before) {
+    int redo = c->mpmc ? shmpc_redelivered(r) : before;
+    if (redo) atomic_fetch_add(&c->redelivered, 1);
+    return redo;
 }
 
 static int retry(ctrl *c, int rc) { /* EPEERDEAD is not final: the other side is being restarted */
@@ -207,23 +260,26 @@ static void consumer(ctrl *c, void *mem, size_t size, int me, int np, uint64_t r
     if (rc != SHMPC_OK) { bad(c, shmpc_strerror(rc), 100u + (uint32_t)me, 0); _exit(1); }
     atomic_store(&c->attached[MAXP + me], 1);
     for (;;) {
-        int redo = shmpc_redelivered(&r);
+        int redo = shmpc_redelivered(&r); /* SPSC: says it of the next message */
         rnd = mix(rnd);
+        if (c->mpmc) redo = 0;            /* MPMC: of what the call returned, asked after it */
         if (rnd % 3u == 0u) { /* zero-copy: checked in place, then released */
             const void *m; size_t n;
             rc = shmpc_peek_timed(&r, &m, &n, 5000000000LL);
+            if (rc == SHMPC_OK) redo = flagged(c, &r, redo);
             if (rc == SHMPC_OK) { got(c, me, m, n, np, round, redo); if (rnd % 64u == 0u) usleep(50); rc = shmpc_release(&r); }
         } else if (rnd % 3u == 1u) {
             msg m; size_t n;
             rc = shmpc_pop_timed(&r, &m, sizeof m, &n, 5000000000LL);
-            if (rc == SHMPC_OK) got(c, me, &m, n, np, round, redo);
+            if (rc == SHMPC_OK) got(c, me, &m, n, np, round, flagged(c, &r, redo));
         } else {
             msg m[BATCH];
             shmpc_iov iov[BATCH];
             int k;
             for (k = 0; k < BATCH; k++) { iov[k].base = &m[k]; iov[k].len = sizeof m[k]; }
             rc = shmpc_pop_many_timed(&r, iov, 1u + (size_t)(rnd >> 8) % BATCH, 5000000000LL);
-            for (k = 0; k < rc; k++) got(c, me, &m[k], iov[k].len, np, round, redo && k == 0);
+            if (rc > 0) redo = flagged(c, &r, redo);
+            for (k = 0; k < rc; k++) got(c, me, &m[k], iov[k].len, np, round, c->mpmc ? redo : redo && k == 0);
             if (rc > 0) rc = SHMPC_OK;
         }
         if (rc == SHMPC_OK) continue;
@@ -277,6 +333,8 @@ int main(int argc, char **argv) {
             close_death(mpmc ? SHMPC_MPMC : SHMPC_SPSC, SHMPC_PRODUCER, points[pt]);
             close_death(mpmc ? SHMPC_MPMC : SHMPC_SPSC, SHMPC_CONSUMER, points[pt]);
         }
+        attach_death(mpmc ? SHMPC_MPMC : SHMPC_SPSC, SHMPC_PRODUCER);
+        attach_death(mpmc ? SHMPC_MPMC : SHMPC_SPSC, SHMPC_CONSUMER);
     }
     np = mpmc ? 2 : 1;
     nc = mpmc ? 2 : 1;
@@ -291,6 +349,7 @@ int main(int argc, char **argv) {
         int64_t deadline;
         memset(c, 0, sizeof *c);
         c->np = np;
+        c->mpmc = mpmc;
         o.capacity = mpmc ? 8u : 16u; o.slot_size = (uint32_t)sizeof(msg); o.mode = mpmc ? SHMPC_MPMC : SHMPC_SPSC;
         o.start_index = (uint32_t)(0u - (uint32_t)(rs % 5000u)); /* cross the index wrap */
         if (shmpc_create_anon(&o, &mem, &size) != SHMPC_OK) { printf("create_anon failed\n"); return 1; }
@@ -365,7 +424,7 @@ int main(int argc, char **argv) {
         rings++;
     }
     printf("restart %s: %d kill-and-restart rounds on %d rings (%d producers, %d consumers killed), %d messages per "
-           "producer slot; redelivered (flagged) %d, survivors' EPEERDEAD retried %d, unacknowledged lost %d, acknowledged "
+           "producer slot; calls that said redelivered %d, survivors' EPEERDEAD retried %d, unacknowledged lost %d, acknowledged "
            "not recorded by a killed consumer %d; ring counters: takeovers %u, skipped %u, freed %u, redelivered %u, "
            "reclaimed %u; hangs %d; %.1f s: %d failures\n",
            mpmc ? "mpmc" : "spsc", kill_prod + kill_cons, rings, kill_prod, kill_cons, NMSG, redelivered,
