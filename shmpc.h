@@ -1872,6 +1872,58 @@ SHMPC__PRIVATE int shmpc__mpmc_claim(shmpc_ring *r, shmpc__a32 *index, uint32_t 
     return SHMPC_EAGAIN;
 }
 
+/* MPMC batches: claims a range of positions from *index (tail: plus 0, free slots; head: plus 1,
+   published messages whose length fits bufs[k]) in one compare-and-swap; returns how many, up to
+   max (<= capacity), *pos_out the first. 0: fewer than two are ready (or the retries ran out), and
+   the single claim decides (stale index, full, empty, discard marks, EMSGSIZE, corrupt). Each slot
+   is judged as in shmpc__mpmc_claim, against an acquired index; the range is the prefix of ready
+   ones (slots of a lap free out of order; a message may not fit; a discard mark never fits). It is
+   recorded (pending, pend_n) before the claim, for crash recovery (shmpc__pending_at); the caller
+   sets pend_n back to 0 once it has published or freed the slots. A consumer re-reads each
+   length after the claim: a peer may still scribble on it. */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires index: index == &r->seg->tail || index == &r->seg->head;
+    requires max: max <= r->capacity;
+    requires bufs: bufs == \null || \valid_read(bufs + (0 .. max - 1));
+    requires out: \valid(pos_out) && \separated(pos_out, r, r->seg);
+    assigns *index, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
+            r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n, *pos_out;
+    ensures range: \result == 0 || 2 <= \result <= max;
+*/
+SHMPC__PRIVATE uint32_t shmpc__mpmc_claim_range(shmpc_ring *r, shmpc__a32 *index, uint32_t plus, const shmpc_iov *bufs,
+                                                uint32_t max, shmpc_idx *pos_out) {
+    shmpc__peer *me = &r->seg->peers[r->peer];
+    uint32_t pos = shmpc__ld(index, acquire), i, k; /* A6: pairs with R6 */
+    /*@ loop invariant 0 <= i <= SHMPC_RETRIES;
+        loop assigns i, k, pos, *index, me->pending, me->pend_n;
+        loop variant SHMPC_RETRIES - i;
+    */
+    for (i = 0; i < SHMPC_RETRIES; i++) {
+        uint32_t first = pos;
+        /*@ loop invariant 0 <= k <= max;
+            loop assigns k;
+            loop variant max - k;
+        */
+        for (k = 0; k < max; k++) {
+            shmpc__slot *sl = SHMPC__SLOT(r, pos + k);
+            uint32_t len;
+            if ((shmpc_idx)shmpc__ld(&sl->seq, acquire) != (shmpc_idx)(pos + k + plus)) break; /* A3/A4: pairs with R3/R4 */
+            if (!bufs) continue;
+            len = shmpc__ld(&sl->len, relaxed); /* peer-written: checked again once claimed */
+            if (len > r->slot_size || len > bufs[k].len || (!bufs[k].base && bufs[k].len)) break;
+        }
+        if (k < 2u) break;
+        shmpc__st(&me->pend_n, k, relaxed); /* recorded before the claim, as the single claim's */
+        shmpc__st(&me->pending, pos, relaxed);
+        if (shmpc__cas(index, &pos, (shmpc_idx)(pos + k), acq_rel)) { *pos_out = (shmpc_idx)pos; return k; } /* R6; A6 if lost */
+        /* lost: un-record. The range from first - capacity - 1 holds positions of the lap before,
+           consumed and released (each slot of the scan had moved on to this lap): recovery ignores them. */
+        shmpc__st(&me->pending, (shmpc_idx)(first - r->capacity - 1u), relaxed);
+    }
+    if (i > 0u) shmpc__st(&me->pend_n, 0u, relaxed); /* a range was recorded: the single claim records one */
+    return 0u;
+}
+
 /*@ requires r: \valid_read(r) && \valid_read(r->seg);
     assigns \nothing;
 */
@@ -2057,25 +2109,38 @@ SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n
         return (int)n;
     }
     if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED; /* before any claim */
+    i = 0;
     /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
         loop invariant kept: shmpc_handle_ok(r);
         loop invariant fit: \forall integer k; 0 <= k < n ==>
             msgs[k].len <= r->slot_size && (msgs[k].base != \null || msgs[k].len == 0);
         loop assigns i, rc, r->seg->tail, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
+                     r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n,
                      r->slots[0 .. (r->mask + 1) * r->stride - 1],
                      { shmpc_hdr(r->slots, k)->len | integer k; 0 <= k <= r->mask },
                      { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask };
         loop variant n - i;
     */
-    for (i = 0; i < n; i++) { /* MPMC: one claim each (slots of a lap may free out of order) */
+    while (i < n) { /* MPMC: a range of free slots per claim, else one */
         shmpc_idx pos;
-        shmpc__slot *sl;
-        rc = shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
+        uint32_t k = shmpc__mpmc_claim_range(r, &r->seg->tail, 0u, NULL, (uint32_t)(n - i < r->capacity ? n - i : r->capacity), &pos), j;
+        rc = k ? shmpc__full_or_closed(r, SHMPC_OK) : shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
         if (rc != SHMPC_OK) break;
-        sl = SHMPC__SLOT(r, pos);
-        shmpc__copy_in(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, (const char *)msgs[i].base, msgs[i].len);
-        shmpc__st(&sl->len, (uint32_t)msgs[i].len, relaxed);
-        shmpc__st(&sl->seq, shmpc__mpmc_published(pos, r->capacity), release); /* R3 */
+        if (k == 0u) k = 1u;
+        /*@ loop invariant 0 <= j <= k;
+            loop assigns j, i, r->slots[0 .. (r->mask + 1) * r->stride - 1],
+                         { shmpc_hdr(r->slots, m)->len | integer m; 0 <= m <= r->mask },
+                         { shmpc_hdr(r->slots, m)->seq | integer m; 0 <= m <= r->mask };
+            loop variant k - j;
+        */
+        for (j = 0; j < k; j++, i++) { /* each slot published alone: consumers may take the first ones early */
+            shmpc_idx p = (shmpc_idx)(pos + j);
+            shmpc__slot *sl = SHMPC__SLOT(r, p);
+            shmpc__copy_in(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, p, (const char *)msgs[i].base, msgs[i].len);
+            shmpc__st(&sl->len, (uint32_t)msgs[i].len, relaxed);
+            shmpc__st(&sl->seq, shmpc__mpmc_published(p, r->capacity), release); /* R3 */
+        }
+        if (k > 1u) shmpc__st(&r->seg->peers[r->peer].pend_n, 0u, relaxed); /* published: nothing for recovery */
     }
     if (i == 0) return rc;
     shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
@@ -2352,28 +2417,58 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
         shmpc__st(&r->seg->head, h, release); /* R2: one publication for the batch */
     } else {
         r->redo = 0; /* shmpc_redelivered: 1 if any message of this batch is delivered again */
+        i = 0;
         /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
             loop invariant kept: shmpc_handle_ok(r);
-            loop invariant rest: \forall integer k; i <= k < \at(n, Pre) ==>
-                bufs[k].len == \at(bufs[k].len, Pre) && bufs[k].base == \at(bufs[k].base, Pre);
             loop assigns i, rc, r->redo, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
+                         r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n,
                          { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask },
                          bufs[0 .. \at(n, Pre) - 1].len,
                              { ((char *)\at(bufs[k].base, Pre))[j] | integer k, j;
                                0 <= k < \at(n, Pre) && 0 <= j < \at(bufs[k].len, Pre) };
             loop variant n - i;
         */
-        for (i = 0; i < n; i++) {
+        while (i < n) { /* a range of messages per claim, else one */
             shmpc_idx pos;
-            uint32_t len;
-            shmpc__slot *sl;
+            uint32_t len, k, j;
             if (!bufs[i].base && bufs[i].len) { rc = SHMPC_EINVAL; break; }
-            rc = shmpc__mpmc_take(r, bufs[i].len, &pos, &len);
-            if (rc != SHMPC_OK) { if (i == 0 && rc == SHMPC_EMSGSIZE) bufs[0].len = len; break; }
-            sl = SHMPC__SLOT(r, pos);
-            shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, (char *)bufs[i].base, len);
-            bufs[i].len = len;
-            shmpc__st(&sl->seq, shmpc__mpmc_freed(pos, r->capacity), release); /* R4 */
+            k = shmpc__mpmc_claim_range(r, &r->seg->head, 1u, bufs + i, (uint32_t)(n - i < r->capacity ? n - i : r->capacity), &pos);
+            if (k == 0u) {
+                rc = shmpc__mpmc_take(r, bufs[i].len, &pos, &len);
+                if (rc != SHMPC_OK) { if (i == 0 && rc == SHMPC_EMSGSIZE) bufs[0].len = len; break; }
+                shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, (char *)bufs[i].base, len);
+                bufs[i].len = len;
+                shmpc__st(&SHMPC__SLOT(r, pos)->seq, shmpc__mpmc_freed(pos, r->capacity), release); /* R4 */
+                i++;
+                continue;
+            }
+            /*@ loop invariant 0 <= j <= k;
+                loop assigns j, i, rc, len, bufs[0 .. \at(n, Pre) - 1].len,
+                             { shmpc_hdr(r->slots, m)->seq | integer m; 0 <= m <= r->mask },
+                             { ((char *)\at(bufs[m].base, Pre))[b] | integer m, b;
+                               0 <= m < \at(n, Pre) && 0 <= b < \at(bufs[m].len, Pre) };
+                loop variant k - j;
+            */
+            for (j = 0; j < k; j++, i++) {
+                shmpc_idx p = (shmpc_idx)(pos + j);
+                shmpc__slot *sl = SHMPC__SLOT(r, p);
+                rc = shmpc__slot_len(r, sl, &len); /* ours now; a peer may still scribble: re-check */
+                if (rc == SHMPC_OK && len > bufs[i].len) rc = SHMPC_ECORRUPT;
+                if (rc != SHMPC_OK) break;
+                shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, p, (char *)bufs[i].base, len);
+                bufs[i].len = len;
+                shmpc__st(&sl->seq, shmpc__mpmc_freed(p, r->capacity), release); /* R4 */
+            }
+            /* A length refused after the claim (only a peer breaking the protocol writes one): that
+               slot and the rest of the range are handed on undelivered, so the ring keeps moving;
+               the call returns what it delivered before it (or SHMPC_ECORRUPT). */
+            /*@ loop assigns j, { shmpc_hdr(r->slots, m)->seq | integer m; 0 <= m <= r->mask };
+                loop variant k - j;
+            */
+            for (; j < k; j++)
+                shmpc__st(&SHMPC__SLOT(r, pos + j)->seq, shmpc__mpmc_freed((shmpc_idx)(pos + j), r->capacity), release); /* R4 */
+            shmpc__st(&r->seg->peers[r->peer].pend_n, 0u, relaxed); /* freed: nothing for recovery */
+            if (rc != SHMPC_OK) break;
         }
         if (i == 0) return shmpc__empty_or_closed(r, rc);
     }

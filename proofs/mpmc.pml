@@ -14,7 +14,9 @@
        close (fetch_sub of the count returned 1) sets the ends bit and bumps both event words.
    Not modelled here: the peers' pending words and the crash recovery that reads them (blocking
    path, dead peers only: proofs/crash.pml models them, with takeover), the SHMPC_RETRIES bound (a bounded retry returns EAGAIN, which would-block
-   treats as EEMPTY/EFULL), the length word (its checks are covered by make bmc's C checker).
+   treats as EEMPTY/EFULL), the length word (its checks are covered by make bmc's C checker),
+   the batches' range claims (push_many/pop_many claim several positions per compare-and-swap:
+   make bmc's C checker and the weak-memory scenarios mpmc-batch-* run them).
    Indices are 3-bit counters starting at 6, so positions and sequence words wrap (6, 7, 0, 1, ...).
    With 2-bit counters the model finds the index ABA instead: a thread stalled between loading
    tail and its re-check while the others go round the whole index space (2^bits claims) sees

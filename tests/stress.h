@@ -16,6 +16,7 @@ typedef struct s_board {
     uint64_t per_producer;          /* messages each producer sends */
     int producers;
     int strict;                     /* SPSC: a consumer sees seq 0, 1, 2, ... exactly */
+    int batches;                    /* every call a batch (push_many 2..8, pop_many 8) */
     _Atomic uint64_t received, errors, dups, bad_content, order, sum;
     _Atomic uint64_t push_fail, pop_fail;   /* unexpected return codes */
     _Atomic int last_error;
@@ -51,19 +52,21 @@ static inline size_t s_make(s_msg *m, uint32_t producer, uint64_t seq) {
     return len;
 }
 
-/* Producer: per_producer messages, mostly push, now and then a batch or a reservation. */
+/* Producer: per_producer messages, mostly push, now and then a batch or a reservation (or only
+   batches, b->batches). */
 static inline void s_produce(s_board *b, shmpc_ring *r, uint32_t id) {
     uint64_t seq = 0;
     s_msg m[8];
     int rc;
     while (seq < b->per_producer) {
-        uint64_t kind = seq % 97;
-        if (kind == 0 && b->per_producer - seq >= 8) {
+        uint64_t kind = b->batches ? 0 : seq % 97, left = b->per_producer - seq;
+        if (kind == 0 && (b->batches || left >= 8)) {
             shmpc_iov iov[8];
-            int i;
-            for (i = 0; i < 8; i++) { iov[i].len = s_make(&m[i], id, seq + (uint64_t)i); iov[i].base = &m[i]; }
-            rc = shmpc_push_many_timed(r, iov, 8, SHMPC_FOREVER);
-            if (rc < 1 || rc > 8) goto fail;
+            int i, nb = b->batches ? (int)(2 + seq % 7) : 8;
+            if ((uint64_t)nb > left) nb = (int)left;
+            for (i = 0; i < nb; i++) { iov[i].len = s_make(&m[i], id, seq + (uint64_t)i); iov[i].base = &m[i]; }
+            rc = shmpc_push_many_timed(r, iov, (size_t)nb, SHMPC_FOREVER);
+            if (rc < 1 || rc > nb) goto fail;
             seq += (uint64_t)rc;
         } else if (kind == 1) {
             void *w; size_t room, len;
@@ -108,13 +111,14 @@ static inline void s_account(s_board *b, const void *p, size_t len, uint64_t las
     atomic_fetch_add_explicit(&b->sum, m.check, memory_order_relaxed);
 }
 
-/* Consumer: until the end of the stream; mostly pop, now and then a batch or a peek. */
+/* Consumer: until the end of the stream; mostly pop, now and then a batch or a peek (or only
+   batches, b->batches). */
 static inline void s_consume(s_board *b, shmpc_ring *r) {
     uint64_t last[S_MAXP] = {0}, k = 0;
     unsigned char buf[8][64];
     int rc;
     for (;; k++) {
-        uint64_t kind = k % 89;
+        uint64_t kind = b->batches ? 0 : k % 89;
         if (kind == 0) {
             shmpc_iov iov[8];
             int i;

@@ -547,6 +547,81 @@ START_TEST(zero_length_messages_are_delivered) {
 }
 END_TEST
 
+/* MPMC batches claim a range per compare-and-swap: the range is the prefix of free slots (a slot
+   freed out of order by a second consumer ends it) and the prefix of published messages (a
+   reservation not committed ends it); the rest follows in order once it is ready. */
+START_TEST(mpmc_batches_claim_the_ready_prefix) {
+    t_pair t;
+    shmpc_ring c2, p2;
+    uint32_t v[8], out[8], i, x;
+    shmpc_iov iov[8];
+    const void *m;
+    void *w;
+    size_t n, room;
+    t_pair_open(&t, 4, 4, SHMPC_MPMC);
+    ck_assert_rc(shmpc_attach_id(&c2, t.mem, t.size, SHMPC_CONSUMER, 103u, 0u), SHMPC_OK);
+    ck_assert_rc(shmpc_attach_id(&p2, t.mem, t.size, SHMPC_PRODUCER, 104u, 0u), SHMPC_OK);
+    /* producer side: slot of position 4 held by a peek, the slot of 5 freed: the batch finds no
+       free slot at tail, then exactly one once the slot of 4 is released */
+    for (i = 0; i < 8; i++) { v[i] = 100 + i; iov[i].base = &v[i]; iov[i].len = 4; }
+    ck_assert_int_eq(shmpc_try_push_many(&t.p, iov, 4), 4);
+    ck_assert_rc(shmpc_try_peek(&t.c, &m, &n), SHMPC_OK);
+    ck_assert_rc(shmpc_try_pop(&c2, &x, 4, &n), SHMPC_OK);
+    ck_assert_uint_eq(x, 101);
+    ck_assert_rc(shmpc_try_push_many(&t.p, iov + 4, 4), SHMPC_EFULL);
+    ck_assert_rc(shmpc_release(&t.c), SHMPC_OK);
+    ck_assert_int_eq(shmpc_try_push_many(&t.p, iov + 4, 4), 2); /* positions 4 and 5 */
+    for (i = 0; i < 8; i++) { iov[i].base = &out[i]; iov[i].len = 4; }
+    ck_assert_int_eq(shmpc_try_pop_many(&c2, iov, 8), 4);
+    for (i = 0; i < 4; i++) ck_assert_uint_eq(out[i], 102 + i);
+    /* consumer side: p2's reservation at position 7 is not committed: a batch takes 6 only, then
+       nothing, then 7 and 8 once it is */
+    v[0] = 200; iov[0].base = &v[0]; iov[0].len = 4;
+    ck_assert_int_eq(shmpc_try_push_many(&t.p, iov, 1), 1);
+    ck_assert_rc(shmpc_try_reserve(&p2, &w, &room), SHMPC_OK);
+    v[1] = 202; iov[0].base = &v[1];
+    ck_assert_int_eq(shmpc_try_push_many(&t.p, iov, 1), 1);
+    for (i = 0; i < 8; i++) { iov[i].base = &out[i]; iov[i].len = 4; }
+    ck_assert_int_eq(shmpc_try_pop_many(&t.c, iov, 8), 1);
+    ck_assert_uint_eq(out[0], 200);
+    ck_assert_rc(shmpc_try_pop_many(&t.c, iov, 8), SHMPC_EEMPTY);
+    x = 201; memcpy(w, &x, 4);
+    ck_assert_rc(shmpc_commit(&p2, 4), SHMPC_OK);
+    ck_assert_int_eq(shmpc_try_pop_many(&c2, iov, 8), 2);
+    ck_assert_uint_eq(out[0], 201); ck_assert_uint_eq(out[1], 202);
+    shmpc_close(&p2);
+    shmpc_close(&c2);
+    t_pair_close(&t);
+}
+END_TEST
+
+/* A message too long for its buffer in the middle of an MPMC batch ends it there; the next batch
+   reports EMSGSIZE with the length, and the message stays for a larger buffer. */
+START_TEST(mpmc_batch_stops_at_a_message_too_long_for_its_buffer) {
+    t_pair t;
+    char in[4][8], out[8][8];
+    shmpc_iov iov[8];
+    size_t lens[4] = {3, 4, 8, 2}, n;
+    uint32_t i;
+    t_pair_open(&t, 8, 8, SHMPC_MPMC);
+    for (i = 0; i < 4; i++) { memset(in[i], 'a' + (int)i, 8); iov[i].base = in[i]; iov[i].len = lens[i]; }
+    ck_assert_int_eq(shmpc_try_push_many(&t.p, iov, 4), 4);
+    for (i = 0; i < 8; i++) { iov[i].base = out[i]; iov[i].len = 4; }
+    ck_assert_int_eq(shmpc_try_pop_many(&t.c, iov, 8), 2);
+    ck_assert_uint_eq(iov[0].len, 3); ck_assert_mem_eq(out[0], "aaa", 3);
+    ck_assert_uint_eq(iov[1].len, 4); ck_assert_mem_eq(out[1], "bbbb", 4);
+    for (i = 0; i < 8; i++) { iov[i].base = out[i]; iov[i].len = 4; }
+    ck_assert_rc(shmpc_try_pop_many(&t.c, iov, 8), SHMPC_EMSGSIZE);
+    ck_assert_uint_eq(iov[0].len, 8);
+    ck_assert_rc(shmpc_try_pop(&t.c, out[0], 8, &n), SHMPC_OK);
+    ck_assert_uint_eq(n, 8); ck_assert_mem_eq(out[0], "cccccccc", 8);
+    iov[0].len = 4;
+    ck_assert_int_eq(shmpc_try_pop_many(&t.c, iov, 8), 1);
+    ck_assert_uint_eq(iov[0].len, 2); ck_assert_mem_eq(out[0], "dd", 2);
+    t_pair_close(&t);
+}
+END_TEST
+
 Suite *core_suite(void) {
     Suite *s = suite_create("core");
     TCase *tc = tcase_create("single_process");
@@ -560,6 +635,8 @@ Suite *core_suite(void) {
     tcase_add_loop_test(tc, zero_length_messages_are_delivered, 0, 2);
     tcase_add_test(tc, footprint_matches_the_documented_layout);
     tcase_add_test(tc, mpmc_refuses_capacity_one_and_spsc_capacity_one_works);
+    tcase_add_test(tc, mpmc_batches_claim_the_ready_prefix);
+    tcase_add_test(tc, mpmc_batch_stops_at_a_message_too_long_for_its_buffer);
     suite_add_tcase(s, tc);
     tc = tcase_create("placement");
     tcase_set_timeout(tc, 30);

@@ -256,6 +256,66 @@ START_TEST(a_dead_producers_range_claim_is_skipped_whole) {
 }
 END_TEST
 
+/* A real range claim cut short by a crash: the batch's second buffer is an inaccessible page, so
+   the process dies (SIGSEGV) in the copy after claiming the whole range (one compare-and-swap)
+   and publishing or freeing only the first slot. Producer: the consumer gets the first message,
+   its timed pop skips the two dead positions and gets the next live one. Consumer: the producer's
+   timed pushes free the two slots the dead consumer took. */
+static void r_die_in_batch(void *mem, size_t size, int role, int k) {
+    pid_t pid;
+    int status;
+    char *bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(bad, MAP_FAILED);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        shmpc_ring r;
+        uint32_t v[4] = {1, 2, 3, 4}, out;
+        shmpc_iov iov[4];
+        int i;
+        signal(SIGSEGV, SIG_DFL); /* a sanitizer's handler would turn the fault into an exit */
+        if (shmpc_attach(&r, mem, size, role) != SHMPC_OK) _exit(21);
+        for (i = 0; i < k; i++) { iov[i].base = i == 0 ? (void *)(role == SHMPC_PRODUCER ? &v[0] : &out) : bad; iov[i].len = 4; }
+        if (role == SHMPC_PRODUCER) shmpc_try_push_many(&r, iov, (size_t)k);
+        else shmpc_try_pop_many(&r, iov, (size_t)k);
+        _exit(22); /* the copy of the second message did not fault */
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "child status %d", status);
+    munmap(bad, 4096);
+}
+START_TEST(a_batch_range_claim_cut_short_by_a_crash_is_recovered) {
+    shmpc_opts o = t_opts(4, 8, SHMPC_MPMC);
+    shmpc_ring c, p;
+    void *mem;
+    size_t size, n;
+    uint32_t v = 77, i;
+    ck_assert_rc(shmpc_create_anon(&o, &mem, &size), SHMPC_OK);
+    ck_assert_rc(shmpc_attach(&c, mem, size, SHMPC_CONSUMER), SHMPC_OK);
+    ck_assert_rc(shmpc_attach(&p, mem, size, SHMPC_PRODUCER), SHMPC_OK);
+    r_die_in_batch(mem, size, SHMPC_PRODUCER, 3); /* claims positions 0..2, publishes 0 */
+    ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_OK);
+    ck_assert_rc(shmpc_try_pop(&c, &v, 4, &n), SHMPC_OK);
+    ck_assert_uint_eq(v, 1);
+    ck_assert_rc(shmpc_pop_timed(&c, &v, 4, &n, 5000000000LL), SHMPC_OK);
+    ck_assert_uint_eq(v, 77);
+    ck_assert_uint_eq(r_counters(mem).skipped, 2u);
+    /* the consumer side: a full ring, a consumer takes three and dies after freeing the first */
+    for (i = 0; i < 4; i++) ck_assert_rc(shmpc_try_push(&p, &i, 4), SHMPC_OK);
+    r_die_in_batch(mem, size, SHMPC_CONSUMER, 3);
+    ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_OK); /* the slot it freed */
+    ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_EFULL);
+    ck_assert_rc(shmpc_push_timed(&p, &v, 4, 5000000000LL), SHMPC_OK);
+    ck_assert_rc(shmpc_push_timed(&p, &v, 4, 5000000000LL), SHMPC_OK);
+    ck_assert_uint_eq(r_counters(mem).freed, 2u);
+    ck_assert_rc(shmpc_try_pop(&c, &i, 4, &n), SHMPC_OK);
+    ck_assert_uint_eq(i, 3); /* the fourth message; the dead consumer's range held 0..2 */
+    shmpc_close(&p);
+    shmpc_close(&c);
+    shmpc_free_anon(mem, size);
+}
+END_TEST
+
 /* Restarts go on for ever: more than 64 producers die one after the other, each replaced. */
 START_TEST(dead_peers_are_reclaimed_so_restarts_never_end) {
     shmpc_opts o = t_opts(4, 8, t_mode(_i));
@@ -552,6 +612,7 @@ Suite *restart_suite(void) {
     tcase_add_test(tc, an_mpmc_message_a_dead_consumer_held_is_delivered_again);
     tcase_add_loop_test(tc, a_count_left_by_an_attach_that_died_is_taken_over, 0, 2);
     tcase_add_test(tc, a_dead_producers_range_claim_is_skipped_whole);
+    tcase_add_test(tc, a_batch_range_claim_cut_short_by_a_crash_is_recovered);
     tcase_add_loop_test(tc, dead_peers_are_reclaimed_so_restarts_never_end, 0, 2);
     suite_add_tcase(s, tc);
     tc = tcase_create("sharp_edges");

@@ -10,12 +10,13 @@ typedef struct s_thread { s_board *b; shmpc_ring r; uint32_t id; pthread_t t; } 
 static void *s_prod_main(void *a) { s_thread *x = (s_thread *)a; s_produce(x->b, &x->r, x->id); shmpc_close(&x->r); return NULL; }
 static void *s_cons_main(void *a) { s_thread *x = (s_thread *)a; s_consume(x->b, &x->r); shmpc_close(&x->r); return NULL; }
 
-static void run_threads(uint32_t mode, int np, int nc, uint64_t total, uint32_t cap) {
+static void run_threads_with(uint32_t mode, int np, int nc, uint64_t total, uint32_t cap, int batches) {
     shmpc_opts o = t_opts(cap, S_SLOT, mode);
     size_t size = shmpc_footprint(cap, S_SLOT);
     void *mem = t_mem(size);
     s_board *b = s_board_new(np, total / (uint64_t)np, mode == SHMPC_SPSC);
     s_thread th[2 * S_MAXP];
+    b->batches = batches;
     int i;
     double t0;
     ck_assert_rc(shmpc_format(mem, size, &o), SHMPC_OK);
@@ -27,11 +28,15 @@ static void run_threads(uint32_t mode, int np, int nc, uint64_t total, uint32_t 
     for (i = 0; i < np + nc; i++)
         ck_assert_int_eq(pthread_create(&th[i].t, NULL, i < np ? s_prod_main : s_cons_main, &th[i]), 0);
     for (i = 0; i < np + nc; i++) pthread_join(th[i].t, NULL);
-    printf("threads %s %dP x %dC: %llu messages in %.2f s\n", mode == SHMPC_SPSC ? "SPSC" : "MPMC", np, nc,
+    printf("threads %s %dP x %dC%s: %llu messages in %.2f s\n", mode == SHMPC_SPSC ? "SPSC" : "MPMC", np, nc,
+           batches ? " (batches)" : "",
            (unsigned long long)((uint64_t)np * b->per_producer), t_now() - t0);
     s_verify(b);
     s_board_free(b);
     free(mem);
+}
+static void run_threads(uint32_t mode, int np, int nc, uint64_t total, uint32_t cap) {
+    run_threads_with(mode, np, nc, total, cap, 0);
 }
 
 START_TEST(spsc_threads_deliver_everything_in_order) {
@@ -46,6 +51,13 @@ END_TEST
 
 START_TEST(mpmc_one_producer_two_consumers_lose_and_duplicate_nothing) {
     run_threads(SHMPC_MPMC, 1, 2, (uint64_t)t_stress_n(10000000) / 10, 64);
+}
+END_TEST
+
+/* Batches only: each push_many claims a range of slots, each pop_many a range of messages, while
+   the other threads' claims interleave (a small ring, so ranges are often cut short). */
+START_TEST(mpmc_range_claims_of_batches_lose_duplicate_and_reorder_nothing) {
+    run_threads_with(SHMPC_MPMC, 2, 2, (uint64_t)t_stress_n(10000000) / 20, 16, 1);
 }
 END_TEST
 
@@ -192,6 +204,7 @@ Suite *threads_suite(void) {
     tcase_add_test(tc, mpmc_two_producers_two_consumers_lose_and_duplicate_nothing);
     tcase_add_test(tc, mpmc_one_producer_two_consumers_lose_and_duplicate_nothing);
     tcase_add_test(tc, mpmc_tiny_ring_many_threads);
+    tcase_add_test(tc, mpmc_range_claims_of_batches_lose_duplicate_and_reorder_nothing);
     tcase_add_test(tc, contention_past_the_retry_bound_returns_eagain_and_changes_nothing);
     suite_add_tcase(s, tc);
     tc = tcase_create("waking");

@@ -30,6 +30,9 @@ C = {
     "9": [(r"shmpc__st\(&sl->len, SHMPC__DISCARD, relaxed\);", "shmpc__st(&sl->len, 0u, relaxed);", 1)],
     # 10: consumers do not skip a discarded reservation: it is refused as corrupt, the ring stops.
     "10": [(r"if \(shmpc__ld\(&sl->len, relaxed\) == SHMPC__DISCARD\) \{", "if (0) {", 1)],
+    # 11: an MPMC batch's range claim stops one slot too late: it takes a slot not yet free (a
+    #     producer) or a message not yet published (a consumer).
+    "11": [(r"(!= \(shmpc_idx\)\(pos \+ k \+ plus\)\)) break;", r"\1 { k++; break; }", 1)],
 }
 # SPIN mutants: markers in the models (comments) select the step to remove or move.
 PML = {

@@ -42,7 +42,7 @@ while read -r n rest; do
 done < "$OUT/jobs"
 
 # ---- 2. C mutants: each must be caught (exit 1 = violation found) ----------------------------------
-for m in 1 2 3 4 5 6 7 8 9 10; do
+for m in 1 2 3 4 5 6 7 8 9 10 11; do
     d="$OUT/mut/$m"; mkdir -p "$d"
     if ! python3 proofs/bmc/mutate.py shmpc.h "$d/shmpc.h" "$m"; then echo "bmc: mutant $m: cannot be built"; fail=1; continue; fi
     # shellcheck disable=SC2086
