@@ -3528,7 +3528,10 @@ SHMPC__PRIVATE int shmpc__is_stale(const struct shmpc__seg *s, time_t ctime) {
     if (!shmpc__stamped(s)) return 0;
     if (shmpc__ld(&s->state, acquire) == SHMPC__INIT) {
         if (s->creator_pid == 0u) return time(NULL) - ctime > SHMPC__STALE_EMPTY_S;
-        return s->creator_start != 0u && shmpc__os_alive(s->creator_pid, s->creator_start) == 0;
+        /* dead, and still initializing after it was seen dead: a creator that finished (and then
+           exited) between the first look and the liveness test is not stale */
+        return s->creator_start != 0u && shmpc__os_alive(s->creator_pid, s->creator_start) == 0 &&
+               shmpc__ld(&s->state, acquire) == SHMPC__INIT;
     }
     for (i = 0; i < SHMPC_MAX_PEERS; i++) {
         const shmpc__peer *p = &s->peers[i];

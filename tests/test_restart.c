@@ -300,16 +300,24 @@ START_TEST(a_batch_range_claim_cut_short_by_a_crash_is_recovered) {
     ck_assert_rc(shmpc_pop_timed(&c, &v, 4, &n, 5000000000LL), SHMPC_OK);
     ck_assert_uint_eq(v, 77);
     ck_assert_uint_eq(r_counters(mem).skipped, 2u);
-    /* the consumer side: a full ring, a consumer takes three and dies after freeing the first */
+    /* the consumer side: a full ring, a consumer takes three and dies after freeing the first; the
+       two it held are delivered again (at the back, flagged) when a producer needs their slots */
     for (i = 0; i < 4; i++) ck_assert_rc(shmpc_try_push(&p, &i, 4), SHMPC_OK);
     r_die_in_batch(mem, size, SHMPC_CONSUMER, 3);
     ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_OK); /* the slot it freed */
     ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_EFULL);
-    ck_assert_rc(shmpc_push_timed(&p, &v, 4, 5000000000LL), SHMPC_OK);
-    ck_assert_rc(shmpc_push_timed(&p, &v, 4, 5000000000LL), SHMPC_OK);
-    ck_assert_uint_eq(r_counters(mem).freed, 2u);
-    ck_assert_rc(shmpc_try_pop(&c, &i, 4, &n), SHMPC_OK);
-    ck_assert_uint_eq(i, 3); /* the fourth message; the dead consumer's range held 0..2 */
+    ck_assert_rc(shmpc_push_timed(&p, &v, 4, 300000000LL), SHMPC_ETIMEDOUT); /* full again: 3, 77, 1, 2 */
+    ck_assert_uint_eq(r_counters(mem).redelivered, 2u);
+    ck_assert_uint_eq(r_counters(mem).freed, 0u);
+    {
+        static const uint32_t want[4] = {3, 77, 1, 2};
+        for (i = 0; i < 4; i++) {
+            uint32_t got;
+            ck_assert_rc(shmpc_try_pop(&c, &got, 4, &n), SHMPC_OK);
+            ck_assert_uint_eq(got, want[i]);
+            ck_assert_int_eq(shmpc_redelivered(&c), i >= 2);
+        }
+    }
     shmpc_close(&p);
     shmpc_close(&c);
     shmpc_free_anon(mem, size);
