@@ -2420,6 +2420,8 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
         i = 0;
         /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
             loop invariant kept: shmpc_handle_ok(r);
+            loop invariant rest: \forall integer k; i <= k < \at(n, Pre) ==>
+                bufs[k].len == \at(bufs[k].len, Pre) && bufs[k].base == \at(bufs[k].base, Pre);
             loop assigns i, rc, r->redo, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
                          r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n,
                          { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask },
