@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """mutate.py SRC OUT N: writes to OUT a copy of SRC with planted bug N (make bmc: each must be caught).
 C mutants patch a copy of shmpc.h; SPIN mutants (names) patch a copy of a .pml model.
-Exits 2 if a pattern is missing (the header changed: update the mutant, never drop it silently)."""
+Exits 2 if a pattern is missing (the header changed: update the mutant, never drop it silently).
+mutate.py --list: the numbers of the C mutants."""
 import re, sys
 
 C = {
@@ -54,6 +55,9 @@ PML = {
 }
 
 def main():
+    if sys.argv[1:] == ["--list"]:  # the C mutants, for proofs/bmc/run.sh
+        print(" ".join(sorted(C, key=int)))
+        return
     src, out, n = sys.argv[1], sys.argv[2], sys.argv[3]
     text = open(src).read()
     table = C if n in C else PML

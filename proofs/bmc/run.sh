@@ -41,22 +41,24 @@ while read -r n rest; do
     fi
 done < "$OUT/jobs"
 
-# ---- 2. C mutants: each must be caught (exit 1 = violation found) ----------------------------------
-for m in 1 2 3 4 5 6 7 8 9 10 11; do
-    d="$OUT/mut/$m"; mkdir -p "$d"
-    if ! python3 proofs/bmc/mutate.py shmpc.h "$d/shmpc.h" "$m"; then echo "bmc: mutant $m: cannot be built"; fail=1; continue; fi
-    # shellcheck disable=SC2086
-    if ! $CC $CFLAGS -DSHMPC_NO_OS -DSHMPC_INDEX_BITS=8 -I"$d" proofs/bmc/bmc.c -o "$d/bmc8" 2>"$d/cc.err"; then
-        echo "bmc: mutant $m does not compile:"; cat "$d/cc.err"; fail=1; continue
-    fi
-    caught=""
-    for cfg in "spsc 1" "spsc 2" "mpmc 2" "mpmc 4" "mpmc 2 2 2"; do
-        # shellcheck disable=SC2086
-        timeout 120 "$d/bmc8" --max-states 3000000 $cfg >/dev/null 2>"$d/err"
-        if [ $? = 1 ]; then caught="$cfg: $(head -1 "$d/err" | sed 's/^bmc: //')"; break; fi
-    done
-    if [ -n "$caught" ]; then echo "bmc: C mutant $m caught ($caught)"
-    else echo "bmc: C mutant $m SURVIVED"; fail=1; fi
+# ---- 2. C mutants: each must be caught (exit 1 = violation found); $J at a time --------------------
+cat > "$OUT/mut/one.sh" <<ONE
+m=\$1; d="$OUT/mut/\$m"; mkdir -p "\$d"; rm -f "\$d/res"
+if ! python3 proofs/bmc/mutate.py shmpc.h "\$d/shmpc.h" "\$m"; then echo "bmc: mutant \$m: cannot be built" > "\$d/res"; exit 0; fi
+if ! $CC $CFLAGS -DSHMPC_NO_OS -DSHMPC_INDEX_BITS=8 -I"\$d" proofs/bmc/bmc.c -o "\$d/bmc8" 2>"\$d/cc.err"; then
+    { echo "bmc: mutant \$m does not compile:"; cat "\$d/cc.err"; } > "\$d/res"; exit 0
+fi
+for cfg in "spsc 1" "spsc 2" "mpmc 2" "mpmc 4" "mpmc 2 2 2"; do
+    timeout 120 "\$d/bmc8" --max-states 3000000 \$cfg >/dev/null 2>"\$d/err"
+    if [ \$? = 1 ]; then echo "bmc: C mutant \$m caught (\$cfg: \$(head -1 "\$d/err" | sed 's/^bmc: //'))" > "\$d/res"; exit 0; fi
+done
+echo "bmc: C mutant \$m SURVIVED" > "\$d/res"
+ONE
+CMUT=$(python3 proofs/bmc/mutate.py --list) && [ -n "$CMUT" ] || { echo "bmc: no C mutants listed"; fail=1; }
+printf '%s\n' $CMUT | xargs -P "$J" -n 1 sh "$OUT/mut/one.sh"
+for m in $CMUT; do
+    cat "$OUT/mut/$m/res" 2>/dev/null || { echo "bmc: C mutant $m: no result"; fail=1; continue; }
+    grep -q "^bmc: C mutant $m caught" "$OUT/mut/$m/res" || fail=1
 done
 
 # ---- 3. SPIN models -----------------------------------------------------------------------------------
