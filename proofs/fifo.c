@@ -77,14 +77,20 @@ typedef struct fifo {
             \at(fifo_gbytes[fifo_gat(i, k)], A) == \at(fifo_gbytes[fifo_gat(i, k)], B);
 */
 
-/* Lemma: the slots lie one after the other, stride bytes each, so two different slots have disjoint
-   bytes and every slot lies inside the slot array (b = m + 1). */
+/* Lemma: the slots lie one after the other, stride bytes each, inside the slot array: the slot of
+   any index is inside it, and two different slots have disjoint bytes. (The only products of
+   variables in this file: the operations use these two facts as stated.) */
 /*@ ghost
-  /@ requires m <= 2147483647 && stride <= 1073741839;
+  /@ requires m <= 2147483647 && 8 <= stride <= 1073741839;
      assigns \nothing;
-     ensures order: \forall integer a, b; 0 <= a < b <= m + 1 ==> a * stride + stride <= b * stride;
+     ensures inside: \forall integer i; 0 <= i <= 4294967295 ==>
+         0 <= (i & m) * stride && (i & m) * stride + stride <= (m + 1) * stride;
+     ensures apart: \forall integer i, j; 0 <= i <= 4294967295 && 0 <= j <= 4294967295 && (i & m) < (j & m) ==>
+         (i & m) * stride + stride <= (j & m) * stride;
   @/
-  void fifo_slots_order(uint32_t m, uint32_t stride) { }
+  void fifo_slots_order(uint32_t m, uint32_t stride) {
+    /@ assert order: \forall integer a, b; 0 <= a < b ==> a * stride + stride <= b * stride; @/
+  }
 */
 
 /* Push: shmpc__put copies the message into the slot of tail; the length goes into the slot's
@@ -160,7 +166,8 @@ int fifo_push(fifo *q, const char *msg, size_t len) {
 
 /* Pop: the ring is checked for a message first (as shmpc__spsc_ready does before shmpc_try_pop
    reads a slot), the length comes from the slot's header word, shmpc__get decides on it and
-   copies the payload out, head moves. */
+   copies the payload out, head moves. The buffer's size is checked first (the check shmpc__get
+   makes): WP frames a call with the callee's global assigns, buf[0 .. n - 1] for any n. */
 /*@ requires inv: fifo_inv(q);
     requires buf: \valid(buf + (0 .. bufcap - 1));
     requires len: \valid(len);
@@ -198,8 +205,7 @@ int fifo_pop(fifo *q, char *buf, size_t bufcap, size_t *len) {
     int rc;
     if (head == tail) return SHMPC_EEMPTY;
     /*@ ghost fifo_slots_order(mask, stride); */
-    /*@ assert inside: \forall integer i; 0 <= i <= 4294967295 ==>
-            0 <= (i & mask) * stride && (i & mask) * stride + stride <= (mask + 1) * stride; */
+    /*@ assert geom: 8 + size <= stride; */
     /*@ assert queued: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
             slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
     /*@ assert lens: \forall integer i; fifo_queued(head, tail, i) ==>
@@ -207,14 +213,12 @@ int fifo_pop(fifo *q, char *buf, size_t bufcap, size_t *len) {
     /*@ assert first: fifo_queued(head, tail, head); */
     n = shmpc__fc_slot(slots, head, mask, stride)->len;
     /*@ assert n: n == fifo_glen[head]; */
+    *len = n;
+    if (n > bufcap) return SHMPC_EMSGSIZE;
     rc = shmpc__get(slots, cap, mask, stride, size, head, tail, n, buf, bufcap, &h);
-    if (rc == SHMPC_OK || rc == SHMPC_EMSGSIZE) *len = n;
-    if (rc != SHMPC_OK) return rc;
+    /*@ assert ok: rc == SHMPC_OK; */
     /*@ assert slots: \forall integer o; 0 <= o < (mask + 1) * stride ==> slots[o] == \at(q->slots[o], Pre); */
-    /*@ assert kept_bytes: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < size ==>
-            slots[(i & mask) * stride + 8 + k] == \at(q->slots[(i & q->mask) * q->stride + 8 + k], Pre); */
-    /*@ assert kept_ghost: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < size ==>
-            fifo_gbytes[fifo_gat(i, k)] == \at(fifo_gbytes[fifo_gat(i, k)], Pre); */
+    /*@ assert ghost: \forall integer o; 0 <= o < fifo_gspan ==> fifo_gbytes[o] == \at(fifo_gbytes[o], Pre); */
     /*@ assert kept_msg: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
             slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
     /*@ assert out: \forall integer k; 0 <= k < n ==> buf[k] == fifo_gbytes[fifo_gat(head, k)]; */
