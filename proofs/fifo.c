@@ -4,9 +4,9 @@
    The model state is what the shell keeps (>>ring): the slot array and its geometry, head and
    tail; the length of a message lives in its slot's header word (shmpc_hdr), its bytes in the
    slot's payload, as the shell stores them. The ghost queue holds every message pushed: message i
-   (i an index modulo 2^32) has length fifo_glen[i] and bytes fifo_gbytes[i * 2^30 + k], k < length. fifo_inv says
-   that each index i in [head, tail) has, in the slot i & mask, exactly the length and bytes of
-   ghost message i, and that tail - head <= capacity.
+   (i an index modulo 2^32) has length fifo_glen[i] and bytes fifo_gbytes[i * 2^30 + k], k below
+   that length. fifo_inv says that each index i in [head, tail) has, in the slot i & mask, exactly
+   the length and bytes of ghost message i, and that tail - head <= capacity.
 
    Each operation requires fifo_inv and ensures it; a push appends exactly its message at ghost
    index tail and leaves every queued ghost message as it was; a pop returns exactly ghost message
@@ -16,8 +16,9 @@
    byte. What this does not cover: concurrency and memory ordering (the shell and its models),
    and a hostile peer (the shell's proofs, where every shared load is arbitrary).
    STATUS: make prove proves fifo_slots_order and fifo_pop (PROVE_FIFO in mk/prove.mk). fifo_push
-   is NOT proven yet (PROVE_FIFO_OPEN): its last run proved 95 of 103 goals, the S1 step and the
-   frames of the slot and ghost writes stayed open. So the induction above is closed for pops
+   is NOT proven yet (PROVE_FIFO_OPEN): its last run proved 96 of 104 goals; open: pow2 (a
+   conjunct of the invariant restated: z3 answers "Failed" with no message, cvc4 times out, cause
+   not found), the S1 step that needs it (apart), and the frames of the slot and ghost writes. So the induction above is closed for pops
    only. Batches, reserve/commit, peek/release and close are not modelled yet.
 
    The crux is that a push does not disturb a queued message: the slot of tail is the slot of no
@@ -27,8 +28,10 @@
    kernel cannot give a ghost array of 2^32 x 2^30 bytes a C type, and a constant stride keeps the
    ghost offsets linear.
    The predicates take the state's fields as values, and each operation states its steps as
-   assertions on flat facts (the provers do not dig a fact out of the nested quantifiers of the
-   invariant and a memory update at once; given the steps, each goal takes well under a second). */
+   assertions on flat facts: the provers do not dig a fact out of the nested quantifiers of the
+   invariant and a memory update at once; given the steps, most goals take under a second. No
+   assertion states cap == mask + 1: WP's simplifier would then rewrite mask as cap - 1 in the
+   goals that follow, and they would no longer match the invariant's terms. */
 #include "../shmpc.h"
 
 /* The model state: the slot array and its geometry (as validated), the consumer's head and the
@@ -135,9 +138,10 @@ int fifo_push(fifo *q, const char *msg, size_t len) {
     shmpc_idx t;
     int rc = shmpc__can_put(head, tail, cap, size, len);
     if (rc != SHMPC_OK) return rc;
-    /*@ ghost fifo_slots_order(mask, stride); */
-    /*@ assert geom: 8 + size <= stride && size <= 1073741824 && mask <= 2147483647 && (mask & (mask + 1)) == 0; */
+    /*@ assert geom: 8 + size <= stride && size <= 1073741824 && mask <= 2147483647; */
+    /*@ assert pow2: (mask & (mask + 1)) == 0; */
     /*@ assert sepg: \separated(slots + (0 .. (mask + 1) * stride - 1), fifo_gbytes + (0 .. fifo_gspan - 1)); */
+    /*@ ghost fifo_slots_order(mask, stride); */
     /*@ assert dist: \forall integer i; fifo_queued(head, tail, i) ==> 1 <= (uint32_t)(tail - i) <= mask; */
     /*@ assert apart: \forall integer i; fifo_queued(head, tail, i) ==> (i & mask) != (tail & mask) && i != tail; */
     /*@ assert queued: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
