@@ -17,8 +17,11 @@
    and a hostile peer (the shell's proofs, where every shared load is arbitrary).
    STATUS: make prove proves fifo_slots_order and fifo_pop (PROVE_FIFO in mk/prove.mk). fifo_push
    is NOT proven yet (PROVE_FIFO_OPEN): its last run proved 96 of 104 goals; open: pow2 (a
-   conjunct of the invariant restated: z3 answers "Failed" with no message, cvc4 times out, cause
-   not found), the S1 step that needs it (apart), and the frames of the slot and ghost writes. So the induction above is closed for pops
+   conjunct of the invariant restated: z3 and cvc4 time out), the S1 step that needs it (apart),
+   and the frames of the slot and ghost writes. A lead: with pow2 stated as a requires on
+   q->mask, WP's simplifier proves the assertion at once, so the provers likely miss it in the
+   definition of fifo_layout because WP orders the operands of & per context and they know no
+   commutativity of &; S1's hypothesis would meet the same (apart stayed open even then). So the induction above is closed for pops
    only. Batches, reserve/commit, peek/release and close are not modelled yet.
 
    The crux is that a push does not disturb a queued message: the slot of tail is the slot of no
