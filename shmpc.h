@@ -808,7 +808,7 @@ SHMPC_API const char *shmpc_strerror(int code) {
    2^width in C), which is why -wp-rte, which checks no unsigned overflow, is the right setting.
 
    THE PROOF BOUNDARY. Every function in this section carries an ACSL contract proven by WP, for
-   SHMPC_INDEX_BITS 32 and a 64-bit or 32-bit size_t, with the three modular-arithmetic axioms
+   SHMPC_INDEX_BITS 32 and a 64-bit or 32-bit size_t, with the four modular-arithmetic axioms
    of proofs/lemmas.c (each checked by z3 from that file, proofs/lemmas2smt.py). The SPSC
    operations of the shell (>>ring: try_push, try_pop, commit, release and their helpers) are
    proven too, with every shared load an arbitrary value (see >>atomics); the MPMC claim/take

@@ -1,11 +1,12 @@
 # Proofs: Frama-C WP proves the contracts of the ring core (the >>core section of shmpc.h itself)
 # and of the SPSC operations of the atomic shell (>>ring) against a hostile concurrent peer, for 64-bit and
-# 32-bit size_t. README.md, "What is proven", says what is proven and what is not.
+# 32-bit size_t, and an invariant of a FIFO model over the core (proofs/fifo.c). README.md, "What is proven", says what is proven and what is not.
 TEST_STEPS += prove prove-mutants
 HELP_LINES += "  make prove      Frama-C WP proves the ring core and the SPSC shell of shmpc.h (N/N goals, or fail)" \
               "  make prove-mutants  planted bugs in a copy of shmpc.h: WP must reject each one" \
-              "  make prove-readme   writes the goal counts of the last make prove into README.md"
-.PHONY: prove prove-mutants prove-deps prove-readme
+              "  make prove-readme   writes the goal counts of the last make prove into README.md" \
+              "  make prove-fifo  only the FIFO run of make prove (proofs/fifo.c)"
+.PHONY: prove prove-mutants prove-deps prove-readme prove-fifo
 
 PROVE_DIR   := $(BUILD)/prove
 PROVE_PKGS  := frama-c-base why3 z3 cvc4 python3
@@ -62,10 +63,34 @@ prove: $(PROVE_DIR)/why3.conf
 	  if [ $$rc -ne 0 ] || [ $$ok -ne 0 ] || grep -q 'NOT PROVED\|no goals\|incomplete run' $(PROVE_DIR)/summary$$bits.txt; then \
 	    echo "prove: FAILED (frama-c exit $$rc)"; exit 1; fi; \
 	  done
-	$(Q)python3 proofs/readme-figures.py --check $(PROVE_DIR)/summary64.txt $(PROVE_DIR)/summary32.txt
+	$(prove_fifo_run)
+	$(Q)python3 proofs/readme-figures.py --check $(PROVE_DIR)/summary64.txt $(PROVE_DIR)/summary32.txt $(PROVE_DIR)/summary-fifo.txt
+
+# FIFO across steps (proofs/fifo.c): a ghost-queue model of SPSC operations over the proven core
+# (shmpc__put, shmpc__get, ...), with an inductive invariant; its own WP run and goal count.
+PROVE_FIFO := fifo_slots_order,fifo_pop
+# Annotated but not closed (README.md, "What is NOT proven"): not in the run.
+PROVE_FIFO_OPEN := fifo_push
+define prove_fifo_run
+	@echo "prove: Frama-C WP on proofs/fifo.c, FIFO across steps (gcc_x86_64; -wp-rte; provers z3, cvc4; timeout $(PROVE_TIMEOUT) s)"
+	$(Q)start=$$(date +%s); \
+	  WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf frama-c $(FRAMAC_PARSE) proofs/fifo.c proofs/lemmas.c \
+	    $(FRAMAC_WP) -wp-fct $(PROVE_FIFO) -wp-session $(PROVE_DIR)/session-fifo \
+	    -wp-report-json $(PROVE_DIR)/wp-fifo.json >$(PROVE_DIR)/wp-fifo.log 2>&1; rc=$$?; \
+	  end=$$(date +%s); \
+	  sh proofs/wp-summary.sh $(PROVE_DIR)/wp-fifo.log $(PROVE_FIFO) >$(PROVE_DIR)/summary-fifo.txt; ok=$$?; \
+	  cat $(PROVE_DIR)/summary-fifo.txt; \
+	  echo "prove: WP took $$((end - start)) s; log $(PROVE_DIR)/wp-fifo.log"; \
+	  if [ $$rc -ne 0 ] || [ $$ok -ne 0 ] || grep -q 'NOT PROVED\|no goals\|incomplete run' $(PROVE_DIR)/summary-fifo.txt; then \
+	    echo "prove: FAILED (frama-c exit $$rc)"; exit 1; fi
+endef
+
+prove-fifo: $(PROVE_DIR)/why3.conf
+	$(Q)$(NEED) $(PROVE_PKGS)
+	$(prove_fifo_run)
 
 prove-readme:
-	$(Q)python3 proofs/readme-figures.py --write $(PROVE_DIR)/summary64.txt $(PROVE_DIR)/summary32.txt
+	$(Q)python3 proofs/readme-figures.py --write $(PROVE_DIR)/summary64.txt $(PROVE_DIR)/summary32.txt $(PROVE_DIR)/summary-fifo.txt
 
 # Each mutant: NAME|FUNCTIONS|text in shmpc.h|replacement. The copy is proven with the same flags;
 # the mutant is rejected when at least one goal stays unproved.

@@ -19,5 +19,10 @@
     // are stated: WP orders the operands of & by itself, so either one may be the mask.)
     axiom shmpc_and_bound: \forall integer a, m;
         0 <= a <= 4294967295 && 0 <= m <= 4294967295 ==> 0 <= (a & m) <= a && (a & m) <= m;
+    // S1: with a power-of-two capacity m + 1, two indices 1 .. m apart (mod 2^32) are in
+    // different slots (proofs/fifo.c: a push never overwrites a queued message).
+    axiom shmpc_slots_apart: \forall integer a, b, m;
+        0 <= a <= 4294967295 && 0 <= b <= 4294967295 && 0 <= m <= 2147483647 &&
+        (m & (m + 1)) == 0 && 1 <= (uint32_t)(b - a) <= m ==> (a & m) != (b & m);
     }
 */

@@ -9,17 +9,20 @@ small fragment of ACSL, and refuses anything else (exit 1):
 
 where HYP and CONCL are conjunctions (&&) of comparisons (==, !=, <, <=, >, >=, chained as in
 `a <= x < b`) between terms built from the variables, decimal literals, unary -, +, -, & and the
-cast (uint32_t). HYP must be linear (no &, no cast). For each axiom three queries follow:
+cast (uint32_t). The linear conjuncts of HYP (no &, no cast) must bound every variable. For each
+axiom three queries follow:
 
-  1. HYP, over mathematical integers (QF_LIA)                          z3 must answer sat
+  1. HYP, over mathematical integers (QF_LIA), or over the vectors     z3 must answer sat
+     of query 3 when HYP has a conjunct with & or a cast
      (the axiom is not vacuous);
-  2. HYP and some variable outside [-2^40, 2^40), over integers        z3 must answer unsat
-     (HYP bounds every variable);
+  2. the linear conjuncts of HYP and some variable outside             z3 must answer unsat
+     [-2^40, 2^40), over integers (HYP bounds every variable: dropping
+     conjuncts only widens what they allow);
   3. HYP and not CONCL, over 72-bit two's-complement vectors, each     z3 must answer unsat
      variable a 41-bit vector sign-extended (so exactly [-2^40, 2^40))
      (the axiom holds).
 
-Query 3 represents the integers exactly: the script computes a bound on the bits of every
+Queries 1 and 3 represent the integers exactly: the script computes a bound on the bits of every
 subterm and refuses a formula that could overflow 72 bits; on integers in range ACSL's & is the
 bitwise and of the two's-complement forms, and (uint32_t)x keeps the low 32 bits of x (C11
 6.3.1.3p2), which is bvextract then zero-extension. Query 2 makes the restriction of query 3 to
@@ -204,15 +207,23 @@ def main():
     for name, names, body in axioms:
         vs = [v.strip() for v in names.split(",")]
         hyp, concl = Parser(tokens(body), set(vs)).implication()
-        if not all(linear(a) and linear(b) for _, a, b in hyp):
-            fail(name + ": the hypothesis must be linear")
+        lin = [c for c in hyp if linear(c[1]) and linear(c[2])]
+        if not lin:
+            fail(name + ": the hypothesis has no linear conjunct to bound the variables")
         if any(bits(a) > WIDTH - 1 or bits(b) > WIDTH - 1 for _, a, b in hyp + concl):
             fail(name + ": a term could overflow the exact encoding")
         out.append("\n; %s: %s" % (name, " ".join(body.split())))
+        if len(lin) < len(hyp):  # not vacuous, over the exact vectors of query 3
+            out.append("(push)")
+            out += ["(declare-const %s (_ BitVec %d))" % (v, VBITS) for v in vs]
+            out.append("(assert %s)" % formula(hyp, bv, BV_OP))
+            out.append("(check-sat)")
+            out.append("(pop)")
         out.append("(push)")
         out += ["(declare-const %s Int)" % v for v in vs]
-        out.append("(assert %s)" % formula(hyp, lia, LIA_OP))
-        out.append("(check-sat)")
+        out.append("(assert %s)" % formula(lin, lia, LIA_OP))
+        if len(lin) == len(hyp):
+            out.append("(check-sat)")
         out.append("(assert (not (and %s)))" % " ".join(
             "(<= (- %d) %s) (< %s %d)" % (LIMIT, v, v, LIMIT) for v in vs))
         out.append("(check-sat)")

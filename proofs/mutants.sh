@@ -6,6 +6,7 @@ dir=$1; parse=$2; wp=$3
 mkdir -p "$dir"
 fail=0
 # name | functions to prove | exact text in shmpc.h | replacement
+# (functions as FILE:FUNCTIONS: the text is in FILE instead, proofs/fifo.c, proven with the real shmpc.h)
 cat >"$dir/list" <<'LIST'
 full_off_by_one|shmpc__can_put|return (uint32_t)used == cap ? SHMPC_EFULL : SHMPC_OK;|return (uint32_t)used > cap ? SHMPC_EFULL : SHMPC_OK;
 missing_mask|shmpc__slot_of,shmpc__slot_off|return (uint32_t)i & mask;|return (uint32_t)i;
@@ -13,16 +14,19 @@ trusted_peer_length|shmpc__can_get,shmpc__get|return n > slot_size ? SHMPC_ECORR
 fill_not_checked|shmpc__free_slots|if ((uint32_t)used > cap) return SHMPC_ECORRUPT;\n    *out = cap - (uint32_t)used;|*out = cap - (uint32_t)used;
 mapping_size_trusted|shmpc__validate|if (h->total_size > (uint64_t)map_size) return SHMPC_ESIZE;|
 small_copy_overruns|shmpc__bytes|case 7: SHMPC_MEMCPY(d, s, 56u); break;|case 7: SHMPC_MEMCPY(d, s, 64u); break;
+fifo_pop_next_slot|proofs/fifo.c:fifo_pop|n = shmpc__fc_slot(slots, head, mask, stride)->len;|n = shmpc__fc_slot(slots, head + 1u, mask, stride)->len;
 push_null_message|shmpc_try_push|if (!msg && len) return SHMPC_EINVAL;\n    if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(|if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(
 LIST
 while IFS='|' read -r name fcts old new; do
     [ -n "$name" ] || continue
     m="$dir/$name"; mkdir -p "$m"
+    file=shmpc.h; case $fcts in *:*) file=${fcts%%:*}; fcts=${fcts#*:};; esac
+    mkdir -p "$m/$(dirname "$file")"; [ "$file" = shmpc.h ] || cp shmpc.h "$m/shmpc.h"
     OLD="$old" NEW="$new" perl -0pe 'BEGIN { $o = $ENV{OLD}; $n = $ENV{NEW}; $o =~ s/\\n/\n/g; $n =~ s/\\n/\n/g }
-        $c = () = /\Q$o\E/g; die "count $c\n" if $c != 1; s/\Q$o\E/$n/' shmpc.h >"$m/shmpc.h" 2>"$m/apply.err" || {
-        echo "  $name: the planted text is not in shmpc.h exactly once ($(cat "$m/apply.err")): FAIL"; fail=1; continue; }
+        $c = () = /\Q$o\E/g; die "count $c\n" if $c != 1; s/\Q$o\E/$n/' "$file" >"$m/$file" 2>"$m/apply.err" || {
+        echo "  $name: the planted text is not in $file exactly once ($(cat "$m/apply.err")): FAIL"; fail=1; continue; }
     # shellcheck disable=SC2086
-    frama-c $parse "$m/shmpc.h" proofs/lemmas.c $wp -wp-fct "$fcts" -wp-session "$m/session" >"$m/wp.log" 2>&1
+    frama-c $parse "$m/$file" proofs/lemmas.c $wp -wp-fct "$fcts" -wp-session "$m/session" >"$m/wp.log" 2>&1
     sh proofs/wp-summary.sh "$m/wp.log" "$fcts" >"$m/summary.txt" 2>&1
     tot=$(tail -1 "$m/summary.txt")
     if grep -q 'NOT PROVED' "$m/summary.txt"; then

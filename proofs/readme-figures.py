@@ -3,7 +3,8 @@
 from what `make prove` printed (proofs/wp-summary.sh output, one file per WP run).
 
 Each row of the README tables whose Function(s) cell names functions ends in a Goals cell: the sum
-of those functions' goals in the first summary (the LP64 run). A row headed **Total** (or **Total, ...**) holds the
+of those functions' goals in the first summary that has them (the LP64 run for the core and the
+shell, the FIFO run for proofs/fifo.c). A row headed **Total** (or **Total, ...**) holds the
 sum of the rows above it in the same table, and "N/N goals" after "figure:NAME" markers holds the
 totals of the summary files in order. --check exits 1 and names every figure that drifted;
 --write rewrites them in place. Nothing else in README.md is touched.
@@ -62,8 +63,8 @@ def main():
         if cells[1].strip().startswith("**Total"):
             want = acc
         else:
-            names = re.findall(r"`(shmpc_\w+)`", cells[-3])
-            found = [per[0][n] for n in names if n in per[0]]
+            names = re.findall(r"`((?:shmpc|fifo)_\w+)`", cells[-3])
+            found = [next(c[n] for c in per if n in c) for n in names if any(n in c for c in per)]
             if not names or len(found) != len(names):
                 drift.append("line %d: %s not in the summaries" % (i + 1, ", ".join(names) or "no function"))
                 continue
