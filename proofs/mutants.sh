@@ -3,6 +3,30 @@
 # requires Frama-C WP to reject each copy (at least one goal unproved). A mutant whose text is not
 # found in shmpc.h fails the check too (the list must follow the code).
 dir=$1; parse=$2; wp=$3
+# one DIR N: the N-th mutant of DIR/list, its verdict in DIR/res.N (two run at a time, each WP
+# with one prover process: Frama-C's parsing and the provers of the other overlap)
+if [ "${4:-}" = --one ]; then
+    n=$5
+    sed -n "${n}p" "$dir/list" | {
+    IFS='|' read -r name fcts old new
+    m="$dir/$name"; mkdir -p "$m"
+    file=shmpc.h; case $fcts in *:*) file=${fcts%%:*}; fcts=${fcts#*:};; esac
+    mkdir -p "$m/$(dirname "$file")"; [ "$file" = shmpc.h ] || cp shmpc.h "$m/shmpc.h"
+    OLD="$old" NEW="$new" perl -0pe 'BEGIN { $o = $ENV{OLD}; $n = $ENV{NEW}; $o =~ s/\\n/\n/g; $n =~ s/\\n/\n/g }
+        $c = () = /\Q$o\E/g; die "count $c\n" if $c != 1; s/\Q$o\E/$n/' "$file" >"$m/$file" 2>"$m/apply.err" || {
+        echo "  $name: the planted text is not in $file exactly once ($(cat "$m/apply.err")): FAIL" >"$dir/res.$n"; exit 0; }
+    # shellcheck disable=SC2086
+    frama-c $parse "$m/$file" proofs/lemmas.c $wp -wp-fct "$fcts" -wp-session "$m/session" >"$m/wp.log" 2>&1
+    sh proofs/wp-summary.sh "$m/wp.log" "$fcts" >"$m/summary.txt" 2>&1
+    tot=$(tail -1 "$m/summary.txt")
+    if grep -q 'NOT PROVED' "$m/summary.txt"; then
+        echo "  $name ($fcts): rejected, $tot; e.g. $(grep -m1 'NOT PROVED' "$m/summary.txt" | sed 's/^ *NOT PROVED: //')"
+    else
+        echo "  $name ($fcts): NOT rejected ($tot): the proofs cannot see this bug"
+    fi >"$dir/res.$n"
+    }
+    exit 0
+fi
 mkdir -p "$dir"
 fail=0
 # name | functions to prove | exact text in shmpc.h | replacement
@@ -17,24 +41,13 @@ small_copy_overruns|shmpc__bytes|case 7: SHMPC_MEMCPY(d, s, 56u); break;|case 7:
 fifo_pop_next_slot|proofs/fifo.c:fifo_pop|n = shmpc__fc_slot(slots, head, mask, stride)->len;|n = shmpc__fc_slot(slots, head + 1u, mask, stride)->len;
 push_null_message|shmpc_try_push|if (!msg && len) return SHMPC_EINVAL;\n    if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(|if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(
 LIST
-while IFS='|' read -r name fcts old new; do
-    [ -n "$name" ] || continue
-    m="$dir/$name"; mkdir -p "$m"
-    file=shmpc.h; case $fcts in *:*) file=${fcts%%:*}; fcts=${fcts#*:};; esac
-    mkdir -p "$m/$(dirname "$file")"; [ "$file" = shmpc.h ] || cp shmpc.h "$m/shmpc.h"
-    OLD="$old" NEW="$new" perl -0pe 'BEGIN { $o = $ENV{OLD}; $n = $ENV{NEW}; $o =~ s/\\n/\n/g; $n =~ s/\\n/\n/g }
-        $c = () = /\Q$o\E/g; die "count $c\n" if $c != 1; s/\Q$o\E/$n/' "$file" >"$m/$file" 2>"$m/apply.err" || {
-        echo "  $name: the planted text is not in $file exactly once ($(cat "$m/apply.err")): FAIL"; fail=1; continue; }
-    # shellcheck disable=SC2086
-    frama-c $parse "$m/$file" proofs/lemmas.c $wp -wp-fct "$fcts" -wp-session "$m/session" >"$m/wp.log" 2>&1
-    sh proofs/wp-summary.sh "$m/wp.log" "$fcts" >"$m/summary.txt" 2>&1
-    tot=$(tail -1 "$m/summary.txt")
-    if grep -q 'NOT PROVED' "$m/summary.txt"; then
-        echo "  $name ($fcts): rejected, $tot; e.g. $(grep -m1 'NOT PROVED' "$m/summary.txt" | sed 's/^ *NOT PROVED: //')"
-    else
-        echo "  $name ($fcts): NOT rejected ($tot): the proofs cannot see this bug"; fail=1
-    fi
-done <"$dir/list"
+rm -f "$dir"/res.*
+N=$(grep -c . "$dir/list")
+seq 1 "$N" | xargs -P 2 -I{} sh "$0" "$dir" "$parse" "$(echo "$wp" | sed 's/-wp-par [0-9]*/-wp-par 1/')" --one {}
+for n in $(seq 1 "$N"); do
+    if [ -s "$dir/res.$n" ]; then cat "$dir/res.$n"; else echo "  mutant $n of $dir/list: no result: FAIL"; fail=1; fi
+    grep -q ': rejected, ' "$dir/res.$n" 2>/dev/null || fail=1
+done
 # The axioms' check must reject a false axiom: W1 with 2^32 - 1 for 2^32.
 grep -q 'x + 4294967296;' proofs/lemmas.c || { echo "  false_axiom: W1 not found in proofs/lemmas.c: FAIL"; fail=1; }
 sed 's/x + 4294967296;/x + 4294967295;/' proofs/lemmas.c >"$dir/lemmas-false.c"
