@@ -789,10 +789,11 @@ SHMPC_API const char *shmpc_strerror(int code) {
 
    THE PROOF BOUNDARY. Every function in this section carries an ACSL contract proven by WP, for
    SHMPC_INDEX_BITS 32 and a 64-bit or 32-bit size_t, with the three modular-arithmetic axioms
-   of proofs/lemmas.c (each checked by z3 from that file, proofs/lemmas2smt.py). The SPSC
-   operations of the shell (>>ring: try_push, try_pop, commit, release and their helpers) are
-   proven too, with every shared load an arbitrary value (see >>atomics); the MPMC claim/take
-   paths and the batches carry contracts not yet proven (README.md, "What is NOT proven").
+   of proofs/lemmas.c (each checked by z3 from that file, proofs/lemmas2smt.py). The
+   operations of the shell (>>ring: try_push, try_pop, try_reserve, commit, try_peek, release,
+   the MPMC claim and push, and their helpers) are proven too, with every shared load an
+   arbitrary value (see >>atomics); the MPMC take and pop and the batches carry contracts not yet
+   proven (README.md, "What is NOT proven").
    Where proven, the facts the shell contributes are proof obligations at each call here —
    (1) the geometry passed is the handle's, which shmpc_handle_ok ties to what shmpc__validate
        accepted (shmpc_slots_ok holds at every call);
@@ -1433,8 +1434,9 @@ SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uin
 */
 
 /* The slot header of index i (inside the slot array: shmpc__slot_off), from the handle or from its
-   geometry copied into locals, and the slot array as the bytes the proven core copies into and out of. */
-#if !defined(__FRAMAC__)
+   geometry copied into locals, and the slot array as the bytes the proven core copies into and out of.
+   Eva (make eva, SHMPC__EVA) follows the cast: it runs the code as compiled. */
+#if !defined(__FRAMAC__) || defined(SHMPC__EVA)
 #define SHMPC__SLOT_AT(slots, i, mask, stride) ((shmpc__slot *)(void *)((slots) + shmpc__slot_off((shmpc_idx)(i), (mask), (stride))))
 #else
 /* WP's typed memory model cannot follow the cast of a char pointer to a slot header: under Frama-C
