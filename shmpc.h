@@ -791,9 +791,9 @@ SHMPC_API const char *shmpc_strerror(int code) {
    SHMPC_INDEX_BITS 32 and a 64-bit or 32-bit size_t, with the three modular-arithmetic axioms
    of proofs/lemmas.c (each checked by z3 from that file, proofs/lemmas2smt.py). The
    operations of the shell (>>ring: try_push, try_pop, try_reserve, commit, try_peek, release,
-   the MPMC claim and push, and their helpers) are proven too, with every shared load an
-   arbitrary value (see >>atomics); the MPMC take and pop and the batches carry contracts not yet
-   proven (README.md, "What is NOT proven").
+   the MPMC push, and their helpers) are proven too, with every shared load an arbitrary value
+   (see >>atomics); the MPMC claim, take and pop and the batches carry contracts not yet proven
+   (README.md, "What is NOT proven").
    Where proven, the facts the shell contributes are proof obligations at each call here —
    (1) the geometry passed is the handle's, which shmpc_handle_ok ties to what shmpc__validate
        accepted (shmpc_slots_ok holds at every call);
@@ -1915,15 +1915,17 @@ SHMPC__OUTLINE int shmpc__spsc_push_any(shmpc_ring *r, const char *msg, size_t l
     requires sep: \separated(msg + (0 .. len - 1), r->slots + (0 .. (r->mask + 1) * r->stride - 1));
 */
 SHMPC__OUTLINE int shmpc__mpmc_push(shmpc_ring *r, const char *msg, size_t len) {
+    char *slots = SHMPC__BYTES(r); /* the geometry in locals: the copy writes through a char pointer */
+    const uint32_t mask = r->mask, stride = r->stride, size = r->slot_size;
     shmpc_idx pos;
     shmpc__slot *sl;
     int rc;
-    if (len > r->slot_size) return SHMPC_EMSGSIZE;
+    if (len > size) return SHMPC_EMSGSIZE;
     if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED;
     rc = shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
     if (rc != SHMPC_OK) return rc;
-    sl = SHMPC__SLOT(r, pos);
-    shmpc__copy_in(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, msg, len);
+    sl = SHMPC__SLOT_AT(slots, pos, mask, stride);
+    shmpc__copy_in(slots, mask, stride, size, pos, msg, len);
     shmpc__st(&sl->len, (uint32_t)len, relaxed);
     shmpc__st(&sl->seq, shmpc__mpmc_published(pos, r->capacity), release); /* R3: publish; pairs with A3 */
     shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
@@ -1963,6 +1965,7 @@ SHMPC_API int shmpc_try_reserve(shmpc_ring *r, void **buf, size_t *room) {
     if (!buf) return SHMPC_EINVAL;
     /* the geometry in locals: the payload is located with the values that attach checked */
     slots = SHMPC__BYTES(r); mask = r->mask; stride = r->stride; size = r->slot_size;
+    /*@ assert geometry: shmpc_slots_ok(slots, mask, stride, size); */
     if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED;
     if (r->mode == SHMPC_SPSC) {
         uint32_t n;

@@ -15,7 +15,7 @@ mapping_size_trusted|shmpc__validate|if (h->total_size > (uint64_t)map_size) ret
 small_copy_overruns|shmpc__bytes|case 7: SHMPC_MEMCPY(d, s, 56u); break;|case 7: SHMPC_MEMCPY(d, s, 64u); break;
 reserve_room_too_big|shmpc_try_reserve|if (room) *room = size;|if (room) *room = size + 1u;
 peek_trusted_length|shmpc_try_peek|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, n);|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, 0u);
-mpmc_push_length_unchecked|shmpc__mpmc_push|if (len > r->slot_size) return SHMPC_EMSGSIZE;|
+mpmc_push_length_unchecked|shmpc__mpmc_push|if (len > size) return SHMPC_EMSGSIZE;|
 push_null_message|shmpc_try_push|if (!msg && len) return SHMPC_EINVAL;\n    if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(|if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(
 LIST
 while IFS='|' read -r name fcts old new; do
