@@ -2414,11 +2414,13 @@ SHMPC_API int shmpc_peers(const shmpc_ring *r, shmpc_peer_status *out, int max) 
     for (i = 0; i < SHMPC_MAX_PEERS && n < max; i++) {
         const shmpc__peer *p = &r->seg->peers[i];
         uint32_t pid = shmpc__ld(&p->pid, acquire);
+        uint64_t start;
         if (pid == 0u) continue;
+        start = shmpc__peer_start(p);
         out[n].pid = pid;
         out[n].role = shmpc__ld(&p->role, acquire);
-        out[n].start = shmpc__peer_start(p);
-        out[n].alive = out[n].start == 0u ? -1 : shmpc__os_alive(pid, out[n].start); /* 0: never presumed dead */
+        out[n].start = start;
+        out[n].alive = start == 0u ? -1 : shmpc__os_alive(pid, start); /* 0: never presumed dead */
         n++;
     }
     return n;

@@ -78,7 +78,7 @@ prove-mutants: $(PROVE_DIR)/why3.conf
 # Eva over the shell: proofs/eva/driver.c runs the operations on formatted SPSC and MPMC rings, every
 # shared load arbitrary (>>atomics), the slot headers located by the code itself (SHMPC__EVA). Fails
 # unless Eva reports no alarm. Not in make test: alarms remain (README.md, "What is NOT proven").
-EVA_FLAGS := -eva -eva-auto-loop-unroll 16 -eva-slevel 20 -eva-split-return full -eva-no-show-progress
+EVA_FLAGS := -eva -eva-auto-loop-unroll 16 -eva-slevel 50 -eva-split-return full -eva-no-show-progress
 eva:
 	$(Q)$(NEED) frama-c-base
 	$(Q)mkdir -p $(PROVE_DIR)
