@@ -5,7 +5,7 @@
 dir=$1; parse=$2; wp=$3
 mkdir -p "$dir"
 fail=0
-# name | functions to prove | exact text in shmpc.h | replacement
+# name | functions to prove | exact text in shmpc.h | replacement [| the one property to prove: -wp-prop]
 cat >"$dir/list" <<'LIST'
 full_off_by_one|shmpc__can_put|return (uint32_t)used == cap ? SHMPC_EFULL : SHMPC_OK;|return (uint32_t)used > cap ? SHMPC_EFULL : SHMPC_OK;
 missing_mask|shmpc__slot_of,shmpc__slot_off|return (uint32_t)i & mask;|return (uint32_t)i;
@@ -13,19 +13,19 @@ trusted_peer_length|shmpc__can_get,shmpc__get|return n > slot_size ? SHMPC_ECORR
 fill_not_checked|shmpc__free_slots|if ((uint32_t)used > cap) return SHMPC_ECORRUPT;\n    *out = cap - (uint32_t)used;|*out = cap - (uint32_t)used;
 mapping_size_trusted|shmpc__validate|if (h->total_size > (uint64_t)map_size) return SHMPC_ESIZE;|
 small_copy_overruns|shmpc__bytes|case 7: SHMPC_MEMCPY(d, s, 56u); break;|case 7: SHMPC_MEMCPY(d, s, 64u); break;
-reserve_room_too_big|shmpc_try_reserve|if (room) *room = size;|if (room) *room = size + 1u;
-peek_trusted_length|shmpc_try_peek|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, n);|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, 0u);
-mpmc_push_length_unchecked|shmpc__mpmc_push|if (len > size) return SHMPC_EMSGSIZE;|
+reserve_room_too_big|shmpc_try_reserve|if (room) *room = size;|if (room) *room = size + 1u;|writable
+peek_trusted_length|shmpc_try_peek|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, n);|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, 0u);|ready
+mpmc_push_length_unchecked|shmpc__mpmc_push|if (len > size) return SHMPC_EMSGSIZE;||fits
 push_null_message|shmpc_try_push|if (!msg && len) return SHMPC_EINVAL;\n    if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(|if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(
 LIST
-while IFS='|' read -r name fcts old new; do
+while IFS='|' read -r name fcts old new prop; do
     [ -n "$name" ] || continue
     m="$dir/$name"; mkdir -p "$m"
     OLD="$old" NEW="$new" perl -0pe 'BEGIN { $o = $ENV{OLD}; $n = $ENV{NEW}; $o =~ s/\\n/\n/g; $n =~ s/\\n/\n/g }
         $c = () = /\Q$o\E/g; die "count $c\n" if $c != 1; s/\Q$o\E/$n/' shmpc.h >"$m/shmpc.h" 2>"$m/apply.err" || {
         echo "  $name: the planted text is not in shmpc.h exactly once ($(cat "$m/apply.err")): FAIL"; fail=1; continue; }
     # shellcheck disable=SC2086
-    frama-c $parse "$m/shmpc.h" proofs/lemmas.c $wp -wp-fct "$fcts" -wp-session "$m/session" >"$m/wp.log" 2>&1
+    frama-c $parse "$m/shmpc.h" proofs/lemmas.c $wp -wp-fct "$fcts" ${prop:+-wp-prop "$prop"} -wp-session "$m/session" >"$m/wp.log" 2>&1
     sh proofs/wp-summary.sh "$m/wp.log" "$fcts" >"$m/summary.txt" 2>&1
     tot=$(tail -1 "$m/summary.txt")
     if grep -q 'NOT PROVED' "$m/summary.txt"; then
