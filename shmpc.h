@@ -809,10 +809,11 @@ SHMPC_API const char *shmpc_strerror(int code) {
 
    THE PROOF BOUNDARY. Every function in this section carries an ACSL contract proven by WP, for
    SHMPC_INDEX_BITS 32 and a 64-bit or 32-bit size_t, with the four modular-arithmetic axioms
-   of proofs/lemmas.c (each checked by z3 from that file, proofs/lemmas2smt.py). The SPSC
-   operations of the shell (>>ring: try_push, try_pop, commit, release and their helpers) are
-   proven too, with every shared load an arbitrary value (see >>atomics); the MPMC claim/take
-   paths and the batches carry contracts not yet proven (README.md, "What is NOT proven").
+   of proofs/lemmas.c (each checked by z3 from that file, proofs/lemmas2smt.py). The
+   operations of the shell (>>ring: try_push, try_pop, try_reserve, commit, try_peek, release,
+   the MPMC push, and their helpers) are proven too, with every shared load an arbitrary value
+   (see >>atomics); the MPMC claim, take and pop and the batches carry contracts not yet proven
+   (README.md, "What is NOT proven").
    Where proven, the facts the shell contributes are proof obligations at each call here —
    (1) the geometry passed is the handle's, which shmpc_handle_ok ties to what shmpc__validate
        accepted (shmpc_slots_ok holds at every call);
@@ -1430,14 +1431,18 @@ SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uin
     axiomatic shmpc_slot_headers {
       logic shmpc__slot *shmpc_hdr(char *slots, integer k) reads \nothing;
     }
+    // Each slot header valid and apart from the handle and the segment header: a predicate of
+    // values only, so that a store to memory the handle does not name leaves it as it was.
+    predicate shmpc_headers_ok(char *slots, integer mask, shmpc_ring *r, struct shmpc__seg *seg) =
+        \forall integer k; 0 <= k <= mask ==>
+            \valid(shmpc_hdr(slots, k)) && \separated(shmpc_hdr(slots, k), r, seg);
     // A handle the shell may act on: what shmpc_attach_id sets up from a header that
     // shmpc__validate accepted (the geometry of its `ok` behaviour, the slot array inside the
     // mapping), the handle itself apart from the shared memory, and a peer entry for a role.
     predicate shmpc_handle_ok(shmpc_ring *r) =
         \valid(r) && \valid(r->seg) && r->capacity == r->mask + 1 &&
         shmpc_slots_ok(r->slots, r->mask, r->stride, r->slot_size) &&
-        (\forall integer k; 0 <= k <= r->mask ==>
-            \valid(shmpc_hdr(r->slots, k)) && \separated(shmpc_hdr(r->slots, k), r, r->seg)) &&
+        shmpc_headers_ok(r->slots, r->mask, r, r->seg) &&
         (r->role == SHMPC_PRODUCER || r->role == SHMPC_CONSUMER ==> 0 <= r->peer < SHMPC_MAX_PEERS) &&
         \separated(r, r->seg) && \separated(r, r->slots + (0 .. (r->mask + 1) * r->stride - 1)) &&
         \separated(r->seg, r->slots + (0 .. (r->mask + 1) * r->stride - 1));
@@ -1449,8 +1454,9 @@ SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uin
 */
 
 /* The slot header of index i (inside the slot array: shmpc__slot_off), from the handle or from its
-   geometry copied into locals, and the slot array as the bytes the proven core copies into and out of. */
-#if !defined(__FRAMAC__)
+   geometry copied into locals, and the slot array as the bytes the proven core copies into and out of.
+   Eva (make eva, SHMPC__EVA) follows the cast: it runs the code as compiled. */
+#if !defined(__FRAMAC__) || defined(SHMPC__EVA)
 #define SHMPC__SLOT_AT(slots, i, mask, stride) ((shmpc__slot *)(void *)((slots) + shmpc__slot_off((shmpc_idx)(i), (mask), (stride))))
 #else
 /* WP's typed memory model cannot follow the cast of a char pointer to a slot header: under Frama-C
@@ -1688,6 +1694,20 @@ SHMPC__INLINE void shmpc__regate(shmpc_ring *r) {
     r->go = r->seg && !r->closed && r->pending_op == SHMPC__OP_NONE ? r->role : 0;
 }
 
+/* Records an outstanding reserve or peek (op) of position pos, n bytes (peek), and closes the gate. */
+/*@ requires r: \valid(r);
+    requires op: op == SHMPC__OP_RESERVED || op == SHMPC__OP_PEEKED;
+    assigns r->pending_op, r->pending_pos, r->pending_len, r->go;
+    ensures kept: \at(shmpc_handle_ok(r), Pre) ==> shmpc_handle_ok(r);
+    ensures held: r->pending_op == op && r->pending_pos == pos && r->pending_len == n && r->go == 0;
+*/
+SHMPC__INLINE void shmpc__hold(shmpc_ring *r, int op, shmpc_idx pos, uint32_t n) {
+    r->pending_op = op;
+    r->pending_pos = pos;
+    r->pending_len = n;
+    shmpc__regate(r);
+}
+
 SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, uint32_t id, uint64_t start) {
     struct shmpc__seg *s = (struct shmpc__seg *)mem;
     shmpc__hdr_snap h;
@@ -1819,10 +1839,11 @@ SHMPC__INLINE int shmpc__check(const shmpc_ring *r, int role) {
 
 /* SPSC: free slots from the cached head, refreshing it only when the cache says full. */
 /*@ requires handle: shmpc_handle_ok(r);
+    requires want: want >= 1;
     requires out: \valid(room) && \separated(room, r);
     assigns r->cached, *room;
     ensures kept: shmpc_handle_ok(r);
-    ensures room: \result == SHMPC_OK ==> *room == r->capacity - shmpc_fill(r->cached, r->own);
+    ensures room: \result == SHMPC_OK ==> 1 <= *room == r->capacity - shmpc_fill(r->cached, r->own);
 */
 SHMPC__INLINE int shmpc__spsc_room(shmpc_ring *r, uint32_t want, uint32_t *room) {
     int rc = shmpc__free_slots(r->cached, r->own, r->capacity, room);
@@ -1926,6 +1947,7 @@ SHMPC__PRIVATE uint32_t shmpc__mpmc_claim_range(shmpc_ring *r, shmpc__a32 *index
 
 /*@ requires r: \valid_read(r) && \valid_read(r->seg);
     assigns \nothing;
+    ensures passed: \result == rc || \result == SHMPC_ECLOSED;
 */
 SHMPC__INLINE int shmpc__full_or_closed(const shmpc_ring *r, int rc) {
     if ((rc == SHMPC_EFULL || rc == SHMPC_OK) && shmpc__closed(r, SHMPC__CONS_CLOSED)) return SHMPC_ECLOSED;
@@ -1976,15 +1998,17 @@ SHMPC__OUTLINE int shmpc__spsc_push_any(shmpc_ring *r, const char *msg, size_t l
     requires sep: \separated(msg + (0 .. len - 1), r->slots + (0 .. (r->mask + 1) * r->stride - 1));
 */
 SHMPC__OUTLINE int shmpc__mpmc_push(shmpc_ring *r, const char *msg, size_t len) {
+    char *slots = SHMPC__BYTES(r); /* the geometry in locals: the copy writes through a char pointer */
+    const uint32_t mask = r->mask, stride = r->stride, size = r->slot_size;
     shmpc_idx pos;
     shmpc__slot *sl;
     int rc;
-    if (len > r->slot_size) return SHMPC_EMSGSIZE;
+    if (len > size) return SHMPC_EMSGSIZE;
     if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED;
     rc = shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
     if (rc != SHMPC_OK) return rc;
-    sl = SHMPC__SLOT(r, pos);
-    shmpc__copy_in(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, msg, len);
+    sl = SHMPC__SLOT_AT(slots, pos, mask, stride);
+    shmpc__copy_in(slots, mask, stride, size, pos, msg, len);
     shmpc__st(&sl->len, (uint32_t)len, relaxed);
     shmpc__st(&sl->seq, shmpc__mpmc_published(pos, r->capacity), release); /* R3: publish; pairs with A3 */
     shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
@@ -2005,11 +2029,26 @@ SHMPC_API int shmpc_try_push(shmpc_ring *r, const void *msg, size_t len) {
     return shmpc__spsc_push(r, (const char *)msg, len); /* the copy is a few register moves */
 }
 
+/*@ requires handle: shmpc_handle(r);
+    requires buf: buf != \null ==> \valid(buf) && (r != \null ==> \separated(buf, r));
+    requires room: room != \null ==> \valid(room) && \separated(room, buf) && (r != \null ==> \separated(room, r));
+    ensures reserved: \result == SHMPC_OK ==> r->pending_op == SHMPC__OP_RESERVED &&
+        *buf == \old(r->slots) + (r->pending_pos & \old(r->mask)) * \old(r->stride) + 8;
+    ensures writable: \result == SHMPC_OK && room != \null ==>
+        *room == r->slot_size && \valid((char *)*buf + (0 .. *room - 1));
+    ensures free: \result == SHMPC_OK && r->mode == SHMPC_SPSC ==>
+        r->pending_pos == r->own && shmpc_fill(r->cached, r->own) < r->capacity;
+*/
 SHMPC_API int shmpc_try_reserve(shmpc_ring *r, void **buf, size_t *room) {
     int rc = shmpc__check(r, SHMPC_PRODUCER);
     shmpc_idx pos;
+    char *slots;
+    uint32_t mask, stride, size;
     if (rc != SHMPC_OK) return rc;
     if (!buf) return SHMPC_EINVAL;
+    /* the geometry in locals: the payload is located with the values that attach checked */
+    slots = SHMPC__BYTES(r); mask = r->mask; stride = r->stride; size = r->slot_size;
+    /*@ assert geometry: shmpc_slots_ok(slots, mask, stride, size); */
     if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED;
     if (r->mode == SHMPC_SPSC) {
         uint32_t n;
@@ -2019,11 +2058,9 @@ SHMPC_API int shmpc_try_reserve(shmpc_ring *r, void **buf, size_t *room) {
         rc = shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
     }
     if (rc != SHMPC_OK) return rc;
-    r->pending_op = SHMPC__OP_RESERVED;
-    shmpc__regate(r);
-    r->pending_pos = pos;
-    *buf = shmpc__payload(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos);
-    if (room) *room = r->slot_size;
+    shmpc__hold(r, SHMPC__OP_RESERVED, pos, 0u);
+    *buf = shmpc__payload(slots, mask, stride, size, pos);
+    if (room) *room = size;
     return SHMPC_OK;
 }
 
@@ -2182,6 +2219,7 @@ SHMPC__INLINE int shmpc__slot_len(const shmpc_ring *r, shmpc__slot *sl, uint32_t
 
 /*@ requires r: \valid_read(r) && \valid_read(r->seg);
     assigns \nothing;
+    ensures passed: \result == rc || \result == SHMPC_ECLOSED;
 */
 SHMPC__INLINE int shmpc__empty_or_closed(const shmpc_ring *r, int rc) {
     if (rc != SHMPC_EEMPTY || !shmpc__closed(r, SHMPC__PROD_CLOSED)) return rc;
@@ -2310,12 +2348,23 @@ SHMPC_API int shmpc_try_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len) {
     return SHMPC_OK;
 }
 
+/*@ requires handle: shmpc_handle(r);
+    requires msg: msg != \null ==> \valid(msg) && (r != \null ==> \separated(msg, r));
+    requires len: len != \null ==> \valid(len) && \separated(len, msg) && (r != \null ==> \separated(len, r));
+    ensures peeked: \result == SHMPC_OK ==> r->pending_op == SHMPC__OP_PEEKED && r->pending_len <= \old(r->slot_size);
+    ensures located: \result == SHMPC_OK ==> *msg == \old(r->slots) + (r->pending_pos & \old(r->mask)) * \old(r->stride) + 8;
+    ensures readable: \result == SHMPC_OK ==> \valid_read((char *)*msg + (0 .. r->pending_len - 1));
+    ensures len: \result == SHMPC_OK && len != \null ==> *len == r->pending_len;
+*/
 SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
     int rc = shmpc__check(r, SHMPC_CONSUMER);
     shmpc_idx pos;
-    uint32_t n;
+    uint32_t n, mask, stride, size;
+    char *slots;
     if (rc != SHMPC_OK) return rc;
     if (!msg) return SHMPC_EINVAL;
+    /* the geometry in locals: the payload is located with the values that attach checked */
+    slots = SHMPC__BYTES(r); mask = r->mask; stride = r->stride; size = r->slot_size;
     if (r->mode == SHMPC_SPSC) {
         uint32_t ready;
         rc = shmpc__spsc_ready(r, &ready);
@@ -2323,19 +2372,17 @@ SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
         pos = r->own;
         n = shmpc__ld(&SHMPC__SLOT(r, pos)->len, relaxed); /* peer-written: checked by the core */
         rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, n);
+        /*@ assert ready: rc == SHMPC_OK ==> 0 < shmpc_fill(pos, r->cached) <= r->capacity && n <= r->slot_size; */
         /* recorded before the message is handed out: while pending == head the peek is held (release
            moves head past it), which a consumer taking this one's role over reads (shmpc__reclaim) */
         if (rc == SHMPC_OK) shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
     } else {
         r->redo = 0;
-        rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, r->slot_size, &pos, &n));
+        rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, size, &pos, &n));
     }
     if (rc != SHMPC_OK) return rc;
-    r->pending_op = SHMPC__OP_PEEKED;
-    shmpc__regate(r);
-    r->pending_pos = pos;
-    r->pending_len = n;
-    *msg = shmpc__payload(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos);
+    shmpc__hold(r, SHMPC__OP_PEEKED, pos, n);
+    *msg = shmpc__payload(slots, mask, stride, size, pos);
     if (len) *len = n;
     return SHMPC_OK;
 }
@@ -2503,11 +2550,13 @@ SHMPC_API int shmpc_peers(const shmpc_ring *r, shmpc_peer_status *out, int max) 
     for (i = 0; i < SHMPC_MAX_PEERS && n < max; i++) {
         const shmpc__peer *p = &r->seg->peers[i];
         uint32_t pid = shmpc__ld(&p->pid, acquire);
+        uint64_t start;
         if (pid == 0u) continue;
+        start = shmpc__peer_start(p);
         out[n].pid = pid;
         out[n].role = shmpc__ld(&p->role, acquire);
-        out[n].start = shmpc__peer_start(p);
-        out[n].alive = out[n].start == 0u ? -1 : shmpc__os_alive(pid, out[n].start); /* 0: never presumed dead */
+        out[n].start = start;
+        out[n].alive = start == 0u ? -1 : shmpc__os_alive(pid, start); /* 0: never presumed dead */
         n++;
     }
     return n;
