@@ -12,6 +12,7 @@ if [ "${4:-}" = --one ]; then
     m="$dir/$name"; mkdir -p "$m"
     file=shmpc.h; case $fcts in *:*) file=${fcts%%:*}; fcts=${fcts#*:};; esac
     mkdir -p "$m/$(dirname "$file")"; [ "$file" = shmpc.h ] || cp shmpc.h "$m/shmpc.h"
+    [ "$file" = proofs/fifo.c ] && parse=$(echo "$parse" | sed 's/-DSHMPC_NO_OS/-DSHMPC_NO_OS,-DSHMPC_PROOF_FIFO/') # axiom S1
     OLD="$old" NEW="$new" perl -0pe 'BEGIN { $o = $ENV{OLD}; $n = $ENV{NEW}; $o =~ s/\\n/\n/g; $n =~ s/\\n/\n/g }
         $c = () = /\Q$o\E/g; die "count $c\n" if $c != 1; s/\Q$o\E/$n/' "$file" >"$m/$file" 2>"$m/apply.err" || {
         echo "  $name: the planted text is not in $file exactly once ($(cat "$m/apply.err")): FAIL" >"$dir/res.$n"; exit 0; }
