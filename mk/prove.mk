@@ -96,9 +96,10 @@ prove-fifo: $(PROVE_DIR)/why3.conf
 prove-readme:
 	$(Q)python3 proofs/readme-figures.py --write $(PROVE_DIR)/summary64.txt $(PROVE_DIR)/summary32.txt $(PROVE_DIR)/summary-fifo.txt
 
-# Each mutant: NAME|FUNCTIONS|text in shmpc.h|replacement[|PROPERTY]. The copy is proven with the
-# same flags (only PROPERTY's goals if given, which the original proves in make prove); the mutant is
-# rejected when at least one goal stays unproved, and a PROPERTY that names no goal fails the check.
+# Each mutant: NAME|FUNCTIONS|text in shmpc.h|replacement[|PROPERTY[|BEHAVIORS]]. The copy is proven
+# with the same flags (only PROPERTY's or BEHAVIORS' goals if given, which the original proves in make
+# prove); the mutant is rejected when at least one goal stays unproved, and a PROPERTY or BEHAVIORS
+# that name no goal fail the check.
 prove-mutants: $(PROVE_DIR)/why3.conf
 	$(Q)$(NEED) $(PROVE_PKGS)
 	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/mutants.sh $(PROVE_DIR)/mutants \

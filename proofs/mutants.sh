@@ -8,7 +8,7 @@ dir=$1; parse=$2; wp=$3
 if [ "${4:-}" = --one ]; then
     n=$5
     sed -n "${n}p" "$dir/list" | {
-    IFS='|' read -r name fcts old new prop
+    IFS='|' read -r name fcts old new prop bhv
     m="$dir/$name"; mkdir -p "$m"
     file=shmpc.h; case $fcts in *:*) file=${fcts%%:*}; fcts=${fcts#*:};; esac
     mkdir -p "$m/$(dirname "$file")"; [ "$file" = shmpc.h ] || cp shmpc.h "$m/shmpc.h"
@@ -17,7 +17,7 @@ if [ "${4:-}" = --one ]; then
         $c = () = /\Q$o\E/g; die "count $c\n" if $c != 1; s/\Q$o\E/$n/' "$file" >"$m/$file" 2>"$m/apply.err" || {
         echo "  $name: the planted text is not in $file exactly once ($(cat "$m/apply.err")): FAIL" >"$dir/res.$n"; exit 0; }
     # shellcheck disable=SC2086
-    frama-c $parse "$m/$file" proofs/lemmas.c $wp -wp-fct "$fcts" ${prop:+-wp-prop "$prop"} -wp-session "$m/session" >"$m/wp.log" 2>&1
+    frama-c $parse "$m/$file" proofs/lemmas.c $wp -wp-fct "$fcts" ${prop:+-wp-prop "$prop"} ${bhv:+-wp-bhv "$bhv"} -wp-session "$m/session" >"$m/wp.log" 2>&1
     sh proofs/wp-summary.sh "$m/wp.log" "$fcts" >"$m/summary.txt" 2>&1
     tot=$(tail -1 "$m/summary.txt")
     if grep -q 'NOT PROVED' "$m/summary.txt"; then
@@ -30,16 +30,17 @@ if [ "${4:-}" = --one ]; then
 fi
 mkdir -p "$dir"
 fail=0
-# name | functions to prove | exact text in shmpc.h | replacement [| the one property to prove: -wp-prop]
+# name | functions to prove | exact text in shmpc.h | replacement [| the one property to prove:
+# -wp-prop [| the behaviors to prove: -wp-bhv]] (the property or behavior the bug breaks: a shorter run)
 # (functions as FILE:FUNCTIONS: the text is in FILE instead, proofs/fifo.c, proven with the real shmpc.h)
 cat >"$dir/list" <<'LIST'
 full_off_by_one|shmpc__can_put|return (uint32_t)used == cap ? SHMPC_EFULL : SHMPC_OK;|return (uint32_t)used > cap ? SHMPC_EFULL : SHMPC_OK;
 missing_mask|shmpc__slot_of,shmpc__slot_off|return (uint32_t)i & mask;|return (uint32_t)i;
-trusted_peer_length|shmpc__can_get,shmpc__get|return n > slot_size ? SHMPC_ECORRUPT : SHMPC_OK;|return SHMPC_OK;
+trusted_peer_length|shmpc__can_get,shmpc__get|return n > slot_size ? SHMPC_ECORRUPT : SHMPC_OK;|return SHMPC_OK;||corrupt
 fill_not_checked|shmpc__free_slots|if ((uint32_t)used > cap) return SHMPC_ECORRUPT;\n    *out = cap - (uint32_t)used;|*out = cap - (uint32_t)used;
-mapping_size_trusted|shmpc__validate|if (h->total_size > (uint64_t)map_size) return SHMPC_ESIZE;|
+mapping_size_trusted|shmpc__validate|if (h->total_size > (uint64_t)map_size) return SHMPC_ESIZE;|||too_small
 small_copy_overruns|shmpc__bytes|case 7: SHMPC_MEMCPY(d, s, 56u); break;|case 7: SHMPC_MEMCPY(d, s, 64u); break;
-fifo_pop_next_slot|proofs/fifo.c:fifo_pop|n = shmpc__fc_slot(slots, head, mask, stride)->len;|n = shmpc__fc_slot(slots, head + 1u, mask, stride)->len;
+fifo_pop_next_slot|proofs/fifo.c:fifo_pop|n = shmpc__fc_slot(slots, head, mask, stride)->len;|n = shmpc__fc_slot(slots, head + 1u, mask, stride)->len;|n
 reserve_room_too_big|shmpc_try_reserve|if (room) *room = size;|if (room) *room = size + 1u;|writable
 peek_trusted_length|shmpc_try_peek|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, n);|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, 0u);|ready
 mpmc_push_length_unchecked|shmpc__mpmc_push|if (len > size) return SHMPC_EMSGSIZE;||fits

@@ -25,8 +25,9 @@ C = {
     # 7: MPMC consumer hands the slot to the wrong lap.
     "7": [(r"(shmpc__mpmc_freed\(shmpc_idx pos, uint32_t cap\) \{\s*return \(shmpc_idx\)\(pos \+ cap)\);",
            r"\1 + 1u);", 1)],
-    # 8: the try calls' one check is not updated by reserve: a push during a reserve goes through.
-    "8": [(r"(r->pending_op = SHMPC__OP_RESERVED;)\n\s*shmpc__regate\(r\);", r"\1", 1)],
+    # 8: the try calls' one check is not updated by reserve or peek (shmpc__hold): a push during a
+    # reserve goes through.
+    "8": [(r"(r->pending_len = n;)\n\s*shmpc__regate\(r\);", r"\1", 1)],
     # 9: an MPMC reservation closed uncommitted becomes a message of 0 bytes (the old phantom).
     "9": [(r"shmpc__st\(&sl->len, SHMPC__DISCARD, relaxed\);", "shmpc__st(&sl->len, 0u, relaxed);", 1)],
     # 10: consumers do not skip a discarded reservation: it is refused as corrupt, the ring stops.
