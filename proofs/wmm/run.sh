@@ -27,22 +27,29 @@ for s in $SCN; do
 done
 cat "$OUT"/wmm/base.*.reached 2>/dev/null | sort -un > "$OUT/wmm/reached"
 python3 proofs/wmm/orders.py list shmpc.h > "$OUT/wmm/mutants" || exit 1
-# a mutant whose access no scenario executed (no line of its call in the base run's reached lines)
-# behaves as the header does in every execution explored: it is not run, and must be argued
+# A mutant behaves as the header does in every execution of a scenario that never executes its
+# access (no line of its call among that scenario's reached lines in the base run, explored with at
+# least the mutant's preemptions): it runs only on the scenarios that reach it. One that no
+# scenario reaches is not run at all, and must be argued.
 python3 proofs/wmm/orders.py lines shmpc.h | while read -r m a b; do
-    l=$a; hit=""
-    while [ "$l" -le "$b" ]; do grep -qx "$l" "$OUT/wmm/reached" && { hit=1; break; }; l=$((l + 1)); done
-    [ -z "$hit" ] && echo "$m"
-done > "$OUT/wmm/unreached"
+    reach=""
+    for s in $SCN; do
+        l=$a
+        while [ "$l" -le "$b" ]; do grep -qx "$l" "$OUT/wmm/base.$s.reached" && { reach="$reach $s"; break; }; l=$((l + 1)); done
+    done
+    echo "$m$reach"
+done > "$OUT/wmm/reach"
+awk 'NF == 1 { print $1 }' "$OUT/wmm/reach" > "$OUT/wmm/unreached"
 # one job per mutant: mutate, compile, run every scenario until the first violation
 cat > "$OUT/wmm/one.sh" <<ONE
 m=\$1; d="$OUT/wmm/mut/\$(echo "\$m" | tr ':#>-' '____')"; mkdir -p "\$d"
 if grep -qxF "\$m" "$OUT/wmm/unreached"; then echo "\$m UNREACHED" > "\$d/res"; exit 0; fi
 python3 proofs/wmm/orders.py make shmpc.h "\$m" "\$d/shmpc.h" || { echo "\$m BROKEN" > "\$d/res"; exit 0; }
 $CC $MFLAGS -I"\$d" proofs/wmm/wmm.c -o "\$d/wmm" 2>"\$d/cc.err" || { echo "\$m NOCOMPILE" > "\$d/res"; exit 0; }
-timeout 300 "\$d/wmm" -q -p 1 $SCN > "\$d/out" 2>&1; rc=\$?
+scn=\$(grep "^\$m " "$OUT/wmm/reach" | cut -d' ' -f2-)
+timeout 300 "\$d/wmm" -q -p 1 \$scn > "\$d/out" 2>&1; rc=\$?
 if [ \$rc = 0 ] && { [ -n "\${WMM_DEEP:-}" ] || ! grep -q "^\$m " proofs/wmm/survivors.txt; }; then
-    timeout 300 "\$d/wmm" -q -p $P $SCN > "\$d/out" 2>&1; rc=\$?
+    timeout 300 "\$d/wmm" -q -p $P \$scn > "\$d/out" 2>&1; rc=\$?
 fi
 if [ \$rc = 1 ]; then echo "\$m CAUGHT \$(grep VIOLATION "\$d/out" | head -1 | sed 's/ after [0-9]* executions//')" > "\$d/res"
 elif [ \$rc = 0 ]; then echo "\$m SURVIVED" > "\$d/res"
