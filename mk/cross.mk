@@ -56,7 +56,7 @@ $(X_EXAMPLES:%=$(XB)/$(1)/%): $(XB)/$(1)/%: examples/%.c examples/common.h shmpc
 	$(Q)$(call x_triplet,$(1))-gcc -static $(CSTD) $(WARN) $(OPT) -I. $$< -o $$@ $(LDLIBS)
 cross-$(1): test-deps tools-deps
 	$(Q)$(NEED) gcc-$(call x_triplet,$(1)) libc6-dev-$(call x_deb,$(1))-cross check:$(call x_deb,$(1)) qemu-user
-	@$(MAKE) --no-print-directory $(XB)/$(1)/shmpc_tests $(XB)/$(1)/image $(XB)/$(1)/shmpcctl \
+	@$(MAKE) --no-print-directory -j2 $(XB)/$(1)/shmpc_tests $(XB)/$(1)/image $(XB)/$(1)/shmpcctl \
 	    $(X_EXAMPLES:%=$(XB)/$(1)/%) $(XB)/host/image $(BUILD)/shmpcctl $(PYEXT)
 	@CROSS_QEMU=$(call x_qemu,$(1)) CROSS_STRESS=$(CROSS_STRESS) CROSS_TMO=$(CROSS_TMO) PYTHON=$(PYTHON) \
 	    SHMPC_BUILD=$(CURDIR)/$(BUILD) sh tests/cross/run.sh $(1) $(XB)/$(1) $(XB)/host

@@ -109,11 +109,11 @@ define FUZZ_RUN
 endef
 
 fuzz-short: fuzz-deps
-	@$(MAKE) --no-print-directory $(FUZZERS:%=$(FB)/%)
+	@$(MAKE) --no-print-directory -j2 $(FUZZERS:%=$(FB)/%)
 	$(call FUZZ_RUN,fuzz_ops,$(FUZZ_SHORT_SECONDS))
 	$(call FUZZ_RUN,fuzz_race,$(FUZZ_SHORT_SECONDS))
 
 fuzz: fuzz-deps
-	@$(MAKE) --no-print-directory $(FUZZERS:%=$(FB)/%)
+	@$(MAKE) --no-print-directory -j2 $(FUZZERS:%=$(FB)/%)
 	$(call FUZZ_RUN,fuzz_ops,$(FUZZ_SECONDS))
 	$(call FUZZ_RUN,fuzz_race,$(FUZZ_SECONDS))

@@ -20,10 +20,11 @@ SAN_STRESS ?= 1000000
 
 .PHONY: tests test-deps compile-tests hpp-tests suites asan ubsan tsan
 
+# The builds run two at a time (-j2); every test runs alone, in the recipe that follows its builds.
 tests: test-deps
-	@$(MAKE) --no-print-directory compile-tests
-	@$(MAKE) --no-print-directory hpp-tests
-	@$(MAKE) --no-print-directory suites
+	@$(MAKE) --no-print-directory -j2 compile-tests
+	@$(MAKE) --no-print-directory -j2 hpp-tests
+	@$(MAKE) --no-print-directory -j2 suites
 
 test-deps:
 	$(Q)$(NEED) check pkg-config clang libclang-rt-14-dev g++

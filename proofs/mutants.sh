@@ -39,12 +39,12 @@ missing_mask|shmpc__slot_of,shmpc__slot_off|return (uint32_t)i & mask;|return (u
 trusted_peer_length|shmpc__can_get,shmpc__get|return n > slot_size ? SHMPC_ECORRUPT : SHMPC_OK;|return SHMPC_OK;||corrupt
 fill_not_checked|shmpc__free_slots|if ((uint32_t)used > cap) return SHMPC_ECORRUPT;\n    *out = cap - (uint32_t)used;|*out = cap - (uint32_t)used;
 mapping_size_trusted|shmpc__validate|if (h->total_size > (uint64_t)map_size) return SHMPC_ESIZE;|||too_small
-small_copy_overruns|shmpc__bytes|case 7: SHMPC_MEMCPY(d, s, 56u); break;|case 7: SHMPC_MEMCPY(d, s, 64u); break;
+small_copy_overruns|shmpc__bytes|case 7: SHMPC_MEMCPY(d, s, 56u); break;|case 7: SHMPC_MEMCPY(d, s, 64u); break;|valid_dest
 fifo_pop_next_slot|proofs/fifo.c:fifo_pop|n = shmpc__fc_slot(slots, head, mask, stride)->len;|n = shmpc__fc_slot(slots, head + 1u, mask, stride)->len;|n
 reserve_room_too_big|shmpc_try_reserve|if (room) *room = size;|if (room) *room = size + 1u;|writable
 peek_trusted_length|shmpc_try_peek|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, n);|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, 0u);|ready
 mpmc_push_length_unchecked|shmpc__mpmc_push|if (len > size) return SHMPC_EMSGSIZE;||fits
-push_null_message|shmpc_try_push|if (!msg && len) return SHMPC_EINVAL;\n    if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(|if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(
+push_null_message|shmpc_try_push|if (!msg && len) return SHMPC_EINVAL;\n    if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(|if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(|msg
 LIST
 rm -f "$dir"/res.*
 N=$(grep -c . "$dir/list")

@@ -5,63 +5,8 @@
 # at a time. Fails on any violation, error, surviving mutant or incomplete search. Every run has a
 # time limit (timeout) and the C checker a state bound (--max-states).
 set -u
-OUT=$1; CC=$2; CFLAGS=$3
-J=${BMC_JOBS:-2}
-LIM=${BMC_TIMEOUT:-400}
-mkdir -p "$OUT/log" "$OUT/spin" "$OUT/mut"
-rm -f "$OUT"/log/*
-fail=0
-t0=$(date +%s)
-
-# ---- 1. exhaustive checks and hostile states (a --hostile run first does the full search too) ----
-cat > "$OUT/jobs" <<JOBS
-h8-spsc-2 bmc8-asan --hostile spsc 2
-c16-spsc-2 bmc16 spsc 2
-c8-spsc-8 bmc8 spsc 8
-c16-mpmc-2 bmc16 mpmc 2
-h8-mpmc-2 bmc8-asan --hostile mpmc 2
-h8-spsc-1 bmc8-asan --hostile spsc 1
-c16-spsc-1 bmc16 spsc 1
-c8-mpmc-2x3p1c bmc8 mpmc 2 3 1
-c8-mpmc-2x2p2c bmc8 mpmc 2 2 2
-c8-mpmc-16 bmc8 mpmc 16
-c8-mpmc-8 bmc8 mpmc 8
-c8-spsc-4 bmc8 spsc 4
-c8-mpmc-2x1p3c bmc8 mpmc 2 1 3
-c8-mpmc-4 bmc8 mpmc 4
-JOBS
-# shellcheck disable=SC2016
-xargs -P "$J" -L 1 sh -c 'n=$1; b=$2; shift 2; timeout '"$LIM"' "'"$OUT"'/$b" --max-states 20000000 "$@" \
-    >"'"$OUT"'/log/$n.out" 2>"'"$OUT"'/log/$n.err"; echo $? >"'"$OUT"'/log/$n.rc"' sh < "$OUT/jobs"
-while read -r n rest; do
-    rc=$(cat "$OUT/log/$n.rc" 2>/dev/null || echo 9)
-    cat "$OUT/log/$n.out"
-    if [ "$rc" != 0 ]; then
-        echo "bmc: FAILED: $rest (exit $rc)"; cat "$OUT/log/$n.err"; fail=1
-    fi
-done < "$OUT/jobs"
-
-# ---- 2. C mutants: each must be caught (exit 1 = violation found); $J at a time --------------------
-cat > "$OUT/mut/one.sh" <<ONE
-m=\$1; d="$OUT/mut/\$m"; mkdir -p "\$d"; rm -f "\$d/res"
-if ! python3 proofs/bmc/mutate.py shmpc.h "\$d/shmpc.h" "\$m"; then echo "bmc: mutant \$m: cannot be built" > "\$d/res"; exit 0; fi
-if ! $CC $CFLAGS -DSHMPC_NO_OS -DSHMPC_INDEX_BITS=8 -I"\$d" proofs/bmc/bmc.c -o "\$d/bmc8" 2>"\$d/cc.err"; then
-    { echo "bmc: mutant \$m does not compile:"; cat "\$d/cc.err"; } > "\$d/res"; exit 0
-fi
-for cfg in "spsc 1" "spsc 2" "mpmc 2" "mpmc 4" "mpmc 2 2 2"; do
-    timeout 120 "\$d/bmc8" --max-states 3000000 \$cfg >/dev/null 2>"\$d/err"
-    if [ \$? = 1 ]; then echo "bmc: C mutant \$m caught (\$cfg: \$(head -1 "\$d/err" | sed 's/^bmc: //'))" > "\$d/res"; exit 0; fi
-done
-echo "bmc: C mutant \$m SURVIVED" > "\$d/res"
-ONE
-CMUT=$(python3 proofs/bmc/mutate.py --list) && [ -n "$CMUT" ] || { echo "bmc: no C mutants listed"; fail=1; }
-printf '%s\n' $CMUT | xargs -P "$J" -n 1 sh "$OUT/mut/one.sh"
-for m in $CMUT; do
-    cat "$OUT/mut/$m/res" 2>/dev/null || { echo "bmc: C mutant $m: no result"; fail=1; continue; }
-    grep -q "^bmc: C mutant $m caught" "$OUT/mut/$m/res" || fail=1
-done
-
-# ---- 3. SPIN models -----------------------------------------------------------------------------------
+# One SPIN job (the pool of section 3 runs "sh run.sh --spin-job OUT LIMIT LINE"): LINE is a line
+# of OUT/spinjobs, "NAME MODEL|SPIN -D FLAGS|CC FLAGS|PAN FLAGS|EXPECT".
 # spin_run NAME MODEL "SPIN -D FLAGS" "CC FLAGS" "PAN FLAGS" EXPECT(0 errors | 1 error)
 spin_run() {
     name=$1; model=$2; dflags=$3; ccflags=$4; panflags=$5; expect=$6
@@ -85,6 +30,77 @@ spin_run() {
         echo "spin mutant $name caught: $(grep -m1 '^pan:1:' "$d/pan.out")"
     fi
 }
+if [ "${1:-}" = --spin-job ]; then
+    OUT=$2; LIM=$3
+    printf '%s\n' "$4" | { IFS='|' read -r head dflags ccflags panflags expect
+        name=${head%% *}; model=${head#* }
+        [ "$dflags" = - ] && dflags=""
+        spin_run "$name" "$model" "$dflags" "$ccflags" "$panflags" "$expect" > "$OUT/log/spin-$name.txt" 2>&1
+        echo $? > "$OUT/log/spin-$name.rc"; }
+    exit 0
+fi
+OUT=$1; CC=$2; CFLAGS=$3
+J=${BMC_JOBS:-2}
+LIM=${BMC_TIMEOUT:-400}
+mkdir -p "$OUT/log" "$OUT/spin" "$OUT/mut"
+rm -f "$OUT"/log/*
+fail=0
+t0=$(date +%s)
+
+# ---- 1. exhaustive checks and hostile states (a --hostile run first does the full search too) ----
+# (the longest first: the pool of $J then ends together)
+cat > "$OUT/jobs" <<JOBS
+h8-spsc-2 bmc8-asan --hostile spsc 2
+h8-mpmc-2 bmc8-asan --hostile mpmc 2
+c8-mpmc-16 bmc8 mpmc 16
+c16-spsc-2 bmc16 spsc 2
+c8-spsc-8 bmc8 spsc 8
+c16-mpmc-2 bmc16 mpmc 2
+h8-spsc-1 bmc8-asan --hostile spsc 1
+c16-spsc-1 bmc16 spsc 1
+c8-mpmc-2x3p1c bmc8 mpmc 2 3 1
+c8-mpmc-8 bmc8 mpmc 8
+c8-mpmc-2x2p2c bmc8 mpmc 2 2 2
+c8-mpmc-2x1p3c bmc8 mpmc 2 1 3
+c8-spsc-4 bmc8 spsc 4
+c8-mpmc-4 bmc8 mpmc 4
+JOBS
+# shellcheck disable=SC2016
+xargs -P "$J" -L 1 sh -c 'n=$1; b=$2; shift 2; timeout '"$LIM"' "'"$OUT"'/$b" --max-states 20000000 "$@" \
+    >"'"$OUT"'/log/$n.out" 2>"'"$OUT"'/log/$n.err"; echo $? >"'"$OUT"'/log/$n.rc"' sh < "$OUT/jobs"
+while read -r n rest; do
+    rc=$(cat "$OUT/log/$n.rc" 2>/dev/null || echo 9)
+    cat "$OUT/log/$n.out"
+    if [ "$rc" != 0 ]; then
+        echo "bmc: FAILED: $rest (exit $rc)"; cat "$OUT/log/$n.err"; fail=1
+    fi
+done < "$OUT/jobs"
+
+echo "bmc: exhaustive checks and hostile states $(( $(date +%s) - t0 )) s"; t1=$(date +%s)
+
+# ---- 2. C mutants: each must be caught (exit 1 = violation found); $J at a time --------------------
+cat > "$OUT/mut/one.sh" <<ONE
+m=\$1; d="$OUT/mut/\$m"; mkdir -p "\$d"; rm -f "\$d/res"
+if ! python3 proofs/bmc/mutate.py shmpc.h "\$d/shmpc.h" "\$m"; then echo "bmc: mutant \$m: cannot be built" > "\$d/res"; exit 0; fi
+if ! $CC $CFLAGS -DSHMPC_NO_OS -DSHMPC_INDEX_BITS=8 -I"\$d" proofs/bmc/bmc.c -o "\$d/bmc8" 2>"\$d/cc.err"; then
+    { echo "bmc: mutant \$m does not compile:"; cat "\$d/cc.err"; } > "\$d/res"; exit 0
+fi
+for cfg in "spsc 1" "spsc 2" "mpmc 2" "mpmc 4" "mpmc 2 2 2"; do
+    timeout 120 "\$d/bmc8" --max-states 3000000 \$cfg >/dev/null 2>"\$d/err"
+    if [ \$? = 1 ]; then echo "bmc: C mutant \$m caught (\$cfg: \$(head -1 "\$d/err" | sed 's/^bmc: //'))" > "\$d/res"; exit 0; fi
+done
+echo "bmc: C mutant \$m SURVIVED" > "\$d/res"
+ONE
+CMUT=$(python3 proofs/bmc/mutate.py --list) && [ -n "$CMUT" ] || { echo "bmc: no C mutants listed"; fail=1; }
+printf '%s\n' $CMUT | xargs -P "$J" -n 1 sh "$OUT/mut/one.sh"
+for m in $CMUT; do
+    cat "$OUT/mut/$m/res" 2>/dev/null || { echo "bmc: C mutant $m: no result"; fail=1; continue; }
+    grep -q "^bmc: C mutant $m caught" "$OUT/mut/$m/res" || fail=1
+done
+
+echo "bmc: C mutants $(( $(date +%s) - t1 )) s"; t1=$(date +%s)
+
+# ---- 3. SPIN models -----------------------------------------------------------------------------------
 SAFE="-DSAFETY -DCOLLAPSE -DVECTORSZ=2048"
 for pml in spsc mpmc; do
     for mu in norecheck earlypub; do
@@ -102,11 +118,11 @@ done
 python3 proofs/bmc/mutate.py proofs/poll.pml "$OUT/spin/poll_armnorecheck.pml" armnorecheck || { echo "bmc: spin mutant poll_armnorecheck: cannot be built"; fail=1; }
 PROG="-DNP -DNOREDUCE -DCOLLAPSE"
 {
+    echo "mpmc-1p3c proofs/mpmc.pml|-DNP_=1 -DNC_=3 -DNMSG=1 -DGIVEUP=false|$SAFE|-m1000000|0"
+    echo "mpmc-2p2c proofs/mpmc.pml|-DNP_=2 -DNC_=2 -DNMSG=1 -DGIVEUP=true|$SAFE|-m1000000|0"
     echo "spsc-safety proofs/spsc.pml|-|$SAFE|-m200000|0"
     echo "spsc-progress proofs/spsc.pml|-|-DNP -DNOREDUCE -DCOLLAPSE|-l -f -m500000|0"
-    echo "mpmc-2p2c proofs/mpmc.pml|-DNP_=2 -DNC_=2 -DNMSG=1 -DGIVEUP=true|$SAFE|-m1000000|0"
     echo "mpmc-3p1c proofs/mpmc.pml|-DNP_=3 -DNC_=1 -DNMSG=1 -DGIVEUP=false|$SAFE|-m1000000|0"
-    echo "mpmc-1p3c proofs/mpmc.pml|-DNP_=1 -DNC_=3 -DNMSG=1 -DGIVEUP=false|$SAFE|-m1000000|0"
     echo "mpmc-1p1c proofs/mpmc.pml|-DNP_=1 -DNC_=1 -DNMSG=4 -DGIVEUP=true|$SAFE|-m1000000|0"
     echo "spsc-norecheck $OUT/spin/spsc_norecheck.pml|-|$SAFE|-m200000|1"
     echo "spsc-earlypub $OUT/spin/spsc_earlypub.pml|-|$SAFE|-m200000|1"
@@ -125,21 +141,15 @@ PROG="-DNP -DNOREDUCE -DCOLLAPSE"
     echo "poll-cons-armnorecheck $OUT/spin/poll_armnorecheck.pml|-DPOLL_CONS -DDEATH|$SAFE|-m200000|1"
     echo "poll-prod-armnorecheck $OUT/spin/poll_armnorecheck.pml|-DPOLL_PROD -DTRY_PEER|$PROG|-l -f -m500000|1"
 } > "$OUT/spinjobs"
-n=0
-while IFS='|' read -r head dflags ccflags panflags expect; do
-    name=${head%% *}; model=${head#* }
-    [ "$dflags" = - ] && dflags=""
-    ( spin_run "$name" "$model" "$dflags" "$ccflags" "$panflags" "$expect" > "$OUT/log/spin-$name.txt" 2>&1
-      echo $? > "$OUT/log/spin-$name.rc" ) &
-    n=$((n + 1))
-    if [ $((n % J)) = 0 ]; then wait; fi
-done < "$OUT/spinjobs"
-wait
+# a pool of $J jobs, the longest models first (spinjobs lists them in that order)
+xargs -d '\n' -P "$J" -n 1 sh "$0" --spin-job "$OUT" "$LIM" < "$OUT/spinjobs"
 while IFS='|' read -r head rest; do
     name=${head%% *}
     cat "$OUT/log/spin-$name.txt"
     [ "$(cat "$OUT/log/spin-$name.rc")" = 0 ] || fail=1
 done < "$OUT/spinjobs"
+
+echo "bmc: SPIN models $(( $(date +%s) - t1 )) s"
 
 # ---- 4. weak memory: the real header's orders, and every weakening of them (proofs/wmm) ------------
 t1=$(date +%s)
