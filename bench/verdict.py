@@ -2,6 +2,7 @@
 """bench/verdict.py - runs the whole benchmark N times and says, per target, in how many runs it was met.
 
     python3 bench/verdict.py --runs N --out DIR -- RUN.PY-COMMAND...
+    python3 bench/verdict.py --collect RUNDIR... --out DIR   (the table over runs already made)
 
 Each run is a complete, separate `bench/run.py` (its own processes, its own medians) writing into
 DIR/runK; the verdict table (DIR/verdict.md and DIR/verdict.csv) lists each target's measured ratio
@@ -19,17 +20,26 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--out", default="bench/results")
+    ap.add_argument("--collect", nargs="+", metavar="RUNDIR",
+                    help="make no run: the table over these run directories (each with its targets.csv)")
     ap.add_argument("cmd", nargs=argparse.REMAINDER, help="the run.py command line, after --")
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd[:1] == ["--"] else a.cmd
-    if a.runs < 1 or not cmd:
+    if a.collect:
+        a.runs = len(a.collect)
+    elif a.runs < 1 or not cmd:
         sys.exit("usage: verdict.py --runs N --out DIR -- python3 bench/run.py ...")
     results, order, failed = [], [], 0
     for k in range(1, a.runs + 1):
-        out = os.path.join(a.out, "run%d" % k)
-        print("== verdict: run %d of %d -> %s" % (k, a.runs, out), flush=True)
-        rc = subprocess.run(cmd + ["--out", out]).returncode
-        failed += rc != 0
+        if a.collect:
+            out = a.collect[k - 1]
+            if not os.path.exists(os.path.join(out, "targets.csv")):
+                sys.exit("verdict.py: %s has no targets.csv" % out)
+        else:
+            out = os.path.join(a.out, "run%d" % k)
+            print("== verdict: run %d of %d -> %s" % (k, a.runs, out), flush=True)
+            rc = subprocess.run(cmd + ["--out", out]).returncode
+            failed += rc != 0
         got = {}
         path = os.path.join(out, "targets.csv")
         if os.path.exists(path):
