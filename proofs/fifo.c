@@ -15,18 +15,25 @@
    tail or removes at head), the pops return exactly the messages pushed, in order, byte for
    byte. What this does not cover: concurrency and memory ordering (the shell and its models),
    and a hostile peer (the shell's proofs, where every shared load is arbitrary).
-   STATUS: make prove proves fifo_slots_order and fifo_pop (PROVE_FIFO in mk/prove.mk). fifo_push
-   is NOT proven yet (PROVE_FIFO_OPEN): its last run proved 96 of 104 goals; open: pow2 (a
-   conjunct of the invariant restated: z3 and cvc4 time out), the S1 step that needs it (apart),
-   and the frames of the slot and ghost writes. A lead: with pow2 stated as a requires on
-   q->mask, WP's simplifier proves the assertion at once, so the provers likely miss it in the
-   definition of fifo_layout because WP orders the operands of & per context and they know no
-   commutativity of &; S1's hypothesis would meet the same (apart stayed open even then). So the induction above is closed for pops
-   only. Batches, reserve/commit, peek/release and close are not modelled yet.
+   STATUS: make prove proves every function of this file (PROVE_FIFO in mk/prove.mk): the push
+   step and the pop step of the invariant, so the induction above is closed for any sequence of
+   pushes and pops. Batches, reserve/commit, peek/release and close are not modelled yet.
 
    The crux is that a push does not disturb a queued message: the slot of tail is the slot of no
    index in [head, tail) (axiom S1 of proofs/lemmas.c, checked by z3, with the power-of-two
-   capacity), and two different slots have disjoint payloads (fifo_slots_order, proven here).
+   capacity: fifo_tail_free), and two different slots have disjoint payloads (fifo_slots_order,
+   proven here, and fifo_tail_slot for the slot of tail).
+   What kept the push open: WP's simplifier orders the operands of & by the terms around them,
+   and the provers know no commutativity of &. In fifo_push, tail & mask (two loads from the
+   state) comes out with mask first, while an axiom, a predicate's definition or a quantified fact
+   instantiated at tail gives it with tail first: the two terms never meet. So the power-of-two
+   conjunct is a named predicate (fifo_pow2), the same atom in the invariant, the assertion and the
+   lemma; and each fact about the slot of tail that comes from a quantified fact (S1,
+   fifo_slots_order, the definition of fifo_holds) is the contract of a ghost lemma function on
+   values (fifo_tail_free, fifo_tail_slot, fifo_queue_push): WP substitutes the caller's terms into
+   it, in the caller's order. The ghost queue records the message through the ghost function
+   fifo_record, whose assigns frame the write (with the copy loop inline, the goals after it held
+   two copies of len, one from the loop's exit, which the provers did not bridge).
    The ghost bytes are one region, message i at fifo_gbytes + i * 2^30 (SHMPC_MAX_SLOT): Frama-C's
    kernel cannot give a ghost array of 2^32 x 2^30 bytes a C type, and a constant stride keeps the
    ghost offsets linear.
@@ -50,10 +57,13 @@ typedef struct fifo {
 
 /*@ logic integer fifo_gspan = 4611686018427387904; // 2^32 messages of 2^30 bytes
     logic integer fifo_gat(integer i, integer k) = i * 1073741824 + k;
+    // A power-of-two capacity mask + 1, named: WP orders the operands of & by the terms around
+    // them, so the same conjunct restated elsewhere may not match it; a predicate does.
+    predicate fifo_pow2(integer mask) = (mask & (mask + 1)) == 0;
     // The geometry shmpc__validate accepts (power-of-two capacity), the slot headers (valid,
     // one per slot, pairwise apart), and the ghost queue apart from the slots.
     predicate fifo_layout(char *slots, integer cap, integer mask, integer stride, integer size) =
-        shmpc_slots_ok(slots, mask, stride, size) && cap == mask + 1 && (mask & (mask + 1)) == 0 &&
+        shmpc_slots_ok(slots, mask, stride, size) && cap == mask + 1 && fifo_pow2(mask) &&
         \valid(fifo_gbytes + (0 .. fifo_gspan - 1)) &&
         \separated(slots + (0 .. (mask + 1) * stride - 1), fifo_gbytes + (0 .. fifo_gspan - 1)) &&
         (\forall integer s; 0 <= s <= mask ==>
@@ -103,6 +113,81 @@ typedef struct fifo {
   }
 */
 
+/* Lemma: with a power-of-two capacity b + 1 and at most b messages queued, the slot of tail is
+   the slot of no queued index (axiom S1 of proofs/lemmas.c). Stated on values, as a function: a
+   caller gets the conclusion in its own terms, whatever order WP gives the operands of & there.
+   Inside it, WP orders two variables by name, the greater first (as its goals show): the mask is
+   named b, below the names of the indices, so that the indices come first, as in S1. */
+/*@ ghost
+  /@ requires pow2: b <= 2147483647 && fifo_pow2(b);
+     requires fill: shmpc_fill(h, t) <= b;
+     assigns \nothing;
+     ensures apart: \forall integer x; fifo_queued(h, t, x) ==> (x & b) != (t & b) && x != t;
+  @/
+  void fifo_tail_free(shmpc_idx h, shmpc_idx t, uint32_t b) {
+    /@ assert dist: \forall integer x; fifo_queued(h, t, x) ==> 1 <= (uint32_t)(t - x) <= b; @/
+  }
+*/
+
+/* Lemma: the slot of index t lies inside the slot array, and every other slot lies wholly
+   before or wholly after it. From fifo_slots_order, on values, for the caller's own terms (see
+   fifo_tail_free; w names the stride). Quantified over the other index only: a fact quantified
+   over a byte offset too gives the provers no term to instantiate it on. */
+/*@ ghost
+  /@ requires b <= 2147483647 && 8 <= w <= 1073741839;
+     assigns \nothing;
+     ensures inside: 0 <= (t & b) * w && (t & b) * w + w <= (b + 1) * w;
+     ensures others: \forall integer x; 0 <= x <= 4294967295 && (x & b) != (t & b) ==>
+         0 <= (x & b) * w && (x & b) * w + w <= (b + 1) * w &&
+         ((x & b) * w + w <= (t & b) * w || (t & b) * w + w <= (x & b) * w);
+  @/
+  void fifo_tail_slot(uint32_t b, uint32_t w, shmpc_idx t) {
+    fifo_slots_order(b, w);
+  }
+*/
+
+/* The ghost queue records message t: its length, and its n bytes copied from m. */
+/*@ ghost
+  /@ requires fits: n <= 1073741824;
+     requires valid: \valid(fifo_gbytes + (fifo_gat(t, 0) .. fifo_gat(t, n - 1)));
+     requires msg: \valid_read(m + (0 .. n - 1));
+     requires sep: \separated(m + (0 .. n - 1), fifo_gbytes + (fifo_gat(t, 0) .. fifo_gat(t, n - 1)));
+     assigns fifo_glen[t], fifo_gbytes[fifo_gat(t, 0) .. fifo_gat(t, n - 1)];
+     ensures len: fifo_glen[t] == n;
+     ensures bytes: \forall integer x; 0 <= x < n ==> fifo_gbytes[fifo_gat(t, x)] == m[x];
+  @/
+  void fifo_record(shmpc_idx t, const char *m, size_t n) {
+    fifo_glen[t] = (uint32_t)n;
+    /@ loop invariant 0 <= k <= n;
+       loop invariant copied: \forall integer x; 0 <= x < k ==> fifo_gbytes[fifo_gat(t, x)] == m[x];
+       loop assigns k, fifo_gbytes[fifo_gat(t, 0) .. fifo_gat(t, n - 1)];
+       loop variant n - k;
+    @/
+    for (size_t k = 0; k < n; k++) fifo_gbytes[(size_t)t * 1073741824u + k] = m[k];
+  }
+*/
+
+/* Lemma: the queue after a push, from flat facts: the indices queued before still hold their
+   messages, the old tail holds the new one, and every index now queued is one of those. */
+/*@ ghost
+  /@ requires fill: shmpc_fill(h, n) <= c;
+     requires grown: \forall integer x; fifo_queued(h, n, x) ==> fifo_queued(h, t, x) || x == t;
+     requires lens: \forall integer x; fifo_queued(h, t, x) ==>
+         shmpc_hdr(s, x & m)->len == fifo_glen[x] && fifo_glen[x] <= z;
+     requires bytes: \forall integer x, k; fifo_queued(h, t, x) && 0 <= k < fifo_glen[x] ==>
+         s[(x & m) * w + 8 + k] == fifo_gbytes[fifo_gat(x, k)];
+     requires len: shmpc_hdr(s, t & m)->len == fifo_glen[t] && fifo_glen[t] <= z;
+     requires msg: \forall integer k; 0 <= k < fifo_glen[t] ==>
+         s[(t & m) * w + 8 + k] == fifo_gbytes[fifo_gat(t, k)];
+     assigns \nothing;
+     ensures queue: fifo_queue(s, c, m, w, z, h, n);
+  @/
+  void fifo_queue_push(char *s, uint32_t c, uint32_t m, uint32_t w, uint32_t z, shmpc_idx h, shmpc_idx t, shmpc_idx n) {
+    /@ assert added: fifo_holds(s, m, w, z, t); @/
+    /@ assert kept: \forall integer x; fifo_queued(h, t, x) ==> fifo_holds(s, m, w, z, x); @/
+  }
+*/
+
 /* Push: shmpc__put copies the message into the slot of tail; the length goes into the slot's
    header word (as shmpc__spsc_push stores it); the ghost queue records the message. The decision
    is asked of shmpc__can_put first (the one shmpc__put makes): WP frames a call with the callee's
@@ -142,10 +227,11 @@ int fifo_push(fifo *q, const char *msg, size_t len) {
     int rc = shmpc__can_put(head, tail, cap, size, len);
     if (rc != SHMPC_OK) return rc;
     /*@ assert geom: 8 + size <= stride && size <= 1073741824 && mask <= 2147483647; */
-    /*@ assert pow2: (mask & (mask + 1)) == 0; */
+    /*@ assert pow2: fifo_pow2(mask); */
+    /*@ assert layout0: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(q, slots, mask, stride); */
     /*@ assert sepg: \separated(slots + (0 .. (mask + 1) * stride - 1), fifo_gbytes + (0 .. fifo_gspan - 1)); */
-    /*@ ghost fifo_slots_order(mask, stride); */
-    /*@ assert dist: \forall integer i; fifo_queued(head, tail, i) ==> 1 <= (uint32_t)(tail - i) <= mask; */
+    /*@ ghost fifo_tail_free(head, tail, mask); */
+    /*@ ghost fifo_tail_slot(mask, stride, tail); */
     /*@ assert apart: \forall integer i; fifo_queued(head, tail, i) ==> (i & mask) != (tail & mask) && i != tail; */
     /*@ assert queued: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
             slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
@@ -153,33 +239,46 @@ int fifo_push(fifo *q, const char *msg, size_t len) {
             shmpc_hdr(slots, i & mask)->len == fifo_glen[i] && fifo_glen[i] <= size; */
     /*@ assert hdrs: \forall integer i; fifo_queued(head, tail, i) ==>
             \separated(shmpc_hdr(slots, i & mask), shmpc_hdr(slots, tail & mask)); */
+    /*@ assert wr: 0 <= (tail & mask) * stride && (tail & mask) * stride + 8 + len <= (mask + 1) * stride; */
+    /*@ assert sepw: \separated(slots + ((tail & mask) * stride + 8 .. (tail & mask) * stride + 8 + len - 1),
+            fifo_gbytes + (0 .. fifo_gspan - 1), msg + (0 .. len - 1)); */
+    /*@ assert off: \forall integer i; fifo_queued(head, tail, i) ==>
+            0 <= (i & mask) * stride && (i & mask) * stride + stride <= (mask + 1) * stride &&
+            ((i & mask) * stride + stride <= (tail & mask) * stride || (tail & mask) * stride + stride <= (i & mask) * stride); */
+    /*@ assert goff: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
+            0 <= fifo_gat(i, k) < fifo_gspan && (fifo_gat(i, k) < fifo_gat(tail, 0) || fifo_gat(tail, len) <= fifo_gat(i, k)); */
     rc = shmpc__put(slots, cap, mask, stride, size, head, tail, msg, len, &t);
     /*@ assert ok: rc == SHMPC_OK; */
+    /*@ assert in: \forall integer k; 0 <= k < len ==> slots[(tail & mask) * stride + 8 + k] == \at(msg[k], Pre); */
+    /*@ assert msg_kept: \forall integer k; 0 <= k < len ==> msg[k] == \at(msg[k], Pre); */
+    /*@ assert g_put: \forall integer o; 0 <= o < fifo_gspan ==> fifo_gbytes[o] == \at(fifo_gbytes[o], Pre); */
     shmpc__fc_slot(slots, tail, mask, stride)->len = (uint32_t)len;
-    /*@ ghost
-      fifo_glen[tail] = (uint32_t)len;
-      /@ loop invariant 0 <= k <= len;
-         loop invariant copied: \forall integer x; 0 <= x < k ==> fifo_gbytes[fifo_gat(tail, x)] == msg[x];
-         loop assigns k, fifo_gbytes[fifo_gat(tail, 0) .. fifo_gat(tail, len - 1)];
-         loop variant len - k;
-      @/
-      for (size_t k = 0; k < len; k++) fifo_gbytes[(size_t)tail * 1073741824u + k] = msg[k];
-    */
+    /*@ ghost fifo_record(tail, msg, len); */
+    /*@ assert rec: \forall integer k; 0 <= k < len ==> fifo_gbytes[fifo_gat(tail, k)] == \at(msg[k], Pre); */
+    /*@ assert ghost: \forall integer o; 0 <= o < fifo_gspan && (o < fifo_gat(tail, 0) || fifo_gat(tail, len) <= o) ==>
+            fifo_gbytes[o] == \at(fifo_gbytes[o], Pre); */
+    /*@ assert in_kept: \forall integer k; 0 <= k < len ==> slots[(tail & mask) * stride + 8 + k] == \at(msg[k], Pre); */
     /*@ assert slots: \forall integer o; 0 <= o < (mask + 1) * stride &&
             (o < (tail & mask) * stride + 8 || (tail & mask) * stride + 8 + len <= o) ==>
             slots[o] == \at(q->slots[o], Pre); */
-    /*@ assert ghost: \forall integer o; 0 <= o < fifo_gspan && (o < fifo_gat(tail, 0) || fifo_gat(tail, len) <= o) ==>
-            fifo_gbytes[o] == \at(fifo_gbytes[o], Pre); */
+    /*@ assert glens: \forall integer i; fifo_queued(head, tail, i) ==> fifo_glen[i] == \at(fifo_glen[i], Pre); */
     /*@ assert kept_len: \forall integer i; fifo_queued(head, tail, i) ==>
             shmpc_hdr(slots, i & mask)->len == fifo_glen[i] && fifo_glen[i] <= size; */
+    /*@ assert kept_slot: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < \at(fifo_glen[i], Pre) ==>
+            \let o = (i & mask) * stride + 8 + k; slots[o] == \at(q->slots[o], Pre); */
+    /*@ assert kept_gh: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < \at(fifo_glen[i], Pre) ==>
+            fifo_gbytes[fifo_gat(i, k)] == \at(fifo_gbytes[fifo_gat(i, k)], Pre); */
+    /*@ assert kept_pre: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < \at(fifo_glen[i], Pre) ==>
+            slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
     /*@ assert kept_msg: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
             slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
-    /*@ assert added: fifo_holds(slots, mask, stride, size, tail); */
+    /*@ assert added_len: shmpc_hdr(slots, tail & mask)->len == fifo_glen[tail] && fifo_glen[tail] <= size; */
+    /*@ assert added_msg: \forall integer k; 0 <= k < fifo_glen[tail] ==>
+            slots[(tail & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(tail, k)]; */
     /*@ assert grown: \forall integer i; fifo_queued(head, t, i) ==> fifo_queued(head, tail, i) || i == tail; */
     /*@ assert hdr_q: \forall integer i; 0 <= i <= 4294967295 ==> \separated(shmpc_hdr(slots, i & mask), &q->tail); */
     q->tail = t;
-    /*@ assert rest_len: \forall integer i; fifo_queued(head, t, i) ==>
-            shmpc_hdr(slots, i & mask)->len == fifo_glen[i] && fifo_glen[i] <= size; */
+    /*@ ghost fifo_queue_push(slots, cap, mask, stride, size, head, tail, t); */
     /*@ assert rest: fifo_queue(slots, cap, mask, stride, size, head, t); */
     /*@ assert state: q->slots == slots && q->cap == cap && q->mask == mask && q->stride == stride &&
             q->size == size && q->head == head && q->tail == t; */
@@ -242,6 +341,8 @@ int fifo_pop(fifo *q, char *buf, size_t bufcap, size_t *len) {
     /*@ assert ok: rc == SHMPC_OK; */
     /*@ assert slots: \forall integer o; 0 <= o < (mask + 1) * stride ==> slots[o] == \at(q->slots[o], Pre); */
     /*@ assert ghost: \forall integer o; 0 <= o < fifo_gspan ==> fifo_gbytes[o] == \at(fifo_gbytes[o], Pre); */
+    /*@ assert kept_pre: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < \at(fifo_glen[i], Pre) ==>
+            slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
     /*@ assert kept_msg: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
             slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
     /*@ assert out: \forall integer k; 0 <= k < n ==> buf[k] == fifo_gbytes[fifo_gat(head, k)]; */
