@@ -2159,7 +2159,7 @@ SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n
         loop variant n - i;
     */
     while (i < n) { /* MPMC: a range of free slots per claim, else one */
-        shmpc_idx pos;
+        shmpc_idx pos = 0; /* written by a successful claim: zero elsewhere */
         uint32_t k = shmpc__mpmc_claim_range(r, &r->seg->tail, 0u, NULL, (uint32_t)(n - i < r->capacity ? n - i : r->capacity), &pos), j;
         rc = k ? shmpc__full_or_closed(r, SHMPC_OK) : shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
         if (rc != SHMPC_OK) break;
@@ -2299,8 +2299,8 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
     requires len: len == \null || (\valid(len) && \separated(len, r));
 */
 SHMPC__OUTLINE int shmpc__mpmc_pop(shmpc_ring *r, char *buf, size_t cap, size_t *len) {
-    shmpc_idx pos;
-    uint32_t n;
+    shmpc_idx pos = 0; /* written by the take where it succeeds (and n on EMSGSIZE): zero elsewhere */
+    uint32_t n = 0;
     int rc;
     r->redo = 0;
     rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, cap, &pos, &n));
@@ -2358,8 +2358,8 @@ SHMPC_API int shmpc_try_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len) {
 */
 SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
     int rc = shmpc__check(r, SHMPC_CONSUMER);
-    shmpc_idx pos;
-    uint32_t n, mask, stride, size;
+    shmpc_idx pos = 0; /* both written where rc becomes SHMPC_OK: zero elsewhere */
+    uint32_t n = 0, mask, stride, size;
     char *slots;
     if (rc != SHMPC_OK) return rc;
     if (!msg) return SHMPC_EINVAL;
@@ -2478,8 +2478,8 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
             loop variant n - i;
         */
         while (i < n) { /* a range of messages per claim, else one */
-            shmpc_idx pos;
-            uint32_t len, k, j;
+            shmpc_idx pos = 0; /* written by a successful claim or take: zero elsewhere */
+            uint32_t len = 0, k, j;
             if (!bufs[i].base && bufs[i].len) { rc = SHMPC_EINVAL; break; }
             k = shmpc__mpmc_claim_range(r, &r->seg->head, 1u, bufs + i, (uint32_t)(n - i < r->capacity ? n - i : r->capacity), &pos);
             if (k == 0u) {
