@@ -1894,8 +1894,8 @@ SHMPC__PRIVATE int shmpc__mpmc_claim(shmpc_ring *r, shmpc__a32 *index, uint32_t 
 }
 
 /* MPMC batches: claims a range of positions from *index (tail: plus 0, free slots; head: plus 1,
-   published messages whose length fits bufs[k]) in one compare-and-swap; returns how many, up to
-   max (<= capacity), *pos_out the first. 0: fewer than two are ready (or the retries ran out), and
+   published messages whose lengths fit bufs[from], bufs[from + 1], ...) in one compare-and-swap;
+   returns how many, up to min(n - from, capacity), *pos_out the first. 0: fewer than two are ready (or the retries ran out), and
    the single claim decides (stale index, full, empty, discard marks, EMSGSIZE, corrupt). Each slot
    is judged as in shmpc__mpmc_claim, against an acquired index; the range is the prefix of ready
    ones (slots of a lap free out of order; a message may not fit; a discard mark never fits). It is
@@ -1904,16 +1904,17 @@ SHMPC__PRIVATE int shmpc__mpmc_claim(shmpc_ring *r, shmpc__a32 *index, uint32_t 
    length after the claim: a peer may still scribble on it. */
 /*@ requires handle: shmpc_handle_ok(r);
     requires index: index == &r->seg->tail || index == &r->seg->head;
-    requires max: max <= r->capacity;
-    requires bufs: bufs == \null || \valid_read(bufs + (0 .. max - 1));
+    requires from: from < n;
+    requires bufs: bufs == \null || \valid_read(bufs + (0 .. n - 1));
     requires out: \valid(pos_out) && \separated(pos_out, r, r->seg);
     assigns *index, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
             r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n, *pos_out;
-    ensures range: \result == 0 || 2 <= \result <= max;
+    ensures range: \result == 0 || (2 <= \result <= r->capacity && \result <= n - from);
 */
 SHMPC__PRIVATE uint32_t shmpc__mpmc_claim_range(shmpc_ring *r, shmpc__a32 *index, uint32_t plus, const shmpc_iov *bufs,
-                                                uint32_t max, shmpc_idx *pos_out) {
+                                                size_t from, size_t n, shmpc_idx *pos_out) {
     shmpc__peer *me = &r->seg->peers[r->peer];
+    const uint32_t max = (uint32_t)(n - from < r->capacity ? n - from : r->capacity);
     uint32_t pos = shmpc__ld(index, acquire), i, k; /* A6: pairs with R6 */
     /*@ loop invariant 0 <= i <= SHMPC_RETRIES;
         loop assigns i, k, pos, *index, me->pending, me->pend_n;
@@ -1927,11 +1928,13 @@ SHMPC__PRIVATE uint32_t shmpc__mpmc_claim_range(shmpc_ring *r, shmpc__a32 *index
         */
         for (k = 0; k < max; k++) {
             shmpc__slot *sl = SHMPC__SLOT(r, pos + k);
-            uint32_t len;
+            size_t b = from + k; /* < n, as k < max: kept in a variable and checked, so that the */
+            uint32_t len;        /* bound is local to this loop (Eva keeps no relation between from and k) */
             if ((shmpc_idx)shmpc__ld(&sl->seq, acquire) != (shmpc_idx)(pos + k + plus)) break; /* A3/A4: pairs with R3/R4 */
             if (!bufs) continue;
+            if (b >= n) break;
             len = shmpc__ld(&sl->len, relaxed); /* peer-written: checked again once claimed */
-            if (len > r->slot_size || len > bufs[k].len || (!bufs[k].base && bufs[k].len)) break;
+            if (len > r->slot_size || len > bufs[b].len || (!bufs[b].base && bufs[b].len)) break;
         }
         if (k < 2u) break;
         shmpc__st(&me->pend_n, k, relaxed); /* recorded before the claim, as the single claim's */
@@ -2160,7 +2163,7 @@ SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n
     */
     while (i < n) { /* MPMC: a range of free slots per claim, else one */
         shmpc_idx pos = 0; /* written by a successful claim: zero elsewhere */
-        uint32_t k = shmpc__mpmc_claim_range(r, &r->seg->tail, 0u, NULL, (uint32_t)(n - i < r->capacity ? n - i : r->capacity), &pos), j;
+        uint32_t k = shmpc__mpmc_claim_range(r, &r->seg->tail, 0u, NULL, i, n, &pos), j;
         rc = k ? shmpc__full_or_closed(r, SHMPC_OK) : shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
         if (rc != SHMPC_OK) break;
         if (k == 0u) k = 1u;
@@ -2170,7 +2173,7 @@ SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n
                          { shmpc_hdr(r->slots, m)->seq | integer m; 0 <= m <= r->mask };
             loop variant k - j;
         */
-        for (j = 0; j < k; j++, i++) { /* each slot published alone: consumers may take the first ones early */
+        for (j = 0; j < k && i < n; j++, i++) { /* each slot published alone: consumers may take the first ones early */
             shmpc_idx p = (shmpc_idx)(pos + j);
             shmpc__slot *sl = SHMPC__SLOT(r, p);
             shmpc__copy_in(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, p, (const char *)msgs[i].base, msgs[i].len);
@@ -2303,7 +2306,8 @@ SHMPC__OUTLINE int shmpc__mpmc_pop(shmpc_ring *r, char *buf, size_t cap, size_t 
     uint32_t n = 0;
     int rc;
     r->redo = 0;
-    rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, cap, &pos, &n));
+    rc = shmpc__mpmc_take(r, cap, &pos, &n);
+    if (rc != SHMPC_OK) rc = shmpc__empty_or_closed(r, rc); /* an OK passes unchanged: only an error can become ECLOSED */
     if (len && (rc == SHMPC_OK || rc == SHMPC_EMSGSIZE)) *len = n;
     if (rc != SHMPC_OK) return rc;
     shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, buf, n);
@@ -2378,7 +2382,8 @@ SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
         if (rc == SHMPC_OK) shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
     } else {
         r->redo = 0;
-        rc = shmpc__empty_or_closed(r, shmpc__mpmc_take(r, size, &pos, &n));
+        rc = shmpc__mpmc_take(r, size, &pos, &n);
+        if (rc != SHMPC_OK) rc = shmpc__empty_or_closed(r, rc); /* an OK passes unchanged: only an error can become ECLOSED */
     }
     if (rc != SHMPC_OK) return rc;
     shmpc__hold(r, SHMPC__OP_PEEKED, pos, n);
@@ -2481,7 +2486,7 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
             shmpc_idx pos = 0; /* written by a successful claim or take: zero elsewhere */
             uint32_t len = 0, k, j;
             if (!bufs[i].base && bufs[i].len) { rc = SHMPC_EINVAL; break; }
-            k = shmpc__mpmc_claim_range(r, &r->seg->head, 1u, bufs + i, (uint32_t)(n - i < r->capacity ? n - i : r->capacity), &pos);
+            k = shmpc__mpmc_claim_range(r, &r->seg->head, 1u, bufs, i, n, &pos);
             if (k == 0u) {
                 rc = shmpc__mpmc_take(r, bufs[i].len, &pos, &len);
                 if (rc != SHMPC_OK) { if (i == 0 && rc == SHMPC_EMSGSIZE) bufs[0].len = len; break; }
@@ -2498,7 +2503,7 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
                                0 <= m < \at(n, Pre) && 0 <= b < \at(bufs[m].len, Pre) };
                 loop variant k - j;
             */
-            for (j = 0; j < k; j++, i++) {
+            for (j = 0; j < k && i < n; j++, i++) {
                 shmpc_idx p = (shmpc_idx)(pos + j);
                 shmpc__slot *sl = SHMPC__SLOT(r, p);
                 rc = shmpc__slot_len(r, sl, &len); /* ours now; a peer may still scribble: re-check */

@@ -16,7 +16,7 @@ static void produce(shmpc_ring *p) {
     char msg[SLOT + 1];
     shmpc_iov iov[3];
     void *buf;
-    size_t room, k, n;
+    size_t room, k;
     Frama_C_make_unknown(msg, sizeof msg);
     shmpc_try_push(p, msg, Frama_C_size_t_interval(0, SLOT + 1));
     if (shmpc_try_reserve(p, &buf, &room) == SHMPC_OK) {
@@ -27,16 +27,14 @@ static void produce(shmpc_ring *p) {
         iov[k].base = Frama_C_interval(0, 1) ? msg : NULL;
         iov[k].len = Frama_C_size_t_interval(0, iov[k].base ? SLOT + 1 : 0);
     }
-    n = Frama_C_size_t_interval(1, 3);
-    /*@ split n; */ /* Eva: one state per batch size, so that i + k < n stays visible in the batch loops */
-    shmpc_try_push_many(p, iov, n);
+    shmpc_try_push_many(p, iov, Frama_C_size_t_interval(1, 3));
 }
 
 static void consume(shmpc_ring *c) {
     char out[3][SLOT];
     shmpc_iov iov[3];
     const void *msg;
-    size_t len, k, n;
+    size_t len, k;
     shmpc_try_pop(c, out[0], Frama_C_size_t_interval(0, SLOT), &len);
     if (shmpc_try_peek(c, &msg, &len) == SHMPC_OK) {
         if (len > 0) out[1][0] = ((const char *)msg)[len - 1];
@@ -46,9 +44,7 @@ static void consume(shmpc_ring *c) {
         iov[k].base = out[k];
         iov[k].len = Frama_C_size_t_interval(0, SLOT);
     }
-    n = Frama_C_size_t_interval(1, 3);
-    /*@ split n; */
-    shmpc_try_pop_many(c, iov, n);
+    shmpc_try_pop_many(c, iov, Frama_C_size_t_interval(1, 3));
 }
 
 static void ring(unsigned char *mem, uint32_t mode) {
