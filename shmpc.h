@@ -1915,24 +1915,24 @@ SHMPC__PRIVATE uint32_t shmpc__mpmc_claim_range(shmpc_ring *r, shmpc__a32 *index
                                                 size_t from, size_t n, shmpc_idx *pos_out) {
     shmpc__peer *me = &r->seg->peers[r->peer];
     const uint32_t max = (uint32_t)(n - from < r->capacity ? n - from : r->capacity);
+    size_t end = from + max, b; /* == from + max <= n; the scan is bounded by b < end, one variable: */
     uint32_t pos = shmpc__ld(index, acquire), i, k; /* A6: pairs with R6 */
+    if (end > n) end = n; /* (never taken) Eva keeps no relation between from and k */
     /*@ loop invariant 0 <= i <= SHMPC_RETRIES;
-        loop assigns i, k, pos, *index, me->pending, me->pend_n;
+        loop assigns i, k, b, pos, *index, me->pending, me->pend_n;
         loop variant SHMPC_RETRIES - i;
     */
     for (i = 0; i < SHMPC_RETRIES; i++) {
         uint32_t first = pos;
-        /*@ loop invariant 0 <= k <= max;
-            loop assigns k;
-            loop variant max - k;
+        /*@ loop invariant 0 <= k <= max && b == from + k && end <= n;
+            loop assigns k, b;
+            loop variant end - b;
         */
-        for (k = 0; k < max; k++) {
+        for (k = 0, b = from; b < end; k++, b++) {
             shmpc__slot *sl = SHMPC__SLOT(r, pos + k);
-            size_t b = from + k; /* < n, as k < max: kept in a variable and checked, so that the */
-            uint32_t len;        /* bound is local to this loop (Eva keeps no relation between from and k) */
+            uint32_t len;
             if ((shmpc_idx)shmpc__ld(&sl->seq, acquire) != (shmpc_idx)(pos + k + plus)) break; /* A3/A4: pairs with R3/R4 */
             if (!bufs) continue;
-            if (b >= n) break;
             len = shmpc__ld(&sl->len, relaxed); /* peer-written: checked again once claimed */
             if (len > r->slot_size || len > bufs[b].len || (!bufs[b].base && bufs[b].len)) break;
         }
@@ -2164,16 +2164,19 @@ SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n
     while (i < n) { /* MPMC: a range of free slots per claim, else one */
         shmpc_idx pos = 0; /* written by a successful claim: zero elsewhere */
         uint32_t k = shmpc__mpmc_claim_range(r, &r->seg->tail, 0u, NULL, i, n, &pos), j;
+        size_t end;
         rc = k ? shmpc__full_or_closed(r, SHMPC_OK) : shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
         if (rc != SHMPC_OK) break;
         if (k == 0u) k = 1u;
-        /*@ loop invariant 0 <= j <= k;
+        end = i + k; /* a claim takes at most n - i: end <= n all the same, checked once per claim so */
+        if (end > n) end = n; /* that the loop below is bounded by one variable (Eva keeps no relation) */
+        /*@ loop invariant 0 <= j <= k && i == \at(i, LoopEntry) + j && end <= n;
             loop assigns j, i, r->slots[0 .. (r->mask + 1) * r->stride - 1],
                          { shmpc_hdr(r->slots, m)->len | integer m; 0 <= m <= r->mask },
                          { shmpc_hdr(r->slots, m)->seq | integer m; 0 <= m <= r->mask };
-            loop variant k - j;
+            loop variant end - i;
         */
-        for (j = 0; j < k && i < n; j++, i++) { /* each slot published alone: consumers may take the first ones early */
+        for (j = 0; i < end; j++, i++) { /* each slot published alone: consumers may take the first ones early */
             shmpc_idx p = (shmpc_idx)(pos + j);
             shmpc__slot *sl = SHMPC__SLOT(r, p);
             shmpc__copy_in(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, p, (const char *)msgs[i].base, msgs[i].len);
@@ -2362,8 +2365,8 @@ SHMPC_API int shmpc_try_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len) {
 */
 SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
     int rc = shmpc__check(r, SHMPC_CONSUMER);
-    shmpc_idx pos = 0; /* both written where rc becomes SHMPC_OK: zero elsewhere */
-    uint32_t n = 0, mask, stride, size;
+    shmpc_idx pos;
+    uint32_t n, mask, stride, size;
     char *slots;
     if (rc != SHMPC_OK) return rc;
     if (!msg) return SHMPC_EINVAL;
@@ -2382,6 +2385,7 @@ SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
         if (rc == SHMPC_OK) shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
     } else {
         r->redo = 0;
+        pos = 0; n = 0; /* written by the take where it succeeds: zero elsewhere */
         rc = shmpc__mpmc_take(r, size, &pos, &n);
         if (rc != SHMPC_OK) rc = shmpc__empty_or_closed(r, rc); /* an OK passes unchanged: only an error can become ECLOSED */
     }
@@ -2485,6 +2489,7 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
         while (i < n) { /* a range of messages per claim, else one */
             shmpc_idx pos = 0; /* written by a successful claim or take: zero elsewhere */
             uint32_t len = 0, k, j;
+            size_t end;
             if (!bufs[i].base && bufs[i].len) { rc = SHMPC_EINVAL; break; }
             k = shmpc__mpmc_claim_range(r, &r->seg->head, 1u, bufs, i, n, &pos);
             if (k == 0u) {
@@ -2496,14 +2501,16 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
                 i++;
                 continue;
             }
-            /*@ loop invariant 0 <= j <= k;
+            end = i + k; /* <= n all the same (a claim takes at most n - i): see shmpc_try_push_many */
+            if (end > n) end = n;
+            /*@ loop invariant 0 <= j <= k && i == \at(i, LoopEntry) + j && end <= n;
                 loop assigns j, i, rc, len, bufs[0 .. \at(n, Pre) - 1].len,
                              { shmpc_hdr(r->slots, m)->seq | integer m; 0 <= m <= r->mask },
                              { ((char *)\at(bufs[m].base, Pre))[b] | integer m, b;
                                0 <= m < \at(n, Pre) && 0 <= b < \at(bufs[m].len, Pre) };
-                loop variant k - j;
+                loop variant end - i;
             */
-            for (j = 0; j < k && i < n; j++, i++) {
+            for (j = 0; i < end; j++, i++) {
                 shmpc_idx p = (shmpc_idx)(pos + j);
                 shmpc__slot *sl = SHMPC__SLOT(r, p);
                 rc = shmpc__slot_len(r, sl, &len); /* ours now; a peer may still scribble: re-check */

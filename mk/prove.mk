@@ -93,7 +93,8 @@ prove-mutants: $(PROVE_DIR)/why3.conf
 # Eva over the shell: proofs/eva/driver.c runs the operations on formatted SPSC and MPMC rings, every
 # shared load arbitrary (>>atomics), the slot headers located by the code itself (SHMPC__EVA). Fails
 # unless Eva reports no alarm, and unless it reached at least EVA_MIN_COVERAGE % of the statements of
-# the functions it analysed (a driver that stopped early would pass with no alarm). The driver's
+# the functions it analysed (a driver that stopped early would pass with no alarm), and unless
+# README.md says what it printed (figure:eva). The driver's
 # consume gets more states (-eva-slevel-function): after a peek, Eva must keep its OK return apart
 # from the others, where the message pointer is not written.
 EVA_FLAGS := -eva -eva-auto-loop-unroll 16 -eva-slevel 50 -eva-slevel-function consume:100 -eva-split-return full -eva-no-show-progress
@@ -111,6 +112,8 @@ eva:
 	    sed 's/^\[eva:alarm\] [^ ]*\/\([^/]*:[0-9]*\): Warning: */  \1: /; s/^\[eva:alarm\] \([^ ]*\): Warning: */  \1: /' | tr -s '\t ' ' ' | sort | uniq; \
 	  cov=$$(sed -n 's/^ *In these functions, \([0-9]*\) statements reached (out of \([0-9]*\)).*/\1 \2/p' $$log); \
 	  reached=$${cov%% *}; all=$${cov##* }; \
-	  echo "eva: $$n alarms; $$(grep -o '[0-9]* functions analyzed (out of [0-9]*)' $$log), $$reached of their $$all statements reached ($$((end - start)) s; log $$log)"; \
+	  fig="$$n alarms; $$(grep -o '[0-9]* functions analyzed (out of [0-9]*)' $$log), $$reached of their $$all statements reached"; \
+	  echo "eva: $$fig ($$((end - start)) s; log $$log)"; \
+	  grep -qF -- "<!-- figure:eva -->$$fig." README.md || { echo "eva: FAILED: README.md, figure:eva, does not say: $$fig."; exit 1; }; \
 	  [ -n "$$reached" ] && [ $$((reached * 100)) -ge $$((all * $(EVA_MIN_COVERAGE))) ] || { echo "eva: FAILED: fewer than $(EVA_MIN_COVERAGE) % of the statements reached"; exit 1; }; \
 	  [ $$rc -eq 0 ] && [ "$$n" = 0 ] || { echo "eva: FAILED"; exit 1; }
