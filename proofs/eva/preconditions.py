@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""preconditions.py EVA_LOG: the preconditions that Eva could not decide, and those it found broken.
+
+Eva checks the ACSL precondition of every call it analyses. Where it cannot decide one (status
+unknown), it goes on with the states that satisfy it: what it finds after the call holds only under
+that precondition, so an undecided precondition hides what a bug behind it would do (a copy longer
+than the slot passes as long as shmpc__copy_in's `fits` is merely undecided). This prints each
+undecided precondition once, with its call sites, and exits 1 if any is outside ARGUED below, or if
+any got status invalid (Eva found a call that breaks it on some path)."""
+import re
+import sys
+
+# Undecided, and argued (README.md, "Eva over the shell"): quantified predicates that Eva cannot
+# evaluate, whose facts Eva checks where they are used.
+ARGUED = {
+    # shmpc_handle_ok: every slot header valid and apart from the handle (a quantifier over the
+    # logic function shmpc_hdr). WP proves it at the call sites in the functions of make prove;
+    # Eva checks each header access itself, at the address the code computes (SHMPC__EVA).
+    "handle",
+    # shmpc_try_push_many's `each`: every iov's bytes readable (a quantifier over the caller's
+    # array). The driver gives a 17-byte buffer with a length of at most 17, or NULL and 0; Eva
+    # decides shmpc__copy_in's `msg` for every copy the call makes.
+    "shmpc_try_push_many: precondition 'each'",
+}
+
+
+def main():
+    lines = open(sys.argv[1], encoding="utf-8", errors="replace").read().split("\n")
+    unknown, invalid = {}, {}
+    for i, line in enumerate(lines):
+        m = re.match(r"\[eva:alarm\] (\S+): Warning: ?(.*)$", line)
+        if not m:
+            continue
+        msg = m.group(2).strip() or (lines[i + 1].strip() if i + 1 < len(lines) else "")
+        p = re.match(r"function (\S+): precondition( '[^']*')? got status (unknown|invalid)", msg)
+        if not p:
+            continue
+        where = m.group(1).rsplit("/", 1)[-1].rstrip(":")
+        key = "%s: precondition%s" % (p.group(1), p.group(2) or "")
+        target = invalid if p.group(3) == "invalid" else unknown
+        target.setdefault(key, set()).add(where)
+    open_ = [k for k in unknown if k not in ARGUED and not k.endswith("precondition 'handle'")]
+    handles = [k for k in unknown if k.endswith("precondition 'handle'")]
+    if handles:
+        print("  undecided, argued: precondition 'handle' of %d functions (%d call sites)"
+              % (len(handles), sum(len(unknown[k]) for k in handles)))
+    for key in sorted(set(unknown) - set(handles)):
+        tag = "NOT DECIDED" if key in open_ else "undecided, argued"
+        print("  %s: %s (at %s)" % (tag, key, ", ".join(sorted(unknown[key]))))
+    for key in sorted(invalid):
+        print("  INVALID: %s (at %s)" % (key, ", ".join(sorted(invalid[key]))))
+    print("eva: preconditions: %d undecided and argued, %d undecided otherwise, %d invalid"
+          % (len(unknown) - len(open_), len(open_), len(invalid)))
+    return 1 if invalid or open_ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
