@@ -8,16 +8,20 @@
    that length. fifo_inv says that each index i in [head, tail) has, in the slot i & mask, exactly
    the length and bytes of ghost message i, and that tail - head <= capacity.
 
-   Each operation requires fifo_inv and ensures it; a push appends exactly its message at ghost
-   index tail and leaves every queued ghost message as it was; a pop returns exactly ghost message
-   head, byte for byte and its length, and advances head by one; a refused call changes nothing.
+   Each operation requires fifo_inv and ensures it; a push (or a commit) appends exactly its
+   message at ghost index tail and leaves every queued ghost message as it was; a pop (or a peek
+   and its release) returns exactly ghost message head, byte for byte and its length, and advances
+   head by one; a refused call changes nothing.
    By induction over any sequence of these calls (each preserves fifo_inv and only appends at
    tail or removes at head), the pops return exactly the messages pushed, in order, byte for
    byte. What this does not cover: concurrency and memory ordering (the shell and its models),
    and a hostile peer (the shell's proofs, where every shared load is arbitrary).
    STATUS: make prove proves every function of this file (PROVE_FIFO in mk/prove.mk): the push
-   step and the pop step of the invariant, so the induction above is closed for any sequence of
-   pushes and pops. Batches, reserve/commit, peek/release and close are not modelled yet.
+   step and the pop step of the invariant, and the zero-copy steps: commit (the message the
+   producer wrote into the payload of the slot of tail, after a reserve), peek (the message of
+   head where its slot keeps it, nothing moves) and release (head moves by one); so the induction
+   above is closed for any sequence of pushes, pops, commits, peeks and releases. Batches and close
+   are not modelled yet.
 
    The crux is that a push does not disturb a queued message: the slot of tail is the slot of no
    index in [head, tail) (axiom S1 of proofs/lemmas.c, checked by z3, with the power-of-two
@@ -356,4 +360,154 @@ int fifo_pop(fifo *q, char *buf, size_t bufcap, size_t *len) {
             q->size == size && q->head == h && q->tail == tail; */
     /*@ assert layout: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(q, slots, mask, stride); */
     return SHMPC_OK;
+}
+
+/* Commit (zero copy): the producer has written len bytes into the payload of the slot of tail
+   (where shmpc__payload locates it, after shmpc_try_reserve); shmpc__commit_at checks the length
+   against the slot size and gives the next tail; the length goes into the slot's header word, the
+   ghost queue records the payload's bytes. Not-full is a precondition: reserve established it
+   (shmpc__can_put on the same head and tail), and nothing moves tail in between. */
+/*@ requires inv: fifo_inv(q);
+    requires room: shmpc_fill(q->head, q->tail) < q->cap;
+    assigns q->tail, shmpc_hdr(q->slots, q->tail & q->mask)->len, fifo_glen[q->tail],
+            fifo_gbytes[fifo_gat(q->tail, 0) .. fifo_gat(q->tail, len - 1)];
+    ensures inv: fifo_inv(q);
+    ensures head: q->head == \old(q->head);
+    ensures queued: \forall integer i; \old(fifo_queued(q->head, q->tail, i)) ==> fifo_same{Pre, Post}(i);
+    behavior ok:
+      assumes len <= q->size;
+      ensures \result == SHMPC_OK;
+      ensures appended: q->tail == shmpc_next(\old(q->tail), 1);
+      ensures message: fifo_glen[\old(q->tail)] == len &&
+          \forall integer k; 0 <= k < len ==>
+              fifo_gbytes[fifo_gat(\old(q->tail), k)] == \old(q->slots[(q->tail & q->mask) * q->stride + 8 + k]);
+    behavior too_big:
+      assumes len > q->size;
+      assigns \nothing;
+      ensures \result == SHMPC_EMSGSIZE;
+    complete behaviors;
+    disjoint behaviors;
+*/
+int fifo_commit(fifo *q, size_t len) {
+    char *const slots = q->slots;
+    const uint32_t cap = q->cap, mask = q->mask, stride = q->stride, size = q->size;
+    const shmpc_idx head = q->head, tail = q->tail;
+    shmpc_idx t;
+    const char *p;
+    int rc = shmpc__commit_at(tail, size, len, &t);
+    if (rc != SHMPC_OK) return rc;
+    /*@ assert geom: 8 + size <= stride && size <= 1073741824 && mask <= 2147483647; */
+    /*@ assert pow2: fifo_pow2(mask); */
+    /*@ assert layout0: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(q, slots, mask, stride); */
+    /*@ ghost fifo_tail_free(head, tail, mask); */
+    /*@ ghost fifo_tail_slot(mask, stride, tail); */
+    /*@ assert queued: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
+            slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
+    /*@ assert lens: \forall integer i; fifo_queued(head, tail, i) ==>
+            shmpc_hdr(slots, i & mask)->len == fifo_glen[i] && fifo_glen[i] <= size; */
+    /*@ assert hdrs: \forall integer i; fifo_queued(head, tail, i) ==>
+            \separated(shmpc_hdr(slots, i & mask), shmpc_hdr(slots, tail & mask)); */
+    /*@ assert wr: 0 <= (tail & mask) * stride && (tail & mask) * stride + 8 + len <= (mask + 1) * stride; */
+    /*@ assert goff: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
+            0 <= fifo_gat(i, k) < fifo_gspan && (fifo_gat(i, k) < fifo_gat(tail, 0) || fifo_gat(tail, len) <= fifo_gat(i, k)); */
+    p = shmpc__payload(slots, mask, stride, size, tail);
+    /*@ assert sepp: \separated(p + (0 .. len - 1), fifo_gbytes + (fifo_gat(tail, 0) .. fifo_gat(tail, len - 1))); */
+    shmpc__fc_slot(slots, tail, mask, stride)->len = (uint32_t)len;
+    /*@ ghost fifo_record(tail, p, len); */
+    /*@ assert rec: \forall integer k; 0 <= k < len ==>
+            fifo_gbytes[fifo_gat(tail, k)] == slots[(tail & mask) * stride + 8 + k]; */
+    /*@ assert ghost: \forall integer o; 0 <= o < fifo_gspan && (o < fifo_gat(tail, 0) || fifo_gat(tail, len) <= o) ==>
+            fifo_gbytes[o] == \at(fifo_gbytes[o], Pre); */
+    /*@ assert slots: \forall integer o; 0 <= o < (mask + 1) * stride ==> slots[o] == \at(q->slots[o], Pre); */
+    /*@ assert glens: \forall integer i; fifo_queued(head, tail, i) ==> fifo_glen[i] == \at(fifo_glen[i], Pre); */
+    /*@ assert kept_len: \forall integer i; fifo_queued(head, tail, i) ==>
+            shmpc_hdr(slots, i & mask)->len == fifo_glen[i] && fifo_glen[i] <= size; */
+    /*@ assert kept_gh: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < \at(fifo_glen[i], Pre) ==>
+            fifo_gbytes[fifo_gat(i, k)] == \at(fifo_gbytes[fifo_gat(i, k)], Pre); */
+    /*@ assert kept_msg: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
+            slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
+    /*@ assert added_len: shmpc_hdr(slots, tail & mask)->len == fifo_glen[tail] && fifo_glen[tail] <= size; */
+    /*@ assert added_msg: \forall integer k; 0 <= k < fifo_glen[tail] ==>
+            slots[(tail & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(tail, k)]; */
+    /*@ assert grown: \forall integer i; fifo_queued(head, t, i) ==> fifo_queued(head, tail, i) || i == tail; */
+    /*@ assert hdr_q: \forall integer i; 0 <= i <= 4294967295 ==> \separated(shmpc_hdr(slots, i & mask), &q->tail); */
+    q->tail = t;
+    /*@ ghost fifo_queue_push(slots, cap, mask, stride, size, head, tail, t); */
+    /*@ assert rest: fifo_queue(slots, cap, mask, stride, size, head, t); */
+    /*@ assert state: q->slots == slots && q->cap == cap && q->mask == mask && q->stride == stride &&
+            q->size == size && q->head == head && q->tail == t; */
+    /*@ assert layout: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(q, slots, mask, stride); */
+    return SHMPC_OK;
+}
+
+/* Peek (zero copy): the ring is checked for a message first (as shmpc_peek does), then the
+   message is where the slot of head keeps it: its length in the header word, its bytes in the
+   payload (shmpc__payload). Nothing of the model moves. */
+/*@ requires inv: fifo_inv(q);
+    requires out: \valid(msg) && \valid(len);
+    requires sep: \separated(msg, len, q, q->slots + (0 .. (q->mask + 1) * q->stride - 1),
+                             &fifo_glen[0 .. 4294967295], &fifo_gbytes, fifo_gbytes + (0 .. fifo_gspan - 1)) &&
+                  \separated(len, q, q->slots + (0 .. (q->mask + 1) * q->stride - 1),
+                             &fifo_glen[0 .. 4294967295], &fifo_gbytes, fifo_gbytes + (0 .. fifo_gspan - 1)) &&
+                  (\forall integer s; 0 <= s <= q->mask ==> \separated(shmpc_hdr(q->slots, s), msg, len));
+    assigns *msg, *len;
+    ensures inv: fifo_inv(q);
+    behavior empty:
+      assumes shmpc_fill(q->head, q->tail) == 0;
+      assigns \nothing;
+      ensures \result == SHMPC_EEMPTY;
+    behavior ok:
+      assumes shmpc_fill(q->head, q->tail) > 0;
+      ensures \result == SHMPC_OK;
+      ensures at: *msg == q->slots + (q->head & q->mask) * q->stride + 8;
+      ensures message: *len == fifo_glen[q->head] &&
+          \forall integer k; 0 <= k < *len ==> (*msg)[k] == fifo_gbytes[fifo_gat(q->head, k)];
+    complete behaviors;
+    disjoint behaviors;
+*/
+int fifo_peek(fifo *q, const char **msg, size_t *len) {
+    char *const slots = q->slots;
+    const uint32_t mask = q->mask, stride = q->stride, size = q->size;
+    const shmpc_idx head = q->head, tail = q->tail;
+    const char *p;
+    uint32_t n;
+    if (head == tail) return SHMPC_EEMPTY;
+    /*@ assert queued: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
+            slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
+    /*@ assert lens: \forall integer i; fifo_queued(head, tail, i) ==>
+            shmpc_hdr(slots, i & mask)->len == fifo_glen[i] && fifo_glen[i] <= size; */
+    /*@ assert first: fifo_queued(head, tail, head); */
+    n = shmpc__fc_slot(slots, head, mask, stride)->len;
+    /*@ assert n: n == fifo_glen[head]; */
+    p = shmpc__payload(slots, mask, stride, size, head);
+    /*@ assert bytes: \forall integer k; 0 <= k < n ==> p[k] == fifo_gbytes[fifo_gat(head, k)]; */
+    *msg = p;
+    *len = n;
+    return SHMPC_OK;
+}
+
+/* Release (after a peek): head moves past the message (shmpc__advance, as shmpc_release). */
+/*@ requires inv: fifo_inv(q);
+    requires queued: shmpc_fill(q->head, q->tail) > 0;
+    assigns q->head;
+    ensures inv: fifo_inv(q);
+    ensures tail: q->tail == \old(q->tail);
+    ensures released: q->head == shmpc_next(\old(q->head), 1);
+*/
+void fifo_release(fifo *q) {
+    char *const slots = q->slots;
+    const uint32_t cap = q->cap, mask = q->mask, stride = q->stride, size = q->size;
+    const shmpc_idx head = q->head, tail = q->tail;
+    shmpc_idx h = shmpc__advance(head, 1u);
+    /*@ assert lens: \forall integer i; fifo_queued(head, tail, i) ==>
+            shmpc_hdr(slots, i & mask)->len == fifo_glen[i] && fifo_glen[i] <= size; */
+    /*@ assert shift: \forall integer i; fifo_queued(h, tail, i) ==> fifo_queued(head, tail, i); */
+    /*@ assert hdr_q: \forall integer i; 0 <= i <= 4294967295 ==> \separated(shmpc_hdr(slots, i & mask), &q->head); */
+    q->head = h;
+    /*@ assert rest_len: \forall integer i; fifo_queued(h, tail, i) ==>
+            shmpc_hdr(slots, i & mask)->len == fifo_glen[i] && fifo_glen[i] <= size; */
+    /*@ assert rest: fifo_queue(slots, cap, mask, stride, size, h, tail); */
+    /*@ assert state: q->slots == slots && q->cap == cap && q->mask == mask && q->stride == stride &&
+            q->size == size && q->head == h && q->tail == tail; */
+    /*@ assert layout: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(q, slots, mask, stride); */
 }
