@@ -40,8 +40,8 @@ trusted_peer_length|shmpc__can_get,shmpc__get|return n > slot_size ? SHMPC_ECORR
 fill_not_checked|shmpc__free_slots|if ((uint32_t)used > cap) return SHMPC_ECORRUPT;\n    *out = cap - (uint32_t)used;|*out = cap - (uint32_t)used;
 mapping_size_trusted|shmpc__validate|if (h->total_size > (uint64_t)map_size) return SHMPC_ESIZE;|||too_small
 small_copy_overruns|shmpc__bytes|case 7: SHMPC_MEMCPY(d, s, 56u); break;|case 7: SHMPC_MEMCPY(d, s, 64u); break;|valid_dest
-fifo_pop_next_slot|proofs/fifo.c:fifo_pop|n = shmpc__fc_slot(slots, head, mask, stride)->len;|n = shmpc__fc_slot(slots, head + 1u, mask, stride)->len;|n
-fifo_push_len_next_slot|proofs/fifo.c:fifo_push|shmpc__fc_slot(slots, tail, mask, stride)->len = (uint32_t)len;|shmpc__fc_slot(slots, tail + 1u, mask, stride)->len = (uint32_t)len;|added_len
+fifo_pop_next_slot|proofs/fifo.c:fifo_pop|n = shmpc__fc_slot(slots, head, mask, stride)->len;\n    /*@ assert n: n == fifo_glen[head]; */\n    *len = n;|n = shmpc__fc_slot(slots, head + 1u, mask, stride)->len;\n    /*@ assert n: n == fifo_glen[head]; */\n    *len = n;|n
+fifo_push_len_next_slot|proofs/fifo.c:fifo_push|shmpc__fc_slot(slots, tail, mask, stride)->len = (uint32_t)len;\n    /*@ ghost fifo_record(tail, msg, len); */|shmpc__fc_slot(slots, tail + 1u, mask, stride)->len = (uint32_t)len;\n    /*@ ghost fifo_record(tail, msg, len); */|added_len
 fifo_peek_next_slot|proofs/fifo.c:fifo_peek|p = shmpc__payload(slots, mask, stride, size, head);|p = shmpc__payload(slots, mask, stride, size, head + 1u);|bytes
 reserve_room_too_big|shmpc_try_reserve|if (room) *room = size;|if (room) *room = size + 1u;|writable
 peek_trusted_length|shmpc_try_peek|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, n);|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, 0u);|ready
