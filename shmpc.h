@@ -202,12 +202,12 @@
      code on failure; shmpc_strerror(code) says what it means. On SHMPC_ESYS and the errno-like
      codes, errno still holds the system's reason.
 
-   SHARED-MEMORY LAYOUT, VERSION 2 (all integers in the creator's byte order, which the ABI tag
-   records; offsets only). Version 1 segments are refused with SHMPC_EVERSION.
+   SHARED-MEMORY LAYOUT, VERSION 3 (all integers in the creator's byte order, which the ABI tag
+   records; offsets only). Segments of versions 1 and 2 are refused with SHMPC_EVERSION.
      offset size  field            meaning
-     0x000   8    magic            the bytes "SHMPCv2\0" ("SHMPCv" identifies shmpc; the version
+     0x000   8    magic            the bytes "SHMPCv3\0" ("SHMPCv" identifies shmpc; the version
                                    field, not the last bytes, says which layout)
-     0x008   4    version          layout version, 2 (read as 0x02000000: the other byte order,
+     0x008   4    version          layout version, 3 (read as 0x03000000: the other byte order,
                                    refused with SHMPC_EABI)
      0x00C   4    abi              index bits | endianness << 8 (1 little, 2 big) |
                                    log2(cache line) << 16 | slot header bytes << 24
@@ -244,13 +244,16 @@
                                    pend_n (how many positions from pending), pflags (1 closing,
                                    2 holding a peek or reservation at pending, 4 polling),
                                    poll_id (names the peer's wake-up socket while it polls)
-     0xA00        slots[capacity]  slot_stride bytes each: seq (4; MPMC sequence word), len (4),
+     0xA00        slots[capacity]  slot_stride bytes each: seq (4; sequence word), len (4),
                                    payload (slot_size, then padding to a multiple of 8)
      Unlisted bytes are reserved and written as zero. Indices are free-running unsigned counters of
      the index width that wrap; the slot of index i is i & (capacity - 1); the fill level is
      (tail - head) mod 2^bits and never exceeds capacity in a consistent ring. MPMC slots follow
      D. Vyukov's bounded queue: a slot is free for position p when seq == p, holds the message of p
-     when seq == p + 1, and is handed to the next lap by seq = p + capacity.
+     when seq == p + 1, and is handed to the next lap by seq = p + capacity. SPSC (version 3): the
+     producer publishes index i by tail = i + 1 and then seq = i + 1 in the slot of i; a consumer
+     whose cached tail says empty takes the message of i when that slot's seq reads i + 1, without
+     loading tail (the slot's line moves to it anyway; the tail line then stays with the producer).
      Blocks written by different sides sit on different 128-byte lines (two cache lines, against
      adjacent-line prefetch). PROTOCOL.md states every step (attach, publish, consume, the futex
      protocol, close, recovery) for a peer written without this header.
@@ -332,7 +335,7 @@ typedef enum shmpc_error {
 } shmpc_error;
 
 enum {
-    SHMPC_LAYOUT_VERSION = 2,
+    SHMPC_LAYOUT_VERSION = 3,
     SHMPC_SPSC = 1, SHMPC_MPMC = 2,                       /* modes */
     SHMPC_PRODUCER = 1, SHMPC_CONSUMER = 2, SHMPC_OBSERVER = 4, /* roles */
     SHMPC_MAX_PEERS = 64,
@@ -711,13 +714,13 @@ SHMPC__INLINE uint32_t shmpc__rmw(shmpc__a32 *p, int op, uint32_t v, uint32_t *e
 static const uint32_t shmpc__one = 1;
 #define SHMPC__ABI ((uint32_t)SHMPC_INDEX_BITS | (SHMPC__ENDIAN_TAG << 8) | (6u << 16) | (SHMPC__SLOT_HDR << 24))
 #define SHMPC__MAX_CAP ((uint32_t)1u << (SHMPC_INDEX_BITS - 1))
-#define SHMPC__VERSION_SWAPPED 0x02000000u /* version 2 as the other byte order writes it */
+#define SHMPC__VERSION_SWAPPED 0x03000000u /* version 3 as the other byte order writes it */
 #define SHMPC__PROD_CLOSED 1u
 #define SHMPC__CONS_CLOSED 2u
 enum { SHMPC__INIT = 0, SHMPC__READY = 1, SHMPC__CLOSED = 2 };
 enum { SHMPC__PLACE_CALLER = 0, SHMPC__PLACE_POSIX = 1, SHMPC__PLACE_SYSV = 2 };
 enum { SHMPC__OP_NONE = 0, SHMPC__OP_RESERVED = 1, SHMPC__OP_PEEKED = 2 };
-static const unsigned char shmpc__magic[8] = {'S', 'H', 'M', 'P', 'C', 'v', '2', 0};
+static const unsigned char shmpc__magic[8] = {'S', 'H', 'M', 'P', 'C', 'v', '3', 0};
 
 typedef struct shmpc__peer {        /* 32 bytes */
     shmpc__a32 pid;                 /* 0: free; claimed by compare-and-swap */
@@ -777,17 +780,17 @@ struct shmpc__seg {
 SHMPC__STATIC_ASSERT(sizeof(shmpc__a32) == 4, "atomic words are 4 bytes");
 SHMPC__STATIC_ASSERT(sizeof(shmpc__peer) == 32, "peer entry is 32 bytes");
 SHMPC__STATIC_ASSERT(sizeof(shmpc__slot) == SHMPC__SLOT_HDR, "slot header is 8 bytes");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, total_size) == 0x28, "layout v2");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, creator_start) == 0x38, "layout v2");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, state) == 0x40, "layout v2");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, takeovers) == 0x44, "layout v2");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, producers) == 0x80, "layout v2");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, data_waiters) == 0xC0, "layout v2");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, data_pollers) == 0xD0, "layout v2");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, tail) == 0x100, "layout v2");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, head) == 0x180, "layout v2");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, peers) == 0x200, "layout v2");
-SHMPC__STATIC_ASSERT(sizeof(struct shmpc__seg) == SHMPC_HEADER_SIZE, "layout v2 header size");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, total_size) == 0x28, "layout v3");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, creator_start) == 0x38, "layout v3");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, state) == 0x40, "layout v3");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, takeovers) == 0x44, "layout v3");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, producers) == 0x80, "layout v3");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, data_waiters) == 0xC0, "layout v3");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, data_pollers) == 0xD0, "layout v3");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, tail) == 0x100, "layout v3");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, head) == 0x180, "layout v3");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, peers) == 0x200, "layout v3");
+SHMPC__STATIC_ASSERT(sizeof(struct shmpc__seg) == SHMPC_HEADER_SIZE, "layout v3 header size");
 
 /* ====================================================================================== >>errors */
 SHMPC_API const char *shmpc_strerror(int code) {
@@ -1309,7 +1312,7 @@ typedef struct shmpc__hdr_snap {
 /*@ predicate shmpc_magic_ok(shmpc__hdr_snap *h) =
         \forall integer k; 0 <= k < 6 ==> h->magic[k] == shmpc__magic[k];
     predicate shmpc_ident_ok(shmpc__hdr_snap *h, integer abi) =
-        shmpc_magic_ok(h) && h->state != 0 && h->version == 2 && h->abi == abi && h->header_size == 2560;
+        shmpc_magic_ok(h) && h->state != 0 && h->version == 3 && h->abi == abi && h->header_size == 2560;
     // Every field consistent: power-of-two capacity, sizes in range, the stride and the total
     // size recomputed without overflow (the total fits in half the address space).
     predicate shmpc_fields_ok(shmpc__hdr_snap *h) =
@@ -1331,13 +1334,13 @@ typedef struct shmpc__hdr_snap {
       assumes shmpc_magic_ok(h) && h->state == 0;
       ensures \result == SHMPC_ENOTREADY;
     behavior version:
-      assumes shmpc_magic_ok(h) && h->state != 0 && h->version != 2 && h->version != 0x02000000;
+      assumes shmpc_magic_ok(h) && h->state != 0 && h->version != 3 && h->version != 0x03000000;
       ensures \result == SHMPC_EVERSION;
     behavior other_byte_order:
-      assumes shmpc_magic_ok(h) && h->state != 0 && h->version == 0x02000000;
+      assumes shmpc_magic_ok(h) && h->state != 0 && h->version == 0x03000000;
       ensures \result == SHMPC_EABI;
     behavior abi:
-      assumes shmpc_magic_ok(h) && h->state != 0 && h->version == 2 &&
+      assumes shmpc_magic_ok(h) && h->state != 0 && h->version == 3 &&
               (h->abi != abi || h->header_size != 2560);
       ensures \result == SHMPC_EABI;
     behavior corrupt:
@@ -1385,6 +1388,12 @@ SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uin
    release names its acquire partner:
      R1 producer publishes tail (SPSC)       -> A1 consumer loads tail
      R2 consumer publishes head (SPSC)       -> A2 producer loads head
+     R7 producer publishes slot seq (SPSC), after R1 -> A7 consumer loads the seq of its next slot
+        when its cached tail says empty, and takes the message without loading tail. R1 comes
+        first in the producer's program: a consumer that acquired seq = i + 1 at A7 and loads tail
+        later reads i + 1 or more (coherence), so the tail it caches never runs behind its own
+        index (with R7 first it could: a false ECORRUPT). A consumer that reads tail (A1: the
+        batches, the end of stream, the blocking and polling re-checks) needs no R7 at all.
      R3 producer publishes slot seq (MPMC)   -> A3 consumer loads slot seq
      R4 consumer frees slot seq (MPMC)       -> A4 producer loads slot seq
      R5 closer sets ends                     -> A5 the other side loads ends, then reloads indices
@@ -1406,7 +1415,8 @@ SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uin
      F2 the sleeper's seq_cst fence after its (relaxed) increment of the waiter count and before
         it re-checks the ring (shmpc__sleep_arm). Store buffering with a seq_cst fence on each
         side: the two fences are ordered one way or the other (C11 7.17.4, RC11's psc). F1 first:
-        the re-check, after F2, reads the index published before F1 or a later one. F2 first: the
+        the re-check, after F2, reads the index (or SPSC slot seq, R7) published before F1 or a
+        later one. F2 first: the
         notifier's load of the count, after F1, reads the increment or a later value. Either the
         sleeper sees the new index, or the notifier sees the sleeper and wakes it. A seq_cst
         increment alone is not enough: a read-modify-write is not a fence, and RC11 then allows
@@ -1708,6 +1718,30 @@ SHMPC__INLINE void shmpc__hold(shmpc_ring *r, int op, shmpc_idx pos, uint32_t n)
     shmpc__regate(r);
 }
 
+/* SPSC: publishes the n indices from `from` in their slots (R7: seq = index + 1), after the
+   caller published them in tail (R1). The batch push publishes each slot of its batch so; a
+   producer that attaches publishes every index between head and tail again, since the one before
+   it may have died between its R1 and its R7 (a slot whose seq already says so is left as it was:
+   the value is the same, and nobody but the producer writes a slot's seq in SPSC mode). */
+/*@ requires handle: shmpc_handle_ok(r);
+    assigns { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask };
+    ensures kept: shmpc_handle_ok(r);
+*/
+SHMPC__INLINE void shmpc__spsc_publish(shmpc_ring *r, shmpc_idx from, uint32_t n) {
+    char *slots = SHMPC__BYTES(r); /* the geometry in locals */
+    const uint32_t mask = r->mask, stride = r->stride;
+    uint32_t j;
+    /*@ loop invariant 0 <= j <= n;
+        loop invariant kept: shmpc_handle_ok(r);
+        loop assigns j, { shmpc_hdr(slots, k)->seq | integer k; 0 <= k <= mask };
+        loop variant n - j;
+    */
+    for (j = 0; j < n; j++) {
+        shmpc_idx p = (shmpc_idx)(from + j);
+        shmpc__st(&SHMPC__SLOT_AT(slots, p, mask, stride)->seq, (shmpc_idx)(p + 1u), release); /* R7 */
+    }
+}
+
 SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, uint32_t id, uint64_t start) {
     struct shmpc__seg *s = (struct shmpc__seg *)mem;
     shmpc__hdr_snap h;
@@ -1797,6 +1831,8 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
         }
         r->own = role == SHMPC_PRODUCER ? tl : hd;
         r->cached = role == SHMPC_PRODUCER ? hd : tl;
+        /* a dead producer may have published tail (R1) but not yet a slot's seq (R7) */
+        if (role == SHMPC_PRODUCER && h.mode == SHMPC_SPSC) shmpc__spsc_publish(r, hd, shmpc__used(hd, tl));
         /* the message a dead consumer held in a peek is the next one: delivered again, and said so */
         if (held && role == SHMPC_CONSUMER && h.mode == SHMPC_SPSC) {
             r->redo = 1;
@@ -1982,6 +2018,7 @@ SHMPC__FLATTEN int shmpc__spsc_push(shmpc_ring *r, const char *msg, size_t len) 
     shmpc__st(&sl->len, (uint32_t)len, relaxed); /* ordered by R1 */
     r->own = t;
     shmpc__st(&r->seg->tail, t, release); /* R1: publish the slot; pairs with A1 in pop */
+    shmpc__st(&sl->seq, t, release);      /* R7: and in the slot, after R1; pairs with A7 */
     shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
     return SHMPC_OK;
 }
@@ -2082,6 +2119,7 @@ SHMPC_API int shmpc_commit(shmpc_ring *r, size_t len) {
     if (r->mode == SHMPC_SPSC) {
         r->own = next;
         shmpc__st(&r->seg->tail, next, release); /* R1 */
+        shmpc__st(&sl->seq, next, release);      /* R7, after R1 */
     } else {
         shmpc__st(&sl->seq, next, release); /* R3: next == shmpc__mpmc_published(pending_pos) */
     }
@@ -2116,7 +2154,7 @@ SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n
     n = i;
     if (r->mode == SHMPC_SPSC) {
         uint32_t room;
-        shmpc_idx t = r->own;
+        shmpc_idx t = r->own, t0 = t;
         if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED;
         uint32_t count;
         rc = shmpc__spsc_room(r, (uint32_t)(n < r->capacity ? n : r->capacity), &room);
@@ -2145,6 +2183,7 @@ SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n
         }
         r->own = shmpc__advance(r->own, count); /* == t */
         shmpc__st(&r->seg->tail, r->own, release); /* R1: one publication for the whole batch */
+        shmpc__spsc_publish(r, t0, count);            /* R7, after R1: each slot */
         shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
         return (int)n;
     }
@@ -2336,13 +2375,19 @@ SHMPC_API int shmpc_try_pop(shmpc_ring *r, void *buf, size_t cap, size_t *len) {
         char *slots = SHMPC__BYTES(r);
         const uint32_t capacity = r->capacity, mask = r->mask, stride = r->stride;
         shmpc_idx own = r->own, tail = r->cached, h;
-        if (own == tail) { /* the cached tail says empty: refresh it */
-            uint32_t ready;
-            rc = shmpc__spsc_ready(r, &ready);
-            if (rc != SHMPC_OK) return rc;
-            tail = r->cached;
-        }
         sl = SHMPC__SLOT_AT(slots, own, mask, stride);
+        if (own == tail) { /* the cached tail says empty: the slot's seq says whether it is published */
+            if ((shmpc_idx)shmpc__ld(&sl->seq, acquire) == (shmpc_idx)(own + 1u)) { /* A7: pairs with R7 */
+                tail = (shmpc_idx)(own + 1u);
+                r->cached = tail;
+            } else { /* empty, unless the producer side closed: then the final tail decides */
+                uint32_t ready;
+                if (!shmpc__closed(r, SHMPC__PROD_CLOSED)) return SHMPC_EEMPTY;
+                rc = shmpc__spsc_ready(r, &ready);
+                if (rc != SHMPC_OK) return rc;
+                tail = r->cached;
+            }
+        }
         n = shmpc__ld(&sl->len, relaxed); /* peer-written: shmpc__get checks it */
         /* proven core: decides on the same snapshot (ready >= 1 here), checks n, copies, new head */
         rc = shmpc__get(slots, capacity, mask, stride, r->slot_size, own, tail, n, (char *)buf, cap, &h);
@@ -2374,9 +2419,13 @@ SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
     slots = SHMPC__BYTES(r); mask = r->mask; stride = r->stride; size = r->slot_size;
     if (r->mode == SHMPC_SPSC) {
         uint32_t ready;
-        rc = shmpc__spsc_ready(r, &ready);
-        if (rc != SHMPC_OK) return rc;
         pos = r->own;
+        if (pos == r->cached && (shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, pos)->seq, acquire) == (shmpc_idx)(pos + 1u))
+            r->cached = (shmpc_idx)(pos + 1u); /* A7: pairs with R7, as in shmpc_try_pop */
+        else if (pos == r->cached && !shmpc__closed(r, SHMPC__PROD_CLOSED))
+            return SHMPC_EEMPTY;
+        else if ((rc = shmpc__spsc_ready(r, &ready)) != SHMPC_OK)
+            return rc;
         n = shmpc__ld(&SHMPC__SLOT(r, pos)->len, relaxed); /* peer-written: checked by the core */
         rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, n);
         /*@ assert ready: rc == SHMPC_OK ==> 0 < shmpc_fill(pos, r->cached) <= r->capacity && n <= r->slot_size; */
@@ -3096,6 +3145,28 @@ SHMPC__PRIVATE int shmpc__yield_ok(const shmpc__a32 *other, uint32_t cur, uint32
       sleeper waits on.
    Stages 1 and 2 never touch the futex words (the protocol is stage 3's alone), and a poll that
    finds nothing to claim only loads shared words. A timed call's deadline counts from the draw. */
+/* 1 if the call this handle would block in may proceed: a message (consumer) or room (producer),
+   the other side closed, or a state the try call reports as an error. Loads only, and an SPSC
+   consumer caches the tail it read: its try calls then take what tail published (R1) even before
+   the slot's seq says so (R7), or if the producer died between the two. */
+SHMPC__PRIVATE int shmpc__ready(shmpc_ring *r) {
+    struct shmpc__seg *s = r->seg;
+    shmpc_idx hd = (shmpc_idx)shmpc__ld(&s->head, acquire), tl = (shmpc_idx)shmpc__ld(&s->tail, acquire); /* A1/A2 */
+    if (r->role == SHMPC_CONSUMER) {
+        if (shmpc__closed(r, SHMPC__PROD_CLOSED)) return 1;
+        if (r->mode == SHMPC_SPSC) {
+            if (tl == r->own) return 0;
+            r->cached = tl; /* checked against the capacity by the try call (the core) */
+            return 1;
+        }
+        return shmpc__seq_class((shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, hd)->seq, acquire), (shmpc_idx)(hd + 1u),
+                                r->capacity) != SHMPC__SEQ_BEHIND; /* A3 */
+    }
+    if (shmpc__closed(r, SHMPC__CONS_CLOSED)) return 1;
+    if (r->mode == SHMPC_SPSC) return (uint32_t)shmpc__used(hd, r->own) != r->capacity;
+    return shmpc__seq_class((shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, tl)->seq, acquire), tl, r->capacity) != SHMPC__SEQ_BEHIND; /* A4 */
+}
+
 SHMPC__PRIVATE int shmpc__wait(shmpc_ring *r, shmpc__try_fn fn, void *arg, int for_data, int64_t timeout_ns) {
     shmpc__a32 *waiters, *ev;
     int64_t deadline = 0, looked, now, start;
@@ -3147,6 +3218,12 @@ SHMPC__PRIVATE int shmpc__wait(shmpc_ring *r, shmpc__try_fn fn, void *arg, int f
             if (timeout_ns > 0 && deadline - now < SHMPC__YIELD_MARGIN_NS) break;
         }
     }
+    /* An SPSC consumer's try calls decide on the slot's seq (A7), not on tail: before it sleeps, the
+       tail (a message that R1 published and R7 not yet, or an impossible value: SHMPC_ECORRUPT). */
+    if (shmpc__ready(r)) {
+        rc = fn(r, arg);
+        if (!shmpc__would_block(rc)) return rc;
+    }
     waiters = for_data ? &r->seg->data_waiters : &r->seg->space_waiters;
     ev = for_data ? &r->seg->data_ev : &r->seg->space_ev;
     looked = shmpc__now_ns();
@@ -3177,6 +3254,7 @@ SHMPC__PRIVATE int shmpc__wait(shmpc_ring *r, shmpc__try_fn fn, void *arg, int f
             looked = now;
             if (shmpc__recover(r, for_data)) continue;
             if (shmpc__peer_dead(r)) {
+                (void)shmpc__ready(r); /* an SPSC consumer caches tail: the dead producer may not have written R7 */
                 rc = fn(r, arg); /* drain first: what the dead side published is delivered */
                 return shmpc__would_block(rc) ? SHMPC_EPEERDEAD : rc;
             }
@@ -3328,22 +3406,6 @@ SHMPC__PRIVATE int shmpc__watch(shmpc_ring *r, struct shmpc__poller *pl) {
         died++; /* dead, or its pid names another process now */
     }
     return died;
-}
-
-/* 1 if the call this handle would block in may proceed: a message (consumer) or room (producer),
-   the other side closed, or a state the try call reports as an error. Loads only. */
-SHMPC__PRIVATE int shmpc__ready(const shmpc_ring *r) {
-    struct shmpc__seg *s = r->seg;
-    shmpc_idx hd = (shmpc_idx)shmpc__ld(&s->head, acquire), tl = (shmpc_idx)shmpc__ld(&s->tail, acquire); /* A1/A2 */
-    if (r->role == SHMPC_CONSUMER) {
-        if (shmpc__closed(r, SHMPC__PROD_CLOSED)) return 1;
-        if (r->mode == SHMPC_SPSC) return tl != r->own;
-        return shmpc__seq_class((shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, hd)->seq, acquire), (shmpc_idx)(hd + 1u),
-                                r->capacity) != SHMPC__SEQ_BEHIND; /* A3 */
-    }
-    if (shmpc__closed(r, SHMPC__CONS_CLOSED)) return 1;
-    if (r->mode == SHMPC_SPSC) return (uint32_t)shmpc__used(hd, r->own) != r->capacity;
-    return shmpc__seq_class((shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, tl)->seq, acquire), tl, r->capacity) != SHMPC__SEQ_BEHIND; /* A4 */
 }
 
 /* Takes this handle out of the counts if it is still armed (exactly once: whoever clears the flag). */

@@ -2,13 +2,16 @@
 
    Follows shmpc.h step by step; each access to a shared word is one atomic step:
      producer try_push: load ends; free slots from the cached head, refreshing it (A2) only when the
-       cache says full; copy the message (COPY); store tail (R1, PUBLISH); notify.
-     consumer try_pop: ready from the cached tail, refreshing it (A1) when the cache says empty; at
-       empty load ends (A5) and, if the producer closed, reload tail once more (the final tail);
-       read the slot; store head (R2); notify.
+       cache says full; copy the message (COPY); store tail (R1, PUBLISH); store the slot's seq
+       (R7, SEQ: layout 3); notify.
+     consumer try_pop: ready from the cached tail; when the cache says empty, the slot's seq (A7)
+       says whether its message is published (then the cached tail becomes own + 1); else, if the
+       producer has not closed (A5): empty, tail not loaded; if it has, tail (A1), and once more
+       (the final tail); read the slot; store head (R2); notify.
      notify: seq_cst fence + load of the waiter count (F1); if nonzero, bump the event word (the
        futex wake goes with it: a sleeper blocks until the word differs from what it read).
-     blocking call (shmpc__wait): try; then loop { e = load ev; waiters++ (F2); RECHECK: try again;
+     blocking call (shmpc__wait): try; the consumer then loads tail once and caches it if it moved
+       (shmpc__ready: what R1 published before R7), and tries again; then loop { e = load ev; waiters++ (F2); RECHECK: try again;
        give up nondeterministically (a timed call's deadline: ETIMEDOUT, and the caller calls
        again); futex_wait(ev, e); waiters--; try }. The futex sleep slice (the real code wakes every
        SHMPC_SLEEP_SLICE_NS to check liveness) is left out on purpose: it would hide a lost wake-up.
@@ -31,6 +34,7 @@
 
 byte tail, head;                 /* shared indices (mod M) */
 byte slot[CAP];                  /* message payloads */
+byte seq[CAP];                   /* slot sequence words (mod M); shmpc_format: seq of slot p = p */
 bit prod_closed, cons_closed;    /* ends */
 byte data_waiters, space_waiters;
 byte data_ev, space_ev;          /* futex words (mod 256, never close to wrapping here) */
@@ -61,6 +65,7 @@ inline try_push(v) {
         :: rc == OK ->
             /*COPY*/ slot[own % CAP] = v;
             /*PUBLISH*/ tail = IDX(own + 1);                 /* R1 */
+            /*SEQ*/ seq[own % CAP] = IDX(own + 1);           /* R7, after R1 */
             own = IDX(own + 1);
             notify(data_waiters, data_ev)
         :: else -> skip
@@ -72,14 +77,18 @@ inline try_push(v) {
 inline try_pop() {
     if
     :: IDX(ct + M - own) > 0 -> rc = OK
-    :: else -> ct = tail;                                   /* A1 */
+    :: else ->
         if
-        :: IDX(ct + M - own) > 0 -> rc = OK
+        :: seq[own % CAP] == IDX(own + 1) -> ct = IDX(own + 1); rc = OK   /* A7 */
         :: else ->
             if
-            :: !prod_closed -> rc = BLOCK                   /* A5 */
-            :: else -> ct = tail;                           /* the final tail */
-                if :: IDX(ct + M - own) > 0 -> rc = OK :: else -> rc = CLOSED fi
+            :: !prod_closed -> rc = BLOCK                   /* A5: tail not loaded */
+            :: else -> ct = tail;                           /* A1 */
+                if
+                :: IDX(ct + M - own) > 0 -> rc = OK
+                :: else -> ct = tail;                       /* the final tail */
+                    if :: IDX(ct + M - own) > 0 -> rc = OK :: else -> rc = CLOSED fi
+                fi
             fi
         fi
     fi;
@@ -93,9 +102,19 @@ inline try_pop() {
     fi
 }
 
+/* shmpc__ready, consumer: before the sleep loop, a tail that moved becomes the cached tail */
+inline look_tail() {
+    e = tail;                                               /* A1 (e: a scratch byte here) */
+    if
+    :: !prod_closed && e != own -> ct = e
+    :: else -> skip
+    fi
+}
+
 /* shmpc__wait around a try call: op, its waiter count and event word */
-#define WAIT(TRY, waiters, ev)                                                  \
+#define WAIT(TRY, LOOK, waiters, ev)                                            \
     TRY;                                                                      \
+    if :: rc == BLOCK -> LOOK; TRY :: else -> skip fi;                        \
     do                                                                        \
     :: rc != BLOCK -> break                                                   \
     :: else ->                                                                \
@@ -112,9 +131,10 @@ inline try_pop() {
 
 active proctype producer() {
     byte own = 0, pc = 0, rc, e, v = 1;
+    seq[1] = 1;                                             /* shmpc_format (seq[0] = 0 already) */
     do
     :: v <= N ->
-retry:  WAIT(try_push(v), space_waiters, space_ev);
+retry:  WAIT(try_push(v), skip, space_waiters, space_ev);
         assert(rc == OK);
 progress_push:
         v++
@@ -130,7 +150,7 @@ active proctype consumer() {
     byte own = 0, ct = 0, rc, e, got;
     do
     :: true ->
-retry:  WAIT(try_pop(), data_waiters, data_ev);
+retry:  WAIT(try_pop(), look_tail(), data_waiters, data_ev);
         if
         :: rc == CLOSED -> break
         :: else -> skip

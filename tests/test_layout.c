@@ -29,8 +29,8 @@ START_TEST(format_writes_the_documented_layout) {
     shmpc_ring r;
     o.flags = SHMPC_F_SEQUENTIAL;
     ck_assert_rc(shmpc_format(m, size, &o), SHMPC_OK);
-    ck_assert_mem_eq(m, "SHMPCv2\0", 8);
-    ck_assert_uint_eq(U32(m, O_VERSION), 2);
+    ck_assert_mem_eq(m, "SHMPCv3\0", 8);
+    ck_assert_uint_eq(U32(m, O_VERSION), 3);
     ck_assert_uint_eq(U32(m, O_ABI), 32u | T_ENDIAN << 8 | 6u << 16 | 8u << 24); /* this machine's byte order */
     ck_assert_uint_eq(U32(m, O_HDRSIZE), 0xA00);
     ck_assert_uint_eq(U32(m, O_CAP), 8);
@@ -69,8 +69,37 @@ START_TEST(a_message_sits_where_the_layout_says) {
     ck_assert_rc(shmpc_try_push(&t.p, "hello", 5), SHMPC_OK);
     ck_assert_uint_eq(U32(t.mem, O_SLOTS + slot * 24u + 4u), 5);
     ck_assert_mem_eq((unsigned char *)t.mem + O_SLOTS + slot * 24u + 8u, "hello", 5);
-    if (t_mode(_i) == SHMPC_MPMC) ck_assert_uint_eq(U32(t.mem, O_SLOTS + slot * 24u), T_START + 2u);
-    else ck_assert_uint_eq(U32(t.mem, O_TAIL), T_START + 2u);
+    ck_assert_uint_eq(U32(t.mem, O_SLOTS + slot * 24u), T_START + 2u); /* seq: index + 1 (R3, R7) */
+    if (t_mode(_i) == SHMPC_SPSC) ck_assert_uint_eq(U32(t.mem, O_TAIL), T_START + 2u);
+    t_pair_close(&t);
+}
+END_TEST
+
+/* SPSC: a producer that died between publishing tail (R1) and the slot's seq (R7). A consumer's try
+   call decides on the seq and sees nothing yet; a blocking call looks at tail before it sleeps and
+   takes the message; a producer that takes the role over publishes the seq again. */
+START_TEST(spsc_message_published_in_tail_only) {
+    t_pair t;
+    char b[16];
+    size_t n;
+    uint32_t s0 = O_SLOTS + (T_START & 3u) * 24u, s1 = O_SLOTS + ((T_START + 1u) & 3u) * 24u;
+    t_pair_open(&t, 4, 16, SHMPC_SPSC);
+    ck_assert_rc(shmpc_try_push(&t.p, "one", 3), SHMPC_OK);
+    ck_assert_rc(shmpc_try_push(&t.p, "two", 3), SHMPC_OK);
+    U32(t.mem, s0) = T_START; U32(t.mem, s1) = T_START + 1u; /* as shmpc_format left them */
+    ck_assert_rc(shmpc_try_pop(&t.c, b, sizeof b, &n), SHMPC_EEMPTY);
+    ck_assert_rc(shmpc_pop_timed(&t.c, b, sizeof b, &n, 1000000), SHMPC_OK);
+    ck_assert_mem_eq(b, "one", 3);
+    ck_assert_rc(shmpc_try_pop(&t.c, b, sizeof b, &n), SHMPC_OK); /* the cached tail covers it */
+    ck_assert_mem_eq(b, "two", 3);
+    ck_assert_rc(shmpc_try_push(&t.p, "three", 5), SHMPC_OK);
+    U32(t.mem, O_SLOTS + ((T_START + 2u) & 3u) * 24u) = T_START + 2u;
+    shmpc_close(&t.p); /* not a takeover, but the same attach: */
+    U32(t.mem, O_ENDS) = 0u; U32(t.mem, O_PRODUCERS) = 0u;
+    ck_assert_rc(shmpc_attach_id(&t.p, t.mem, t.size, SHMPC_PRODUCER, 103u, 0u), SHMPC_OK);
+    ck_assert_uint_eq(U32(t.mem, O_SLOTS + ((T_START + 2u) & 3u) * 24u), T_START + 3u);
+    ck_assert_rc(shmpc_try_pop(&t.c, b, sizeof b, &n), SHMPC_OK);
+    ck_assert_mem_eq(b, "three", 5);
     t_pair_close(&t);
 }
 END_TEST
@@ -84,9 +113,11 @@ static const t_field_case field_cases[] = {
     {"magic[5]",              0x05, 1, 'w',                 SHMPC_ENOTSHMPC},
     {"magic[7]",              0x07, 1, '!',                 SHMPC_ECORRUPT},
     {"magic[6] '1'",          0x06, 1, '1',                 SHMPC_ECORRUPT},
+    {"magic[6] '2'",          0x06, 1, '2',                 SHMPC_ECORRUPT},
     {"version 1",             O_VERSION, 4, 1,              SHMPC_EVERSION},
-    {"version 3",             O_VERSION, 4, 3,              SHMPC_EVERSION},
-    {"version 2 byte-swapped",O_VERSION, 4, 0x02000000u,    SHMPC_EABI},
+    {"version 2",             O_VERSION, 4, 2,              SHMPC_EVERSION},
+    {"version 4",             O_VERSION, 4, 4,              SHMPC_EVERSION},
+    {"version 3 byte-swapped",O_VERSION, 4, 0x03000000u,    SHMPC_EABI},
     {"version 0",             O_VERSION, 4, 0,              SHMPC_EVERSION},
     {"abi index bits 16",     O_ABI, 4, 16u | T_ENDIAN << 8 | 6u << 16 | 8u << 24, SHMPC_EABI},
     {"abi other byte order",  O_ABI, 4, 32u | T_OTHER_ENDIAN << 8 | 6u << 16 | 8u << 24, SHMPC_EABI},
@@ -279,7 +310,10 @@ END_TEST
 
 /* --- a hostile peer, after attach ------------------------------------------------------------ */
 
-/* SPSC consumer: a tail that claims more than capacity messages, or runs behind head. */
+/* SPSC consumer: a tail that claims more than capacity messages, or runs behind head. The single
+   try calls decide on the slot's seq (A7) while it says nothing is published, and do not read tail:
+   empty. Every call that reads tail reports it (the batch, the blocking calls before they sleep),
+   and from then on the try calls too (the handle caches what it read). */
 START_TEST(spsc_consumer_reports_an_impossible_tail) {
     t_pair t;
     unsigned char b[16];
@@ -288,11 +322,14 @@ START_TEST(spsc_consumer_reports_an_impossible_tail) {
     shmpc_iov iov = {b, 16};
     t_pair_open(&t, 8, 16, SHMPC_SPSC);
     U32(t.mem, O_TAIL) = T_START + 9u;
+    ck_assert_rc(shmpc_try_pop(&t.c, b, 16, &n), SHMPC_EEMPTY);
+    ck_assert_rc(shmpc_try_peek(&t.c, &m, &n), SHMPC_EEMPTY);
+    ck_assert_rc(shmpc_try_pop_many(&t.c, &iov, 1), SHMPC_ECORRUPT);
     ck_assert_rc(shmpc_try_pop(&t.c, b, 16, &n), SHMPC_ECORRUPT);
     ck_assert_rc(shmpc_try_peek(&t.c, &m, &n), SHMPC_ECORRUPT);
-    ck_assert_rc(shmpc_try_pop_many(&t.c, &iov, 1), SHMPC_ECORRUPT);
     ck_assert_rc(shmpc_pop(&t.c, b, 16, &n), SHMPC_ECORRUPT); /* blocking: reports, does not wait */
     U32(t.mem, O_TAIL) = T_START - 1u;
+    ck_assert_rc(shmpc_pop(&t.c, b, 16, &n), SHMPC_ECORRUPT);
     ck_assert_rc(shmpc_try_pop(&t.c, b, 16, &n), SHMPC_ECORRUPT);
     U32(t.mem, O_TAIL) = 0x7FFFFFFFu;
     ck_assert_rc(shmpc_pop_timed(&t.c, b, 16, &n, 1000000), SHMPC_ECORRUPT);
@@ -466,6 +503,7 @@ Suite *layout_suite(void) {
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, format_writes_the_documented_layout);
     tcase_add_loop_test(tc, a_message_sits_where_the_layout_says, 0, 2);
+    tcase_add_test(tc, spsc_message_published_in_tail_only);
     tcase_add_loop_test(tc, every_header_field_is_validated_on_attach, 0, (int)(sizeof field_cases / sizeof field_cases[0]));
     tcase_add_test(tc, a_mapping_smaller_than_the_ring_is_refused);
     tcase_add_test(tc, open_refuses_empty_short_and_foreign_segments);

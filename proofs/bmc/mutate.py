@@ -40,6 +40,9 @@ C = {
 PML = {
     "norecheck": [(r"/\*RECHECK\*/[^\\\n]*", "/* mutant: no re-check after registering */ ", 0)],
     "earlypub": [(r"(/\*COPY\*/[^\n]*)\n(\s*)(/\*PUBLISH\*/[^\n]*)\n", r"\3\n\2\1\n", 0)],
+    # proofs/spsc.pml: the slot's seq stored before tail (R7 before R1): a consumer that took a
+    # message on the seq then reads a tail behind its own index
+    "seqfirst": [(r"(/\*PUBLISH\*/[^\n]*)\n(\s*)(/\*SEQ\*/[^\n]*)\n", r"\3\n\2\1\n", 0)],
     # proofs/crash.pml: each recovery step without the check that makes it safe
     "skiplive": [(r"/\*DEADP\*/[\s\S]*?/\*ENDP\*/", "true", 0)],        # skip a stuck slot, dead producer or not
     "freelive": [(r"/\*DEADC\*/[\s\S]*?/\*ENDC\*/", "true", 0)],        # free a taken slot, dead consumer or not

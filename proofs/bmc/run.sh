@@ -107,6 +107,7 @@ for pml in spsc mpmc; do
         python3 proofs/bmc/mutate.py "proofs/$pml.pml" "$OUT/spin/${pml}_$mu.pml" $mu || { echo "bmc: spin mutant ${pml}_$mu: cannot be built"; fail=1; }
     done
 done
+python3 proofs/bmc/mutate.py proofs/spsc.pml "$OUT/spin/spsc_seqfirst.pml" seqfirst || { echo "bmc: spin mutant spsc_seqfirst: cannot be built"; fail=1; }
 CRASH_MUTANTS="skiplive freelive reclaimneeded discardpub freeheld nounfreeze"
 for mu in $CRASH_MUTANTS; do
     python3 proofs/bmc/mutate.py proofs/crash.pml "$OUT/spin/crash_$mu.pml" $mu || { echo "bmc: spin mutant crash_$mu: cannot be built"; fail=1; }
@@ -126,6 +127,7 @@ PROG="-DNP -DNOREDUCE -DCOLLAPSE"
     echo "mpmc-1p1c proofs/mpmc.pml|-DNP_=1 -DNC_=1 -DNMSG=4 -DGIVEUP=true|$SAFE|-m1000000|0"
     echo "spsc-norecheck $OUT/spin/spsc_norecheck.pml|-|$SAFE|-m200000|1"
     echo "spsc-earlypub $OUT/spin/spsc_earlypub.pml|-|$SAFE|-m200000|1"
+    echo "spsc-seqfirst $OUT/spin/spsc_seqfirst.pml|-|$SAFE|-m200000|1"
     echo "mpmc-norecheck $OUT/spin/mpmc_norecheck.pml|-DNP_=1 -DNC_=1 -DNMSG=3 -DGIVEUP=true|$SAFE|-m1000000|1"
     echo "mpmc-earlypub $OUT/spin/mpmc_earlypub.pml|-DNP_=2 -DNC_=1 -DNMSG=2 -DGIVEUP=true|$SAFE|-m1000000|1"
     echo "crash proofs/crash.pml|-|$SAFE|-m1000000|0"

@@ -477,6 +477,7 @@ static const wmm_scn scenarios[] = {
     {"mpmc-close2", "MPMC: two producers close, the stream ends after both's messages", SHMPC_MPMC, 0, 1, {"ux", "ux", "oo"}},
     {"spsc", "SPSC: push, pop, slot reuse", SHMPC_SPSC, 0, 1, {"uuu", "ooo", 0}},
     {"spsc-zc", "SPSC: reserve/commit, peek/release, batches", SHMPC_SPSC, 0, 1, {"rU", "kO", 0}},
+    {"spsc-batch-single", "SPSC: a batch push taken by single pops (each slot's seq, R7)", SHMPC_SPSC, 0, 1, {"U", "oo", 0}},
     {"spsc-close", "SPSC: end of stream after the last message", SHMPC_SPSC, 0, 1, {"ux", "oo", 0}},
     {"spsc-attach", "SPSC: a consumer attaches while the producer pushes", SHMPC_SPSC, 0, 1, {"uu", "aoo", 0}},
     {"wake-data", "wake-up: a consumer going to sleep, a producer publishing (F1/F2)", SHMPC_SPSC, 0, 0, {"u", "s", 0}},

@@ -296,6 +296,7 @@ static void publish(uint32_t pos, uint32_t len) {
     if (mode == SPSC) {
         tail_own = pos + 1u;
         atomic_store_explicit(W(OFF_TAIL), tail_own, memory_order_release); /* R1 */
+        atomic_store_explicit(SEQ(pos), tail_own, memory_order_release); /* R7, after R1 */
     } else {
         atomic_store_explicit(SEQ(pos), pos + 1u, memory_order_release); /* R3 */
     }
@@ -327,10 +328,10 @@ static int create_and_produce(const char *name, uint32_t cap, uint32_t size, uin
     close(fd);
     /* PROTOCOL.md, "Create": the mark (magic, creator), the fields on a zero-filled header, the
        slots, then state = 1 (release). */
-    memcpy(seg + OFF_MAGIC, "SHMPCv2", 8);
+    memcpy(seg + OFF_MAGIC, "SHMPCv3", 8);
     memcpy(seg + OFF_CREATOR_PID, &pid, 4);
     memcpy(seg + OFF_CREATOR_START, &start, 8);
-    { uint32_t v[] = {2u, ABI_LE32, HEADER, cap, size, stride, ring_mode, 0u};
+    { uint32_t v[] = {3u, ABI_LE32, HEADER, cap, size, stride, ring_mode, 0u};
       memcpy(seg + OFF_VERSION, v, sizeof v); }
     memcpy(seg + OFF_TOTAL, &total, 8);
     memset(seg + OFF_START_INDEX, 0, 4);
@@ -377,7 +378,9 @@ static int claim_msg(uint32_t *pos, uint32_t *len) {
         return atomic_load_explicit(W(OFF_HEAD), memory_order_acquire) == atomic_load_explicit(W(OFF_TAIL), memory_order_acquire)
                ? -1 : 0;
     }
-    tail = atomic_load_explicit(W(OFF_TAIL), memory_order_acquire);
+    /* the slot's seq first (A7: pairs with R7), then tail (A1: pairs with R1) */
+    if (atomic_load_explicit(SEQ(head_own), memory_order_acquire) == head_own + 1u) tail = head_own + 1u;
+    else tail = atomic_load_explicit(W(OFF_TAIL), memory_order_acquire);
     if (tail == head_own) {
         if (!(atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & PROD_CLOSED)) return 0;
         tail = atomic_load_explicit(W(OFF_TAIL), memory_order_acquire); /* after ends: the final tail */
@@ -432,7 +435,7 @@ static int consume(const char *name, uint64_t n) {
     }
     close(fd);
     if (memcmp(seg, "SHMPCv", 6) != 0) die("not an shmpc segment");
-    if (U(OFF_VERSION) != 2u) die("layout version is not 2");
+    if (U(OFF_VERSION) != 3u) die("layout version is not 3");
     if (U(OFF_ABI) != ABI_LE32 || U(OFF_HEADER_SIZE) != HEADER) die("another ABI");
     mode = U(OFF_MODE);
     capacity = U(OFF_CAPACITY); slot_size = U(OFF_SLOT_SIZE); stride = U(OFF_STRIDE);
