@@ -25,11 +25,27 @@
    It misses load-buffering (reading a store that comes later in the interleaving): see
    proofs/wmm/survivors.txt for the one survivor that argues it.
 
+   Crashes (the takeover scenarios): a thread may stop for good before any of its atomic accesses
+   (each point a choice); shmpc.h is built with SHMPC__MODEL_ALIVE, so that the liveness rule calls
+   this file's shmpc__os_alive, which reports a crashed thread dead (and a start time not its
+   own: another process) and gives the caller the dead thread's view, as the kernel's report of
+   an exit does. A restarted peer starts after the crash without learning anything from it. In
+   those scenarios a load is no preemption point (see sched_at). shmpc_format can run in a thread
+   too: its plain header fields are one word, written at its first atomic access, which an
+   attacher may read unformatted unless its view covers them.
+
    Checked in every execution: no call returns an error other than the expected ones (never
    SHMPC_ECORRUPT), no data race on a payload, every message popped once, intact and with its own
    length, each consumer sees each producer's messages in order, and a final drain (a thread that
    sees everything) finds exactly the messages nobody popped; end of stream only after the last
    message; in the wake-up scenarios, a sleeper that found nothing is woken (its event word moved).
+   With crashes: a message whose push had not returned may or may not arrive, one whose pop had
+   not returned may be lost, one a dead consumer held in a peek arrives again flagged
+   (shmpc_redelivered) and no other is flagged; an SPSC role is never given while a live peer holds
+   it; a restarted SPSC producer's messages come after its predecessor's; every live peer keeps its
+   entry and its count, and a count holds no more than the live and the dead still in the table;
+   MPMC, recovery (the OS layer's shmpc__recover, which the drain does for a claim) can find every
+   slot a dead peer left claimed or held: in a dead peer's pending range and no live one's.
 
    Usage: wmm [-p PREEMPTIONS] [-q] SCENARIO...   (wmm -l lists them). Exit 0: no violation in any
    execution; 1: a violation (printed with its execution); 2: usage or a bound of the explorer. */
@@ -67,6 +83,7 @@ static void wmm_reach(int line);
 #define SHMPC_MEMCPY(d, s, n) wmm_memcpy((d), (s), (n))
 #define SHMPC_RETRIES 3 /* a failed claim retries; more retries add executions, not behaviours */
 #define SHMPC_NO_OS
+#define SHMPC__MODEL_ALIVE 1 /* shmpc__os_alive is this file's: a peer its scenario crashed is dead */
 #define SHMPC_IMPLEMENTATION
 #include "shmpc.h"
 
@@ -81,6 +98,7 @@ typedef struct {
     uint8_t cur[NLOC], acq[NLOC], rel[NLOC];
     ucontext_t ctx;
     int done;
+    int mortal, dead; /* may crash from here on (op K); crashed: stopped for good, its view kept */
     void (*body)(int);
 } wmm_thread;
 
@@ -88,6 +106,13 @@ static _Alignas(64) unsigned char seg[SEGMAX];
 static int16_t locof[SEGMAX / 4];
 static wmm_hist H[NLOC];
 static int nloc, ploc[4]; /* ploc: payload writes and reads of slots 0 and 1 */
+/* The header's plain fields (magic, version, geometry, ...), which shmpc_format writes before its
+   first atomic access and shmpc_attach_id reads after its load of state, as one word: hloc, of
+   two messages once format has stored them (unformatted, formatted). An attacher whose view after
+   that load does not cover the formatted message may read the unformatted header instead: hdr_old
+   holds it, put in place until its next atomic access (the reads are plain, in between). */
+static int hloc, fmt_by = -1, in_attach, hdr_swapped;
+static unsigned char hdr_old[64], hdr_new[64];
 static uint8_t is_plain[NLOC];
 static uint8_t G[NLOC];
 static wmm_thread th[NT];
@@ -102,8 +127,10 @@ static char tracebuf[1 << 16];
 static size_t tracelen;
 
 static void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int quiet; /* -q: no execution is printed, so none is recorded */
 static void trace(const char *fmt, ...) {
     va_list ap;
+    if (quiet) return;
     if (tracelen >= sizeof tracebuf - 256) return;
     va_start(ap, fmt);
     tracelen += (size_t)vsnprintf(tracebuf + tracelen, sizeof tracebuf - tracelen, fmt, ap);
@@ -145,6 +172,7 @@ static int next_sequence(void) {
 static const char *locname(int l) {
     static char b[64];
     int off = H[l].off;
+    if (off == -5) return "plain header fields";
     if (off < 0) { snprintf(b, sizeof b, "payload %s of slot %d", (-off - 1) % 2 ? "reads" : "writes", (-off - 1) / 2); return b; }
 #define NAME(f) if (off == (int)offsetof(struct shmpc__seg, f)) return #f;
     NAME(head) NAME(tail) NAME(ends) NAME(state) NAME(producers) NAME(consumers)
@@ -182,6 +210,7 @@ static int append(int l, uint32_t v) {
     return h->n++;
 }
 static void read_msg(wmm_thread *t, int l, int ts, int acquire) {
+    if (ts == 0) return; /* the initial message: its view is empty, the thread's view already has it */
     if (ts > t->cur[l]) t->cur[l] = (uint8_t)ts;
     join(t->acq, H[l].view[ts]);
     if (acquire) join(t->cur, H[l].view[ts]);
@@ -203,10 +232,43 @@ static const char *mo_name(int mo) {
 }
 
 /* ---- scheduling ------------------------------------------------------------------------------ */
-static void sched(void) {
+static const char *ops[NT];
+static int starts; /* the scenario's peers register with start times (see wmm_scn) */
+/* A thread whose ops begin with W (a restarted peer) starts only once every thread with a K in
+   its ops has crashed; one whose ops begin with G, once every thread before it has finished.
+   Neither learns anything from the wait: no view passes. */
+static int runnable(int i) {
+    if (th[i].done) return 0;
+    if (ops[i][0] == 'W')
+        for (int v = 0; v < nth; v++) if (strchr(ops[v], 'K') && !th[v].dead) return 0;
+    if (ops[i][0] == 'G')
+        for (int v = 0; v < i; v++) if (!th[v].done) return 0;
+    return 1;
+}
+static void hdr_restore(void) { if (hdr_swapped) { memcpy(seg, hdr_new, sizeof hdr_new); hdr_swapped = 0; } }
+/* the current thread is done (finished or crashed): another runnable one goes on, else main */
+static void switch_away(void) {
+    int left[NT], n = 0, t = me;
+    hdr_restore();
+    for (int i = 0; i < nth; i++) if (runnable(i)) left[n++] = i;
+    if (n == 0) setcontext(&main_ctx);
+    me = left[choose(n)];
+    trace("  -- T%d done, T%d runs\n", t, me);
+    setcontext(&th[me].ctx);
+}
+static void crash_now(void);
+static void sched_at(int load);
+static void sched(void) { sched_at(0); }
+/* load: the access is a load. In the scenarios with start times (no membarrier there) a load is
+   no preemption point: nobody sees a load, and the same load run after the other threads' steps
+   may read any message it could read before them (its thread's view is the same), so the
+   executions that switch before it are among those that switch just after it. */
+static void sched_at(int load) {
     int others[NT], n = 0, k;
-    if (preempt >= preempt_bound) return;
-    for (int i = 0; i < nth; i++) if (i != me && !th[i].done) others[n++] = i;
+    hdr_restore();
+    if (th[me].mortal && choose(2)) crash_now(); /* a crash before this access: never returns */
+    if (preempt >= preempt_bound || (load && starts)) return;
+    for (int i = 0; i < nth; i++) if (i != me && runnable(i)) others[n++] = i;
     if (n == 0) return;
     k = choose(n + 1);
     if (k == 0) return;
@@ -229,17 +291,26 @@ static uint32_t wmm_ld(const void *p, int mo) {
     int l = L(p), last, ts;
     wmm_thread *t;
     if (init_mode) return H[l].val[H[l].n - 1];
-    sched();
+    sched_at(1);
     t = &th[me];
     last = H[l].n - 1;
     ts = last - choose(last - t->cur[l] + 1);
     read_msg(t, l, ts, is_acq(mo));
     trace("T%d ld %s %s = %u (%d of %d)\n", me, mo_name(mo), locname(l), H[l].val[ts], ts, last);
+    if (in_attach && fmt_by >= 0 && H[l].off == (int)offsetof(struct shmpc__seg, state) && H[hloc].n == 2 && t->cur[hloc] < 1 && choose(2)) {
+        memcpy(hdr_new, seg, sizeof hdr_new); memcpy(seg, hdr_old, sizeof hdr_old); hdr_swapped = 1;
+        trace("T%d reads the header fields unformatted\n", me);
+    }
     return H[l].val[ts];
 }
 static void wmm_st(const void *p, uint32_t v, int mo) {
     int l = L(p), ts;
     if (init_mode) { H[l].val[H[l].n - 1] = v; return; }
+    if (me == fmt_by && H[hloc].n == 1) { /* shmpc_format's first store: its plain fields are written */
+        ts = append(hloc, 0);
+        write_msg(&th[me], hloc, ts, 1, NULL);
+        trace("T%d writes the header fields\n", me);
+    }
     sched();
     ts = append(l, v);
     write_msg(&th[me], l, ts, is_rel(mo), NULL);
@@ -295,6 +366,7 @@ static void wmm_fence(int mo) {
 /* membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) as the OS layer's sleeper calls it: a full barrier
    in every other thread where it stands, then in the caller. */
 static void wmm_membarrier(void) {
+    if (starts) die("membarrier in a scenario with start times (no preemption before its loads)");
     sched();
     for (int i = 0; i < nth; i++) if (i != me) sc_fence(&th[i]);
     sc_fence(&th[me]);
@@ -331,6 +403,7 @@ static void *wmm_memcpy(void *d, const void *s, size_t n) {
 #define KMAX 16
 static shmpc_ring hp[NT], hc[NT];  /* each thread's producer / consumer handle */
 static int pushed[KMAX], popped[KMAX], last_of[NT][NT];
+static int acked[KMAX], held_ok[KMAX], redo_ok[KMAX], holding[NT], popping[NT], lost_ok, att_role[NT], gaveup[NT], succ_seen;
 static int nextid[NT];
 static int sleeping, slept_on_data;
 static uint32_t sleep_e;
@@ -343,29 +416,47 @@ static void expect(int rc, const char *what, int ok_closed) {
     if (ok_closed && rc == SHMPC_ECLOSED) return;
     fail("T%d: %s returned %s", me, what, shmpc_strerror(rc));
 }
-static void got(const char *b, size_t len) {
+/* redo: shmpc_redelivered said the message may have been handed to a consumer that died holding
+   it: then it must have been (popped once, by a consumer that crashed before releasing it), and
+   else it must be new */
+static void got_redo(const char *b, size_t len, int redo) {
     int id = (unsigned char)b[0] / 16, prod = id / 4;
     if (len == 0 || id >= KMAX || !pushed[id]) { fail("T%d popped a message nobody pushed (len %zu)", me, len); return; }
     if (len != msglen(id)) { fail("T%d popped message %d with length %zu, pushed %zu", me, id, len, msglen(id)); return; }
     for (size_t j = 0; j < len; j++)
         if (b[j] != (char)(id * 16 + (int)j)) { fail("T%d popped message %d with wrong bytes", me, id); return; }
+    if (redo && (!popped[id] || !redo_ok[id])) { fail("T%d: message %d flagged as delivered again, never held by a dead consumer", me, id); return; }
+    if (redo) { redo_ok[id] = 0; last_of[me][prod] = 0; trace("T%d got message %d again (flagged)\n", me, id); return; }
     if (popped[id]++) { fail("T%d popped message %d twice", me, id); return; }
+    /* SPSC: a restarted producer (ops W) appends after everything its dead predecessor published */
+    if (starts && ((const struct shmpc__seg *)(const void *)seg)->mode == SHMPC_SPSC) {
+        if (ops[prod] && ops[prod][0] == 'W') succ_seen = 1;
+        else if (ops[prod] && strchr(ops[prod], 'K') && succ_seen) { fail("T%d popped message %d of a dead producer after its successor's", me, id); return; }
+    }
     if (id < last_of[me][prod]) { fail("T%d popped message %d after %d of the same producer", me, id, last_of[me][prod]); return; }
     last_of[me][prod] = id;
     trace("T%d got message %d\n", me, id);
 }
+static void got(const char *b, size_t len) { got_redo(b, len, 0); }
 static int push1(void) {
     char b[8]; int id = new_id(), rc;
     pushed[id] = 1; make_msg(id, b);
     rc = shmpc_try_push(&hp[me], b, msglen(id));
     if (rc != SHMPC_OK) pushed[id] = 0;
+    else acked[id] = 1;
     expect(rc, "try_push", 1);
     return rc;
 }
+/* shmpc_redelivered: SPSC, of the message the handle takes next (pre: before the call); MPMC, of
+   the last one it took */
+static int redo_of(int pre) { return hc[me].mode == SHMPC_SPSC ? pre : shmpc_redelivered(&hc[me]); }
 static void pop1(void) {
-    char b[8]; size_t len = 0; int rc = shmpc_try_pop(&hc[me], b, sizeof b, &len);
+    char b[8]; size_t len = 0; int pre = shmpc_redelivered(&hc[me]), rc;
+    popping[me] = 1; /* a crash inside the call, after it consumed the message: lost with it */
+    rc = shmpc_try_pop(&hc[me], b, sizeof b, &len);
+    popping[me] = 0;
     expect(rc, "try_pop", 1);
-    if (rc == SHMPC_OK) got(b, len);
+    if (rc == SHMPC_OK) got_redo(b, len, redo_of(pre));
     if (rc == SHMPC_ECLOSED) {
         for (int id = 0; id < KMAX; id++)
             if (pushed[id] && !popped[id]) fail("T%d: ECLOSED while message %d was never popped", me, id);
@@ -380,19 +471,22 @@ static void reserve1(void) {
     pushed[id] = 1;
     rc = shmpc_commit(&hp[me], msglen(id));
     if (rc != SHMPC_OK) { pushed[id] = 0; fail("T%d: commit returned %s", me, shmpc_strerror(rc)); }
+    else acked[id] = 1;
 }
 static void reserve_only(void) { /* a reservation left to close: it becomes a discard */
     void *buf; size_t room; int rc = shmpc_try_reserve(&hp[me], &buf, &room);
     expect(rc, "try_reserve", 1);
 }
 static void peek1(void) {
-    char b[8]; const void *m; size_t len; int rc = shmpc_try_peek(&hc[me], &m, &len);
+    char b[8]; const void *m; size_t len; int pre = shmpc_redelivered(&hc[me]), rc = shmpc_try_peek(&hc[me], &m, &len);
     expect(rc, "try_peek", 1);
     if (rc != SHMPC_OK) return;
     if (len > sizeof b) { fail("T%d: peek length %zu", me, len); return; }
     wmm_memcpy(b, m, len);
-    got(b, len);
+    got_redo(b, len, redo_of(pre));
+    holding[me] = (unsigned char)b[0] / 16; /* a crash from here to release's return: held */
     rc = shmpc_release(&hc[me]);
+    holding[me] = -1;
     if (rc != SHMPC_OK) fail("T%d: release returned %s", me, shmpc_strerror(rc));
 }
 static void push2(void) {
@@ -400,6 +494,7 @@ static void push2(void) {
     for (int i = 0; i < 2; i++) { id[i] = new_id(); make_msg(id[i], b[i]); v[i].base = b[i]; v[i].len = msglen(id[i]); pushed[id[i]] = 1; }
     rc = shmpc_try_push_many(&hp[me], v, 2);
     for (int i = rc < 0 ? 0 : rc; i < 2; i++) pushed[id[i]] = 0;
+    for (int i = 0; i < rc; i++) acked[id[i]] = 1;
     if (rc < 0) expect(rc, "try_push_many", 1);
 }
 static void pop2(void) {
@@ -410,12 +505,51 @@ static void pop2(void) {
     for (int i = 0; i < rc; i++) got(b[i], v[i].len);
 }
 static int asym_sc;
-static void attach_c(void) {
-    int rc = shmpc_attach_id(&hc[me], seg, sizeof seg, SHMPC_CONSUMER, 20u + (uint32_t)me, 0);
-    if (rc != SHMPC_OK) fail("T%d: attach returned %s", me, shmpc_strerror(rc));
-    hc[me].asym = asym_sc;
+/* the start time thread t registers with (both halves non-zero, so that a torn read of it is a
+   start time of no peer); 0 in the scenarios without crashes: never presumed dead */
+static uint64_t start_of(int t) { return starts ? ((uint64_t)(t + 1) << 32 | (uint64_t)(t + 1)) : 0u; }
+/* a in SPSC: the role a live peer holds is refused (SHMPC_EROLE), and may be refused while the
+   restarted peer does not yet see its dead predecessor's entry (nothing orders it after the crash);
+   it is never given while another live peer holds it */
+static void attach_as(int role) {
+    shmpc_ring *h = role == SHMPC_PRODUCER ? &hp[me] : &hc[me];
+    int rc;
+    in_attach = 1;
+    rc = shmpc_attach_id(h, seg, sizeof seg, role, (role == SHMPC_PRODUCER ? 10u : 20u) + (uint32_t)me, start_of(me));
+    in_attach = 0;
+    hdr_restore();
+    h->asym = asym_sc;
+    if (starts && ((rc == SHMPC_EROLE && h->mode == SHMPC_SPSC) || rc == SHMPC_ECLOSED || rc == SHMPC_EAGAIN)) { gaveup[me] = 1; return; }
+    if (rc == SHMPC_ENOTREADY && fmt_by >= 0) { gaveup[me] = 1; return; } /* not formatted yet */
+    if (rc != SHMPC_OK) { fail("T%d: attach returned %s", me, shmpc_strerror(rc)); return; }
+    if (h->mode == SHMPC_SPSC)
+        for (int t = 0; t < nth; t++)
+            if (t != me && att_role[t] & role && !th[t].dead) fail("T%d took the SPSC role that live T%d holds", me, t);
+    att_role[me] |= role;
 }
-static void close_p(void) { shmpc_close(&hp[me]); }
+static void attach_c(void) { attach_as(SHMPC_CONSUMER); }
+static void close_p(void) { shmpc_close(&hp[me]); att_role[me] &= ~SHMPC_PRODUCER; }
+/* Under SHMPC__MODEL_ALIVE shmpc.h calls this for the liveness rule (1 alive, 0 dead). The peer
+   ids are 10 + t (producer) and 20 + t (consumer) of thread t: dead once t crashed, or if the start
+   time read is not t's (the pid names another process). A death is reported after the dead
+   process's last access (its exit and the reading of /proc pass through the kernel's locks): the
+   caller gets the crashed thread's view, as by an acquire of its last release. */
+static int shmpc__os_alive(uint32_t pid, uint64_t start) {
+    int t = pid >= 20u && pid < 20u + NT ? (int)pid - 20 : pid >= 10u && pid < 10u + NT ? (int)pid - 10 : -1;
+    if (t >= 0 && th[t].dead) { join(th[me].cur, th[t].cur); join(th[me].acq, th[me].cur); }
+    if (t < 0 || th[t].dead || (start != 0u && start != start_of(t))) { trace("T%d: peer %u is dead\n", me, pid); return 0; }
+    return 1;
+}
+/* The crash of the current thread (K): what it pushed unacknowledged may or may not arrive; a
+   message it held in a peek may be delivered again, flagged. */
+static void crash_now(void) {
+    trace("T%d crashes\n", me);
+    th[me].dead = th[me].done = 1;
+    for (int id = me * 4; id < me * 4 + 4; id++) if (pushed[id] == 1 && !acked[id]) pushed[id] = 2;
+    if (holding[me] >= 0) redo_ok[holding[me]] = 1;
+    if (popping[me]) lost_ok++;
+    switch_away();
+}
 /* the sleeper's steps of shmpc__wait: register (the real shmpc__sleep_arm), membarrier when the
    notifier is asymmetric, look again; nothing there: it would sleep on the event word */
 static void sleeper(int data) {
@@ -435,10 +569,13 @@ static void sleeper(int data) {
 
 /* op strings per thread, run by one body: u push, o pop, U push_many(2), O pop_many(2),
    r reserve/commit, k peek/release, x close (producer), s sleep for data, S sleep for room,
-   a attach as the consumer, d reserve and leave it to close */
-static const char *ops[NT];
+   a attach as the consumer, A as the producer, d reserve and leave it to close; K: from here the
+   thread may crash before any atomic access, and crashes at the end if it has not; W (first): the
+   thread starts once every thread with a K has crashed (a restarted peer); G (first): it starts
+   once every thread before it has finished (neither wait passes a view); F: format the segment
+   (SPSC, as the others; in a scenario with F the segment starts unformatted) */
 static void run_ops(int t) {
-    for (const char *c = ops[t]; *c && !violation; c++) {
+    for (const char *c = ops[t]; *c && !violation && !gaveup[t]; c++) {
         switch (*c) {
         case 'u': push1(); break;
         case 'o': pop1(); break;
@@ -450,6 +587,15 @@ static void run_ops(int t) {
         case 's': sleeper(1); break;
         case 'S': sleeper(0); break;
         case 'a': attach_c(); break;
+        case 'A': attach_as(SHMPC_PRODUCER); break;
+        case 'K': th[t].mortal = 1; break;
+        case 'W': case 'G': break;
+        case 'F': {
+            shmpc_opts o = SHMPC_OPTS_INIT;
+            o.capacity = 2; o.slot_size = 8; o.mode = SHMPC_SPSC; o.start_index = 0xFFFFFFFFu;
+            if (shmpc_format(seg, sizeof seg, &o) != SHMPC_OK) fail("T%d: format failed", me);
+            break;
+        }
         case 'd': reserve_only(); break;
         default: die("bad op");
         }
@@ -457,7 +603,10 @@ static void run_ops(int t) {
 }
 /* pmax: at most this many preemptions, whatever -p says (0: -p); for the scenarios of three
    threads with batches, whose executions multiply by about 25 from 1 preemption to 2. */
-typedef struct { const char *name, *what; uint32_t mode; int prefill, asym; const char *t[3]; int pmax; } wmm_scn;
+/* starts: peers register with start times (start_of), so that the liveness rule judges them:
+   the crash and takeover scenarios; 2: besides, an idle producer (id 13, start_of(3)) attached at
+   setup holds the producers' side open */
+typedef struct { const char *name, *what; uint32_t mode; int prefill, asym; const char *t[3]; int pmax, starts; } wmm_scn;
 /* asym 1: the notifier's F1 is a compiler barrier, as in every process the OS layer registered
    for membarrier (Linux). Its full fence (asym 0) only adds ordering, so the data scenarios run
    without it; the wake-up scenarios run both forms. */
@@ -474,6 +623,7 @@ static const wmm_scn scenarios[] = {
     {"mpmc-batch-1p2c", "MPMC: two consumers race for a range of 2", SHMPC_MPMC, 0, 1, {"U", "O", "O"}, 1},
     {"mpmc-close", "MPMC: end of stream after the last message", SHMPC_MPMC, 0, 1, {"ux", "oo", 0}},
     {"mpmc-discard", "MPMC: a reservation closed uncommitted is skipped, its slot reused", SHMPC_MPMC, 0, 1, {"dx", "uu", "oo"}},
+    {"mpmc-discard-laps", "MPMC: a consumer behind another's skip of a discarded reservation", SHMPC_MPMC, 0, 1, {"dx", "uoo", "o"}, 1},
     {"mpmc-close2", "MPMC: two producers close, the stream ends after both's messages", SHMPC_MPMC, 0, 1, {"ux", "ux", "oo"}},
     {"spsc", "SPSC: push, pop, slot reuse", SHMPC_SPSC, 0, 1, {"uuu", "ooo", 0}},
     {"spsc-zc", "SPSC: reserve/commit, peek/release, batches", SHMPC_SPSC, 0, 1, {"rU", "kO", 0}},
@@ -484,23 +634,103 @@ static const wmm_scn scenarios[] = {
     {"wake-space", "wake-up: a producer going to sleep on a full ring, a consumer freeing", SHMPC_MPMC, 2, 0, {"o", "S", 0}},
     {"wake-data-asym", "wake-up, asymmetric: F1 a compiler barrier, the sleeper's membarrier", SHMPC_SPSC, 0, 1, {"u", "s", 0}},
     {"wake-mpmc-asym", "wake-up, asymmetric, MPMC", SHMPC_MPMC, 0, 1, {"u", "s", 0}},
+    {"spsc-takeover-p", "SPSC: the producer crashes anywhere, a restarted one takes its role over", SHMPC_SPSC, 0, 1, {"AKuu", "oo", "WAu"}, 1, 1},
+    {"spsc-takeover-c", "SPSC: the consumer crashes anywhere (in a peek), a restarted one takes over", SHMPC_SPSC, 0, 1, {"uuu", "aKko", "Wao"}, 1, 1},
+    {"spsc-rival", "SPSC: a second producer attaches while the first lives: refused", SHMPC_SPSC, 0, 1, {"Au", "o", "A"}, 1, 1},
+    {"mpmc-takeover-c", "MPMC: a consumer crashes anywhere (holding a claim or a peek), a restarted one attaches", SHMPC_MPMC, 0, 1, {"uu", "Kk", "Wao"}, 1, 1},
+    {"mpmc-rejoin", "MPMC: a producer leaves the table, another takes its entry, a third attaches and judges it", SHMPC_MPMC, 0, 1, {"x", "GA", "GA"}, 1, 2},
+    {"format-attach", "SPSC: a consumer attaches while the segment is formatted", SHMPC_SPSC, 0, 1, {"FAu", "ao", 0}, 1},
+    {"mpmc-takeover-p", "MPMC: a producer crashes anywhere (holding a claim), a restarted one attaches", SHMPC_MPMC, 0, 1, {"AKu", "o", "WAu"}, 1, 1},
 };
 #define NSCN (int)(sizeof scenarios / sizeof scenarios[0])
 
 static void entry(void) {
-    int t = me;
-    run_ops(t);
-    th[t].done = 1;
-    {
-        int left[NT], n = 0;
-        for (int i = 0; i < nth; i++) if (!th[i].done) left[n++] = i;
-        if (n == 0) { setcontext(&main_ctx); }
-        me = left[choose(n)];
-        trace("  -- T%d done, T%d runs\n", t, me);
-        setcontext(&th[me].ctx);
-    }
+    run_ops(me);
+    if (th[me].mortal) crash_now();
+    th[me].done = 1;
+    switch_away();
 }
 static char stacks[NT][1 << 16];
+
+/* ---- the drain's checks of the peer table (scenarios with start times) ------------------------- */
+static uint32_t now_val(const void *p) { int l = L(p); return H[l].val[H[l].n - 1]; }
+/* Every live peer keeps its entry (its pid) and its count; a count holds no more than the live
+   and the dead whose entries are still there (a reclaimed one gave its count back: no scenario
+   crashes a closer). No live consumer left: the drain attaches as one (a takeover). */
+static void drain_checks(int *cons) {
+    struct shmpc__seg *s = (struct shmpc__seg *)(void *)seg;
+    for (int role = SHMPC_PRODUCER; role <= SHMPC_CONSUMER && !violation; role++) {
+        uint32_t live = 0, dead = 0, n = now_val(role == SHMPC_PRODUCER ? &s->producers : &s->consumers);
+        for (int t = 0; t < nth; t++) {
+            const shmpc_ring *h = role == SHMPC_PRODUCER ? &hp[t] : &hc[t];
+            if (!(att_role[t] & role)) continue;
+            if (th[t].dead) {
+                uint32_t pid = now_val(&s->peers[h->peer].pid);
+                dead += pid == SHMPC__RECLAIMING || pid == (role == SHMPC_PRODUCER ? 10u : 20u) + (uint32_t)t;
+                continue;
+            }
+            live++;
+            if (now_val(&s->peers[h->peer].pid) != (role == SHMPC_PRODUCER ? 10u : 20u) + (uint32_t)t)
+                fail("the entry of live T%d (%s) was taken from it", t, role == SHMPC_PRODUCER ? "producer" : "consumer");
+        }
+        if (role == SHMPC_PRODUCER && starts == 2) live++; /* the idle producer */
+        if (n < live || n > live + dead) fail("%s count %u with %u live and %u dead in the table", role == SHMPC_PRODUCER ? "producer" : "consumer", n, live, dead);
+    }
+    if (*cons < 0 && !violation) {
+        int rc = shmpc_attach_id(&hc[3], seg, sizeof seg, SHMPC_CONSUMER, 23u, start_of(3));
+        if (rc != SHMPC_OK) fail("drain: attach as the consumer (every other dead) returned %s", shmpc_strerror(rc));
+        else *cons = 3;
+    }
+}
+/* MPMC: whether recovery (shmpc__census_of in the OS layer) can find position pos of role's dead
+   peer: in the pending range of a dead peer's entry and of no live one's; else a violation. */
+static int findable(int role, uint32_t pos, const char *what) {
+    struct shmpc__seg *s = (struct shmpc__seg *)(void *)seg;
+    uint32_t base = role == SHMPC_PRODUCER ? 10u : 20u, cap = hc[3].capacity;
+    int live_at = 0, dead_at = 0;
+    for (int i = 0; i < SHMPC_MAX_PEERS; i++) {
+        const shmpc__peer *p = &s->peers[i];
+        uint32_t pid = now_val(&p->pid), n;
+        int t = pid >= base && pid < base + NT ? (int)(pid - base) : -1;
+        if (pid == 0u || now_val(&p->role) != (uint32_t)role) continue;
+        n = now_val(&p->pend_n);
+        if (n == 0u) n = 1u;
+        if ((uint32_t)(pos - now_val(&p->pending)) >= (n < cap ? n : cap)) continue;
+        if (t < 0 || th[t].dead) dead_at++; else live_at++;
+    }
+    if (live_at || !dead_at) fail("%s at %u that recovery cannot find (recorded by %d dead, %d live)", what, pos, dead_at, live_at);
+    return !violation;
+}
+/* MPMC: a slot a consumer took (head is past it) and never freed (seq == pos + 1) is a dead
+   consumer's (every live one has finished its calls): shmpc__recover delivers it again once a
+   producer needs the slot, which it can only if the position is in the pending range of a dead
+   consumer's entry and of no live one's. Such a message may stay in the ring undelivered. */
+static void held_checks(void) {
+    struct shmpc__seg *s = (struct shmpc__seg *)(void *)seg;
+    shmpc_ring *r = &hc[3];
+    uint32_t hd = now_val(&s->head);
+    for (uint32_t pos = hd - r->capacity; pos != hd; pos++) {
+        if (now_val(&SHMPC__SLOT(r, pos)->seq) != pos + 1u) continue;
+        if (!findable(SHMPC_CONSUMER, pos, "a dead consumer's message")) return;
+        held_ok[(unsigned char)((const char *)SHMPC__SLOT(r, pos))[SHMPC__SLOT_HDR] / 16] = 1;
+        trace("drain: the message at %u is held by a dead consumer\n", pos);
+    }
+}
+/* MPMC: what shmpc__recover (the OS layer) does for a claim a dead producer left at head, which
+   must be findable: claimed (tail past head), not committed (seq == head), recorded in the pending
+   range of a dead producer's entry and of no live one's. The drain hands it on (head moves, the
+   slot is freed). 1: skipped one. */
+static int skip_dead_claim(void) {
+    struct shmpc__seg *s = (struct shmpc__seg *)(void *)seg;
+    shmpc_ring *r = &hc[3];
+    uint32_t hd = now_val(&s->head), tl = now_val(&s->tail);
+    if (hd == tl || now_val(&SHMPC__SLOT(r, hd)->seq) != hd) return 0;
+    if (!findable(SHMPC_PRODUCER, hd, "a dead producer's claim")) return 0;
+    wmm_st(&s->head, hd + 1u, WMM_release);
+    wmm_st(&SHMPC__SLOT(r, hd)->seq, hd + r->capacity, WMM_release);
+    trace("drain: skips the dead claim at %u\n", hd);
+    return 1;
+}
 
 static void run_once(const wmm_scn *sc) {
     shmpc_opts o = SHMPC_OPTS_INIT;
@@ -512,29 +742,47 @@ static void run_once(const wmm_scn *sc) {
     nloc = 0; depth = 0; preempt = 0; tracelen = 0;
     memset(pushed, 0, sizeof pushed); memset(popped, 0, sizeof popped);
     memset(last_of, 0, sizeof last_of); memset(nextid, 0, sizeof nextid);
+    memset(acked, 0, sizeof acked); memset(held_ok, 0, sizeof held_ok); memset(redo_ok, 0, sizeof redo_ok); memset(holding, -1, sizeof holding);
+    memset(popping, 0, sizeof popping); lost_ok = 0;
+    memset(att_role, 0, sizeof att_role); memset(gaveup, 0, sizeof gaveup); succ_seen = 0; starts = sc->starts;
     sleeping = 0; asym_sc = sc->asym;
     init_mode = 1;
     o.capacity = 2; o.slot_size = 8; o.mode = sc->mode; o.start_index = 0xFFFFFFFFu;
-    if (shmpc_format(seg, sizeof seg, &o) != SHMPC_OK) die("format");
+    fmt_by = -1; in_attach = hdr_swapped = 0;
+    for (int t = 0; t < 3 && sc->t[t]; t++) if (strchr(sc->t[t], 'F')) fmt_by = t;
+    if (fmt_by >= 0) memcpy(seg, shmpc__magic, sizeof shmpc__magic); /* its creator's mark (shmpc__stamp) */
+    memcpy(hdr_old, seg, sizeof hdr_old);
+    if (fmt_by < 0 && shmpc_format(seg, sizeof seg, &o) != SHMPC_OK) die("format");
     /* every word the code touches atomically, so that views cover them; then the payload words */
     (void)L(&s->head); (void)L(&s->tail); (void)L(&s->ends); (void)L(&s->state);
     (void)L(&s->producers); (void)L(&s->consumers);
     (void)L(&s->data_waiters); (void)L(&s->data_ev); (void)L(&s->space_waiters); (void)L(&s->space_ev);
     nth = 0;
     for (int t = 0; t < 3 && sc->t[t]; t++) nth++;
+    if (starts == 2) {
+        shmpc_ring idle;
+        if (shmpc_attach_id(&idle, seg, sizeof seg, SHMPC_PRODUCER, 13u, start_of(3)) != SHMPC_OK) die("attach the idle producer");
+    }
     for (int t = 0; t < nth; t++) {
         ops[t] = sc->t[t];
         memset(&hp[t], 0, sizeof hp[t]); memset(&hc[t], 0, sizeof hc[t]);
-        if (strpbrk(sc->t[t], "uUrxSd") && shmpc_attach_id(&hp[t], seg, sizeof seg, SHMPC_PRODUCER, 10u + (uint32_t)t, 0) != SHMPC_OK) die("attach producer");
-        if (strpbrk(sc->t[t], "oOks") && !strchr(sc->t[t], 'a') && shmpc_attach_id(&hc[t], seg, sizeof seg, SHMPC_CONSUMER, 20u + (uint32_t)t, 0) != SHMPC_OK) die("attach consumer");
+        if (strpbrk(sc->t[t], "uUrxSd") && !strchr(sc->t[t], 'A')) {
+            if (shmpc_attach_id(&hp[t], seg, sizeof seg, SHMPC_PRODUCER, 10u + (uint32_t)t, start_of(t)) != SHMPC_OK) die("attach producer");
+            att_role[t] |= SHMPC_PRODUCER;
+        }
+        if (strpbrk(sc->t[t], "oOks") && !strchr(sc->t[t], 'a')) {
+            if (shmpc_attach_id(&hc[t], seg, sizeof seg, SHMPC_CONSUMER, 20u + (uint32_t)t, start_of(t)) != SHMPC_OK) die("attach consumer");
+            att_role[t] |= SHMPC_CONSUMER;
+        }
         hp[t].asym = hc[t].asym = sc->asym;
     }
     for (uint32_t i = 0; i < 2; i++) { /* slot words */
-        shmpc__slot *sl = (shmpc__slot *)(void *)(seg + SHMPC_HEADER_SIZE + i * s->slot_stride);
+        shmpc__slot *sl = (shmpc__slot *)(void *)(seg + SHMPC_HEADER_SIZE + i * shmpc__stride(8));
         (void)L(&sl->seq); (void)L(&sl->len);
     }
     memset(is_plain, 0, sizeof is_plain);
     for (int i = 0; i < 4; i++) { ploc[i] = newloc(-1 - i); is_plain[ploc[i]] = 1; }
+    hloc = newloc(-5); is_plain[hloc] = 1;
     /* a full ring for the room sleeper: its consumer pops one, its producer finds it full */
     for (int i = 0; i < sc->prefill; i++) {
         int id = 12 + i; char b[8];
@@ -545,7 +793,7 @@ static void run_once(const wmm_scn *sc) {
     for (int l = 0; l < nloc; l++) { H[l].n = 1; memset(H[l].view[0], 0, NLOC); }
     for (int t = 0; t < nth; t++) {
         memset(th[t].cur, 0, NLOC); memset(th[t].acq, 0, NLOC); memset(th[t].rel, 0, NLOC);
-        th[t].done = 0;
+        th[t].done = th[t].mortal = th[t].dead = 0;
         getcontext(&th[t].ctx);
         th[t].ctx.uc_stack.ss_sp = stacks[t];
         th[t].ctx.uc_stack.ss_size = sizeof stacks[t];
@@ -553,7 +801,11 @@ static void run_once(const wmm_scn *sc) {
         makecontext(&th[t].ctx, entry, 0);
     }
     init_mode = 0;
-    first = choose(nth);
+    {
+        int can[NT], n = 0;
+        for (int t = 0; t < nth; t++) if (runnable(t)) can[n++] = t;
+        first = can[choose(n)];
+    }
     me = first;
     swapcontext(&main_ctx, &th[first].ctx);
     /* the drain: a thread that has seen everything takes what is left */
@@ -566,23 +818,27 @@ static void run_once(const wmm_scn *sc) {
             uint32_t ev = H[L(slept_on_data ? &s->data_ev : &s->space_ev)].val[H[L(slept_on_data ? &s->data_ev : &s->space_ev)].n - 1];
             if (ev == sleep_e) fail("lost wake-up: the sleeper found nothing and nobody moved its event word");
         }
-        for (int t = 0; t < nth; t++) if (hc[t].seg) cons = t;
+        for (int t = 0; t < nth; t++) if (att_role[t] & SHMPC_CONSUMER && !th[t].dead) cons = t;
+        if (starts && !violation) drain_checks(&cons);
         if (cons >= 0 && !violation) {
-            hc[3] = hc[cons];
+            if (cons < 3) hc[3] = hc[cons];
+            if (starts && s->mode == SHMPC_MPMC) held_checks();
             for (int k = 0; k < 4 && !violation; k++) {
-                char b[8]; size_t len; int rc = shmpc_try_pop(&hc[3], b, sizeof b, &len);
-                if (rc == SHMPC_OK) { last_of[3][0] = last_of[3][1] = last_of[3][2] = 0; got(b, len); continue; }
+                char b[8]; size_t len; int pre = shmpc_redelivered(&hc[3]), rc;
+                if (starts && s->mode == SHMPC_MPMC && skip_dead_claim()) continue;
+                rc = shmpc_try_pop(&hc[3], b, sizeof b, &len);
+                if (rc == SHMPC_OK) { last_of[3][0] = last_of[3][1] = last_of[3][2] = 0; got_redo(b, len, redo_of(pre)); continue; }
                 if (rc != SHMPC_EEMPTY && rc != SHMPC_ECLOSED) fail("drain: try_pop returned %s", shmpc_strerror(rc));
                 break;
             }
             for (int id = 0; id < KMAX && !violation; id++)
-                if (pushed[id] && !popped[id]) fail("message %d was pushed and never popped", id);
+                if (pushed[id] == 1 && !popped[id] && !held_ok[id] && lost_ok-- <= 0) fail("message %d was pushed and never popped", id);
         }
     }
     executions++;
 }
 
-static int explore(const wmm_scn *sc, int quiet) {
+static int explore(const wmm_scn *sc) {
     int bound = preempt_bound, rc = 0;
     if (sc->pmax && sc->pmax < preempt_bound) preempt_bound = sc->pmax;
     nstk = 0; executions = 0; violation = 0;
@@ -606,7 +862,7 @@ static void wmm_reach(int line) {
 }
 
 int main(int argc, char **argv) {
-    int quiet = 0, rc = 0, any = 0;
+    int rc = 0, any = 0;
     const char *reach_file = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-p") && i + 1 < argc) { preempt_bound = atoi(argv[++i]); continue; }
@@ -616,7 +872,7 @@ int main(int argc, char **argv) {
         for (int k = 0; k < NSCN; k++) {
             if (strcmp(argv[i], scenarios[k].name) && strcmp(argv[i], "all")) continue;
             any = 1;
-            if (explore(&scenarios[k], quiet)) { rc = 1; if (quiet) return 1; }
+            if (explore(&scenarios[k])) { rc = 1; if (quiet) return 1; }
         }
     }
     if (!any) { fprintf(stderr, "usage: wmm [-p PREEMPTIONS] [-q] [-r FILE] SCENARIO...|all   (wmm -l lists them)\n"); return 2; }
