@@ -11,7 +11,12 @@
    Each operation requires fifo_inv and ensures it; a push (or a commit) appends exactly its
    message at ghost index tail and leaves every queued ghost message as it was; a pop (or a peek
    and its release) returns exactly ghost message head, byte for byte and its length, and advances
-   head by one; a refused call changes nothing.
+   head by one; a refused call changes nothing. The end of stream is the producer side's close
+   (the flag closed: bit 0 of the shell's ends word): a close changes nothing else (every queued
+   message stays), a push or a commit after it is refused (SHMPC_EINVAL, the closed handle's
+   answer) and changes nothing, and a pop or a peek answers SHMPC_ECLOSED exactly when the queue is
+   empty and the producer side closed, SHMPC_EEMPTY exactly when it is empty and not closed: the
+   end of stream is reported only after the last message.
    By induction over any sequence of these calls (each preserves fifo_inv and only appends at
    tail or removes at head), the pops return exactly the messages pushed, in order, byte for
    byte. What this does not cover: concurrency and memory ordering (the shell and its models),
@@ -19,9 +24,10 @@
    STATUS: make prove proves every function of this file (PROVE_FIFO in mk/prove.mk): the push
    step and the pop step of the invariant, and the zero-copy steps: commit (the message the
    producer wrote into the payload of the slot of tail, after a reserve), peek (the message of
-   head where its slot keeps it, nothing moves) and release (head moves by one); so the induction
-   above is closed for any sequence of pushes, pops, commits, peeks and releases. Batches and close
-   are not modelled yet.
+   head where its slot keeps it, nothing moves) and release (head moves by one); and the
+   producer's close, with the end of stream in push, commit, pop and peek; so the induction above
+   is closed for any sequence of pushes, pops, commits, peeks, releases and a close. Batches are
+   not modelled yet.
 
    The crux is that a push does not disturb a queued message: the slot of tail is the slot of no
    index in [head, tail) (axiom S1 of proofs/lemmas.c, checked by z3, with the power-of-two
@@ -49,11 +55,13 @@
 #include "../shmpc.h"
 
 /* The model state: the slot array and its geometry (as validated), the consumer's head and the
-   producer's tail. */
+   producer's tail, and whether the producer side has closed (bit 0 of the segment's ends word,
+   SHMPC__PROD_CLOSED: the one producer's shmpc_close sets it, and nothing clears it). */
 typedef struct fifo {
     char *slots;
     uint32_t cap, mask, stride, size;
     shmpc_idx head, tail;
+    int closed;
 } fifo;
 
 /*@ ghost uint32_t fifo_glen[4294967296ull]; */
@@ -206,18 +214,22 @@ typedef struct fifo {
     ensures inv: fifo_inv(q);
     ensures head: q->head == \old(q->head);
     ensures queued: \forall integer i; \old(fifo_queued(q->head, q->tail, i)) ==> fifo_same{Pre, Post}(i);
+    behavior closed:
+      assumes q->closed;
+      assigns \nothing;
+      ensures refused: \result == SHMPC_EINVAL;
     behavior ok:
-      assumes len <= q->size && shmpc_fill(q->head, q->tail) < q->cap;
+      assumes !q->closed && len <= q->size && shmpc_fill(q->head, q->tail) < q->cap;
       ensures \result == SHMPC_OK;
       ensures appended: q->tail == shmpc_next(\old(q->tail), 1);
       ensures message: fifo_glen[\old(q->tail)] == len &&
           \forall integer k; 0 <= k < len ==> fifo_gbytes[fifo_gat(\old(q->tail), k)] == \old(msg[k]);
     behavior too_big:
-      assumes len > q->size;
+      assumes !q->closed && len > q->size;
       assigns \nothing;
       ensures \result == SHMPC_EMSGSIZE;
     behavior full:
-      assumes len <= q->size && shmpc_fill(q->head, q->tail) == q->cap;
+      assumes !q->closed && len <= q->size && shmpc_fill(q->head, q->tail) == q->cap;
       assigns \nothing;
       ensures \result == SHMPC_EFULL;
     complete behaviors;
@@ -228,7 +240,9 @@ int fifo_push(fifo *q, const char *msg, size_t len) {
     const uint32_t cap = q->cap, mask = q->mask, stride = q->stride, size = q->size;
     const shmpc_idx head = q->head, tail = q->tail;
     shmpc_idx t;
-    int rc = shmpc__can_put(head, tail, cap, size, len);
+    int rc;
+    if (q->closed) return SHMPC_EINVAL; /* the closed handle: shmpc__check_slow, before anything */
+    rc = shmpc__can_put(head, tail, cap, size, len);
     if (rc != SHMPC_OK) return rc;
     /*@ assert geom: 8 + size <= stride && size <= 1073741824 && mask <= 2147483647; */
     /*@ assert pow2: fifo_pow2(mask); */
@@ -305,10 +319,16 @@ int fifo_push(fifo *q, const char *msg, size_t len) {
     assigns q->head, *len, buf[0 .. fifo_glen[q->head] - 1];
     ensures inv: fifo_inv(q);
     ensures tail: q->tail == \old(q->tail);
+    ensures end: \result == SHMPC_ECLOSED <==> \old(shmpc_fill(q->head, q->tail)) == 0 && q->closed;
+    ensures none: \result == SHMPC_EEMPTY <==> \old(shmpc_fill(q->head, q->tail)) == 0 && !q->closed;
     behavior empty:
-      assumes shmpc_fill(q->head, q->tail) == 0;
+      assumes shmpc_fill(q->head, q->tail) == 0 && !q->closed;
       assigns \nothing;
       ensures \result == SHMPC_EEMPTY;
+    behavior closed:
+      assumes shmpc_fill(q->head, q->tail) == 0 && q->closed;
+      assigns \nothing;
+      ensures \result == SHMPC_ECLOSED;
     behavior too_small:
       assumes shmpc_fill(q->head, q->tail) > 0 && fifo_glen[q->head] > bufcap;
       ensures \result == SHMPC_EMSGSIZE && *len == fifo_glen[\old(q->head)];
@@ -329,7 +349,7 @@ int fifo_pop(fifo *q, char *buf, size_t bufcap, size_t *len) {
     shmpc_idx h;
     uint32_t n;
     int rc;
-    if (head == tail) return SHMPC_EEMPTY;
+    if (head == tail) return q->closed ? SHMPC_ECLOSED : SHMPC_EEMPTY; /* shmpc__spsc_ready */
     /*@ ghost fifo_slots_order(mask, stride); */
     /*@ assert geom: 8 + size <= stride; */
     /*@ assert queued: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
@@ -374,15 +394,19 @@ int fifo_pop(fifo *q, char *buf, size_t bufcap, size_t *len) {
     ensures inv: fifo_inv(q);
     ensures head: q->head == \old(q->head);
     ensures queued: \forall integer i; \old(fifo_queued(q->head, q->tail, i)) ==> fifo_same{Pre, Post}(i);
+    behavior closed:
+      assumes q->closed;
+      assigns \nothing;
+      ensures refused: \result == SHMPC_EINVAL;
     behavior ok:
-      assumes len <= q->size;
+      assumes !q->closed && len <= q->size;
       ensures \result == SHMPC_OK;
       ensures appended: q->tail == shmpc_next(\old(q->tail), 1);
       ensures message: fifo_glen[\old(q->tail)] == len &&
           \forall integer k; 0 <= k < len ==>
               fifo_gbytes[fifo_gat(\old(q->tail), k)] == \old(q->slots[(q->tail & q->mask) * q->stride + 8 + k]);
     behavior too_big:
-      assumes len > q->size;
+      assumes !q->closed && len > q->size;
       assigns \nothing;
       ensures \result == SHMPC_EMSGSIZE;
     complete behaviors;
@@ -394,7 +418,9 @@ int fifo_commit(fifo *q, size_t len) {
     const shmpc_idx head = q->head, tail = q->tail;
     shmpc_idx t;
     const char *p;
-    int rc = shmpc__commit_at(tail, size, len, &t);
+    int rc;
+    if (q->closed) return SHMPC_EINVAL; /* shmpc_commit: the closed handle (its close dropped the reservation) */
+    rc = shmpc__commit_at(tail, size, len, &t);
     if (rc != SHMPC_OK) return rc;
     /*@ assert geom: 8 + size <= stride && size <= 1073741824 && mask <= 2147483647; */
     /*@ assert pow2: fifo_pow2(mask); */
@@ -453,9 +479,13 @@ int fifo_commit(fifo *q, size_t len) {
     assigns *msg, *len;
     ensures inv: fifo_inv(q);
     behavior empty:
-      assumes shmpc_fill(q->head, q->tail) == 0;
+      assumes shmpc_fill(q->head, q->tail) == 0 && !q->closed;
       assigns \nothing;
       ensures \result == SHMPC_EEMPTY;
+    behavior closed:
+      assumes shmpc_fill(q->head, q->tail) == 0 && q->closed;
+      assigns \nothing;
+      ensures \result == SHMPC_ECLOSED;
     behavior ok:
       assumes shmpc_fill(q->head, q->tail) > 0;
       ensures \result == SHMPC_OK;
@@ -471,7 +501,7 @@ int fifo_peek(fifo *q, const char **msg, size_t *len) {
     const shmpc_idx head = q->head, tail = q->tail;
     const char *p;
     uint32_t n;
-    if (head == tail) return SHMPC_EEMPTY;
+    if (head == tail) return q->closed ? SHMPC_ECLOSED : SHMPC_EEMPTY; /* shmpc__spsc_ready, as in the pop */
     /*@ assert queued: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
             slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
     /*@ assert lens: \forall integer i; fifo_queued(head, tail, i) ==>
@@ -510,4 +540,19 @@ void fifo_release(fifo *q) {
     /*@ assert state: q->slots == slots && q->cap == cap && q->mask == mask && q->stride == stride &&
             q->size == size && q->head == h && q->tail == tail; */
     /*@ assert layout: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(q, slots, mask, stride); */
+}
+
+/* Close (the producer's shmpc_close, SPSC: the last and only producer ends the producer side).
+   Only the flag moves: every queued message stays, and the pops still return each of them before
+   the first SHMPC_ECLOSED (fifo_pop: only on an empty queue). A reservation outstanding is
+   dropped (never published, nothing to model: fifo_commit refuses on a closed handle); a close
+   again changes nothing (shmpc_close on a closed handle returns at once). */
+/*@ requires inv: fifo_inv(q);
+    assigns q->closed;
+    ensures inv: fifo_inv(q);
+    ensures closed: q->closed;
+    ensures kept: q->head == \old(q->head) && q->tail == \old(q->tail);
+*/
+void fifo_close(fifo *q) {
+    q->closed = 1;
 }
