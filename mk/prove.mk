@@ -69,8 +69,11 @@ prove: $(PROVE_DIR)/why3.conf
 # FIFO across steps (proofs/fifo.c): a ghost-queue model of SPSC operations over the proven core
 # (shmpc__put, shmpc__get, ...), with an inductive invariant; its own WP run and goal count.
 # Every function of proofs/fifo.c: the ghost lemma functions, the push and the pop, the zero-copy
-# commit, peek and release.
-PROVE_FIFO := fifo_slots_order,fifo_tail_free,fifo_tail_slot,fifo_record,fifo_queue_push,fifo_push,fifo_pop,fifo_commit,fifo_peek,fifo_release
+# commit, peek and release, the producer's close.
+PROVE_FIFO := fifo_slots_order,fifo_tail_free,fifo_tail_slot,fifo_record,fifo_queue_push,fifo_push,fifo_pop,fifo_commit,fifo_peek,fifo_release,fifo_close
+# Annotated but not proven (168 of 174 goals; its comment in proofs/fifo.c lists the goals left): the
+# batch push. Not part of make prove.
+PROVE_FIFO_OPEN := fifo_push_many
 # The FIFO run also takes axiom S1 of proofs/lemmas.c (SHMPC_PROOF_FIFO).
 FRAMAC_PARSE_FIFO = $(subst -DSHMPC_NO_OS,-DSHMPC_NO_OS$(comma)-DSHMPC_PROOF_FIFO,$(FRAMAC_PARSE))
 comma := ,

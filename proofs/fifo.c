@@ -11,17 +11,25 @@
    Each operation requires fifo_inv and ensures it; a push (or a commit) appends exactly its
    message at ghost index tail and leaves every queued ghost message as it was; a pop (or a peek
    and its release) returns exactly ghost message head, byte for byte and its length, and advances
-   head by one; a refused call changes nothing.
+   head by one; a refused call changes nothing. The end of stream is the producer side's close
+   (the flag closed: bit 0 of the shell's ends word): a close changes nothing else (every queued
+   message stays), a push or a commit after it is refused (SHMPC_EINVAL, the closed handle's
+   answer) and changes nothing, and a pop or a peek answers SHMPC_ECLOSED exactly when the queue is
+   empty and the producer side closed, SHMPC_EEMPTY exactly when it is empty and not closed: the
+   end of stream is reported only after the last message.
    By induction over any sequence of these calls (each preserves fifo_inv and only appends at
    tail or removes at head), the pops return exactly the messages pushed, in order, byte for
    byte. What this does not cover: concurrency and memory ordering (the shell and its models),
    and a hostile peer (the shell's proofs, where every shared load is arbitrary).
-   STATUS: make prove proves every function of this file (PROVE_FIFO in mk/prove.mk): the push
+   STATUS: make prove proves every function of this file (PROVE_FIFO in mk/prove.mk) but one: the push
    step and the pop step of the invariant, and the zero-copy steps: commit (the message the
    producer wrote into the payload of the slot of tail, after a reserve), peek (the message of
-   head where its slot keeps it, nothing moves) and release (head moves by one); so the induction
-   above is closed for any sequence of pushes, pops, commits, peeks and releases. Batches and close
-   are not modelled yet.
+   head where its slot keeps it, nothing moves) and release (head moves by one); and the
+   producer's close, with the end of stream in push, commit, pop and peek; so the induction above
+   is closed for any sequence of pushes, pops, commits, peeks, releases and a close. Batches: the
+   batch push (fifo_push_many, at the end of the file) is stated and annotated but not proven yet
+   (PROVE_FIFO_OPEN, outside make prove: its comment lists the goals left); the batch pop is not
+   modelled yet.
 
    The crux is that a push does not disturb a queued message: the slot of tail is the slot of no
    index in [head, tail) (axiom S1 of proofs/lemmas.c, checked by z3, with the power-of-two
@@ -49,11 +57,13 @@
 #include "../shmpc.h"
 
 /* The model state: the slot array and its geometry (as validated), the consumer's head and the
-   producer's tail. */
+   producer's tail, and whether the producer side has closed (bit 0 of the segment's ends word,
+   SHMPC__PROD_CLOSED: the one producer's shmpc_close sets it, and nothing clears it). */
 typedef struct fifo {
     char *slots;
     uint32_t cap, mask, stride, size;
     shmpc_idx head, tail;
+    int closed;
 } fifo;
 
 /*@ ghost uint32_t fifo_glen[4294967296ull]; */
@@ -206,18 +216,22 @@ typedef struct fifo {
     ensures inv: fifo_inv(q);
     ensures head: q->head == \old(q->head);
     ensures queued: \forall integer i; \old(fifo_queued(q->head, q->tail, i)) ==> fifo_same{Pre, Post}(i);
+    behavior closed:
+      assumes q->closed;
+      assigns \nothing;
+      ensures refused: \result == SHMPC_EINVAL;
     behavior ok:
-      assumes len <= q->size && shmpc_fill(q->head, q->tail) < q->cap;
+      assumes !q->closed && len <= q->size && shmpc_fill(q->head, q->tail) < q->cap;
       ensures \result == SHMPC_OK;
       ensures appended: q->tail == shmpc_next(\old(q->tail), 1);
       ensures message: fifo_glen[\old(q->tail)] == len &&
           \forall integer k; 0 <= k < len ==> fifo_gbytes[fifo_gat(\old(q->tail), k)] == \old(msg[k]);
     behavior too_big:
-      assumes len > q->size;
+      assumes !q->closed && len > q->size;
       assigns \nothing;
       ensures \result == SHMPC_EMSGSIZE;
     behavior full:
-      assumes len <= q->size && shmpc_fill(q->head, q->tail) == q->cap;
+      assumes !q->closed && len <= q->size && shmpc_fill(q->head, q->tail) == q->cap;
       assigns \nothing;
       ensures \result == SHMPC_EFULL;
     complete behaviors;
@@ -228,7 +242,9 @@ int fifo_push(fifo *q, const char *msg, size_t len) {
     const uint32_t cap = q->cap, mask = q->mask, stride = q->stride, size = q->size;
     const shmpc_idx head = q->head, tail = q->tail;
     shmpc_idx t;
-    int rc = shmpc__can_put(head, tail, cap, size, len);
+    int rc;
+    if (q->closed) return SHMPC_EINVAL; /* the closed handle: shmpc__check_slow, before anything */
+    rc = shmpc__can_put(head, tail, cap, size, len);
     if (rc != SHMPC_OK) return rc;
     /*@ assert geom: 8 + size <= stride && size <= 1073741824 && mask <= 2147483647; */
     /*@ assert pow2: fifo_pow2(mask); */
@@ -305,10 +321,16 @@ int fifo_push(fifo *q, const char *msg, size_t len) {
     assigns q->head, *len, buf[0 .. fifo_glen[q->head] - 1];
     ensures inv: fifo_inv(q);
     ensures tail: q->tail == \old(q->tail);
+    ensures end: \result == SHMPC_ECLOSED <==> \old(shmpc_fill(q->head, q->tail)) == 0 && q->closed;
+    ensures none: \result == SHMPC_EEMPTY <==> \old(shmpc_fill(q->head, q->tail)) == 0 && !q->closed;
     behavior empty:
-      assumes shmpc_fill(q->head, q->tail) == 0;
+      assumes shmpc_fill(q->head, q->tail) == 0 && !q->closed;
       assigns \nothing;
       ensures \result == SHMPC_EEMPTY;
+    behavior closed:
+      assumes shmpc_fill(q->head, q->tail) == 0 && q->closed;
+      assigns \nothing;
+      ensures \result == SHMPC_ECLOSED;
     behavior too_small:
       assumes shmpc_fill(q->head, q->tail) > 0 && fifo_glen[q->head] > bufcap;
       ensures \result == SHMPC_EMSGSIZE && *len == fifo_glen[\old(q->head)];
@@ -329,7 +351,7 @@ int fifo_pop(fifo *q, char *buf, size_t bufcap, size_t *len) {
     shmpc_idx h;
     uint32_t n;
     int rc;
-    if (head == tail) return SHMPC_EEMPTY;
+    if (head == tail) return q->closed ? SHMPC_ECLOSED : SHMPC_EEMPTY; /* shmpc__spsc_ready */
     /*@ ghost fifo_slots_order(mask, stride); */
     /*@ assert geom: 8 + size <= stride; */
     /*@ assert queued: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
@@ -374,15 +396,19 @@ int fifo_pop(fifo *q, char *buf, size_t bufcap, size_t *len) {
     ensures inv: fifo_inv(q);
     ensures head: q->head == \old(q->head);
     ensures queued: \forall integer i; \old(fifo_queued(q->head, q->tail, i)) ==> fifo_same{Pre, Post}(i);
+    behavior closed:
+      assumes q->closed;
+      assigns \nothing;
+      ensures refused: \result == SHMPC_EINVAL;
     behavior ok:
-      assumes len <= q->size;
+      assumes !q->closed && len <= q->size;
       ensures \result == SHMPC_OK;
       ensures appended: q->tail == shmpc_next(\old(q->tail), 1);
       ensures message: fifo_glen[\old(q->tail)] == len &&
           \forall integer k; 0 <= k < len ==>
               fifo_gbytes[fifo_gat(\old(q->tail), k)] == \old(q->slots[(q->tail & q->mask) * q->stride + 8 + k]);
     behavior too_big:
-      assumes len > q->size;
+      assumes !q->closed && len > q->size;
       assigns \nothing;
       ensures \result == SHMPC_EMSGSIZE;
     complete behaviors;
@@ -394,7 +420,9 @@ int fifo_commit(fifo *q, size_t len) {
     const shmpc_idx head = q->head, tail = q->tail;
     shmpc_idx t;
     const char *p;
-    int rc = shmpc__commit_at(tail, size, len, &t);
+    int rc;
+    if (q->closed) return SHMPC_EINVAL; /* shmpc_commit: the closed handle (its close dropped the reservation) */
+    rc = shmpc__commit_at(tail, size, len, &t);
     if (rc != SHMPC_OK) return rc;
     /*@ assert geom: 8 + size <= stride && size <= 1073741824 && mask <= 2147483647; */
     /*@ assert pow2: fifo_pow2(mask); */
@@ -453,9 +481,13 @@ int fifo_commit(fifo *q, size_t len) {
     assigns *msg, *len;
     ensures inv: fifo_inv(q);
     behavior empty:
-      assumes shmpc_fill(q->head, q->tail) == 0;
+      assumes shmpc_fill(q->head, q->tail) == 0 && !q->closed;
       assigns \nothing;
       ensures \result == SHMPC_EEMPTY;
+    behavior closed:
+      assumes shmpc_fill(q->head, q->tail) == 0 && q->closed;
+      assigns \nothing;
+      ensures \result == SHMPC_ECLOSED;
     behavior ok:
       assumes shmpc_fill(q->head, q->tail) > 0;
       ensures \result == SHMPC_OK;
@@ -471,7 +503,7 @@ int fifo_peek(fifo *q, const char **msg, size_t *len) {
     const shmpc_idx head = q->head, tail = q->tail;
     const char *p;
     uint32_t n;
-    if (head == tail) return SHMPC_EEMPTY;
+    if (head == tail) return q->closed ? SHMPC_ECLOSED : SHMPC_EEMPTY; /* shmpc__spsc_ready, as in the pop */
     /*@ assert queued: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
             slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
     /*@ assert lens: \forall integer i; fifo_queued(head, tail, i) ==>
@@ -510,4 +542,149 @@ void fifo_release(fifo *q) {
     /*@ assert state: q->slots == slots && q->cap == cap && q->mask == mask && q->stride == stride &&
             q->size == size && q->head == h && q->tail == tail; */
     /*@ assert layout: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(q, slots, mask, stride); */
+}
+
+/* Close (the producer's shmpc_close, SPSC: the last and only producer ends the producer side).
+   Only the flag moves: every queued message stays, and the pops still return each of them before
+   the first SHMPC_ECLOSED (fifo_pop: only on an empty queue). A reservation outstanding is
+   dropped (never published, nothing to model: fifo_commit refuses on a closed handle); a close
+   again changes nothing (shmpc_close on a closed handle returns at once). */
+/*@ requires inv: fifo_inv(q);
+    assigns q->closed;
+    ensures inv: fifo_inv(q);
+    ensures closed: q->closed;
+    ensures kept: q->head == \old(q->head) && q->tail == \old(q->tail);
+*/
+void fifo_close(fifo *q) {
+    q->closed = 1;
+}
+
+/* A message of a batch, as the shell's shmpc_iov gives it (its bytes read as chars). */
+typedef struct fifo_msg { const char *base; size_t len; } fifo_msg;
+
+/* The producer's own copy of the state, where a batch moves its private tail before the one
+   publication (the shell's r->own, in the producer's handle). */
+fifo fifo_own;
+
+/* Batch push (shmpc_try_push_many, SPSC): the count is min(n, free slots) (shmpc__put_many);
+   message j of the batch goes into the slot of index tail + j and the ghost queue records it
+   there, as a push does (fifo_push on w, the producer's private copy of the state: the shell's
+   r->own); the model's tail moves once, by the count, after the last (the shell's one
+   publication, R1). Every message of the batch fits the slot size: the shell refuses up front
+   what can never fit (it takes the prefix that fits); n is what is left of the batch after that.
+   OPEN (PROVE_FIFO_OPEN in mk/prove.mk, not part of make prove): 168 of its 174 goals proved
+   (cvc4, z3, 20 s). Left: the assertion in_slots (the bytes of the slot of w->tail inside the
+   slot array, in the terms w->tail & w->mask, w->stride; the same fact in the terms of the locals,
+   slot, is proven), the loop invariant each_now established (the batch's messages as the
+   precondition each gives them, after the writes into fifo_own), the call's requires sep, and the
+   function's assigns (assigns_exit_part14/15, assigns_normal_part15: the loop's header and ghost
+   writes inside the function's). The rest holds: the count, the invariant on w and on the model
+   after the one publication, the messages of the batch at ghost tail + j, every message queued
+   before kept, the loop's assigns. Even closed, its ~170 goals would cost make prove more than
+   its time budget allows (see the report of the session that wrote it). */
+/*@ requires inv: fifo_inv(q);
+    requires n: 1 <= n <= 2147483647;
+    requires msgs: \valid_read(msgs + (0 .. n - 1)) &&
+        \separated(msgs + (0 .. n - 1), q, q->slots + (0 .. (q->mask + 1) * q->stride - 1),
+                   &fifo_glen[0 .. 4294967295], &fifo_gbytes, fifo_gbytes + (0 .. fifo_gspan - 1)) &&
+        (\forall integer s; 0 <= s <= q->mask ==> \separated(shmpc_hdr(q->slots, s), msgs + (0 .. n - 1)));
+    requires each: \forall integer j; 0 <= j < n ==> msgs[j].len <= q->size &&
+        \valid_read(msgs[j].base + (0 .. msgs[j].len - 1)) &&
+        \separated(msgs[j].base + (0 .. msgs[j].len - 1), q->slots + (0 .. (q->mask + 1) * q->stride - 1),
+                   fifo_gbytes + (0 .. fifo_gspan - 1));
+    requires own: \separated(&fifo_own, q, q->slots + (0 .. (q->mask + 1) * q->stride - 1), msgs + (0 .. n - 1),
+                              &fifo_glen[0 .. 4294967295], &fifo_gbytes, fifo_gbytes + (0 .. fifo_gspan - 1)) &&
+                  \forall integer s; 0 <= s <= q->mask ==> \separated(shmpc_hdr(q->slots, s), &fifo_own);
+    assigns q->tail, q->slots[0 .. (q->mask + 1) * q->stride - 1],
+            { shmpc_hdr(q->slots, s)->len | integer s; 0 <= s <= q->mask },
+            fifo_glen[0 .. 4294967295], fifo_gbytes[0 .. fifo_gspan - 1], fifo_own;
+    ensures inv: fifo_inv(q);
+    ensures head: q->head == \old(q->head);
+    ensures queued: \forall integer i; \old(fifo_queued(q->head, q->tail, i)) ==> fifo_same{Pre, Post}(i);
+    behavior closed:
+      assumes q->closed;
+      assigns \nothing;
+      ensures \result == SHMPC_EINVAL;
+    behavior full:
+      assumes !q->closed && shmpc_fill(q->head, q->tail) == q->cap;
+      assigns \nothing;
+      ensures \result == SHMPC_EFULL;
+    behavior ok:
+      assumes !q->closed && shmpc_fill(q->head, q->tail) < q->cap;
+      ensures count: 1 <= \result <= n && \result <= q->cap - \old(shmpc_fill(q->head, q->tail));
+      ensures most: \result == n || \result == q->cap - \old(shmpc_fill(q->head, q->tail));
+      ensures appended: q->tail == shmpc_next(\old(q->tail), \result);
+      ensures messages: \forall integer j; 0 <= j < \result ==>
+          fifo_glen[shmpc_next(\old(q->tail), j)] == \old(msgs[j].len) &&
+          \forall integer k; 0 <= k < \old(msgs[j].len) ==>
+              fifo_gbytes[fifo_gat(shmpc_next(\old(q->tail), j), k)] == \old(msgs[j].base[k]);
+    complete behaviors;
+    disjoint behaviors;
+*/
+int fifo_push_many(fifo *q, const fifo_msg *msgs, size_t n) {
+    char *const slots = q->slots;
+    const uint32_t cap = q->cap, mask = q->mask, stride = q->stride, size = q->size;
+    const shmpc_idx head = q->head, tail = q->tail;
+    uint32_t got, count, i;
+    fifo *const w = &fifo_own;
+    int rc;
+    if (q->closed) return SHMPC_EINVAL;
+    rc = shmpc__put_many(head, tail, cap, n, &got);
+    if (rc != SHMPC_OK) return rc;
+    count = got; /* a local whose address is not taken: the loop below cannot write it */
+    w->slots = slots; w->cap = cap; w->mask = mask; w->stride = stride; w->size = size;
+    w->head = head; w->tail = tail; w->closed = 0;
+    /*@ assert fill: shmpc_fill(head, tail) + count <= cap; */
+    /*@ assert w_layout: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(w, slots, mask, stride); */
+    /*@ assert w_queue: fifo_queue(slots, cap, mask, stride, size, head, tail); */
+    /*@ loop invariant bound: 0 <= i <= count && count <= n && shmpc_fill(head, tail) + count <= cap;
+        loop invariant state: w->slots == slots && w->cap == cap && w->mask == mask && w->stride == stride &&
+            w->size == size && w->head == head && w->closed == 0 && w->tail == shmpc_next(tail, i);
+        loop invariant inv: fifo_inv(w);
+        loop invariant model: q->slots == slots && q->cap == cap && q->mask == mask && q->stride == stride &&
+            q->size == size && q->head == head && q->tail == tail && q->closed == \at(q->closed, Pre);
+        loop invariant given: \forall integer j; 0 <= j < n ==> msgs[j].len == \at(msgs[j].len, Pre) &&
+            msgs[j].base == \at(msgs[j].base, Pre);
+        loop invariant each_now: \forall integer j; 0 <= j < n ==> msgs[j].len <= size &&
+            \valid_read(msgs[j].base + (0 .. msgs[j].len - 1)) &&
+            \separated(msgs[j].base + (0 .. msgs[j].len - 1), slots + (0 .. (mask + 1) * stride - 1),
+                       fifo_gbytes + (0 .. fifo_gspan - 1));
+        loop invariant given_bytes: \forall integer j, k; 0 <= j < n && 0 <= k < msgs[j].len ==>
+            msgs[j].base[k] == \at(msgs[j].base[k], Pre);
+        loop invariant old: \forall integer x; fifo_queued(head, tail, x) ==> fifo_same{Pre, Here}(x);
+        loop invariant added: \forall integer j; 0 <= j < i ==>
+            fifo_glen[shmpc_next(tail, j)] == msgs[j].len &&
+            \forall integer k; 0 <= k < msgs[j].len ==> fifo_gbytes[fifo_gat(shmpc_next(tail, j), k)] == msgs[j].base[k];
+        loop assigns i, rc, w->tail, slots[0 .. (mask + 1) * stride - 1],
+            { shmpc_hdr(slots, s)->len | integer s; 0 <= s <= mask },
+            fifo_glen[0 .. 4294967295], fifo_gbytes[0 .. fifo_gspan - 1];
+        loop variant count - i;
+    */
+    for (i = 0; i < count; i++) {
+        /*@ assert room: shmpc_fill(head, w->tail) == shmpc_fill(head, tail) + i < cap; */
+        /*@ assert batch: \forall integer j; 0 <= j < i ==> fifo_queued(head, w->tail, shmpc_next(tail, j)); */
+        /*@ assert before: \forall integer x; fifo_queued(head, tail, x) ==> fifo_queued(head, w->tail, x); */
+        /*@ ghost fifo_tail_slot(mask, stride, w->tail); */
+        /*@ assert mi: msgs[i].len <= size && \valid_read(msgs[i].base + (0 .. msgs[i].len - 1)) &&
+                \separated(msgs[i].base + (0 .. msgs[i].len - 1), slots + (0 .. (mask + 1) * stride - 1),
+                           fifo_gbytes + (0 .. fifo_gspan - 1)); */
+        /*@ assert slot: (w->tail & mask) <= mask && 0 <= (w->tail & mask) * stride &&
+                (w->tail & mask) * stride + 8 + msgs[i].len <= (mask + 1) * stride; */
+        /*@ assert in_slots: 0 <= (w->tail & w->mask) * w->stride + 8 &&
+                (w->tail & w->mask) * w->stride + 8 + msgs[i].len <= (mask + 1) * stride; */
+        /*@ assert in_ghost: 0 <= fifo_gat(w->tail, 0) && fifo_gat(w->tail, msgs[i].len) <= fifo_gspan; */
+        /*@ assert hdr_in: \exists integer s; 0 <= s <= mask && shmpc_hdr(slots, s) == shmpc_hdr(w->slots, w->tail & w->mask); */
+        /*@ assert msep: \forall integer j; 0 <= j < n ==> \separated(msgs[j].base + (0 .. msgs[j].len - 1),
+                slots + ((w->tail & mask) * stride + 8 .. (w->tail & mask) * stride + 8 + msgs[i].len - 1),
+                fifo_gbytes + (fifo_gat(w->tail, 0) .. fifo_gat(w->tail, msgs[i].len - 1))); */
+        rc = fifo_push(w, msgs[i].base, msgs[i].len);
+    }
+    /*@ assert rest: fifo_queue(slots, cap, mask, stride, size, head, w->tail); */
+    /*@ assert hdr_q: \forall integer x; 0 <= x <= 4294967295 ==> \separated(shmpc_hdr(slots, x & mask), &q->tail); */
+    q->tail = w->tail; /* R1: one publication for the whole batch */
+    /*@ assert state: q->slots == slots && q->cap == cap && q->mask == mask && q->stride == stride &&
+            q->size == size && q->head == head && q->tail == shmpc_next(tail, count); */
+    /*@ assert layout: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(q, slots, mask, stride); */
+    /*@ assert queue: fifo_queue(slots, cap, mask, stride, size, head, q->tail); */
+    return (int)count;
 }
