@@ -3122,6 +3122,28 @@ SHMPC__PRIVATE int shmpc__yield_ok(const shmpc__a32 *other, uint32_t cur, uint32
     return moved * SHMPC__FOREIGN_AWAY_NS >= work * since;
 }
 
+/* 1 if the call this handle would block in may proceed: a message (consumer) or room (producer),
+   the other side closed, or a state the try call reports as an error. Loads only, and an SPSC
+   consumer caches the tail it read: its try calls then take what tail published (R1) even before
+   the slot's seq says so (R7), or if the producer died between the two. */
+SHMPC__PRIVATE int shmpc__ready(shmpc_ring *r) {
+    struct shmpc__seg *s = r->seg;
+    shmpc_idx hd = (shmpc_idx)shmpc__ld(&s->head, acquire), tl = (shmpc_idx)shmpc__ld(&s->tail, acquire); /* A1/A2 */
+    if (r->role == SHMPC_CONSUMER) {
+        if (shmpc__closed(r, SHMPC__PROD_CLOSED)) return 1;
+        if (r->mode == SHMPC_SPSC) {
+            if (tl == r->own) return 0;
+            r->cached = tl; /* checked against the capacity by the try call (the core) */
+            return 1;
+        }
+        return shmpc__seq_class((shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, hd)->seq, acquire), (shmpc_idx)(hd + 1u),
+                                r->capacity) != SHMPC__SEQ_BEHIND; /* A3 */
+    }
+    if (shmpc__closed(r, SHMPC__CONS_CLOSED)) return 1;
+    if (r->mode == SHMPC_SPSC) return (uint32_t)shmpc__used(hd, r->own) != r->capacity;
+    return shmpc__seq_class((shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, tl)->seq, acquire), tl, r->capacity) != SHMPC__SEQ_BEHIND; /* A4 */
+}
+
 /* Runs fn until it does not report "would block", in three stages:
    1. Spin: polls with a pause between two, SHMPC_SPIN/16 of them, then a count drawn at random to
       make SHMPC_SPIN/16..SHMPC_SPIN in all (0.5 to 7 us on the reference machine): a peer running
@@ -3149,28 +3171,6 @@ SHMPC__PRIVATE int shmpc__yield_ok(const shmpc__a32 *other, uint32_t cur, uint32
       sleeper waits on.
    Stages 1 and 2 never touch the futex words (the protocol is stage 3's alone), and a poll that
    finds nothing to claim only loads shared words. A timed call's deadline counts from the draw. */
-/* 1 if the call this handle would block in may proceed: a message (consumer) or room (producer),
-   the other side closed, or a state the try call reports as an error. Loads only, and an SPSC
-   consumer caches the tail it read: its try calls then take what tail published (R1) even before
-   the slot's seq says so (R7), or if the producer died between the two. */
-SHMPC__PRIVATE int shmpc__ready(shmpc_ring *r) {
-    struct shmpc__seg *s = r->seg;
-    shmpc_idx hd = (shmpc_idx)shmpc__ld(&s->head, acquire), tl = (shmpc_idx)shmpc__ld(&s->tail, acquire); /* A1/A2 */
-    if (r->role == SHMPC_CONSUMER) {
-        if (shmpc__closed(r, SHMPC__PROD_CLOSED)) return 1;
-        if (r->mode == SHMPC_SPSC) {
-            if (tl == r->own) return 0;
-            r->cached = tl; /* checked against the capacity by the try call (the core) */
-            return 1;
-        }
-        return shmpc__seq_class((shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, hd)->seq, acquire), (shmpc_idx)(hd + 1u),
-                                r->capacity) != SHMPC__SEQ_BEHIND; /* A3 */
-    }
-    if (shmpc__closed(r, SHMPC__CONS_CLOSED)) return 1;
-    if (r->mode == SHMPC_SPSC) return (uint32_t)shmpc__used(hd, r->own) != r->capacity;
-    return shmpc__seq_class((shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, tl)->seq, acquire), tl, r->capacity) != SHMPC__SEQ_BEHIND; /* A4 */
-}
-
 SHMPC__PRIVATE int shmpc__wait(shmpc_ring *r, shmpc__try_fn fn, void *arg, int for_data, int64_t timeout_ns) {
     shmpc__a32 *waiters, *ev;
     int64_t deadline = 0, looked, now, start;
