@@ -1654,7 +1654,9 @@ SHMPC__PRIVATE int shmpc__still_needed(const shmpc_ring *r, const shmpc__peer *p
 /* Takeover (see CRASHES): entries of dead peers of `role` leave the peer table, so that a restarted
    process takes their place, for ever. A peer is dead by the liveness rule (a start time 0 is never
    presumed dead); its entry stays while crash recovery still needs it (shmpc__still_needed). The
-   compare-and-swap on its pid makes one caller the reclaimer. A peer that died before closing gives
+   compare-and-swap on its pid makes one caller the reclaimer (one that dies before it frees the
+   entry leaves it taken for good: one of SHMPC_MAX_PEERS, counted by no census of a role; a count
+   it had not given back yet is adopted, see shmpc__orphans). A peer that died before closing gives
    its count back here. One that died inside shmpc_close (PF_CLOSING) had ended its side first if it
    was the last (SPSC: always, so without the ends bit its count is still held and given back here);
    an MPMC one that was not the last may or may not have given its count back: it is left as is (at
@@ -1670,10 +1672,12 @@ SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held) {
         shmpc__peer *p = &s->peers[i];
         uint32_t pid = shmpc__ld(&p->pid, acquire), flags, one;
         uint64_t start;
-        if (pid == 0u || shmpc__ld(&p->role, acquire) != role) continue;
+        if (pid == 0u || pid == SHMPC__RECLAIMING || shmpc__ld(&p->role, acquire) != role) continue;
         start = shmpc__peer_start(p);
         if (start == 0u || shmpc__os_alive(pid, start) != 0 || shmpc__still_needed(r, p, role)) continue;
-        /* this caller alone reclaims it: the pid becomes SHMPC__RECLAIMING (still dead, not free) */
+        /* this caller alone reclaims it: the pid becomes SHMPC__RECLAIMING (not free), which
+           nobody reclaims again (two takers both giving one count back; a stale one clearing the
+           entry the other registered in since) */
         if (!shmpc__cas(&p->pid, &pid, SHMPC__RECLAIMING, acq_rel)) continue;
         shmpc__uncount_poller(s, p, role); /* it died armed: nobody would uncount it */
         flags = shmpc__ld(&p->pflags, relaxed);
@@ -2295,8 +2299,9 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
         shmpc_idx seq = (shmpc_idx)shmpc__ld(&sl->seq, acquire); /* A3: pairs with R3 */
         int c = shmpc__seq_class(seq, (shmpc_idx)(pos + 1u), r->capacity);
         if (c == SHMPC__SEQ_READY) {
+            uint32_t raw = shmpc__ld(&sl->len, relaxed);
             int rc;
-            if (shmpc__ld(&sl->len, relaxed) == SHMPC__DISCARD) { /* a reservation closed uncommitted */
+            if (raw == SHMPC__DISCARD) { /* a reservation closed uncommitted */
                 shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
                 if (shmpc__cas(&r->seg->head, &pos, (shmpc_idx)(pos + 1u), acq_rel)) { /* skip it; R6, A6 if lost */
                     shmpc__st(&sl->len, 0u, relaxed); /* the mark is gone with it (ordered by R4) */
@@ -2306,9 +2311,17 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
                 }
                 continue;
             }
-            rc = shmpc__slot_len(r, sl, len);
-            if (rc != SHMPC_OK) return rc;
-            if (*len > cap) return SHMPC_EMSGSIZE; /* not claimed: the message stays */
+            *len = raw & ~SHMPC__REDO; /* the redelivery mark is no length */
+            if (*len > r->slot_size || *len > cap) {
+                /* A verdict on a length read before the claim holds only if pos is still the head:
+                   a consumer behind the others may have read the length of a later lap (one whose
+                   message was taken and whose slot was reserved again, or discarded). A load of
+                   head need not show the claim that freed that lap (the length store synchronizes
+                   with nothing); a compare-and-swap of head with itself reads the latest head, and
+                   if it is pos, the length was read before any claim of pos (V2). */
+                if (!shmpc__cas(&r->seg->head, &pos, pos, acq_rel)) continue; /* pos: the head now */
+                return *len > r->slot_size ? SHMPC_ECORRUPT : SHMPC_EMSGSIZE; /* not claimed: the message stays */
+            }
             /* recorded before the claim, for crash recovery (shmpc__recover) */
             shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
             if (shmpc__cas(&r->seg->head, &pos, (shmpc_idx)(pos + 1u), acq_rel)) { /* R6; A6 if lost */
@@ -2933,7 +2946,10 @@ SHMPC__PRIVATE void shmpc__census_of(const shmpc_ring *r, uint32_t role, shmpc_i
 SHMPC__PRIVATE uint32_t shmpc__entries(const struct shmpc__seg *s, uint32_t role) {
     uint32_t i, n = 0;
     for (i = 0; i < SHMPC_MAX_PEERS; i++) /* bounded: 64 entries, whatever they hold */
-        n += shmpc__ld(&s->peers[i].pid, acquire) != 0u && shmpc__ld(&s->peers[i].role, acquire) == role;
+    { /* an entry being reclaimed (or left so by a reclaimer that died) registers nobody */
+        uint32_t pid = shmpc__ld(&s->peers[i].pid, acquire);
+        n += pid != 0u && pid != SHMPC__RECLAIMING && shmpc__ld(&s->peers[i].role, acquire) == role;
+    }
     return n;
 }
 SHMPC__PRIVATE int shmpc__orphans(const shmpc_ring *r, uint32_t role, shmpc__a32 *count, uint32_t n) {

@@ -624,6 +624,7 @@ static const wmm_scn scenarios[] = {
     {"mpmc-close", "MPMC: end of stream after the last message", SHMPC_MPMC, 0, 1, {"ux", "oo", 0}},
     {"mpmc-discard", "MPMC: a reservation closed uncommitted is skipped, its slot reused", SHMPC_MPMC, 0, 1, {"dx", "uu", "oo"}},
     {"mpmc-discard-laps", "MPMC: a consumer behind another's skip of a discarded reservation", SHMPC_MPMC, 0, 1, {"dx", "uoo", "o"}, 1},
+    {"mpmc-discard-stale", "MPMC: a consumer that read a length, while the slot's next lap is taken, reserved and discarded", SHMPC_MPMC, 0, 1, {"uu", "o", "odx"}, 1},
     {"mpmc-close2", "MPMC: two producers close, the stream ends after both's messages", SHMPC_MPMC, 0, 1, {"ux", "ux", "oo"}},
     {"spsc", "SPSC: push, pop, slot reuse", SHMPC_SPSC, 0, 1, {"uuu", "ooo", 0}},
     {"spsc-zc", "SPSC: reserve/commit, peek/release, batches", SHMPC_SPSC, 0, 1, {"rU", "kO", 0}},
@@ -641,6 +642,8 @@ static const wmm_scn scenarios[] = {
     {"mpmc-rejoin", "MPMC: a producer leaves the table, another takes its entry, a third attaches and judges it", SHMPC_MPMC, 0, 1, {"x", "GA", "GA"}, 1, 2},
     {"format-attach", "SPSC: a consumer attaches while the segment is formatted", SHMPC_SPSC, 0, 1, {"FAu", "ao", 0}, 1},
     {"mpmc-takeover-p", "MPMC: a producer crashes anywhere (holding a claim), a restarted one attaches", SHMPC_MPMC, 0, 1, {"AKu", "o", "WAu"}, 1, 1},
+    {"spsc-takeover-2", "SPSC: the producer crashes anywhere, two restarted ones race to take its role over", SHMPC_SPSC, 0, 1, {"AKu", "WAu", "WAu"}, 1, 1},
+    {"mpmc-takeover-2", "MPMC: a producer crashes anywhere, two restarted ones attach side by side", SHMPC_MPMC, 0, 1, {"AK", "WA", "WA"}, 1, 1},
 };
 #define NSCN (int)(sizeof scenarios / sizeof scenarios[0])
 
