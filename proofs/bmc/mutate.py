@@ -31,7 +31,7 @@ C = {
     # 9: an MPMC reservation closed uncommitted becomes a message of 0 bytes (the old phantom).
     "9": [(r"shmpc__st\(&sl->len, SHMPC__DISCARD, relaxed\);", "shmpc__st(&sl->len, 0u, relaxed);", 1)],
     # 10: consumers do not skip a discarded reservation: it is refused as corrupt, the ring stops.
-    "10": [(r"if \(shmpc__ld\(&sl->len, relaxed\) == SHMPC__DISCARD\) \{", "if (0) {", 1)],
+    "10": [(r"if \(raw == SHMPC__DISCARD\) \{", "if (0) {", 1)],
     # 11: an MPMC batch's range claim stops one slot too late: it takes a slot not yet free (a
     #     producer) or a message not yet published (a consumer).
     "11": [(r"(!= \(shmpc_idx\)\(pos \+ k \+ plus\)\)) break;", r"\1 { k++; break; }", 1)],
