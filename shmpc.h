@@ -202,12 +202,12 @@
      code on failure; shmpc_strerror(code) says what it means. On SHMPC_ESYS and the errno-like
      codes, errno still holds the system's reason.
 
-   SHARED-MEMORY LAYOUT, VERSION 3 (all integers in the creator's byte order, which the ABI tag
-   records; offsets only). Segments of versions 1 and 2 are refused with SHMPC_EVERSION.
+   SHARED-MEMORY LAYOUT, VERSION 4 (all integers in the creator's byte order, which the ABI tag
+   records; offsets only). Segments of versions 1 to 3 are refused with SHMPC_EVERSION.
      offset size  field            meaning
-     0x000   8    magic            the bytes "SHMPCv3\0" ("SHMPCv" identifies shmpc; the version
+     0x000   8    magic            the bytes "SHMPCv4\0" ("SHMPCv" identifies shmpc; the version
                                    field, not the last bytes, says which layout)
-     0x008   4    version          layout version, 3 (read as 0x03000000: the other byte order,
+     0x008   4    version          layout version, 4 (read as 0x04000000: the other byte order,
                                    refused with SHMPC_EABI)
      0x00C   4    abi              index bits | endianness << 8 (1 little, 2 big) |
                                    log2(cache line) << 16 | slot header bytes << 24
@@ -227,8 +227,9 @@
      0x04C   4    freed            MPMC slots freed (dead consumer)         } crash paths, for
      0x050   4    redelivered      peeked messages delivered again          } shmpcctl
      0x054   4    reclaimed        peer-table entries of dead peers reused  }
-     0x080   4    producers        producers attached and not closed
-     0x084   4    consumers        consumers attached and not closed
+     0x080   4    producers        producers attached and not closed; 0x80000000: the side has
+                                   ended (set by its last closer, from 1: nobody attaches after)
+     0x084   4    consumers        consumers attached and not closed; 0x80000000 likewise
      0x088   4    ends             bit 0: producer side closed, bit 1: consumer side closed
      0x0C0   4    data_waiters     consumers sleeping or about to (futex protocol)
      0x0C4   4    data_ev          futex word consumers sleep on; producers bump it to wake them
@@ -250,10 +251,13 @@
      the index width that wrap; the slot of index i is i & (capacity - 1); the fill level is
      (tail - head) mod 2^bits and never exceeds capacity in a consistent ring. MPMC slots follow
      D. Vyukov's bounded queue: a slot is free for position p when seq == p, holds the message of p
-     when seq == p + 1, and is handed to the next lap by seq = p + capacity. SPSC (version 3): the
+     when seq == p + 1, and is handed to the next lap by seq = p + capacity. SPSC (version 3 on): the
      producer publishes index i by tail = i + 1 and then seq = i + 1 in the slot of i; a consumer
      whose cached tail says empty takes the message of i when that slot's seq reads i + 1, without
      loading tail (the slot's line moves to it anyway; the tail line then stays with the producer).
+     Version 4: a side ends in its count word, in the one compare-and-swap that gives its last
+     count back (1 to 0x80000000), so that no peer can attach between the last close and the end;
+     the ends bit follows, set by the closer or by whoever finds the count so (a closer may die).
      Blocks written by different sides sit on different 128-byte lines (two cache lines, against
      adjacent-line prefetch). PROTOCOL.md states every step (attach, publish, consume, the futex
      protocol, close, recovery) for a peer written without this header.
@@ -335,7 +339,7 @@ typedef enum shmpc_error {
 } shmpc_error;
 
 enum {
-    SHMPC_LAYOUT_VERSION = 3,
+    SHMPC_LAYOUT_VERSION = 4,
     SHMPC_SPSC = 1, SHMPC_MPMC = 2,                       /* modes */
     SHMPC_PRODUCER = 1, SHMPC_CONSUMER = 2, SHMPC_OBSERVER = 4, /* roles */
     SHMPC_MAX_PEERS = 64,
@@ -714,13 +718,13 @@ SHMPC__INLINE uint32_t shmpc__rmw(shmpc__a32 *p, int op, uint32_t v, uint32_t *e
 static const uint32_t shmpc__one = 1;
 #define SHMPC__ABI ((uint32_t)SHMPC_INDEX_BITS | (SHMPC__ENDIAN_TAG << 8) | (6u << 16) | (SHMPC__SLOT_HDR << 24))
 #define SHMPC__MAX_CAP ((uint32_t)1u << (SHMPC_INDEX_BITS - 1))
-#define SHMPC__VERSION_SWAPPED 0x03000000u /* version 3 as the other byte order writes it */
+#define SHMPC__VERSION_SWAPPED 0x04000000u /* version 4 as the other byte order writes it */
 #define SHMPC__PROD_CLOSED 1u
 #define SHMPC__CONS_CLOSED 2u
 enum { SHMPC__INIT = 0, SHMPC__READY = 1, SHMPC__CLOSED = 2 };
 enum { SHMPC__PLACE_CALLER = 0, SHMPC__PLACE_POSIX = 1, SHMPC__PLACE_SYSV = 2 };
 enum { SHMPC__OP_NONE = 0, SHMPC__OP_RESERVED = 1, SHMPC__OP_PEEKED = 2 };
-static const unsigned char shmpc__magic[8] = {'S', 'H', 'M', 'P', 'C', 'v', '3', 0};
+static const unsigned char shmpc__magic[8] = {'S', 'H', 'M', 'P', 'C', 'v', '4', 0};
 
 typedef struct shmpc__peer {        /* 32 bytes */
     shmpc__a32 pid;                 /* 0: free; claimed by compare-and-swap */
@@ -741,6 +745,9 @@ typedef struct shmpc__peer {        /* 32 bytes */
 /* MPMC slot length bit: a message a dead consumer held, published again (shmpc__redeliver);
    consumers strip it before the length check and report it (shmpc_redelivered). */
 #define SHMPC__REDO 0x80000000u
+/* A role's count (producers, consumers) once its side has ended: its last closer moves it from 1 to
+   this in one compare-and-swap, so no attacher can take a count between that close and the end. */
+#define SHMPC__ENDED 0x80000000u
 /* Peer pid while one caller reclaims the entry of a dead peer (no pid is this large: dead). */
 #define SHMPC__RECLAIMING 0xFFFFFFFFu
 
@@ -780,17 +787,17 @@ struct shmpc__seg {
 SHMPC__STATIC_ASSERT(sizeof(shmpc__a32) == 4, "atomic words are 4 bytes");
 SHMPC__STATIC_ASSERT(sizeof(shmpc__peer) == 32, "peer entry is 32 bytes");
 SHMPC__STATIC_ASSERT(sizeof(shmpc__slot) == SHMPC__SLOT_HDR, "slot header is 8 bytes");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, total_size) == 0x28, "layout v3");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, creator_start) == 0x38, "layout v3");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, state) == 0x40, "layout v3");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, takeovers) == 0x44, "layout v3");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, producers) == 0x80, "layout v3");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, data_waiters) == 0xC0, "layout v3");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, data_pollers) == 0xD0, "layout v3");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, tail) == 0x100, "layout v3");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, head) == 0x180, "layout v3");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, peers) == 0x200, "layout v3");
-SHMPC__STATIC_ASSERT(sizeof(struct shmpc__seg) == SHMPC_HEADER_SIZE, "layout v3 header size");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, total_size) == 0x28, "layout v4");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, creator_start) == 0x38, "layout v4");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, state) == 0x40, "layout v4");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, takeovers) == 0x44, "layout v4");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, producers) == 0x80, "layout v4");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, data_waiters) == 0xC0, "layout v4");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, data_pollers) == 0xD0, "layout v4");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, tail) == 0x100, "layout v4");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, head) == 0x180, "layout v4");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, peers) == 0x200, "layout v4");
+SHMPC__STATIC_ASSERT(sizeof(struct shmpc__seg) == SHMPC_HEADER_SIZE, "layout v4 header size");
 
 /* ====================================================================================== >>errors */
 SHMPC_API const char *shmpc_strerror(int code) {
@@ -1312,7 +1319,7 @@ typedef struct shmpc__hdr_snap {
 /*@ predicate shmpc_magic_ok(shmpc__hdr_snap *h) =
         \forall integer k; 0 <= k < 6 ==> h->magic[k] == shmpc__magic[k];
     predicate shmpc_ident_ok(shmpc__hdr_snap *h, integer abi) =
-        shmpc_magic_ok(h) && h->state != 0 && h->version == 3 && h->abi == abi && h->header_size == 2560;
+        shmpc_magic_ok(h) && h->state != 0 && h->version == 4 && h->abi == abi && h->header_size == 2560;
     // Every field consistent: power-of-two capacity, sizes in range, the stride and the total
     // size recomputed without overflow (the total fits in half the address space).
     predicate shmpc_fields_ok(shmpc__hdr_snap *h) =
@@ -1334,13 +1341,13 @@ typedef struct shmpc__hdr_snap {
       assumes shmpc_magic_ok(h) && h->state == 0;
       ensures \result == SHMPC_ENOTREADY;
     behavior version:
-      assumes shmpc_magic_ok(h) && h->state != 0 && h->version != 3 && h->version != 0x03000000;
+      assumes shmpc_magic_ok(h) && h->state != 0 && h->version != 4 && h->version != 0x04000000;
       ensures \result == SHMPC_EVERSION;
     behavior other_byte_order:
-      assumes shmpc_magic_ok(h) && h->state != 0 && h->version == 0x03000000;
+      assumes shmpc_magic_ok(h) && h->state != 0 && h->version == 0x04000000;
       ensures \result == SHMPC_EABI;
     behavior abi:
-      assumes shmpc_magic_ok(h) && h->state != 0 && h->version == 3 &&
+      assumes shmpc_magic_ok(h) && h->state != 0 && h->version == 4 &&
               (h->abi != abi || h->header_size != 2560);
       ensures \result == SHMPC_EABI;
     behavior corrupt:
@@ -1651,22 +1658,36 @@ SHMPC__PRIVATE int shmpc__still_needed(const shmpc_ring *r, const shmpc__peer *p
     return 0;
 }
 
+/* Ends a side in `ends` (R5: pairs with A5), and the ring (state 2) once both have ended. */
+SHMPC__PRIVATE void shmpc__end(struct shmpc__seg *s, uint32_t bit) {
+    if ((shmpc__or(&s->ends, bit, acq_rel) | bit) == (SHMPC__PROD_CLOSED | SHMPC__CONS_CLOSED))
+        shmpc__st(&s->state, SHMPC__CLOSED, release);
+}
+
+/* Whether the side of `role` has ended in its count (SHMPC__ENDED; see shmpc_close): if so, ends it
+   in `ends` too, since its last closer may have died between the two. The count's acquire gives
+   this caller what the closer published; shmpc__end's release hands it on. */
+SHMPC__PRIVATE int shmpc__ended(struct shmpc__seg *s, uint32_t role) {
+    if (shmpc__ld(role == SHMPC_PRODUCER ? &s->producers : &s->consumers, acquire) != SHMPC__ENDED) return 0;
+    shmpc__end(s, role == SHMPC_PRODUCER ? SHMPC__PROD_CLOSED : SHMPC__CONS_CLOSED);
+    return 1;
+}
+
 /* Takeover (see CRASHES): entries of dead peers of `role` leave the peer table, so that a restarted
    process takes their place, for ever. A peer is dead by the liveness rule (a start time 0 is never
    presumed dead); its entry stays while crash recovery still needs it (shmpc__still_needed). The
    compare-and-swap on its pid makes one caller the reclaimer (one that dies before it frees the
    entry leaves it taken for good: one of SHMPC_MAX_PEERS, counted by no census of a role; a count
    it had not given back yet is adopted, see shmpc__orphans). A peer that died before closing gives
-   its count back here. One that died inside shmpc_close (PF_CLOSING) had ended its side first if it
-   was the last (SPSC: always, so without the ends bit its count is still held and given back here);
-   an MPMC one that was not the last may or may not have given its count back: it is left as is (at
-   worst one count that nobody holds, which makes the other side see this side dead rather than
-   closed). *held: 1 if a dead SPSC consumer held a peek of the message at head (redelivered to the
+   its count back here. One that died inside shmpc_close (PF_CLOSING) may have ended its side in
+   the count (SHMPC__ENDED, which stays; the end is finished here); an SPSC one that had not still
+   holds its count, given back here; an MPMC one that was not the last may or may not have given
+   its count back: it is left as is (at worst one count that nobody holds, which makes the other
+   side see this side dead rather than closed). *held: 1 if a dead SPSC consumer held a peek of the message at head (redelivered to the
    taker). Returns how many entries were reclaimed. */
 SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held) {
     struct shmpc__seg *s = r->seg;
     shmpc__a32 *count = role == SHMPC_PRODUCER ? &s->producers : &s->consumers;
-    uint32_t bit = role == SHMPC_PRODUCER ? SHMPC__PROD_CLOSED : SHMPC__CONS_CLOSED;
     int i, n = 0;
     for (i = 0; i < SHMPC_MAX_PEERS; i++) { /* bounded: 64 entries, whatever they hold */
         shmpc__peer *p = &s->peers[i];
@@ -1690,10 +1711,10 @@ SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held) {
         shmpc__st(&p->pid, 0u, release); /* free: pairs with the acquire of an attacher's scan */
         n++;
         shmpc__add(&s->reclaimed, 1u, relaxed);
-        if ((flags & SHMPC__PF_CLOSING) && (r->mode == SHMPC_MPMC || (shmpc__ld(&s->ends, acquire) & bit)))
-            continue; /* its count was given back, or its side has ended */
-        one = shmpc__ld(count, relaxed);
-        while (one != 0u && !shmpc__cas(count, &one, one - 1u, acq_rel)) {} /* bounded by the number of peers */
+        if (shmpc__ended(s, role) || ((flags & SHMPC__PF_CLOSING) && r->mode == SHMPC_MPMC))
+            continue; /* its side has ended, or its count may have been given back */
+        one = shmpc__ld(count, relaxed); /* bounded by the number of peers; never from SHMPC__ENDED */
+        while (one != 0u && one <= (uint32_t)SHMPC_MAX_PEERS && !shmpc__cas(count, &one, one - 1u, acq_rel)) {}
     }
     return n;
 }
@@ -1795,6 +1816,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
        died between taking it and registering. */
     n = shmpc__ld(count, relaxed);
     for (i = 0;; i++) {
+        if (n == SHMPC__ENDED) { shmpc__ended(s, (uint32_t)role); return SHMPC_ECLOSED; } /* closed meanwhile */
         if (n >= limit) {
             if (shmpc__orphans(r, (uint32_t)role, count, n)) { adopt = 1; break; }
             return h.mode == SHMPC_SPSC ? SHMPC_EROLE : SHMPC_EPEERS;
@@ -2610,6 +2632,8 @@ SHMPC_API int shmpc_stat(const shmpc_ring *r, shmpc_status *st) {
     st->ends = shmpc__ld(&s->ends, acquire);
     st->producers = shmpc__ld(&s->producers, relaxed);
     st->consumers = shmpc__ld(&s->consumers, relaxed);
+    if (st->producers == SHMPC__ENDED) { st->producers = 0; st->ends |= SHMPC__PROD_CLOSED; } /* ended in the count */
+    if (st->consumers == SHMPC__ENDED) { st->consumers = 0; st->ends |= SHMPC__CONS_CLOSED; }
     st->head = (shmpc_idx)shmpc__ld(&s->head, acquire);
     st->tail = (shmpc_idx)shmpc__ld(&s->tail, acquire);
     st->fill = shmpc__used(st->head, st->tail);
@@ -2651,9 +2675,12 @@ SHMPC_API int shmpc_close(shmpc_ring *r) {
         uint32_t bit = r->role == SHMPC_PRODUCER ? SHMPC__PROD_CLOSED : SHMPC__CONS_CLOSED, n, i;
         int ended = 0;
         /* A close that dies part way must leave a state the survivors resolve: its entry marked
-           closing (a takeover then knows its count, see shmpc__reclaim), and the last of a side
-           ends the side (R5) before it gives its count back, so that no survivor ever sees a count
-           of 0 without the ends bit ("not attached yet", waited for) because a closer died. */
+           closing (a takeover then knows its count, see shmpc__reclaim). The last of a side ends
+           it in the count: 1 to SHMPC__ENDED in the compare-and-swap that gives the count back,
+           one step, so that no peer attaches between the close and the end (an attacher
+           takes its count by compare-and-swap from any value but that one), and no survivor
+           sees a count of 0 ("not attached yet", waited for) because a closer died. Then it ends
+           the side in `ends` (R5), which whoever finds the count so does too (shmpc__ended). */
         shmpc__st(&me->pflags, shmpc__ld(&me->pflags, relaxed) | SHMPC__PF_CLOSING, release);
         SHMPC_TEST_HOOK("close-marked");
         if (r->pending_op == SHMPC__OP_RESERVED && r->mode == SHMPC_SPSC) { /* never published */
@@ -2668,17 +2695,13 @@ SHMPC_API int shmpc_close(shmpc_ring *r) {
             shmpc_release(r);
         }
         n = shmpc__ld(count, acquire);
-        for (i = 0; n != 0u && i < SHMPC_RETRIES; i++) { /* n == 0: a peer wrote the count; leave it */
-            if (n == 1u && !ended) { /* the last of this side: end the side first */
-                uint32_t ends = shmpc__or(&s->ends, bit, acq_rel) | bit; /* R5: pairs with A5 */
-                if (ends == (SHMPC__PROD_CLOSED | SHMPC__CONS_CLOSED)) shmpc__st(&s->state, SHMPC__CLOSED, release);
-                ended = 1;
-                SHMPC_TEST_HOOK("close-ended");
-            }
-            if (shmpc__cas(count, &n, n - 1u, acq_rel)) break;
-        }
+        /* n == 0 or more than the peers: a peer wrote the count; leave it */
+        for (i = 0; n != 0u && n <= (uint32_t)SHMPC_MAX_PEERS && i < SHMPC_RETRIES; i++)
+            if (shmpc__cas(count, &n, n == 1u ? SHMPC__ENDED : n - 1u, acq_rel)) { ended = n == 1u; break; }
         SHMPC_TEST_HOOK("close-counted");
         if (ended) {
+            shmpc__end(s, bit); /* R5 */
+            SHMPC_TEST_HOOK("close-ended");
             shmpc__add(&s->data_ev, 1u, release); /* wake every sleeper and poller, whatever the side */
             shmpc__os_wake(r, &s->data_ev);
             shmpc__add(&s->space_ev, 1u, release);
@@ -3072,6 +3095,7 @@ SHMPC__PRIVATE int shmpc__peer_dead(const shmpc_ring *r) {
     for (i = 0; i < 2; i++) {
         if (i) shmpc__sleep_ns(1000000);
         if (shmpc__ld(count, acquire) == 0u) return 0;
+        if (shmpc__ended(r->seg, other)) return 0; /* it closed (its closer died before `ends`) */
         shmpc__census_of(r, other, (shmpc_idx)0, &c);
         if (c.live > 0) return 0;
         if (c.dead > 0) return 1;

@@ -28,8 +28,9 @@ PROVE_TIMEOUT ?= 20
 FRAMAC_PARSE = -c11 -machdep gcc_x86_64 -cpp-extra-args=-DSHMPC_IMPLEMENTATION,-DSHMPC_NO_OS
 # CVC4 first: it proves most goals in well under a second and gives up quickly where Z3 is needed,
 # while Z3 runs into the timeout on the goals only CVC4 proves (21 of them, 20 s each). One prover
-# at a time per run: make prove runs two lanes side by side on two cores (30 s faster than -wp-par 2),
-# the 64-bit and 32-bit runs in one, the FIFO run in the other (the lanes take about as long).
+# at a time per run: make prove runs two side by side on two cores (30 s faster than -wp-par 2): the
+# 64-bit and FIFO runs (the longest, which take turns at being the longer), then the 32-bit run as
+# soon as either is done.
 FRAMAC_WP    = -wp -wp-rte -wp-prover cvc4,z3 -wp-par 1 -wp-timeout $(PROVE_TIMEOUT)
 PROVE_TITLE64 = shmpc.h, gcc_x86_64 (64-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
 PROVE_TITLE32 = shmpc.h, gcc_x86_32 (32-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
@@ -57,13 +58,10 @@ prove: $(PROVE_DIR)/why3.conf
 	  if [ -z "$$want" ] || [ "$$got" != "$$want" ]; then \
 	    echo "prove: lemma check failed: z3 answered: $$got (wanted: $$want)"; exit 1; fi; \
 	  echo "  $$names: valid ($$(echo $$names | wc -w)/$$(echo $$names | wc -w))"
-	$(Q)export WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf; start=$$(date +%s); fail=0; \
-	  { sh proofs/wp-run.sh $(PROVE_DIR) 64 "$(PROVE_TITLE64)" $(PROVE_FCTS) $(FRAMAC_PARSE) shmpc.h proofs/lemmas.c $(FRAMAC_WP); r64=$$?; \
-	    sh proofs/wp-run.sh $(PROVE_DIR) 32 "$(PROVE_TITLE32)" $(PROVE_CORE) $(subst gcc_x86_64,gcc_x86_32,$(FRAMAC_PARSE)) shmpc.h proofs/lemmas.c $(FRAMAC_WP) && [ $$r64 -eq 0 ]; } & lane=$$!; \
-	  $(prove_fifo_cmd) || fail=1; \
-	  wait $$lane || fail=1; \
+	$(Q)start=$$(date +%s); fail=0; \
+	  printf '%s\n' 64 -fifo 32 | xargs -P 2 -I{} $(MAKE) --no-print-directory -s prove-run{} || fail=1; \
 	  cat $(PROVE_DIR)/out64.txt $(PROVE_DIR)/out32.txt $(PROVE_DIR)/out-fifo.txt; \
-	  echo "prove: the three WP runs took $$(( $$(date +%s) - start )) s on two cores (the 64-bit and 32-bit runs one after the other, beside the FIFO run)"; \
+	  echo "prove: the three WP runs took $$(( $$(date +%s) - start )) s on two cores (the 64-bit and FIFO runs first, the 32-bit run after the first of them)"; \
 	  [ $$fail -eq 0 ] || { echo "prove: FAILED"; exit 1; }
 	$(Q)python3 proofs/readme-figures.py --check $(PROVE_DIR)/summary64.txt $(PROVE_DIR)/summary32.txt $(PROVE_DIR)/summary-fifo.txt
 
@@ -79,6 +77,15 @@ PROVE_FIFO_OPEN := fifo_push_many
 FRAMAC_PARSE_FIFO = $(subst -DSHMPC_NO_OS,-DSHMPC_NO_OS$(comma)-DSHMPC_PROOF_FIFO,$(FRAMAC_PARSE))
 comma := ,
 prove_fifo_cmd = sh proofs/wp-run.sh $(PROVE_DIR) -fifo "$(PROVE_TITLE_FIFO)" $(PROVE_FIFO) $(FRAMAC_PARSE_FIFO) proofs/fifo.c proofs/lemmas.c $(FRAMAC_WP)
+
+# The three WP runs of make prove, each alone (two at a time there, the longest two first).
+.PHONY: prove-run64 prove-run32 prove-run-fifo
+prove-run64: $(PROVE_DIR)/why3.conf
+	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 64 "$(PROVE_TITLE64)" $(PROVE_FCTS) $(FRAMAC_PARSE) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
+prove-run32: $(PROVE_DIR)/why3.conf
+	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 32 "$(PROVE_TITLE32)" $(PROVE_CORE) $(subst gcc_x86_64,gcc_x86_32,$(FRAMAC_PARSE)) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
+prove-run-fifo: $(PROVE_DIR)/why3.conf
+	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf $(prove_fifo_cmd)
 
 prove-fifo: $(PROVE_DIR)/why3.conf
 	$(Q)$(NEED) $(PROVE_PKGS)

@@ -55,6 +55,7 @@
 byte tail = START, head = START;
 byte seq[CAP];                   /* format: the slot of p = START + i holds seq p */
 byte slot[CAP];                  /* message: producer * 8 + number */
+#define ENDED 255          /* SHMPC__ENDED: the side has ended (layout 4) */
 byte producers = NP_;
 bit prod_closed;
 byte data_waiters, space_waiters, data_ev, space_ev;
@@ -164,7 +165,10 @@ retry:  WAIT(try_push(id * 8 + n), space_waiters, space_ev);
     :: else -> break
     od;
     byte was;
-    atomic { was = producers; producers-- };                /* fetch_sub */
+    atomic {                                                /* compare-and-swap: the last one */
+        was = producers;                                    /* ends the side in the count */
+        if :: was == 1 -> producers = ENDED :: else -> producers-- fi
+    };
     if
     :: was == 1 ->
         prod_closed = 1;                                    /* R5 */

@@ -29,8 +29,8 @@ START_TEST(format_writes_the_documented_layout) {
     shmpc_ring r;
     o.flags = SHMPC_F_SEQUENTIAL;
     ck_assert_rc(shmpc_format(m, size, &o), SHMPC_OK);
-    ck_assert_mem_eq(m, "SHMPCv3\0", 8);
-    ck_assert_uint_eq(U32(m, O_VERSION), 3);
+    ck_assert_mem_eq(m, "SHMPCv4\0", 8);
+    ck_assert_uint_eq(U32(m, O_VERSION), 4);
     ck_assert_uint_eq(U32(m, O_ABI), 32u | T_ENDIAN << 8 | 6u << 16 | 8u << 24); /* this machine's byte order */
     ck_assert_uint_eq(U32(m, O_HDRSIZE), 0xA00);
     ck_assert_uint_eq(U32(m, O_CAP), 8);
@@ -56,7 +56,38 @@ START_TEST(format_writes_the_documented_layout) {
     shmpc_close(&r);
     ck_assert_uint_eq(U32(m, O_PEERS), 0);
     ck_assert_uint_eq(U32(m, O_ENDS), 2); /* the last consumer closed */
+    ck_assert_uint_eq(U32(m, O_CONSUMERS), 0x80000000u); /* and ended its side in the count */
     free(m);
+}
+END_TEST
+
+/* Layout 4: a side ends in its count word (1 to 0x80000000, one compare-and-swap), then in `ends`.
+   A closer that died between the two leaves the count so: an attacher of that side is refused,
+   the other side sees the end (and finishes it in `ends`), and shmpc_stat reports it. */
+START_TEST(a_side_ends_in_its_count) {
+    t_pair t;
+    shmpc_ring again;
+    shmpc_status st;
+    char b[16];
+    size_t n;
+    t_pair_open(&t, 4, 16, t_mode(_i));
+    ck_assert_rc(shmpc_try_push(&t.p, "last", 4), SHMPC_OK);
+    ck_assert_rc(shmpc_close(&t.p), SHMPC_OK);
+    ck_assert_uint_eq(U32(t.mem, O_PRODUCERS), 0x80000000u);
+    ck_assert_uint_eq(U32(t.mem, O_ENDS), 1u);
+    U32(t.mem, O_ENDS) = 0u; /* as if the closer died between its count and `ends` */
+    ck_assert_rc(shmpc_stat(&t.c, &st), SHMPC_OK);
+    ck_assert_uint_eq(st.producers, 0u);
+    ck_assert_uint_eq(st.ends & 1u, 1u);
+    ck_assert_rc(shmpc_attach(&again, t.mem, t.size, SHMPC_PRODUCER), SHMPC_ECLOSED);
+    ck_assert_uint_eq(U32(t.mem, O_ENDS), 1u); /* the refused attacher finished the end */
+    ck_assert_uint_eq(U32(t.mem, O_PRODUCERS), 0x80000000u);
+    U32(t.mem, O_ENDS) = 0u;
+    ck_assert_rc(shmpc_pop_timed(&t.c, b, sizeof b, &n, 1000000000), SHMPC_OK); /* what was pushed */
+    ck_assert_mem_eq(b, "last", 4);
+    ck_assert_rc(shmpc_pop_timed(&t.c, b, sizeof b, &n, 1000000000), SHMPC_ECLOSED); /* then the end */
+    ck_assert_uint_eq(U32(t.mem, O_ENDS), 1u);
+    t_pair_close(&t);
 }
 END_TEST
 
@@ -114,10 +145,12 @@ static const t_field_case field_cases[] = {
     {"magic[7]",              0x07, 1, '!',                 SHMPC_ECORRUPT},
     {"magic[6] '1'",          0x06, 1, '1',                 SHMPC_ECORRUPT},
     {"magic[6] '2'",          0x06, 1, '2',                 SHMPC_ECORRUPT},
+    {"magic[6] '3'",          0x06, 1, '3',                 SHMPC_ECORRUPT},
     {"version 1",             O_VERSION, 4, 1,              SHMPC_EVERSION},
     {"version 2",             O_VERSION, 4, 2,              SHMPC_EVERSION},
-    {"version 4",             O_VERSION, 4, 4,              SHMPC_EVERSION},
-    {"version 3 byte-swapped",O_VERSION, 4, 0x03000000u,    SHMPC_EABI},
+    {"version 3",             O_VERSION, 4, 3,              SHMPC_EVERSION},
+    {"version 5",             O_VERSION, 4, 5,              SHMPC_EVERSION},
+    {"version 4 byte-swapped",O_VERSION, 4, 0x04000000u,    SHMPC_EABI},
     {"version 0",             O_VERSION, 4, 0,              SHMPC_EVERSION},
     {"abi index bits 16",     O_ABI, 4, 16u | T_ENDIAN << 8 | 6u << 16 | 8u << 24, SHMPC_EABI},
     {"abi other byte order",  O_ABI, 4, 32u | T_OTHER_ENDIAN << 8 | 6u << 16 | 8u << 24, SHMPC_EABI},
@@ -504,6 +537,7 @@ Suite *layout_suite(void) {
     tcase_add_test(tc, format_writes_the_documented_layout);
     tcase_add_loop_test(tc, a_message_sits_where_the_layout_says, 0, 2);
     tcase_add_test(tc, spsc_message_published_in_tail_only);
+    tcase_add_loop_test(tc, a_side_ends_in_its_count, 0, 2);
     tcase_add_loop_test(tc, every_header_field_is_validated_on_attach, 0, (int)(sizeof field_cases / sizeof field_cases[0]));
     tcase_add_test(tc, a_mapping_smaller_than_the_ring_is_refused);
     tcase_add_test(tc, open_refuses_empty_short_and_foreign_segments);

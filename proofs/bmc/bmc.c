@@ -116,12 +116,16 @@ static uint32_t geti(const unsigned char **p) {
     return v;
 }
 
+/* a role count in the key: its number of peers, or 0xFF for SHMPC__ENDED (an ended side) */
+static uint32_t cnt8(uint32_t v) { return v == SHMPC__ENDED ? 0xFFu : v; }
+static uint32_t cnt32(uint32_t v) { return v == 0xFFu ? SHMPC__ENDED : v; }
+
 static void encode(const unsigned char *mem, const shmpc_ring *hs, const model *m, kbuf *k) {
     segv *s = seg_of((unsigned char *)mem);
     uint32_t i;
     k->n = 0;
     puti(k, s->head); puti(k, s->tail);
-    put8(k, s->ends); put8(k, s->producers); put8(k, s->consumers); put8(k, s->state);
+    put8(k, s->ends); put8(k, cnt8(s->producers)); put8(k, cnt8(s->consumers)); put8(k, s->state);
     put8(k, s->data_ev); put8(k, s->space_ev);
     for (i = 0; i < g_cap; i++) {
         slotv *sl = slot_at((unsigned char *)mem, i);
@@ -151,7 +155,7 @@ static void decode(const unsigned char *key, unsigned char *mem, shmpc_ring *hs,
     memcpy(hs, g_h0, sizeof g_h0);
     memset(m, 0, sizeof *m);
     s->head = geti(&p); s->tail = geti(&p);
-    s->ends = get8(&p); s->producers = get8(&p); s->consumers = get8(&p); s->state = get8(&p);
+    s->ends = get8(&p); s->producers = cnt32(get8(&p)); s->consumers = cnt32(get8(&p)); s->state = get8(&p);
     s->data_ev = get8(&p); s->space_ev = get8(&p);
     for (i = 0; i < g_cap; i++) {
         slotv *sl = slot_at(mem, i);
@@ -530,7 +534,9 @@ static void invariants(const model *m) {
     CHECK(tail == want_tail, "shared tail %ld, model %ld", tail, want_tail);
     ends = (m_prod_closed(m) ? 1u : 0u) | (m_cons_closed(m) ? 2u : 0u);
     CHECK(s->ends == ends, "ends %ld, model %ld", s->ends, ends);
-    CHECK(s->producers == m_open(m, 1) && s->consumers == m_open(m, 0), "role counts %ld/%ld disagree with the model",
+    /* a side ends in its count: SHMPC__ENDED once the last one closed (every side attaches at setup) */
+    CHECK(s->producers == (m_prod_closed(m) ? SHMPC__ENDED : m_open(m, 1)) &&
+          s->consumers == (m_cons_closed(m) ? SHMPC__ENDED : m_open(m, 0)), "role counts %ld/%ld disagree with the model",
           s->producers, s->consumers);
     CHECK(s->state == (ends == 3u ? 2u : 1u), "state %ld (ends %ld)", s->state, ends);
     CHECK(m_win(m) <= g_cap, "model window %ld > cap%ld", m_win(m), 0);

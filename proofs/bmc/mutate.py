@@ -19,7 +19,7 @@ C = {
     "4": [(r"(shmpc__free_slots\([^)]*\) \{\s*shmpc_idx used = shmpc__used\(head, tail\);\s*)"
            r"if \(\(uint32_t\)used > cap\)", r"\1if ((uint32_t)used >= cap)", 1)],
     # 5: the last closer is never seen: end of stream is never signalled.
-    "5": [(r"if \(n == 1u && !ended\)", "if (n == 2u && !ended)", 1)],
+    "5": [(r"n == 1u \? SHMPC__ENDED", "n == 2u ? SHMPC__ENDED", 1)],
     # 6: no ESEQ: a second reserve or a push during a peek is let through.
     "6": [(r"\n\s*if \(r->pending_op != SHMPC__OP_NONE\) return SHMPC_ESEQ;", "\n", 1)],
     # 7: MPMC consumer hands the slot to the wrong lap.

@@ -99,6 +99,14 @@ static void close_death(int mode, int side, const char *point) {
     else
         printf("close killed at %-13s %s %-8s -> survivor: %s in %.3f s\n", point, mode == SHMPC_SPSC ? "spsc" : "mpmc",
                side == SHMPC_PRODUCER ? "producer" : "consumer", shmpc_strerror(rc), (double)(now_ns() - t0) / 1e9);
+    if (strcmp(point, "close-marked")) { /* the side ended in its count: nobody attaches to it again */
+        shmpc_ring again;
+        rc = shmpc_attach(&again, mem, size, side);
+        if (rc != SHMPC_ECLOSED) FAIL("%s %s killed inside close at %s: a new one attached to the ended side (%s)",
+                                      mode == SHMPC_SPSC ? "spsc" : "mpmc", side == SHMPC_PRODUCER ? "producer" : "consumer",
+                                      point, shmpc_strerror(rc));
+        if (rc == SHMPC_OK) shmpc_close(&again);
+    }
     shmpc_close(&s);
     shmpc_free_anon(mem, size);
 }
@@ -327,7 +335,7 @@ int main(int argc, char **argv) {
     if (kills < 1) kills = 1;
     printf("restart %s: seed %llu\n", mpmc ? "mpmc" : "spsc", (unsigned long long)seed);
     {   /* 1. every close point, both sides */
-        static const char *points[] = {"close-marked", "close-ended", "close-counted"};
+        static const char *points[] = {"close-marked", "close-counted", "close-ended"};
         int pt;
         for (pt = 0; pt < 3; pt++) {
             close_death(mpmc ? SHMPC_MPMC : SHMPC_SPSC, SHMPC_PRODUCER, points[pt]);

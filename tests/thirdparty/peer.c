@@ -44,6 +44,12 @@ enum {
     PEER_PEND_N = 20, PEER_PFLAGS = 24, PF_CLOSING = 1
 };
 enum { ROLE_PRODUCER = 1, ROLE_CONSUMER = 2, SPSC = 1, MPMC = 2, READY = 1, CLOSED = 2, PROD_CLOSED = 1, CONS_CLOSED = 2 };
+#define ENDED 0x80000000u /* a role's count once its side has ended */
+
+/* PROTOCOL.md, "Close", step 3: end a side in `ends` (and the ring once both have) */
+static void end_side(uint32_t bit);
+/* a side whose count says it ended: ended in `ends` too (its closer may have died between) */
+static int side_ended(uint32_t role);
 #define ABI_LE32 (32u | 1u << 8 | 6u << 16 | 8u << 24) /* 32-bit indices, little-endian, 6, 8 */
 #define DISCARD 0xFFFFFFFFu /* MPMC len of a reservation closed uncommitted */
 #define PAUSE_EVERY 500u
@@ -140,13 +146,13 @@ static int64_t sleep_until(int (*ready)(void), size_t waiters, size_t ev) {
    needs a dead peer's entry). Returns how many were reclaimed; *held: a dead consumer's peek at head. */
 static int reclaim(uint32_t role, int *held) {
     a32 *count = W(role == ROLE_PRODUCER ? OFF_PRODUCERS : OFF_CONSUMERS);
-    uint32_t bit = role == ROLE_PRODUCER ? PROD_CLOSED : CONS_CLOSED, j;
+    uint32_t j;
     int n = 0;
     for (j = 0; j < 64; j++) {
         size_t e = OFF_PEERS + (size_t)j * PEER_SIZE;
         uint32_t pid = atomic_load_explicit(W(e + PEER_PID), memory_order_acquire), flags, one;
         uint64_t start;
-        if (pid == 0u || atomic_load_explicit(W(e + PEER_ROLE), memory_order_acquire) != role) continue;
+        if (pid == 0u || pid == 0xFFFFFFFFu || atomic_load_explicit(W(e + PEER_ROLE), memory_order_acquire) != role) continue;
         start = (uint64_t)atomic_load_explicit(W(e + PEER_START_LO), memory_order_relaxed) |
                 (uint64_t)atomic_load_explicit(W(e + PEER_START_HI), memory_order_relaxed) << 32;
         if (start == 0u || alive(pid, start)) continue;
@@ -162,9 +168,10 @@ static int reclaim(uint32_t role, int *held) {
         atomic_store_explicit(W(e + PEER_PID), 0u, memory_order_release);
         atomic_fetch_add_explicit(W(OFF_RECLAIMED), 1u, memory_order_relaxed);
         n++;
-        if ((flags & PF_CLOSING) && (atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & bit)) continue;
+        (void)flags;
+        if (side_ended(role)) continue;
         one = atomic_load_explicit(count, memory_order_relaxed);
-        while (one != 0u && !atomic_compare_exchange_strong_explicit(count, &one, one - 1u, memory_order_acq_rel, memory_order_relaxed)) {}
+        while (one != 0u && one <= 64u && !atomic_compare_exchange_strong_explicit(count, &one, one - 1u, memory_order_acq_rel, memory_order_relaxed)) {}
     }
     return n;
 }
@@ -179,8 +186,10 @@ static void attach(uint32_t role) {
     if (atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & (role == ROLE_PRODUCER ? PROD_CLOSED : CONS_CLOSED))
         die("that side of the ring has closed");
     if (mode == SPSC) took = reclaim(role, &held);
-    if (!atomic_compare_exchange_strong_explicit(count, &n, 1u, memory_order_acq_rel, memory_order_relaxed))
+    if (!atomic_compare_exchange_strong_explicit(count, &n, 1u, memory_order_acq_rel, memory_order_acquire)) {
+        if (n == ENDED) { side_ended(role); die("that side of the ring has closed"); }
         die("the role is taken (SPSC: one producer, one consumer)");
+    }
     for (i = 0; i < 64 && me < 0; i++) {
         uint32_t zero = 0, j = (i % 16u) * 4u + i / 16u;
         size_t e = OFF_PEERS + (size_t)j * PEER_SIZE;
@@ -201,6 +210,16 @@ static void attach(uint32_t role) {
     if (took) printf("%s: took over from %d dead peer(s)\n", prog, took);
 }
 
+static void end_side(uint32_t bit) {
+    if ((atomic_fetch_or_explicit(W(OFF_ENDS), bit, memory_order_acq_rel) | bit) == (PROD_CLOSED | CONS_CLOSED))
+        atomic_store_explicit(W(OFF_STATE), CLOSED, memory_order_release);
+}
+static int side_ended(uint32_t role) {
+    if (atomic_load_explicit(W(role == ROLE_PRODUCER ? OFF_PRODUCERS : OFF_CONSUMERS), memory_order_acquire) != ENDED) return 0;
+    end_side(role == ROLE_PRODUCER ? PROD_CLOSED : CONS_CLOSED);
+    return 1;
+}
+
 /* PROTOCOL.md, "Close" (nothing is held here between two calls: step 2 has nothing to settle). */
 static void close_role(uint32_t role) {
     a32 *count = W(role == ROLE_PRODUCER ? OFF_PRODUCERS : OFF_CONSUMERS);
@@ -210,15 +229,13 @@ static void close_role(uint32_t role) {
     atomic_store_explicit(W(e + PEER_PFLAGS), atomic_load_explicit(W(e + PEER_PFLAGS), memory_order_relaxed) | PF_CLOSING,
                           memory_order_release);
     n = atomic_load_explicit(count, memory_order_acquire);
-    for (tries = 0; n != 0u && tries < 65536; tries++) {
-        if (n == 1u && !ended) { /* the last of this side: end the side before giving the count back */
-            uint32_t ends = atomic_fetch_or_explicit(W(OFF_ENDS), bit, memory_order_acq_rel) | bit;
-            if (ends == (PROD_CLOSED | CONS_CLOSED)) atomic_store_explicit(W(OFF_STATE), CLOSED, memory_order_release);
-            ended = 1;
+    for (tries = 0; n != 0u && n <= 64u && tries < 65536; tries++) /* the last one ends the side in the count */
+        if (atomic_compare_exchange_strong_explicit(count, &n, n == 1u ? ENDED : n - 1u, memory_order_acq_rel, memory_order_acquire)) {
+            ended = n == 1u;
+            break;
         }
-        if (atomic_compare_exchange_strong_explicit(count, &n, n - 1u, memory_order_acq_rel, memory_order_acquire)) break;
-    }
     if (ended) {
+        end_side(bit);
         atomic_fetch_add_explicit(W(OFF_DATA_EV), 1u, memory_order_release);
         syscall(SYS_futex, (void *)W(OFF_DATA_EV), FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
         atomic_fetch_add_explicit(W(OFF_SPACE_EV), 1u, memory_order_release);
@@ -328,10 +345,10 @@ static int create_and_produce(const char *name, uint32_t cap, uint32_t size, uin
     close(fd);
     /* PROTOCOL.md, "Create": the mark (magic, creator), the fields on a zero-filled header, the
        slots, then state = 1 (release). */
-    memcpy(seg + OFF_MAGIC, "SHMPCv3", 8);
+    memcpy(seg + OFF_MAGIC, "SHMPCv4", 8);
     memcpy(seg + OFF_CREATOR_PID, &pid, 4);
     memcpy(seg + OFF_CREATOR_START, &start, 8);
-    { uint32_t v[] = {3u, ABI_LE32, HEADER, cap, size, stride, ring_mode, 0u};
+    { uint32_t v[] = {4u, ABI_LE32, HEADER, cap, size, stride, ring_mode, 0u};
       memcpy(seg + OFF_VERSION, v, sizeof v); }
     memcpy(seg + OFF_TOTAL, &total, 8);
     memset(seg + OFF_START_INDEX, 0, 4);
@@ -435,7 +452,7 @@ static int consume(const char *name, uint64_t n) {
     }
     close(fd);
     if (memcmp(seg, "SHMPCv", 6) != 0) die("not an shmpc segment");
-    if (U(OFF_VERSION) != 3u) die("layout version is not 3");
+    if (U(OFF_VERSION) != 4u) die("layout version is not 4");
     if (U(OFF_ABI) != ABI_LE32 || U(OFF_HEADER_SIZE) != HEADER) die("another ABI");
     mode = U(OFF_MODE);
     capacity = U(OFF_CAPACITY); slot_size = U(OFF_SLOT_SIZE); stride = U(OFF_STRIDE);

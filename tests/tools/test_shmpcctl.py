@@ -97,22 +97,22 @@ class Ctl(unittest.TestCase):
             pass
         with open("/dev/shm/" + v2, "r+b") as f:   # the version word at 0x008
             f.seek(6)
-            f.write(b"2\0" + struct.pack("=I", 2))   # as layout version 2 wrote it
+            f.write(b"3\0" + struct.pack("=I", 3))   # as layout version 3 wrote it
         code, out, err = ctl("list")
         self.assertEqual(code, 0, err)
         self.assertIsNone(list_row(out, junk), out)
         row = list_row(out, v2)
         self.assertIsNotNone(row, out)
         self.assertIn("unusable", row)
-        self.assertIn("layout version 2", " ".join(row))
+        self.assertIn("layout version 3", " ".join(row))
 
         code, out, err = ctl("info", junk)
         self.assertEqual(code, 1)
         self.assertIn("not an shmpc segment", err)
         code, out, err = ctl("info", v2)
         self.assertEqual(code, 1)
-        self.assertIn("layout version 2 (this shmpcctl reads version 3)", err)
-        self.assertIn("SHMPCv2", out)   # the bytes are still shown, for the curious
+        self.assertIn("layout version 3 (this shmpcctl reads version 4)", err)
+        self.assertIn("SHMPCv3", out)   # the bytes are still shown, for the curious
         code, out, err = ctl("rm", junk)
         self.assertEqual(code, 1)
         self.assertIn("not an shmpc segment; not removed", err)
@@ -154,7 +154,7 @@ class Ctl(unittest.TestCase):
         unmarked = bytearray(4096)
         unmarked[0x34:0x40] = creator
         marked = bytearray(unmarked)
-        marked[0:8] = b"SHMPCv3\0"
+        marked[0:8] = b"SHMPCv4\0"
         files = {self.name("empty"): b"", self.name("zero"): bytes(4096), self.name("unmarked"): bytes(unmarked)}
         mark = self.name("marked")
         for n, data in list(files.items()) + [(mark, bytes(marked))]:
@@ -215,7 +215,7 @@ class Ctl(unittest.TestCase):
             code, out, err = ctl("info", n)
             self.assertEqual(code, 0, err)
             fields = dict(re.findall(r"^  (\w+)\s+(.*)$", out, re.M))
-            self.assertEqual(fields["magic"], "SHMPCv3")
+            self.assertEqual(fields["magic"], "SHMPCv4")
             self.assertEqual(fields["version"], "3")
             self.assertTrue(fields["abi"].startswith("0x") and "32-bit indices" in fields["abi"], fields["abi"])
             self.assertEqual(fields["header_size"], "2560 (0xa00)")
