@@ -80,8 +80,8 @@
      - End of stream: when the last attached producer closes, consumers drain what is left and then
        get SHMPC_ECLOSED; when the last consumer closes, producers get SHMPC_ECLOSED. A close wakes
        every sleeper. A ring is one stream: once a side has closed, nobody attaches in that role.
-     - Memory order: each shared access names its order and its partner (>>ring: R1..R6, A1..A6,
-       V1, F1/F2); correct under the C11 model, so on arm64 as on x86 (make bmc checks it).
+     - Memory order: each shared access names its order and its partner (>>ring: R1..R7, A1..A7,
+       V1, V2, F1/F2); correct under the C11 model, so on arm64 as on x86 (make bmc checks it).
      - Functions that fail leave the ring unchanged (no message is pushed or consumed), except
        where their documentation says otherwise.
      - The segment is untrusted: whatever another process writes into it, this process never reads
@@ -1404,6 +1404,8 @@ SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uin
      R3 producer publishes slot seq (MPMC)   -> A3 consumer loads slot seq
      R4 consumer frees slot seq (MPMC)       -> A4 producer loads slot seq
      R5 closer sets ends                     -> A5 the other side loads ends, then reloads indices
+        (layout 4: after its count's compare-and-swap to SHMPC__ENDED; whoever acquires that
+        count and sets the bit for a closer that died hands the closer's view on the same way)
      R6 MPMC claim: compare-and-swap on head/tail (acq_rel) -> A6 every load of head/tail that a
         slot's seq is then judged against: the first load, the failed compare-and-swap (acquire,
         SHMPC__CAS_FAIL: its value is judged next) and the re-load. Only claims ever write an
@@ -1418,6 +1420,12 @@ SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uin
         p's lap was acquired (A3/A4) from a release (R3/R4) that follows, in happens-before, a
         claim past p; by coherence the re-load then returns that later index and the loop
         retries. ECORRUPT is thus reported only for a seq no honest peer could have written.
+     V2 the verdict on a length (MPMC take, before its claim): a slot's length is stored relaxed,
+        so reading a later lap's length synchronizes with nothing, and a re-load of head may still
+        return p. Instead a compare-and-swap of head with p itself (acq_rel): an RMW reads the
+        latest head; if that is p, the next claim of p reads this RMW's value and acquires it, so
+        this consumer's length load happens before that claim and before any later lap's length
+        store (coherence: it read p's). EMSGSIZE and ECORRUPT then hold; else it retries.
      F1 notifier's seq_cst fence between publishing and reading the waiter count, against
      F2 the sleeper's seq_cst fence after its (relaxed) increment of the waiter count and before
         it re-checks the ring (shmpc__sleep_arm). Store buffering with a seq_cst fence on each
@@ -2337,10 +2345,7 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
             if (*len > r->slot_size || *len > cap) {
                 /* A verdict on a length read before the claim holds only if pos is still the head:
                    a consumer behind the others may have read the length of a later lap (one whose
-                   message was taken and whose slot was reserved again, or discarded). A load of
-                   head need not show the claim that freed that lap (the length store synchronizes
-                   with nothing); a compare-and-swap of head with itself reads the latest head, and
-                   if it is pos, the length was read before any claim of pos (V2). */
+                   message was taken and whose slot was reserved again, or discarded). V2. */
                 if (!shmpc__cas(&r->seg->head, &pos, pos, acq_rel)) continue; /* pos: the head now */
                 return *len > r->slot_size ? SHMPC_ECORRUPT : SHMPC_EMSGSIZE; /* not claimed: the message stays */
             }

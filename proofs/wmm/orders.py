@@ -45,7 +45,9 @@ def call_end(text, i):
 def accesses(text):
     a, b = ring_bounds(text)
     out, counts, func = [], {}, "?"
-    pat = re.compile(r"^SHMPC_\w+.*?\b(\w+)\([^;]*$|\bshmpc__(%s|fence|signal_fence)\(" % OPS, re.M)
+    # a function's header: a line of its own (not across lines: an access in a first statement
+    # that spans lines would be taken for part of the header)
+    pat = re.compile(r"^SHMPC_\w+.*?\b(\w+)\([^;\n]*$|\bshmpc__(%s|fence|signal_fence)\(" % OPS, re.M)
     for m in pat.finditer(text, a, b):
         if m.group(1):
             func = m.group(1)

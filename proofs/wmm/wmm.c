@@ -643,6 +643,7 @@ static const wmm_scn scenarios[] = {
     {"mpmc-rejoin", "MPMC: a producer leaves the table, another takes its entry, a third attaches and judges it", SHMPC_MPMC, 0, 1, {"x", "GA", "GA"}, 1, 2},
     {"format-attach", "SPSC: a consumer attaches while the segment is formatted", SHMPC_SPSC, 0, 1, {"FAu", "ao", 0}, 1},
     {"mpmc-takeover-p", "MPMC: a producer crashes anywhere (holding a claim), a restarted one attaches", SHMPC_MPMC, 0, 1, {"AKu", "o", "WAu"}, 1, 1},
+    {"spsc-close-crash", "SPSC: the producer crashes anywhere in its close, a restarted one attaches or is refused", SHMPC_SPSC, 0, 1, {"uKx", "oo", "WAu"}, 1, 1},
     {"spsc-takeover-2", "SPSC: the producer crashes anywhere, two restarted ones race to take its role over", SHMPC_SPSC, 0, 1, {"AKu", "WAu", "WAu"}, 1, 1},
     {"mpmc-takeover-2", "MPMC: a producer crashes anywhere, two restarted ones attach side by side", SHMPC_MPMC, 0, 1, {"AK", "WA", "WA"}, 1, 1},
 };
@@ -659,13 +660,13 @@ static char stacks[NT][1 << 16];
 /* ---- the drain's checks of the peer table (scenarios with start times) ------------------------- */
 static uint32_t now_val(const void *p) { int l = L(p); return H[l].val[H[l].n - 1]; }
 /* Every live peer keeps its entry (its pid) and its count; a count holds no more than the live
-   and the dead whose entries are still there (a reclaimed one gave its count back: no scenario
-   crashes a closer). No live consumer left: the drain attaches as one (a takeover). */
+   and the dead whose entries are still there (a reclaimed one gave its count back, and a closer
+   that died after it ended the side gave its count back in the end). No live consumer left: the drain attaches as one (a takeover). */
 static void drain_checks(int *cons) {
     struct shmpc__seg *s = (struct shmpc__seg *)(void *)seg;
     for (int role = SHMPC_PRODUCER; role <= SHMPC_CONSUMER && !violation; role++) {
         uint32_t live = 0, dead = 0, n = now_val(role == SHMPC_PRODUCER ? &s->producers : &s->consumers);
-        if (n == SHMPC__ENDED) n = 0; /* the side ended (no scenario with start times ends one) */
+        if (n == SHMPC__ENDED) n = 0; /* the side has ended: nobody holds a count */
         for (int t = 0; t < nth; t++) {
             const shmpc_ring *h = role == SHMPC_PRODUCER ? &hp[t] : &hc[t];
             if (!(att_role[t] & role)) continue;

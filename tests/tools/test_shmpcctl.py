@@ -216,7 +216,7 @@ class Ctl(unittest.TestCase):
             self.assertEqual(code, 0, err)
             fields = dict(re.findall(r"^  (\w+)\s+(.*)$", out, re.M))
             self.assertEqual(fields["magic"], "SHMPCv4")
-            self.assertEqual(fields["version"], "3")
+            self.assertEqual(fields["version"], "4")
             self.assertTrue(fields["abi"].startswith("0x") and "32-bit indices" in fields["abi"], fields["abi"])
             self.assertEqual(fields["header_size"], "2560 (0xa00)")
             self.assertEqual(fields["capacity"], "32 slots")
