@@ -1824,8 +1824,8 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
        died between taking it and registering. */
     n = shmpc__ld(count, relaxed);
     for (i = 0;; i++) {
-        if (n == SHMPC__ENDED) { shmpc__ended(s, (uint32_t)role); return SHMPC_ECLOSED; } /* closed meanwhile */
         if (n >= limit) {
+            if (n == SHMPC__ENDED) { shmpc__ended(s, (uint32_t)role); return SHMPC_ECLOSED; } /* closed meanwhile */
             if (shmpc__orphans(r, (uint32_t)role, count, n)) { adopt = 1; break; }
             return h.mode == SHMPC_SPSC ? SHMPC_EROLE : SHMPC_EPEERS;
         }

@@ -81,11 +81,11 @@ $(XB)/host/twice-nolinux: tests/compile/twice.c shmpc.h
 	$(Q)./$@ >/dev/null || { echo "the non-Linux OS layer (-U__linux__): smoke run FAILED"; rm -f $@; exit 1; }
 	@echo "-- the non-Linux OS layer (-U__linux__) compiles with -Werror and its smoke run passes"
 nofutex: test-deps $(XB)/host/twice-nolinux
-	@$(MAKE) --no-print-directory $(TB)/nofutex/shmpc_tests
+	@$(MAKE) --no-print-directory -j2 $(TB)/nofutex/shmpc_tests
 	@echo "-- the Check suites with SHMPC_NO_FUTEX (stress $(CROSS_STRESS) messages per case)"
 	$(Q)$(NOFUTEX_RUN)
 nofutex-quick: test-deps $(XB)/host/twice-nolinux
-	@$(MAKE) --no-print-directory $(TB)/nofutex/shmpc_tests
+	@$(MAKE) --no-print-directory -j2 $(TB)/nofutex/shmpc_tests
 	@echo "-- with SHMPC_NO_FUTEX: the threads suite and the cross_process case (stress $(CROSS_STRESS) messages per case)"
 	$(Q)CK_RUN_SUITE=threads $(NOFUTEX_RUN) && CK_RUN_CASE=cross_process $(NOFUTEX_RUN)
 

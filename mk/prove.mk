@@ -1,13 +1,14 @@
 # Proofs: Frama-C WP proves the contracts of the ring core (the >>core section of shmpc.h itself)
 # and of the SPSC operations of the atomic shell (>>ring) against a hostile concurrent peer, for 64-bit and
 # 32-bit size_t, and an invariant of a FIFO model over the core (proofs/fifo.c). README.md, "What is proven", says what is proven and what is not.
-TEST_STEPS += prove eva prove-mutants
+TEST_STEPS += prove-eva prove-mutants
 HELP_LINES += "  make prove      Frama-C WP proves the ring core and the SPSC shell of shmpc.h (N/N goals, or fail)" \
+              "  make prove-eva  make prove and make eva side by side (the step of make test)" \
               "  make prove-mutants  planted bugs in a copy of shmpc.h: WP must reject each one" \
               "  make prove-readme   writes the goal counts of the last make prove into README.md" \
               "  make prove-fifo  only the FIFO run of make prove (proofs/fifo.c)" \
               "  make eva        Frama-C Eva on the shell (proofs/eva/driver.c): fails unless 0 alarms"
-.PHONY: prove prove-mutants prove-deps prove-readme prove-fifo eva
+.PHONY: prove prove-mutants prove-deps prove-readme prove-fifo eva prove-eva
 
 PROVE_DIR   := $(BUILD)/prove
 PROVE_PKGS  := frama-c-base why3 z3 cvc4 python3
@@ -59,9 +60,9 @@ prove: $(PROVE_DIR)/why3.conf
 	    echo "prove: lemma check failed: z3 answered: $$got (wanted: $$want)"; exit 1; fi; \
 	  echo "  $$names: valid ($$(echo $$names | wc -w)/$$(echo $$names | wc -w))"
 	$(Q)start=$$(date +%s); fail=0; \
-	  printf '%s\n' 64 -fifo 32 | xargs -P 2 -I{} $(MAKE) --no-print-directory -s prove-run{} || fail=1; \
+	  printf '%s\n' $(PROVE_POOL) | xargs -P 2 -I{} $(MAKE) --no-print-directory -s prove-run{} || fail=1; \
 	  cat $(PROVE_DIR)/out64.txt $(PROVE_DIR)/out32.txt $(PROVE_DIR)/out-fifo.txt; \
-	  echo "prove: the three WP runs took $$(( $$(date +%s) - start )) s on two cores (the 64-bit and FIFO runs first, the 32-bit run after the first of them)"; \
+	  echo "prove: the three WP runs$(if $(filter -eva,$(PROVE_POOL)), and Eva,) took $$(( $$(date +%s) - start )) s on two cores (two at a time, longest first)"; \
 	  [ $$fail -eq 0 ] || { echo "prove: FAILED"; exit 1; }
 	$(Q)python3 proofs/readme-figures.py --check $(PROVE_DIR)/summary64.txt $(PROVE_DIR)/summary32.txt $(PROVE_DIR)/summary-fifo.txt
 
@@ -79,7 +80,13 @@ comma := ,
 prove_fifo_cmd = sh proofs/wp-run.sh $(PROVE_DIR) -fifo "$(PROVE_TITLE_FIFO)" $(PROVE_FIFO) $(FRAMAC_PARSE_FIFO) proofs/fifo.c proofs/lemmas.c $(FRAMAC_WP)
 
 # The three WP runs of make prove, each alone (two at a time there, the longest two first).
-.PHONY: prove-run64 prove-run32 prove-run-fifo
+# prove-eva adds Eva to the same pool: two cores busy until the last run ends (Eva is one thread,
+# and so is each WP run but for its provers).
+PROVE_POOL ?= 64 -fifo 32
+prove-eva:
+	$(Q)$(MAKE) --no-print-directory prove PROVE_POOL="64 -fifo 32 -eva"
+.PHONY: prove-run64 prove-run32 prove-run-fifo prove-run-eva
+prove-run-eva: eva
 prove-run64: $(PROVE_DIR)/why3.conf
 	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 64 "$(PROVE_TITLE64)" $(PROVE_FCTS) $(FRAMAC_PARSE) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
 prove-run32: $(PROVE_DIR)/why3.conf
