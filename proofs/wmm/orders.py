@@ -5,7 +5,10 @@
                                    order, and the mutants made from it (one line each)
   orders.py make HEADER ID OUT     writes to OUT a copy of HEADER with mutant ID applied
   orders.py lines HEADER           each mutant with the first and last line of HEADER that the
-                                   access it changes spans (run.sh skips one that no scenario reached)
+                                   access it changes spans
+  orders.py reach HEADER DIR SCN.. each mutant and the scenarios whose run reached one of those
+                                   lines (DIR/base.SCN.reached: one line number per line); run.sh
+                                   runs a mutant only on those, and none that no scenario reached
 
 Every shmpc__ld/st/add/sub/or/and/cas(..., ORDER) and shmpc__fence/signal_fence(ORDER) between the
 >>ring and >>os anchors is an access, named FUNCTION:OP#K (the K-th such OP in that function).
@@ -131,21 +134,34 @@ def apply(text, mid):
     raise SystemExit("orders.py: no mutant %s" % mid)
 
 
+def spans(text):
+    """Each mutant with the first and last line of the header that its access spans."""
+    for name, acc in mutants(text):
+        if isinstance(acc, tuple):  # the length store's own line
+            _, i, _, _, offs = acc
+            yield name, text.count("\n", 0, offs[i]) + 1, text.count("\n", 0, offs[i]) + 1
+        else:
+            yield name, text.count("\n", 0, acc["start"]) + 1, text.count("\n", 0, acc["end"]) + 1
+
+
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "list":
         text = open(sys.argv[2]).read()
         for name, _ in mutants(text):
             print(name)
     elif len(sys.argv) == 3 and sys.argv[1] == "lines":
-        text = open(sys.argv[2]).read()
-        for name, acc in mutants(text):
-            if isinstance(acc, tuple):  # the length store's own line
-                _, i, _, _, offs = acc
-                first = last = text.count("\n", 0, offs[i]) + 1
-            else:
-                first = text.count("\n", 0, acc["start"]) + 1
-                last = text.count("\n", 0, acc["end"]) + 1
+        for name, first, last in spans(open(sys.argv[2]).read()):
             print(name, first, last)
+    elif len(sys.argv) >= 4 and sys.argv[1] == "reach":
+        reached = {}
+        for scn in sys.argv[4:]:
+            try:
+                reached[scn] = set(open("%s/base.%s.reached" % (sys.argv[3], scn)).read().split())
+            except OSError:
+                reached[scn] = set()  # a scenario that did not run reached nothing
+        for name, first, last in spans(open(sys.argv[2]).read()):
+            lines = {str(n) for n in range(first, last + 1)}
+            print(" ".join([name] + [scn for scn in sys.argv[4:] if lines & reached[scn]]))
     elif len(sys.argv) == 5 and sys.argv[1] == "make":
         text = open(sys.argv[2]).read()
         open(sys.argv[4], "w").write(apply(text, sys.argv[3]))

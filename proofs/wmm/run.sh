@@ -30,14 +30,8 @@ python3 proofs/wmm/orders.py list shmpc.h > "$OUT/wmm/mutants" || exit 1
 # access (no line of its call among that scenario's reached lines in the base run, explored with at
 # least the mutant's preemptions): it runs only on the scenarios that reach it. One that no
 # scenario reaches is not run at all, and must be argued.
-python3 proofs/wmm/orders.py lines shmpc.h | while read -r m a b; do
-    reach=""
-    for s in $SCN; do
-        l=$a
-        while [ "$l" -le "$b" ]; do grep -qx "$l" "$OUT/wmm/base.$s.reached" && { reach="$reach $s"; break; }; l=$((l + 1)); done
-    done
-    echo "$m$reach"
-done > "$OUT/wmm/reach"
+# shellcheck disable=SC2086
+python3 proofs/wmm/orders.py reach shmpc.h "$OUT/wmm" $SCN > "$OUT/wmm/reach" || exit 1
 awk 'NF == 1 { print $1 }' "$OUT/wmm/reach" > "$OUT/wmm/unreached"
 # one job per mutant: mutate, compile, run every scenario until the first violation
 cat > "$OUT/wmm/one.sh" <<ONE
