@@ -1699,7 +1699,7 @@ SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held) {
     int i, n = 0;
     for (i = 0; i < SHMPC_MAX_PEERS; i++) { /* bounded: 64 entries, whatever they hold */
         shmpc__peer *p = &s->peers[i];
-        uint32_t pid = shmpc__ld(&p->pid, acquire), flags, one;
+        uint32_t pid = shmpc__ld(&p->pid, acquire), flags, one, k;
         uint64_t start;
         if (pid == 0u || pid == SHMPC__RECLAIMING || shmpc__ld(&p->role, acquire) != role) continue;
         start = shmpc__peer_start(p);
@@ -1721,8 +1721,8 @@ SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held) {
         shmpc__add(&s->reclaimed, 1u, relaxed);
         if (shmpc__ended(s, role) || ((flags & SHMPC__PF_CLOSING) && r->mode == SHMPC_MPMC))
             continue; /* its side has ended, or its count may have been given back */
-        one = shmpc__ld(count, relaxed); /* bounded by the number of peers; never from SHMPC__ENDED */
-        while (one != 0u && one <= (uint32_t)SHMPC_MAX_PEERS && !shmpc__cas(count, &one, one - 1u, acq_rel)) {}
+        one = shmpc__ld(count, relaxed); /* never from SHMPC__ENDED; bounded as in shmpc_close */
+        for (k = 0; k < 65536u && one != 0u && one <= (uint32_t)SHMPC_MAX_PEERS && !shmpc__cas(count, &one, one - 1u, acq_rel); k++) {}
     }
     return n;
 }
@@ -2700,8 +2700,10 @@ SHMPC_API int shmpc_close(shmpc_ring *r) {
             shmpc_release(r);
         }
         n = shmpc__ld(count, acquire);
-        /* n == 0 or more than the peers: a peer wrote the count; leave it */
-        for (i = 0; n != 0u && n <= (uint32_t)SHMPC_MAX_PEERS && i < SHMPC_RETRIES; i++)
+        /* n == 0 or more than the peers: a peer wrote the count; leave it. Not bounded by
+           SHMPC_RETRIES: a close must give its count back (a closer that gave up would keep the
+           side open for ever), and each failure is another peer's change or a spurious one. */
+        for (i = 0; n != 0u && n <= (uint32_t)SHMPC_MAX_PEERS && i < 65536u; i++)
             if (shmpc__cas(count, &n, n == 1u ? SHMPC__ENDED : n - 1u, acq_rel)) { ended = n == 1u; break; }
         SHMPC_TEST_HOOK("close-counted");
         if (ended) {
