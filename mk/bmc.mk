@@ -15,6 +15,6 @@ $(BMC_DIR)/bmc8: $(BMC_SRC) shmpc.h | $(BUILD)/.dir
 $(BMC_DIR)/bmc16: $(BMC_SRC) shmpc.h | $(BUILD)/.dir
 	$(Q)mkdir -p $(BMC_DIR) && $(CC) $(CSTD) $(WARN) $(OPT) -DSHMPC_NO_OS -DSHMPC_INDEX_BITS=16 -I. $< -o $@
 $(BMC_DIR)/bmc8-asan: $(BMC_SRC) shmpc.h | $(BUILD)/.dir
-	$(Q)mkdir -p $(BMC_DIR) && $(CC) $(CSTD) $(WARN) -O1 -g $(BMC_SAN) -DSHMPC_NO_OS -DSHMPC_INDEX_BITS=8 -I. $< -o $@
+	$(Q)mkdir -p $(BMC_DIR) && $(CC) $(CSTD) $(WARN) -O2 -g $(BMC_SAN) -DSHMPC_NO_OS -DSHMPC_INDEX_BITS=8 -I. $< -o $@
 bmc: bmc-deps $(BMC_DIR)/bmc8 $(BMC_DIR)/bmc16 $(BMC_DIR)/bmc8-asan
 	$(Q)sh proofs/bmc/run.sh $(BMC_DIR) "$(CC)" "$(CSTD) $(WARN) $(OPT)"

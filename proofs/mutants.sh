@@ -16,12 +16,21 @@ if [ "${4:-}" = --one ]; then
     OLD="$old" NEW="$new" perl -0pe 'BEGIN { $o = $ENV{OLD}; $n = $ENV{NEW}; $o =~ s/\\n/\n/g; $n =~ s/\\n/\n/g }
         $c = () = /\Q$o\E/g; die "count $c\n" if $c != 1; s/\Q$o\E/$n/' "$file" >"$m/$file" 2>"$m/apply.err" || {
         echo "  $name: the planted text is not in $file exactly once ($(cat "$m/apply.err")): FAIL" >"$dir/res.$n"; exit 0; }
+    # CVC4 alone (no Z3 run into its timeout on each failed goal) where make prove's report of the
+    # original, newer than the sources, shows that no goal of these functions needed Z3.
+    rep=$dir/../wp64.json; [ "$file" = proofs/fifo.c ] && rep=$dir/../wp-fifo.json
+    if [ "$rep" -nt shmpc.h ] && [ "$rep" -nt "$file" ] && [ "$rep" -nt proofs/lemmas.c ] &&
+       python3 -c 'import json, sys
+f = json.load(open(sys.argv[1]))["wp:functions"]
+sys.exit(any(fn not in f or any("Z3" in k for r in f[fn].values() for k in r) for fn in sys.argv[2].split(",")))' "$rep" "$fcts"; then
+        wp=$(echo "$wp" | sed 's/-wp-prover [^ ]*/-wp-prover cvc4/'); echo cvc4 >"$m/provers"
+    else echo "$wp" | sed -n 's/.*-wp-prover \([^ ]*\).*/\1/p' >"$m/provers"; fi
     # shellcheck disable=SC2086
     frama-c $parse "$m/$file" proofs/lemmas.c $wp -wp-fct "$fcts" ${prop:+-wp-prop "$prop"} ${bhv:+-wp-bhv "$bhv"} -wp-session "$m/session" >"$m/wp.log" 2>&1
     sh proofs/wp-summary.sh "$m/wp.log" "$fcts" >"$m/summary.txt" 2>&1
     tot=$(tail -1 "$m/summary.txt")
     if grep -q 'NOT PROVED' "$m/summary.txt"; then
-        echo "  $name ($fcts): rejected, $tot; e.g. $(grep -m1 'NOT PROVED' "$m/summary.txt" | sed 's/^ *NOT PROVED: //')"
+        echo "  $name ($fcts): rejected by $(cat "$m/provers"), $tot; e.g. $(grep -m1 'NOT PROVED' "$m/summary.txt" | sed 's/^ *NOT PROVED: //')"
     else
         echo "  $name ($fcts): NOT rejected ($tot): the proofs cannot see this bug"
     fi >"$dir/res.$n"
@@ -56,7 +65,7 @@ N=$(grep -c . "$dir/list")
 seq 1 "$N" | xargs -P 2 -I{} sh "$0" "$dir" "$parse" "$(echo "$wp" | sed 's/-wp-par [0-9]*/-wp-par 1/')" --one {}
 for n in $(seq 1 "$N"); do
     if [ -s "$dir/res.$n" ]; then cat "$dir/res.$n"; else echo "  mutant $n of $dir/list: no result: FAIL"; fail=1; fi
-    grep -q ': rejected, ' "$dir/res.$n" 2>/dev/null || fail=1
+    grep -q ': rejected by ' "$dir/res.$n" 2>/dev/null || fail=1
 done
 # The axioms' check must reject a false axiom: W1 with 2^32 - 1 for 2^32.
 grep -q 'x + 4294967296;' proofs/lemmas.c || { echo "  false_axiom: W1 not found in proofs/lemmas.c: FAIL"; fail=1; }

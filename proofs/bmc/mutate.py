@@ -2,7 +2,8 @@
 """mutate.py SRC OUT N: writes to OUT a copy of SRC with planted bug N (make bmc: each must be caught).
 C mutants patch a copy of shmpc.h; SPIN mutants (names) patch a copy of a .pml model.
 Exits 2 if a pattern is missing (the header changed: update the mutant, never drop it silently).
-mutate.py --list: the numbers of the C mutants."""
+mutate.py --list: the numbers of the C mutants; --list-wmm: the names of the header mutants that
+the weak-memory explorer must catch (proofs/wmm/run.sh; each with the scenarios that catch it)."""
 import re, sys
 
 C = {
@@ -36,6 +37,20 @@ C = {
     #     producer) or a message not yet published (a consumer).
     "11": [(r"(!= \(shmpc_idx\)\(pos \+ k \+ plus\)\)) break;", r"\1 { k++; break; }", 1)],
 }
+# Header mutants for the weak-memory explorer (proofs/wmm/run.sh): a bound or a step that only
+# interleavings, spurious compare-and-swap failures or weak memory can break. name: (patches,
+# scenarios of proofs/wmm/wmm.c that must catch it).
+WMM = {
+    # shmpc_close's count loop bounded by SHMPC_RETRIES again: spurious failures of the last
+    # closer's compare-and-swap leave its side open for ever (the hang of the retries test under
+    # qemu-aarch64, fixed in 7ed0271).
+    "close-retries": ([(r"SHMPC_MAX_PEERS && i < 65536u; i\+\+\)", "SHMPC_MAX_PEERS && i < SHMPC_RETRIES; i++)", 1)],
+                      "spsc-close-spurious mpmc-close-spurious"),
+    # the reclaim's give-back of a dead peer's count bounded by SHMPC_RETRIES again: spurious
+    # failures leave the count one too high (a side that never ends, an SPSC role never free).
+    "reclaim-retries": ([(r"for \(k = 0; k < 65536u &&", "for (k = 0; k < SHMPC_RETRIES &&", 1)],
+                        "spsc-reclaim-spurious"),
+}
 # SPIN mutants: markers in the models (comments) select the step to remove or move.
 PML = {
     "norecheck": [(r"/\*RECHECK\*/[^\\\n]*", "/* mutant: no re-check after registering */ ", 0)],
@@ -62,12 +77,17 @@ def main():
     if sys.argv[1:] == ["--list"]:  # the C mutants, for proofs/bmc/run.sh
         print(" ".join(sorted(C, key=int)))
         return
+    if sys.argv[1:] == ["--list-wmm"]:  # NAME SCENARIO... per line
+        for name, (_, scn) in sorted(WMM.items()):
+            print(name, scn)
+        return
     src, out, n = sys.argv[1], sys.argv[2], sys.argv[3]
     text = open(src).read()
     table = C if n in C else PML
-    if n not in table:
+    patches = WMM[n][0] if n in WMM else table.get(n)
+    if patches is None:
         sys.exit("mutate.py: no mutant %s" % n)
-    for pat, rep, count in table[n]:
+    for pat, rep, count in patches:
         new, k = re.subn(pat, rep, text, count=count)
         if k == 0:
             print("mutate.py: mutant %s: pattern not found in %s: %s" % (n, src, pat), file=sys.stderr)

@@ -6,6 +6,8 @@
 #    that no longer exists, fails too (the list must say what is true of this header).
 #    Mutants run with 1 preemption first; one not caught then runs with $P (WMM_PREEMPTIONS,
 #    default 2) unless it is argued a survivor (WMM_DEEP=1: argued ones too).
+# 3. every header mutant of proofs/bmc/mutate.py --list-wmm (a loop bound, a step): caught by each
+#    scenario it names.
 set -u
 OUT=$1; CC=$2
 J=${BMC_JOBS:-2}
@@ -73,4 +75,18 @@ grep -v '^#' proofs/wmm/survivors.txt | grep . | cut -d' ' -f1 | while read -r m
 done
 [ -e "$OUT/wmm/stale" ] && { rm -f "$OUT/wmm/stale"; fail=1; }
 echo "wmm: $n order mutants: $caught caught, $argued survivors argued ($unreached of them in code no scenario executes)"
+# 3. header mutants of bounds and steps (proofs/bmc/mutate.py --list-wmm): each scenario listed
+#    with a mutant must catch it
+python3 proofs/bmc/mutate.py --list-wmm > "$OUT/wmm/hmutants" && [ -s "$OUT/wmm/hmutants" ] || { echo "wmm: no header mutants listed"; fail=1; }
+while read -r m scn; do
+    d="$OUT/wmm/hmut/$m"; mkdir -p "$d"
+    if ! python3 proofs/bmc/mutate.py shmpc.h "$d/shmpc.h" "$m" || ! $CC $MFLAGS -I"$d" proofs/wmm/wmm.c -o "$d/wmm" 2>"$d/cc.err"; then
+        echo "wmm: header mutant $m cannot be built"; fail=1; continue
+    fi
+    for s in $scn; do
+        timeout 300 "$d/wmm" -q -p "$P" "$s" > "$d/$s.out" 2>&1; rc=$?
+        if [ $rc = 1 ]; then echo "wmm: header mutant $m caught: $(grep -m1 VIOLATION "$d/$s.out")"
+        else echo "wmm: header mutant $m SURVIVED $s (exit $rc)"; fail=1; fi
+    done
+done < "$OUT/wmm/hmutants"
 exit $fail

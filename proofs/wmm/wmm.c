@@ -15,7 +15,9 @@
    - a load may read any message not older than its view; acquire joins the message's view into
      the thread's; a release store carries the thread's view, a relaxed one its release view;
    - a read-modify-write reads the newest message and carries its view on (release sequences);
-     a failed compare-and-swap is a load of any allowed message with another value;
+     a failed compare-and-swap is a load of any allowed message with another value, and in the
+     scenarios that allow it (spurious, a budget per execution) one that reads the expected value
+     may fail too, as the weak compare-and-swap of shmpc.h may (LL/SC: arm64, POWER, ...);
    - a seq_cst fence joins a global view and leaves its own there (so two seq_cst fences are
      ordered one way or the other); seq_cst accesses count as acq_rel (RC11 gives them little
      more, and shmpc.h uses none on these paths); signal fences are nothing;
@@ -38,7 +40,7 @@
    SHMPC_ECORRUPT), no data race on a payload, every message popped once, intact and with its own
    length, each consumer sees each producer's messages in order, and a final drain (a thread that
    sees everything) finds exactly the messages nobody popped; end of stream only after the last
-   message; in the wake-up scenarios, a sleeper that found nothing is woken (its event word moved).
+   message, and (no crash) once every producer has closed; in the wake-up scenarios, a sleeper that found nothing is woken (its event word moved).
    With crashes: a message whose push had not returned may or may not arrive, one whose pop had
    not returned may be lost, one a dead consumer held in a peek arrives again flagged
    (shmpc_redelivered) and no other is flagged; an SPSC role is never given while a live peer holds
@@ -117,6 +119,7 @@ static uint8_t is_plain[NLOC];
 static uint8_t G[NLOC];
 static wmm_thread th[NT];
 static int nth, me, init_mode = 1, preempt, preempt_bound = 2;
+static int spurious_left; /* spurious compare-and-swap failures this execution may still have */
 static ucontext_t main_ctx;
 static struct { int c, n; } stk[MAXDEPTH];
 static int nstk, depth;
@@ -347,7 +350,13 @@ static int wmm_cas(const void *p, uint32_t *e, uint32_t d, int mo) {
     opts[n++] = last;
     for (ts = last - 1; ts >= t->cur[l]; ts--) if (H[l].val[ts] != *e) opts[n++] = ts;
     ts = opts[choose(n)];
-    if (ts == last && H[l].val[last] == *e) { rmw_at(l, d, mo); return 1; }
+    if (ts == last && H[l].val[last] == *e) {
+        if (!(spurious_left > 0 && choose(2))) { rmw_at(l, d, mo); return 1; }
+        spurious_left--; /* a weak compare-and-swap may fail though the value is the expected one */
+        read_msg(t, l, ts, is_acq(mo));
+        trace("T%d cas %s %s failed spuriously: read %u\n", me, mo_name(mo), locname(l), *e);
+        return 0;
+    }
     read_msg(t, l, ts, is_acq(mo)); /* failure: the success order less its release half */
     trace("T%d cas %s %s failed: read %u (%d of %d), wanted %u\n", me, mo_name(mo), locname(l), H[l].val[ts], ts, last, *e);
     *e = H[l].val[ts];
@@ -404,6 +413,7 @@ static void *wmm_memcpy(void *d, const void *s, size_t n) {
 static shmpc_ring hp[NT], hc[NT];  /* each thread's producer / consumer handle */
 static int pushed[KMAX], popped[KMAX], last_of[NT][NT];
 static int acked[KMAX], held_ok[KMAX], redo_ok[KMAX], holding[NT], popping[NT], lost_ok, att_role[NT], gaveup[NT], succ_seen;
+static int ever_p, closed_p; /* threads that were producers, that closed as producers (bit masks) */
 static int nextid[NT];
 static int sleeping, slept_on_data;
 static uint32_t sleep_e;
@@ -526,9 +536,10 @@ static void attach_as(int role) {
         for (int t = 0; t < nth; t++)
             if (t != me && att_role[t] & role && !th[t].dead) fail("T%d took the SPSC role that live T%d holds", me, t);
     att_role[me] |= role;
+    if (role == SHMPC_PRODUCER) ever_p |= 1 << me;
 }
 static void attach_c(void) { attach_as(SHMPC_CONSUMER); }
-static void close_p(void) { shmpc_close(&hp[me]); att_role[me] &= ~SHMPC_PRODUCER; }
+static void close_p(void) { shmpc_close(&hp[me]); att_role[me] &= ~SHMPC_PRODUCER; closed_p |= 1 << me; }
 /* Under SHMPC__MODEL_ALIVE shmpc.h calls this for the liveness rule (1 alive, 0 dead). The peer
    ids are 10 + t (producer) and 20 + t (consumer) of thread t: dead once t crashed, or if the start
    time read is not t's (the pid names another process). A death is reported after the dead
@@ -606,7 +617,8 @@ static void run_ops(int t) {
 /* starts: peers register with start times (start_of), so that the liveness rule judges them:
    the crash and takeover scenarios; 2: besides, an idle producer (id 13, start_of(3)) attached at
    setup holds the producers' side open */
-typedef struct { const char *name, *what; uint32_t mode; int prefill, asym; const char *t[3]; int pmax, starts; } wmm_scn;
+/* spurious: how many compare-and-swaps may fail spuriously in one execution (each a choice) */
+typedef struct { const char *name, *what; uint32_t mode; int prefill, asym; const char *t[3]; int pmax, starts, spurious; } wmm_scn;
 /* asym 1: the notifier's F1 is a compiler barrier, as in every process the OS layer registered
    for membarrier (Linux). Its full fence (asym 0) only adds ordering, so the data scenarios run
    without it; the wake-up scenarios run both forms. */
@@ -646,6 +658,9 @@ static const wmm_scn scenarios[] = {
     {"spsc-close-crash", "SPSC: the producer crashes anywhere in its close, a restarted one attaches or is refused", SHMPC_SPSC, 0, 1, {"uKx", "oo", "WAu"}, 1, 1},
     {"spsc-takeover-2", "SPSC: the producer crashes anywhere, two restarted ones race to take its role over", SHMPC_SPSC, 0, 1, {"AKu", "WAu", "WAu"}, 1, 1},
     {"mpmc-takeover-2", "MPMC: a producer crashes anywhere, two restarted ones attach side by side", SHMPC_MPMC, 0, 1, {"AK", "WA", "WA"}, 1, 1},
+    {"spsc-close-spurious", "SPSC: any SHMPC_RETRIES compare-and-swaps fail spuriously, the close still ends the stream", SHMPC_SPSC, 0, 1, {"ux", "oo", 0}, 0, 0, SHMPC_RETRIES},
+    {"spsc-reclaim-spurious", "SPSC: the producer crashes anywhere, any SHMPC_RETRIES compare-and-swaps fail spuriously, a restarted one takes over", SHMPC_SPSC, 0, 1, {"AK", "WA", 0}, 1, 1, SHMPC_RETRIES},
+    {"mpmc-close-spurious", "MPMC: any SHMPC_RETRIES compare-and-swaps fail spuriously, two closes still end the stream", SHMPC_MPMC, 0, 1, {"ux", "x", "o"}, 1, 0, SHMPC_RETRIES},
 };
 #define NSCN (int)(sizeof scenarios / sizeof scenarios[0])
 
@@ -751,6 +766,7 @@ static void run_once(const wmm_scn *sc) {
     memset(acked, 0, sizeof acked); memset(held_ok, 0, sizeof held_ok); memset(redo_ok, 0, sizeof redo_ok); memset(holding, -1, sizeof holding);
     memset(popping, 0, sizeof popping); lost_ok = 0;
     memset(att_role, 0, sizeof att_role); memset(gaveup, 0, sizeof gaveup); succ_seen = 0; starts = sc->starts;
+    ever_p = closed_p = 0; spurious_left = sc->spurious;
     sleeping = 0; asym_sc = sc->asym;
     init_mode = 1;
     o.capacity = 2; o.slot_size = 8; o.mode = sc->mode; o.start_index = 0xFFFFFFFFu;
@@ -774,7 +790,7 @@ static void run_once(const wmm_scn *sc) {
         memset(&hp[t], 0, sizeof hp[t]); memset(&hc[t], 0, sizeof hc[t]);
         if (strpbrk(sc->t[t], "uUrxSd") && !strchr(sc->t[t], 'A')) {
             if (shmpc_attach_id(&hp[t], seg, sizeof seg, SHMPC_PRODUCER, 10u + (uint32_t)t, start_of(t)) != SHMPC_OK) die("attach producer");
-            att_role[t] |= SHMPC_PRODUCER;
+            att_role[t] |= SHMPC_PRODUCER; ever_p |= 1 << t;
         }
         if (strpbrk(sc->t[t], "oOks") && !strchr(sc->t[t], 'a')) {
             if (shmpc_attach_id(&hc[t], seg, sizeof seg, SHMPC_CONSUMER, 20u + (uint32_t)t, start_of(t)) != SHMPC_OK) die("attach consumer");
@@ -819,7 +835,7 @@ static void run_once(const wmm_scn *sc) {
         wmm_thread *d = &th[3];
         int cons = -1;
         for (int l = 0; l < nloc; l++) d->cur[l] = d->acq[l] = d->rel[l] = (uint8_t)(H[l].n - 1);
-        me = 3; preempt = preempt_bound;
+        me = 3; preempt = preempt_bound; spurious_left = 0;
         if (sleeping) {
             uint32_t ev = H[L(slept_on_data ? &s->data_ev : &s->space_ev)].val[H[L(slept_on_data ? &s->data_ev : &s->space_ev)].n - 1];
             if (ev == sleep_e) fail("lost wake-up: the sleeper found nothing and nobody moved its event word");
@@ -835,6 +851,9 @@ static void run_once(const wmm_scn *sc) {
                 rc = shmpc_try_pop(&hc[3], b, sizeof b, &len);
                 if (rc == SHMPC_OK) { last_of[3][0] = last_of[3][1] = last_of[3][2] = 0; got_redo(b, len, redo_of(pre)); continue; }
                 if (rc != SHMPC_EEMPTY && rc != SHMPC_ECLOSED) fail("drain: try_pop returned %s", shmpc_strerror(rc));
+                /* every producer closed (no crash, no idle one): the stream has ended */
+                if (rc == SHMPC_EEMPTY && !starts && ever_p && closed_p == ever_p)
+                    fail("drain: EEMPTY though every producer closed: the stream never ended");
                 break;
             }
             for (int id = 0; id < KMAX && !violation; id++)
