@@ -205,17 +205,16 @@ typedef struct fifo {
 /* Push: shmpc__put copies the message into the slot of tail; the length goes into the slot's
    header word (as shmpc__spsc_push stores it); the ghost queue records the message. The decision
    is asked of shmpc__can_put first (the one shmpc__put makes): WP frames a call with the callee's
-   global assigns, so after a refused shmpc__put the slot of tail would look written. The assigns
-   name the payload of tail twice, with q->mask and with q->cap - 1 (one region: the invariant has
-   cap == mask + 1): after shmpc__put, whose precondition says so, WP's simplifier writes the
-   call's effect with cap - 1, and with that form in the clause it discharges the goal itself,
-   where CVC4 gave up and Z3 took 13 of its 20 seconds. */
+   global assigns, so after a refused shmpc__put the slot of tail would look written. shmpc__put
+   gets mask + 1 for its capacity (the same value: the invariant has cap == mask + 1): given cap,
+   its precondition cap == mask + 1 made WP's simplifier write the call's effect with cap - 1 for
+   mask, and the assigns goal of that effect, which it now discharges itself, took Z3 13 of its
+   20 seconds after CVC4 gave up. */
 /*@ requires inv: fifo_inv(q);
     requires msg: \valid_read(msg + (0 .. len - 1));
     requires sep: \separated(msg + (0 .. len - 1), q->slots + (0 .. (q->mask + 1) * q->stride - 1),
                              fifo_gbytes + (0 .. fifo_gspan - 1));
     assigns q->tail, q->slots[(q->tail & q->mask) * q->stride + 8 .. (q->tail & q->mask) * q->stride + 8 + len - 1],
-            q->slots[(q->tail & (q->cap - 1)) * q->stride + 8 .. (q->tail & (q->cap - 1)) * q->stride + 8 + len - 1],
             shmpc_hdr(q->slots, q->tail & q->mask)->len, fifo_glen[q->tail],
             fifo_gbytes[fifo_gat(q->tail, 0) .. fifo_gat(q->tail, len - 1)];
     ensures inv: fifo_inv(q);
@@ -272,7 +271,7 @@ int fifo_push(fifo *q, const char *msg, size_t len) {
             ((i & mask) * stride + stride <= (tail & mask) * stride || (tail & mask) * stride + stride <= (i & mask) * stride); */
     /*@ assert goff: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
             0 <= fifo_gat(i, k) < fifo_gspan && (fifo_gat(i, k) < fifo_gat(tail, 0) || fifo_gat(tail, len) <= fifo_gat(i, k)); */
-    rc = shmpc__put(slots, cap, mask, stride, size, head, tail, msg, len, &t);
+    rc = shmpc__put(slots, mask + 1u, mask, stride, size, head, tail, msg, len, &t);
     /*@ assert ok: rc == SHMPC_OK; */
     /*@ assert in: \forall integer k; 0 <= k < len ==> slots[(tail & mask) * stride + 8 + k] == \at(msg[k], Pre); */
     /*@ assert msg_kept: \forall integer k; 0 <= k < len ==> msg[k] == \at(msg[k], Pre); */
@@ -577,13 +576,14 @@ fifo fifo_own;
    r->own); the model's tail moves once, by the count, after the last (the shell's one
    publication, R1). Every message of the batch fits the slot size: the shell refuses up front
    what can never fit (it takes the prefix that fits); n is what is left of the batch after that.
-   OPEN (PROVE_FIFO_OPEN in mk/prove.mk, not part of make prove): 168 of its 174 goals proved
+   OPEN (PROVE_FIFO_OPEN in mk/prove.mk, not part of make prove): 169 of its 174 goals proved
    (cvc4, z3, 20 s). Left: the assertion in_slots (the bytes of the slot of w->tail inside the
    slot array, in the terms w->tail & w->mask, w->stride; the same fact in the terms of the locals,
-   slot, is proven), the loop invariant each_now established (the batch's messages as the
-   precondition each gives them, after the writes into fifo_own), the call's requires sep, and the
+   slot, is proven), the call's requires sep, and the
    function's assigns (assigns_exit_part14/15, assigns_normal_part15: the loop's header and ghost
-   writes inside the function's). The rest holds: the count, the invariant on w and on the model
+   writes inside the function's). The loop invariant each_now established (the batch's messages
+   as the precondition each gives them, after the writes into fifo_own) takes CVC4 10-13 s of its
+   20. The rest holds: the count, the invariant on w and on the model
    after the one publication, the messages of the batch at ghost tail + j, every message queued
    before kept, the loop's assigns. Even closed, its ~170 goals would cost make prove more than
    its time budget allows (see the report of the session that wrote it). */

@@ -40,7 +40,8 @@
    SHMPC_ECORRUPT), no data race on a payload, every message popped once, intact and with its own
    length, each consumer sees each producer's messages in order, and a final drain (a thread that
    sees everything) finds exactly the messages nobody popped; end of stream only after the last
-   message, and (no crash) once every producer has closed; in the wake-up scenarios, a sleeper that found nothing is woken (its event word moved).
+   message, and (no crash) once every producer has closed; in the wake-up scenarios, a sleeper
+   that found nothing is woken (its event word moved).
    With crashes: a message whose push had not returned may or may not arrive, one whose pop had
    not returned may be lost, one a dead consumer held in a peek arrives again flagged
    (shmpc_redelivered) and no other is flagged; an SPSC role is never given while a live peer holds
