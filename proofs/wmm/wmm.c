@@ -41,7 +41,7 @@
    length, each consumer sees each producer's messages in order, and a final drain (a thread that
    sees everything) finds exactly the messages nobody popped; end of stream only after the last
    message, and (no crash) once every producer has closed; in the wake-up scenarios, a sleeper
-   that found nothing is woken (its event word moved).
+   that found nothing is woken (its event word moved), unless a call gave up (SHMPC_EAGAIN).
    With crashes: a message whose push had not returned may or may not arrive, one whose pop had
    not returned may be lost, one a dead consumer held in a peek arrives again flagged
    (shmpc_redelivered) and no other is flagged; an SPSC role is never given while a live peer holds
@@ -50,8 +50,10 @@
    MPMC, recovery (the OS layer's shmpc__recover, which the drain does for a claim) can find every
    slot a dead peer left claimed or held: in a dead peer's pending range and no live one's.
 
-   Usage: wmm [-p PREEMPTIONS] [-q] SCENARIO...   (wmm -l lists them). Exit 0: no violation in any
-   execution; 1: a violation (printed with its execution); 2: usage or a bound of the explorer. */
+   Usage: wmm [-p PREEMPTIONS] [-q] [-s SPURIOUS] SCENARIO...   (wmm -l lists them; -s: every
+   scenario allows at least SPURIOUS spurious compare-and-swap failures per execution). Exit 0: no
+   violation in any execution; 1: a violation (printed with its execution); 2: usage or a bound of
+   the explorer. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdint.h>
@@ -121,6 +123,7 @@ static uint8_t G[NLOC];
 static wmm_thread th[NT];
 static int nth, me, init_mode = 1, preempt, preempt_bound = 2;
 static int spurious_left; /* spurious compare-and-swap failures this execution may still have */
+static int spurious_min, scn_spurious; /* -s N: at least N in every scenario; the scenario's own */
 static ucontext_t main_ctx;
 static struct { int c, n; } stk[MAXDEPTH];
 static int nstk, depth;
@@ -422,7 +425,9 @@ static size_t msglen(int id) { return (size_t)(1 + id % 5); }
 static void make_msg(int id, char *b) { for (size_t j = 0; j < msglen(id); j++) b[j] = (char)(id * 16 + (int)j); }
 static int new_id(void) { int id = me * 4 + nextid[me]++; if (id >= KMAX || nextid[me] > 4) die("too many messages"); return id; }
 
+static int eagain_seen; /* a call gave up on its retries: what it would have done (a wake-up) did not happen */
 static void expect(int rc, const char *what, int ok_closed) {
+    if (rc == SHMPC_EAGAIN) eagain_seen = 1;
     if (rc == SHMPC_OK || rc == SHMPC_EEMPTY || rc == SHMPC_EFULL || rc == SHMPC_EAGAIN) return;
     if (ok_closed && rc == SHMPC_ECLOSED) return;
     fail("T%d: %s returned %s", me, what, shmpc_strerror(rc));
@@ -531,6 +536,7 @@ static void attach_as(int role) {
     hdr_restore();
     h->asym = asym_sc;
     if (rc == SHMPC_ECLOSED || (starts && ((rc == SHMPC_EROLE && h->mode == SHMPC_SPSC) || rc == SHMPC_EAGAIN))) { gaveup[me] = 1; return; }
+    if (rc == SHMPC_EAGAIN && spurious_min + scn_spurious > 0) { gaveup[me] = 1; return; } /* its retries all failed */
     if (rc == SHMPC_ENOTREADY && fmt_by >= 0) { gaveup[me] = 1; return; } /* not formatted yet */
     if (rc != SHMPC_OK) { fail("T%d: attach returned %s", me, shmpc_strerror(rc)); return; }
     if (h->mode == SHMPC_SPSC)
@@ -767,7 +773,8 @@ static void run_once(const wmm_scn *sc) {
     memset(acked, 0, sizeof acked); memset(held_ok, 0, sizeof held_ok); memset(redo_ok, 0, sizeof redo_ok); memset(holding, -1, sizeof holding);
     memset(popping, 0, sizeof popping); lost_ok = 0;
     memset(att_role, 0, sizeof att_role); memset(gaveup, 0, sizeof gaveup); succ_seen = 0; starts = sc->starts;
-    ever_p = closed_p = 0; spurious_left = sc->spurious;
+    ever_p = closed_p = eagain_seen = 0; scn_spurious = sc->spurious;
+    spurious_left = sc->spurious > spurious_min ? sc->spurious : spurious_min;
     sleeping = 0; asym_sc = sc->asym;
     init_mode = 1;
     o.capacity = 2; o.slot_size = 8; o.mode = sc->mode; o.start_index = 0xFFFFFFFFu;
@@ -839,7 +846,7 @@ static void run_once(const wmm_scn *sc) {
         me = 3; preempt = preempt_bound; spurious_left = 0;
         if (sleeping) {
             uint32_t ev = H[L(slept_on_data ? &s->data_ev : &s->space_ev)].val[H[L(slept_on_data ? &s->data_ev : &s->space_ev)].n - 1];
-            if (ev == sleep_e) fail("lost wake-up: the sleeper found nothing and nobody moved its event word");
+            if (ev == sleep_e && !eagain_seen) fail("lost wake-up: the sleeper found nothing and nobody moved its event word");
         }
         for (int t = 0; t < nth; t++) if (att_role[t] & SHMPC_CONSUMER && !th[t].dead) cons = t;
         if (starts && !violation) drain_checks(&cons);
@@ -893,6 +900,7 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-p") && i + 1 < argc) { preempt_bound = atoi(argv[++i]); continue; }
         if (!strcmp(argv[i], "-q")) { quiet = 1; continue; }
+        if (!strcmp(argv[i], "-s") && i + 1 < argc) { spurious_min = atoi(argv[++i]); continue; }
         if (!strcmp(argv[i], "-r") && i + 1 < argc) { reach_file = argv[++i]; continue; }
         if (!strcmp(argv[i], "-l")) { for (int k = 0; k < NSCN; k++) printf("%s\t%s\n", scenarios[k].name, scenarios[k].what); return 0; }
         for (int k = 0; k < NSCN; k++) {
@@ -901,7 +909,7 @@ int main(int argc, char **argv) {
             if (explore(&scenarios[k])) { rc = 1; if (quiet) return 1; }
         }
     }
-    if (!any) { fprintf(stderr, "usage: wmm [-p PREEMPTIONS] [-q] [-r FILE] SCENARIO...|all   (wmm -l lists them)\n"); return 2; }
+    if (!any) { fprintf(stderr, "usage: wmm [-p PREEMPTIONS] [-q] [-s SPURIOUS] [-r FILE] SCENARIO...|all   (wmm -l lists them)\n"); return 2; }
     if (reach_file) { /* the lines of shmpc.h whose atomic accesses ran, one per line */
         FILE *f = fopen(reach_file, "w");
         if (!f) { perror(reach_file); return 2; }
