@@ -750,6 +750,10 @@ typedef struct shmpc__peer {        /* 32 bytes */
 #define SHMPC__ENDED 0x80000000u
 /* Peer pid while one caller reclaims the entry of a dead peer (no pid is this large: dead). */
 #define SHMPC__RECLAIMING 0xFFFFFFFFu
+/* Bound on the compare-and-swaps that give a count back (shmpc_close, a reclaim), whatever
+   SHMPC_RETRIES says: one that gave up would keep a side open for ever, and each failure is
+   another peer's change or a spurious one. */
+#define SHMPC__GIVEBACK_TRIES 65536u
 
 typedef struct shmpc__slot {        /* followed by the payload */
     shmpc__a32 seq;
@@ -1721,8 +1725,8 @@ SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held) {
         shmpc__add(&s->reclaimed, 1u, relaxed);
         if (shmpc__ended(s, role) || ((flags & SHMPC__PF_CLOSING) && r->mode == SHMPC_MPMC))
             continue; /* its side has ended, or its count may have been given back */
-        one = shmpc__ld(count, relaxed); /* never from SHMPC__ENDED; bounded as in shmpc_close */
-        for (k = 0; k < 65536u && one != 0u && one <= (uint32_t)SHMPC_MAX_PEERS && !shmpc__cas(count, &one, one - 1u, acq_rel); k++) {}
+        one = shmpc__ld(count, relaxed); /* never from SHMPC__ENDED */
+        for (k = 0; k < SHMPC__GIVEBACK_TRIES && one != 0u && one <= (uint32_t)SHMPC_MAX_PEERS && !shmpc__cas(count, &one, one - 1u, acq_rel); k++) {}
     }
     return n;
 }
@@ -2700,10 +2704,8 @@ SHMPC_API int shmpc_close(shmpc_ring *r) {
             shmpc_release(r);
         }
         n = shmpc__ld(count, acquire);
-        /* n == 0 or more than the peers: a peer wrote the count; leave it. Not bounded by
-           SHMPC_RETRIES: a close must give its count back (a closer that gave up would keep the
-           side open for ever), and each failure is another peer's change or a spurious one. */
-        for (i = 0; n != 0u && n <= (uint32_t)SHMPC_MAX_PEERS && i < 65536u; i++)
+        /* n == 0 or more than the peers: a peer wrote the count; leave it */
+        for (i = 0; n != 0u && n <= (uint32_t)SHMPC_MAX_PEERS && i < SHMPC__GIVEBACK_TRIES; i++)
             if (shmpc__cas(count, &n, n == 1u ? SHMPC__ENDED : n - 1u, acq_rel)) { ended = n == 1u; break; }
         SHMPC_TEST_HOOK("close-counted");
         if (ended) {

@@ -44,11 +44,11 @@ WMM = {
     # shmpc_close's count loop bounded by SHMPC_RETRIES again: spurious failures of the last
     # closer's compare-and-swap leave its side open for ever (the hang of the retries test under
     # qemu-aarch64, fixed in 7ed0271).
-    "close-retries": ([(r"SHMPC_MAX_PEERS && i < 65536u; i\+\+\)", "SHMPC_MAX_PEERS && i < SHMPC_RETRIES; i++)", 1)],
+    "close-retries": ([(r"SHMPC_MAX_PEERS && i < SHMPC__GIVEBACK_TRIES; i\+\+\)", "SHMPC_MAX_PEERS && i < SHMPC_RETRIES; i++)", 1)],
                       "spsc-close-spurious mpmc-close-spurious"),
     # the reclaim's give-back of a dead peer's count bounded by SHMPC_RETRIES again: spurious
     # failures leave the count one too high (a side that never ends, an SPSC role never free).
-    "reclaim-retries": ([(r"for \(k = 0; k < 65536u &&", "for (k = 0; k < SHMPC_RETRIES &&", 1)],
+    "reclaim-retries": ([(r"for \(k = 0; k < SHMPC__GIVEBACK_TRIES &&", "for (k = 0; k < SHMPC_RETRIES &&", 1)],
                         "spsc-reclaim-spurious"),
 }
 # SPIN mutants: markers in the models (comments) select the step to remove or move.

@@ -123,7 +123,7 @@ static uint8_t G[NLOC];
 static wmm_thread th[NT];
 static int nth, me, init_mode = 1, preempt, preempt_bound = 2;
 static int spurious_left; /* spurious compare-and-swap failures this execution may still have */
-static int spurious_min, scn_spurious; /* -s N: at least N in every scenario; the scenario's own */
+static int spurious_min, spurious_budget; /* -s N: at least N in every scenario; this execution's */
 static ucontext_t main_ctx;
 static struct { int c, n; } stk[MAXDEPTH];
 static int nstk, depth;
@@ -536,7 +536,7 @@ static void attach_as(int role) {
     hdr_restore();
     h->asym = asym_sc;
     if (rc == SHMPC_ECLOSED || (starts && ((rc == SHMPC_EROLE && h->mode == SHMPC_SPSC) || rc == SHMPC_EAGAIN))) { gaveup[me] = 1; return; }
-    if (rc == SHMPC_EAGAIN && spurious_min + scn_spurious > 0) { gaveup[me] = 1; return; } /* its retries all failed */
+    if (rc == SHMPC_EAGAIN && spurious_budget > 0) { gaveup[me] = 1; return; } /* its retries all failed */
     if (rc == SHMPC_ENOTREADY && fmt_by >= 0) { gaveup[me] = 1; return; } /* not formatted yet */
     if (rc != SHMPC_OK) { fail("T%d: attach returned %s", me, shmpc_strerror(rc)); return; }
     if (h->mode == SHMPC_SPSC)
@@ -773,8 +773,8 @@ static void run_once(const wmm_scn *sc) {
     memset(acked, 0, sizeof acked); memset(held_ok, 0, sizeof held_ok); memset(redo_ok, 0, sizeof redo_ok); memset(holding, -1, sizeof holding);
     memset(popping, 0, sizeof popping); lost_ok = 0;
     memset(att_role, 0, sizeof att_role); memset(gaveup, 0, sizeof gaveup); succ_seen = 0; starts = sc->starts;
-    ever_p = closed_p = eagain_seen = 0; scn_spurious = sc->spurious;
-    spurious_left = sc->spurious > spurious_min ? sc->spurious : spurious_min;
+    ever_p = closed_p = eagain_seen = 0;
+    spurious_left = spurious_budget = sc->spurious > spurious_min ? sc->spurious : spurious_min;
     sleeping = 0; asym_sc = sc->asym;
     init_mode = 1;
     o.capacity = 2; o.slot_size = 8; o.mode = sc->mode; o.start_index = 0xFFFFFFFFu;
