@@ -1690,14 +1690,19 @@ SHMPC__PRIVATE int shmpc__ended(struct shmpc__seg *s, uint32_t role) {
    presumed dead); its entry stays while crash recovery still needs it (shmpc__still_needed). The
    compare-and-swap on its pid makes one caller the reclaimer (one that dies before it frees the
    entry leaves it taken for good: one of SHMPC_MAX_PEERS, counted by no census of a role; a count
-   it had not given back yet is adopted, see shmpc__orphans). A peer that died before closing gives
-   its count back here. One that died inside shmpc_close (PF_CLOSING) may have ended its side in
-   the count (SHMPC__ENDED, which stays; the end is finished here); an SPSC one that had not still
-   holds its count, given back here; an MPMC one that was not the last may or may not have given
+   it had not given back or registered yet is adopted, see shmpc__orphans). An MPMC peer that died
+   before closing gives its count back here. One that died inside shmpc_close (PF_CLOSING) may have
+   ended its side in the count (SHMPC__ENDED, which stays; the end is finished here); an SPSC one
+   that had not still holds its count; an MPMC one that was not the last may or may not have given
    its count back: it is left as is (at worst one count that nobody holds, which makes the other
-   side see this side dead rather than closed). *held: 1 if a dead SPSC consumer held a peek of the message at head (redelivered to the
-   taker). Returns how many entries were reclaimed. */
-SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held) {
+   side see this side dead rather than closed). SPSC, a side not ended: the dead holder's count is
+   not given back, and its entry is not freed: the caller takes both over (*kept: the entry, left
+   SHMPC__RECLAIMING until the caller registers in it), so that no other attacher takes the role
+   between the reclaim and the caller's registration, and *held (1 if the dead consumer held a
+   peek of the message at head: redelivered to the taker, and said so) cannot be lost by an attach
+   that fails after the reclaim. Further dead SPSC entries are freed without a give-back (the one
+   count is kept). Returns how many entries were reclaimed. */
+SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held, int *kept) {
     struct shmpc__seg *s = r->seg;
     shmpc__a32 *count = role == SHMPC_PRODUCER ? &s->producers : &s->consumers;
     int i, n = 0;
@@ -1714,21 +1719,37 @@ SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held) {
         if (!shmpc__cas(&p->pid, &pid, SHMPC__RECLAIMING, acq_rel)) continue;
         shmpc__uncount_poller(s, p, role); /* it died armed: nobody would uncount it */
         flags = shmpc__ld(&p->pflags, relaxed);
-        if (role == SHMPC_CONSUMER && r->mode == SHMPC_SPSC && /* its last peek, at head: not released */
-            shmpc__ld(&p->pending, relaxed) == shmpc__ld(&s->head, acquire))
-            *held = 1;
+        n++;
+        shmpc__add(&s->reclaimed, 1u, relaxed);
+        if (r->mode == SHMPC_SPSC && *kept < 0 && !shmpc__ended(s, role)) {
+            /* its last peek, at head, not released: held (the count and the entry are the caller's) */
+            if (role == SHMPC_CONSUMER && shmpc__ld(&p->pending, relaxed) == shmpc__ld(&s->head, acquire))
+                *held = 1;
+            *kept = i;
+            continue;
+        }
         shmpc__st(&p->role, 0u, relaxed);
         shmpc__st(&p->pflags, 0u, relaxed);
         shmpc__st(&p->pend_n, 0u, relaxed);
         shmpc__st(&p->pid, 0u, release); /* free: pairs with the acquire of an attacher's scan */
-        n++;
-        shmpc__add(&s->reclaimed, 1u, relaxed);
-        if (shmpc__ended(s, role) || ((flags & SHMPC__PF_CLOSING) && r->mode == SHMPC_MPMC))
-            continue; /* its side has ended, or its count may have been given back */
+        if (r->mode == SHMPC_SPSC || shmpc__ended(s, role) || (flags & SHMPC__PF_CLOSING))
+            continue; /* SPSC: its side has ended; MPMC: that, or its count may have been given back */
         one = shmpc__ld(count, relaxed); /* never from SHMPC__ENDED */
         for (k = 0; k < SHMPC__GIVEBACK_TRIES && one != 0u && one <= (uint32_t)SHMPC_MAX_PEERS && !shmpc__cas(count, &one, one - 1u, acq_rel); k++) {}
     }
     return n;
+}
+
+/* SPSC: 1 if an entry left SHMPC__RECLAIMING (its reclaimer died) is a consumer's whose pending
+   word is at head: it held a peek of the message there (see shmpc_attach_id). */
+SHMPC__PRIVATE int shmpc__held_left(const struct shmpc__seg *s) {
+    uint32_t i;
+    for (i = 0; i < SHMPC_MAX_PEERS; i++) /* bounded: 64 entries, whatever they hold */
+        if (shmpc__ld(&s->peers[i].pid, acquire) == SHMPC__RECLAIMING &&
+            shmpc__ld(&s->peers[i].role, acquire) == (uint32_t)SHMPC_CONSUMER &&
+            shmpc__ld(&s->peers[i].pending, relaxed) == shmpc__ld(&s->head, acquire))
+            return 1;
+    return 0;
 }
 
 /* Recomputes r->go after a change of seg, closed, role or pending_op. */
@@ -1784,7 +1805,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     shmpc__hdr_snap h;
     shmpc__a32 *count;
     uint32_t n, limit, ends_bit, i;
-    int rc, took, held = 0, adopt = 0;
+    int rc, took, held = 0, adopt = 0, kept = -1;
     if (!r || !mem) return SHMPC_EINVAL;
     r->seg = NULL; r->slots = NULL; r->peer = -1; r->kind = SHMPC__PLACE_CALLER; r->shmid = -1;
     r->closed = 1; r->pending_op = SHMPC__OP_NONE; r->map_size = 0; r->role = 0; r->asym = 0; r->go = 0;
@@ -1819,15 +1840,25 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     limit = h.mode == SHMPC_SPSC ? 1u : (uint32_t)SHMPC_MAX_PEERS;
     if (shmpc__ld(&s->ends, acquire) & ends_bit) return SHMPC_ECLOSED;
     /* Dead holders of this role give way: their entries and counts (takeover, see CRASHES). SPSC:
-       the one holder's count is the one taken next. MPMC: the count is taken first, so that a live
-       peer closing meanwhile never sees itself as the last of its side (and ends it) because the
-       dead gave their counts back before the newcomer took one; first only if the count is full. */
-    took = h.mode == SHMPC_SPSC || shmpc__ld(count, relaxed) >= limit ? shmpc__reclaim(r, (uint32_t)role, &held) : 0;
+       the one holder's count and entry are taken over as they are. MPMC: the count is taken
+       first, so that a live peer closing meanwhile never sees itself as the last of its side (and
+       ends it) because the dead gave their counts back before the newcomer took one; first only
+       if the count is full. */
+    took = h.mode == SHMPC_SPSC || shmpc__ld(count, relaxed) >= limit ? shmpc__reclaim(r, (uint32_t)role, &held, &kept) : 0;
     /* Take the role: a bounded compare-and-swap loop on the count. A full count that more
        counts than registered entries of the role hold is adopted (shmpc__orphans): its holder
-       died between taking it and registering. */
+       died between taking it and registering. SPSC: a dead holder's count, taken over with its
+       entry (kept), is this caller's already, unless a peer wrote the count meanwhile: then the
+       entry is freed and the count taken as by anyone. */
     n = shmpc__ld(count, relaxed);
-    for (i = 0;; i++) {
+    if (kept >= 0 && n != 1u) {
+        shmpc__st(&s->peers[kept].role, 0u, relaxed);
+        shmpc__st(&s->peers[kept].pflags, 0u, relaxed);
+        shmpc__st(&s->peers[kept].pend_n, 0u, relaxed);
+        shmpc__st(&s->peers[kept].pid, 0u, release);
+        kept = -1;
+    }
+    for (i = 0; kept < 0; i++) {
         if (n >= limit) {
             if (n == SHMPC__ENDED) { shmpc__ended(s, (uint32_t)role); return SHMPC_ECLOSED; } /* closed meanwhile */
             if (shmpc__orphans(r, (uint32_t)role, count, n)) { adopt = 1; break; }
@@ -1837,22 +1868,30 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
         if (shmpc__cas(count, &n, n + 1u, acq_rel)) break;
     }
     SHMPC_TEST_HOOK("attach-counted");
-    if (h.mode == SHMPC_MPMC) took += shmpc__reclaim(r, (uint32_t)role, &held);
+    if (h.mode == SHMPC_MPMC) took += shmpc__reclaim(r, (uint32_t)role, &held, &kept);
+    /* SPSC, a consumer's count adopted: its holder may be a taker killed between its reclaim and
+       its registration, which leaves the entry it won SHMPC__RECLAIMING with the dead consumer's
+       pending word: at head, a peek held (delivered again, flagged) */
+    if (adopt && role == SHMPC_CONSUMER && h.mode == SHMPC_SPSC) held = shmpc__held_left(s);
     /* Register in the peer table: entries 0, 4, 8, ... first, so that up to 16 peers each have a
-       128-byte block of their own (MPMC peers write `pending` on every claim). `pending` starts
-       at a position already consumed, which crash recovery never matches (see shmpc__recover). */
+       128-byte block of their own (MPMC peers write `pending` on every claim); SPSC, in the dead
+       holder's entry taken over (its pid SHMPC__RECLAIMING until the last store). `pending` starts
+       at a position already consumed, which crash recovery never matches (see shmpc__recover);
+       SPSC, a held peek taken over: at head, as the dead holder's was, so that the message is
+       delivered again flagged even if this taker dies before it. */
     for (i = 0; i < SHMPC_MAX_PEERS; i++) {
-        uint32_t zero = 0, j = (i % 16u) * 4u + i / 16u;
-        if (shmpc__ld(&s->peers[j].pid, relaxed) == 0u && shmpc__cas(&s->peers[j].pid, &zero, id, acq_rel)) {
-            shmpc__st(&s->peers[j].start_lo, (uint32_t)start, relaxed);
-            shmpc__st(&s->peers[j].start_hi, (uint32_t)(start >> 32), relaxed);
-            shmpc__st(&s->peers[j].pending, (shmpc_idx)(shmpc__ld(&s->head, relaxed) - h.capacity - 1u), relaxed);
-            shmpc__st(&s->peers[j].pend_n, 0u, relaxed);
-            shmpc__st(&s->peers[j].pflags, 0u, relaxed);
-            shmpc__st(&s->peers[j].role, (uint32_t)role, release);
-            r->peer = (int)j;
-            break;
-        }
+        uint32_t zero = 0, j = kept >= 0 ? (uint32_t)kept : (i % 16u) * 4u + i / 16u;
+        if (kept < 0 && (shmpc__ld(&s->peers[j].pid, relaxed) != 0u || !shmpc__cas(&s->peers[j].pid, &zero, id, acq_rel)))
+            continue;
+        shmpc__st(&s->peers[j].start_lo, (uint32_t)start, relaxed);
+        shmpc__st(&s->peers[j].start_hi, (uint32_t)(start >> 32), relaxed);
+        shmpc__st(&s->peers[j].pending, (shmpc_idx)(shmpc__ld(&s->head, relaxed) - (held ? 0u : h.capacity + 1u)), relaxed);
+        shmpc__st(&s->peers[j].pend_n, 0u, relaxed);
+        shmpc__st(&s->peers[j].pflags, 0u, relaxed);
+        shmpc__st(&s->peers[j].role, (uint32_t)role, release);
+        if (kept >= 0) shmpc__st(&s->peers[j].pid, id, release); /* registered: after its fields */
+        r->peer = (int)j;
+        break; /* not a loop condition on r->peer: Eva then loses the entry's index (19 alarms) */
     }
     if (r->peer < 0) { if (!adopt) shmpc__sub(count, 1u, acq_rel); return SHMPC_EPEERS; }
     if (adopt) { /* registered: now the count is this entry's, unless another adopted it too */

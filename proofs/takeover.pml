@@ -9,16 +9,20 @@
        commit, so a dead producer's reservation is never seen.
      consumer: pop (read the slot, then head = own + 1, R2; the call returns after); peek (record
        pos in the pending word, hand the message out, then release: head = pos + 1).
-     takeover (attach): the dead holder's entry is reclaimed; a producer goes on from tail (own)
-       and head (cached); a consumer from head, and if the dead one's pending word == head it held
-       a peek of that message: the taker's first message is flagged (shmpc_redelivered, redo_pos).
+     takeover (attach): the dead holder's entry and count are taken over; a producer goes on from
+       tail (own) and head (cached); a consumer from head, and if the dead one's pending word ==
+       head it held a peek of that message: the taker's first message is flagged
+       (shmpc_redelivered, redo_pos), and the taker's pending word stays at head, so that a taker
+       that dies before that message hands the flag on.
+   Consumer incarnations: the first and its replacement may die; a third replaces the second.
    The waits are blocking guards. Checked: every delivered message was sent (a reservation never
    committed is never delivered); no message delivered twice unless flagged; a flagged message is
    the one a dead consumer held in a peek; in order, except a flagged one; at the end every
    acknowledged message was delivered; no invalid end state. Mutants (make bmc): nopeekrecord
    (a peek does not record its position), heldalways (the taker flags its first message whatever
-   the dead one held), takeoverhead (a new producer appends at head, not tail), earlycommit (a
-   reservation is published before it is written). */
+   the dead one held), heldnotkept (the taker's pending word starts empty: a held peek is flagged
+   to the first taker only), takeoverhead (a new producer appends at head, not tail), earlycommit
+   (a reservation is published before it is written). */
 #define CAP 2
 #define M 8             /* 3-bit indices */
 #define START 6
@@ -28,9 +32,9 @@
 
 byte tail = START, head = START;
 byte slot[CAP];
-/* peer table: 0, 1 producer incarnations; 2, 3 consumer incarnations */
-bit reg[4], alive[4];
-byte pending[4] = NONE;
+/* peer table: 0, 1 producer incarnations; 2, 3, 4 consumer incarnations */
+bit reg[5], alive[5];
+byte pending[5] = NONE;
 byte next = 1;                   /* the supervisor's record: next message to attempt */
 bit acked[N + 1], got[N + 1];
 byte lastgot, hv;                /* hv: the message a dead consumer held in a peek */
@@ -75,13 +79,18 @@ dead:
 }
 
 proctype consumer(byte me; bit may_die) {
-    byte own, pos, v, redo_pos = NONE;
+    byte own, pos, v, redo_pos = NONE, gone = NONE;
     atomic { /* attach: a dead holder gives way; held: its last peek is at head, not released */
         if
-        :: reg[2] && !alive[2] -> if :: /*HELD*/ pending[2] == head -> redo_pos = head :: else -> skip fi; reg[2] = 0
+        :: reg[2] && !alive[2] -> gone = 2
+        :: reg[3] && !alive[3] -> gone = 3
         :: else -> skip
         fi;
-        reg[me] = 1; alive[me] = 1; pending[me] = NONE;
+        if
+        :: gone != NONE -> if :: /*HELD*/ pending[gone] == head -> redo_pos = head :: else -> skip fi; reg[gone] = 0
+        :: else -> skip
+        fi;
+        reg[me] = 1; alive[me] = 1; pending[me] = /*KEPT*/ (redo_pos == head -> head : NONE);
         own = head
     };
     do
@@ -106,12 +115,18 @@ dead:
     skip
 }
 
-/* the consumers' supervisor (the producers' is init): a dead incarnation is replaced once */
+/* the consumers' supervisor (the producers' is init): a dead incarnation is replaced, twice */
 proctype csupervisor() {
     if
-    :: atomic { reg[2] && !alive[2] -> run consumer(3, 0) }
+    :: atomic { reg[2] && !alive[2] -> run consumer(3, 1) }
+    :: atomic { cons_done -> goto done }
+    fi;
+    if
+    :: atomic { reg[3] && !alive[3] -> run consumer(4, 0) }
     :: atomic { cons_done -> skip }
-    fi
+    fi;
+done:
+    skip
 }
 
 init {

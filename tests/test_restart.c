@@ -138,6 +138,54 @@ START_TEST(a_dead_consumers_peek_is_redelivered_and_flagged) {
 }
 END_TEST
 
+/* SPSC: the consumer that took over a held peek dies before it takes the message: the next one
+   gets it flagged still. _i 0: the taker dies after its attach (it kept the dead holder's entry,
+   its pending word at head); 1: inside it, after it won the dead consumer's entry (pid 0xFFFFFFFF,
+   simulated by hand) and before it registered there: the next consumer adopts the count (1 ms
+   later) and finds the mark in that entry. */
+static void attach_only(shmpc_ring *r, int k) { /* the held message is next: flagged */
+    (void)k;
+    if (shmpc_redelivered(r) != 1) _exit(29);
+}
+START_TEST(a_held_peek_stays_flagged_when_its_taker_dies_too) {
+    shmpc_opts o = t_opts(8, 8, SHMPC_SPSC);
+    shmpc_ring c, p;
+    void *mem;
+    size_t size, n;
+    uint32_t v, j, marked = 0, takers = _i == 0 ? 2u : 1u;
+    _Atomic uint32_t *consumers;
+    ck_assert_rc(shmpc_create_anon(&o, &mem, &size), SHMPC_OK);
+    consumers = (_Atomic uint32_t *)(void *)((char *)mem + 0x84);
+    ck_assert_rc(shmpc_attach(&p, mem, size, SHMPC_PRODUCER), SHMPC_OK);
+    for (v = 0; v < 3; v++) ck_assert_rc(shmpc_try_push(&p, &v, 4), SHMPC_OK);
+    r_die(mem, size, SHMPC_CONSUMER, pop_then_peek, 1); /* holds message 1 */
+    if (_i == 0) {
+        r_die(mem, size, SHMPC_CONSUMER, attach_only, 0); /* takes over, dies before message 1 */
+    } else {
+        for (j = 0; j < SHMPC_MAX_PEERS; j++) {
+            _Atomic uint32_t *e = (_Atomic uint32_t *)(void *)((char *)mem + 0x200 + 32 * j);
+            if (atomic_load(&e[0]) != 0u && atomic_load(&e[1]) == (uint32_t)SHMPC_CONSUMER) { atomic_store(&e[0], 0xFFFFFFFFu); marked++; }
+        }
+        ck_assert_uint_eq(marked, 1u);
+    }
+    ck_assert_uint_eq(atomic_load(consumers), 1u); /* the one count, taken over each time */
+    ck_assert_rc(shmpc_attach(&c, mem, size, SHMPC_CONSUMER), SHMPC_OK);
+    ck_assert_uint_eq(atomic_load(consumers), 1u);
+    ck_assert_int_eq(shmpc_redelivered(&c), 1);
+    ck_assert_rc(shmpc_try_pop(&c, &v, 4, &n), SHMPC_OK);
+    ck_assert_uint_eq(v, 1);
+    ck_assert_int_eq(shmpc_redelivered(&c), 0);
+    ck_assert_rc(shmpc_try_pop(&c, &v, 4, &n), SHMPC_OK);
+    ck_assert_uint_eq(v, 2);
+    ck_assert_uint_eq(r_counters(mem).takeovers, takers);
+    ck_assert_uint_eq(r_counters(mem).reclaimed, _i == 0 ? 2u : 0u); /* 1: the win was simulated */
+    ck_assert_uint_eq(r_counters(mem).redelivered, takers);
+    shmpc_close(&c);
+    shmpc_close(&p);
+    shmpc_free_anon(mem, size);
+}
+END_TEST
+
 /* The survivor: EPEERDEAD is not the end; once a replacement attaches, its next call goes on and
    nothing was lost meanwhile. */
 START_TEST(the_survivor_carries_on_with_the_replacement) {
@@ -615,6 +663,7 @@ Suite *restart_suite(void) {
     tcase_set_timeout(tc, 30);
     tcase_add_loop_test(tc, a_dead_producer_is_taken_over_and_its_reservation_discarded, 0, 2);
     tcase_add_test(tc, a_dead_consumers_peek_is_redelivered_and_flagged);
+    tcase_add_loop_test(tc, a_held_peek_stays_flagged_when_its_taker_dies_too, 0, 2);
     tcase_add_loop_test(tc, the_survivor_carries_on_with_the_replacement, 0, 2);
     tcase_add_test(tc, recover_hands_on_stuck_slots_for_try_users);
     tcase_add_test(tc, an_mpmc_message_a_dead_consumer_held_is_delivered_again);

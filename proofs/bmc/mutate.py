@@ -46,10 +46,20 @@ WMM = {
     # qemu-aarch64, fixed in 7ed0271).
     "close-retries": ([(r"SHMPC_MAX_PEERS && i < SHMPC__GIVEBACK_TRIES; i\+\+\)", "SHMPC_MAX_PEERS && i < SHMPC_RETRIES; i++)", 1)],
                       "spsc-close-spurious mpmc-close-spurious"),
-    # the reclaim's give-back of a dead peer's count bounded by SHMPC_RETRIES again: spurious
-    # failures leave the count one too high (a side that never ends, an SPSC role never free).
+    # the reclaim's give-back of a dead MPMC peer's count bounded by SHMPC_RETRIES again: spurious
+    # failures leave the count one too high (a side that never ends). SPSC gives no count back.
     "reclaim-retries": ([(r"for \(k = 0; k < SHMPC__GIVEBACK_TRIES &&", "for (k = 0; k < SHMPC_RETRIES &&", 1)],
-                        "spsc-reclaim-spurious"),
+                        "mpmc-reclaim-spurious"),
+    # the SPSC reclaim frees the dead holder's entry and gives its count back, as before 2026-12-05:
+    # a second restarted consumer takes the count between the reclaim and the taker's own
+    # compare-and-swap, and gets the held peek unflagged.
+    "spsc-giveback": ([(r"\n\s*\*kept = i;\n\s*continue;", "", 1),
+                       (r"if \(r->mode == SHMPC_SPSC \|\| shmpc__ended\(s, role\)", "if (shmpc__ended(s, role)", 1)],
+                      "spsc-takeover-c2"),
+    # the taker of a held peek starts its pending word consumed, as any newcomer: if it dies before
+    # the message, the next taker gets it unflagged.
+    "spsc-held-dropped": ([(r"\(held \? 0u : h\.capacity \+ 1u\)", "(h.capacity + 1u)", 1)],
+                          "spsc-takeover-cc"),
 }
 # SPIN mutants: markers in the models (comments) select the step to remove or move.
 PML = {
@@ -67,7 +77,8 @@ PML = {
     "nounfreeze": [(r"/\*UNFREEZE\*/", "false && ", 0)],                # a dead recoverer's frozen redelivery stays
     # proofs/takeover.pml: SPSC takeover
     "nopeekrecord": [(r"/\*RECORD\*/ pending\[me\] = pos;", "skip;", 0)],   # a peek leaves no trace: redelivered unflagged
-    "heldalways": [(r"/\*HELD\*/ pending\[2\] == head", "true", 0)],        # the taker flags its first message always
+    "heldalways": [(r"/\*HELD\*/ pending\[gone\] == head", "true", 0)],     # the taker flags its first message always
+    "heldnotkept": [(r"/\*KEPT\*/ \(redo_pos == head -> head : NONE\)", "NONE", 0)],  # a held peek flagged to the first taker only
     "takeoverhead": [(r"/\*OWN\*/ tail", "head", 0)],                       # a new producer appends at head
     "earlycommit": [(r"/\*EARLY\*/ skip;", "tail = IDX(own + 1);", 0)],     # a reservation published before it is written
     "armnorecheck": [(r"/\*ARMRECHECK\*/[^\\\n]*", "/* mutant: arm without re-check */ ", 0)],

@@ -112,7 +112,7 @@ CRASH_MUTANTS="skiplive freelive reclaimneeded discardpub freeheld nounfreeze"
 for mu in $CRASH_MUTANTS; do
     python3 proofs/bmc/mutate.py proofs/crash.pml "$OUT/spin/crash_$mu.pml" $mu || { echo "bmc: spin mutant crash_$mu: cannot be built"; fail=1; }
 done
-TAKEOVER_MUTANTS="nopeekrecord heldalways takeoverhead earlycommit"
+TAKEOVER_MUTANTS="nopeekrecord heldalways heldnotkept takeoverhead earlycommit"
 for mu in $TAKEOVER_MUTANTS; do
     python3 proofs/bmc/mutate.py proofs/takeover.pml "$OUT/spin/takeover_$mu.pml" $mu || { echo "bmc: spin mutant takeover_$mu: cannot be built"; fail=1; }
 done

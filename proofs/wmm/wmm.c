@@ -241,13 +241,13 @@ static const char *mo_name(int mo) {
 /* ---- scheduling ------------------------------------------------------------------------------ */
 static const char *ops[NT];
 static int starts; /* the scenario's peers register with start times (see wmm_scn) */
-/* A thread whose ops begin with W (a restarted peer) starts only once every thread with a K in
-   its ops has crashed; one whose ops begin with G, once every thread before it has finished.
+/* A thread whose ops begin with W (a restarted peer) starts only once every other thread with a K
+   in its ops has crashed; one whose ops begin with G, once every thread before it has finished.
    Neither learns anything from the wait: no view passes. */
 static int runnable(int i) {
     if (th[i].done) return 0;
     if (ops[i][0] == 'W')
-        for (int v = 0; v < nth; v++) if (strchr(ops[v], 'K') && !th[v].dead) return 0;
+        for (int v = 0; v < nth; v++) if (v != i && strchr(ops[v], 'K') && !th[v].dead) return 0;
     if (ops[i][0] == 'G')
         for (int v = 0; v < i; v++) if (!th[v].done) return 0;
     return 1;
@@ -415,6 +415,7 @@ static void *wmm_memcpy(void *d, const void *s, size_t n) {
 /* ---- scenarios --------------------------------------------------------------------------------- */
 #define KMAX 16
 static shmpc_ring hp[NT], hc[NT];  /* each thread's producer / consumer handle */
+static shmpc_ring idle;            /* starts 2: the idle producer (id 13) */
 static int pushed[KMAX], popped[KMAX], last_of[NT][NT];
 static int acked[KMAX], held_ok[KMAX], redo_ok[KMAX], holding[NT], popping[NT], lost_ok, att_role[NT], gaveup[NT], succ_seen;
 static int ever_p, closed_p; /* threads that were producers, that closed as producers (bit masks) */
@@ -663,10 +664,13 @@ static const wmm_scn scenarios[] = {
     {"format-attach", "SPSC: a consumer attaches while the segment is formatted", SHMPC_SPSC, 0, 1, {"FAu", "ao", 0}, 1},
     {"mpmc-takeover-p", "MPMC: a producer crashes anywhere (holding a claim), a restarted one attaches", SHMPC_MPMC, 0, 1, {"AKu", "o", "WAu"}, 1, 1},
     {"spsc-close-crash", "SPSC: the producer crashes anywhere in its close, a restarted one attaches or is refused", SHMPC_SPSC, 0, 1, {"uKx", "oo", "WAu"}, 1, 1},
+    {"spsc-takeover-c2", "SPSC: the consumer crashes anywhere (in a peek), two restarted ones race to take its role over", SHMPC_SPSC, 2, 1, {"aKk", "Wao", "Wao"}, 1, 2},
+    {"spsc-takeover-cc", "SPSC: the consumer crashes anywhere (in a peek), the one that takes over crashes anywhere too, a third takes over", SHMPC_SPSC, 2, 1, {"aKk", "WaKo", "Wao"}, 1, 2},
     {"spsc-takeover-2", "SPSC: the producer crashes anywhere, two restarted ones race to take its role over", SHMPC_SPSC, 0, 1, {"AKu", "WAu", "WAu"}, 1, 1},
     {"mpmc-takeover-2", "MPMC: a producer crashes anywhere, two restarted ones attach side by side", SHMPC_MPMC, 0, 1, {"AK", "WA", "WA"}, 1, 1},
     {"spsc-close-spurious", "SPSC: any SHMPC_RETRIES compare-and-swaps fail spuriously, the close still ends the stream", SHMPC_SPSC, 0, 1, {"ux", "oo", 0}, 0, 0, SHMPC_RETRIES},
     {"spsc-reclaim-spurious", "SPSC: the producer crashes anywhere, any SHMPC_RETRIES compare-and-swaps fail spuriously, a restarted one takes over", SHMPC_SPSC, 0, 1, {"AK", "WA", 0}, 1, 1, SHMPC_RETRIES},
+    {"mpmc-reclaim-spurious", "MPMC: a producer crashes anywhere, any SHMPC_RETRIES compare-and-swaps fail spuriously, a restarted one attaches and gives the dead one's count back", SHMPC_MPMC, 0, 1, {"AK", "WA", 0}, 1, 1, SHMPC_RETRIES},
     {"mpmc-close-spurious", "MPMC: any SHMPC_RETRIES compare-and-swaps fail spuriously, two closes still end the stream", SHMPC_MPMC, 0, 1, {"ux", "x", "o"}, 1, 0, SHMPC_RETRIES},
 };
 #define NSCN (int)(sizeof scenarios / sizeof scenarios[0])
@@ -789,10 +793,8 @@ static void run_once(const wmm_scn *sc) {
     (void)L(&s->data_waiters); (void)L(&s->data_ev); (void)L(&s->space_waiters); (void)L(&s->space_ev);
     nth = 0;
     for (int t = 0; t < 3 && sc->t[t]; t++) nth++;
-    if (starts == 2) {
-        shmpc_ring idle;
-        if (shmpc_attach_id(&idle, seg, sizeof seg, SHMPC_PRODUCER, 13u, start_of(3)) != SHMPC_OK) die("attach the idle producer");
-    }
+    if (starts == 2 && shmpc_attach_id(&idle, seg, sizeof seg, SHMPC_PRODUCER, 13u, start_of(3)) != SHMPC_OK)
+        die("attach the idle producer");
     for (int t = 0; t < nth; t++) {
         ops[t] = sc->t[t];
         memset(&hp[t], 0, sizeof hp[t]); memset(&hc[t], 0, sizeof hc[t]);
@@ -813,12 +815,14 @@ static void run_once(const wmm_scn *sc) {
     memset(is_plain, 0, sizeof is_plain);
     for (int i = 0; i < 4; i++) { ploc[i] = newloc(-1 - i); is_plain[ploc[i]] = 1; }
     hloc = newloc(-5); is_plain[hloc] = 1;
-    /* a full ring for the room sleeper: its consumer pops one, its producer finds it full */
+    /* a full ring for the room sleeper: its consumer pops one, its producer finds it full; the
+       messages a consumer takes over (starts 2: pushed by the idle producer) */
     for (int i = 0; i < sc->prefill; i++) {
         int id = 12 + i; char b[8];
         me = 3; make_msg(id, b); pushed[id] = 1;
         { shmpc_ring pr; memset(&pr, 0, sizeof pr);
-          if (shmpc_attach_id(&pr, seg, sizeof seg, SHMPC_PRODUCER, 30u, 0) != SHMPC_OK || shmpc_try_push(&pr, b, msglen(id)) != SHMPC_OK) die("prefill"); }
+          if ((starts != 2 && shmpc_attach_id(&pr, seg, sizeof seg, SHMPC_PRODUCER, 30u, 0) != SHMPC_OK) ||
+              shmpc_try_push(starts == 2 ? &idle : &pr, b, msglen(id)) != SHMPC_OK) die("prefill"); }
     }
     for (int l = 0; l < nloc; l++) { H[l].n = 1; memset(H[l].view[0], 0, NLOC); }
     for (int t = 0; t < nth; t++) {

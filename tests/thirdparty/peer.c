@@ -142,15 +142,24 @@ static int64_t sleep_until(int (*ready)(void), size_t waiters, size_t ev) {
     return longest;
 }
 
+/* PROTOCOL.md, section 10, reclaim step 5: the entry is free. */
+static void free_entry(uint32_t j) {
+    size_t e = OFF_PEERS + (size_t)j * PEER_SIZE;
+    atomic_store_explicit(W(e + PEER_ROLE), 0u, memory_order_relaxed);
+    atomic_store_explicit(W(e + PEER_PFLAGS), 0u, memory_order_relaxed);
+    atomic_store_explicit(W(e + PEER_PEND_N), 0u, memory_order_relaxed);
+    atomic_store_explicit(W(e + PEER_PID), 0u, memory_order_release);
+}
+
 /* PROTOCOL.md, section 10, "Reclaiming the entries of dead peers", for SPSC (where recovery never
-   needs a dead peer's entry). Returns how many were reclaimed; *held: a dead consumer's peek at head. */
-static int reclaim(uint32_t role, int *held) {
-    a32 *count = W(role == ROLE_PRODUCER ? OFF_PRODUCERS : OFF_CONSUMERS);
+   needs a dead peer's entry). Returns how many were reclaimed; *kept: the entry taken over, with
+   its count (step 4), -1 if none; *held: its consumer died holding a peek of the message at head. */
+static int reclaim(uint32_t role, int *held, int *kept) {
     uint32_t j;
     int n = 0;
     for (j = 0; j < 64; j++) {
         size_t e = OFF_PEERS + (size_t)j * PEER_SIZE;
-        uint32_t pid = atomic_load_explicit(W(e + PEER_PID), memory_order_acquire), flags, one;
+        uint32_t pid = atomic_load_explicit(W(e + PEER_PID), memory_order_acquire);
         uint64_t start;
         if (pid == 0u || pid == 0xFFFFFFFFu || atomic_load_explicit(W(e + PEER_ROLE), memory_order_acquire) != role) continue;
         start = (uint64_t)atomic_load_explicit(W(e + PEER_START_LO), memory_order_relaxed) |
@@ -158,20 +167,16 @@ static int reclaim(uint32_t role, int *held) {
         if (start == 0u || alive(pid, start)) continue;
         if (!atomic_compare_exchange_strong_explicit(W(e + PEER_PID), &pid, 0xFFFFFFFFu, memory_order_acq_rel, memory_order_relaxed))
             continue;
-        flags = atomic_load_explicit(W(e + PEER_PFLAGS), memory_order_relaxed);
-        if (role == ROLE_CONSUMER && atomic_load_explicit(W(e + PEER_PENDING), memory_order_relaxed) ==
-                                         atomic_load_explicit(W(OFF_HEAD), memory_order_acquire))
-            *held = 1;
-        atomic_store_explicit(W(e + PEER_ROLE), 0u, memory_order_relaxed);
-        atomic_store_explicit(W(e + PEER_PFLAGS), 0u, memory_order_relaxed);
-        atomic_store_explicit(W(e + PEER_PEND_N), 0u, memory_order_relaxed);
-        atomic_store_explicit(W(e + PEER_PID), 0u, memory_order_release);
         atomic_fetch_add_explicit(W(OFF_RECLAIMED), 1u, memory_order_relaxed);
         n++;
-        (void)flags;
-        if (side_ended(role)) continue;
-        one = atomic_load_explicit(count, memory_order_relaxed);
-        while (one != 0u && one <= 64u && !atomic_compare_exchange_strong_explicit(count, &one, one - 1u, memory_order_acq_rel, memory_order_relaxed)) {}
+        if (*kept < 0 && !side_ended(role)) { /* step 4: taken over, entry and count */
+            if (role == ROLE_CONSUMER && atomic_load_explicit(W(e + PEER_PENDING), memory_order_relaxed) ==
+                                             atomic_load_explicit(W(OFF_HEAD), memory_order_acquire))
+                *held = 1;
+            *kept = (int)j;
+            continue;
+        }
+        free_entry(j); /* step 5; SPSC gives no count back (step 6) */
     }
     return n;
 }
@@ -182,25 +187,29 @@ static void attach(uint32_t role) {
     a32 *count = W(role == ROLE_PRODUCER ? OFF_PRODUCERS : OFF_CONSUMERS);
     uint32_t n = 0, i, pid = (uint32_t)getpid();
     uint64_t start = start_time();
-    int took = 0, held = 0;
+    int took = 0, held = 0, kept = -1;
     if (atomic_load_explicit(W(OFF_ENDS), memory_order_acquire) & (role == ROLE_PRODUCER ? PROD_CLOSED : CONS_CLOSED))
         die("that side of the ring has closed");
-    if (mode == SPSC) took = reclaim(role, &held);
-    if (!atomic_compare_exchange_strong_explicit(count, &n, 1u, memory_order_acq_rel, memory_order_acquire)) {
+    if (mode == SPSC) took = reclaim(role, &held, &kept);
+    n = atomic_load_explicit(count, memory_order_relaxed);
+    if (kept >= 0 && n != 1u) { free_entry((uint32_t)kept); kept = -1; } /* a peer wrote the count */
+    n = 0;
+    if (kept < 0 && !atomic_compare_exchange_strong_explicit(count, &n, 1u, memory_order_acq_rel, memory_order_acquire)) {
         if (n == ENDED) { side_ended(role); die("that side of the ring has closed"); }
         die("the role is taken (SPSC: one producer, one consumer)");
     }
     for (i = 0; i < 64 && me < 0; i++) {
-        uint32_t zero = 0, j = (i % 16u) * 4u + i / 16u;
+        uint32_t zero = 0, j = kept >= 0 ? (uint32_t)kept : (i % 16u) * 4u + i / 16u;
         size_t e = OFF_PEERS + (size_t)j * PEER_SIZE;
-        if (atomic_compare_exchange_strong_explicit(W(e + PEER_PID), &zero, pid, memory_order_acq_rel, memory_order_relaxed)) {
+        if (kept >= 0 || atomic_compare_exchange_strong_explicit(W(e + PEER_PID), &zero, pid, memory_order_acq_rel, memory_order_relaxed)) {
             uint32_t head = atomic_load_explicit(W(OFF_HEAD), memory_order_relaxed);
             atomic_store_explicit(W(e + PEER_START_LO), (uint32_t)start, memory_order_relaxed);
             atomic_store_explicit(W(e + PEER_START_HI), (uint32_t)(start >> 32), memory_order_relaxed);
-            atomic_store_explicit(W(e + PEER_PENDING), head - capacity - 1u, memory_order_relaxed);
+            atomic_store_explicit(W(e + PEER_PENDING), held ? head : head - capacity - 1u, memory_order_relaxed);
             atomic_store_explicit(W(e + PEER_PEND_N), 0u, memory_order_relaxed);
             atomic_store_explicit(W(e + PEER_PFLAGS), 0u, memory_order_relaxed);
             atomic_store_explicit(W(e + PEER_ROLE), role, memory_order_release);
+            if (kept >= 0) atomic_store_explicit(W(e + PEER_PID), pid, memory_order_release);
             me = (int)j;
         }
     }
