@@ -2175,9 +2175,13 @@ SHMPC_API int shmpc_try_reserve(shmpc_ring *r, void **buf, size_t *room) {
         rc = shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
     }
     if (rc != SHMPC_OK) return rc;
+    /* before the hold: with a 32-bit size_t, *room lies in the memory of the handle's uint32
+       fields (WP's typed model), and `reserved` then reads pending_pos back through this store;
+       written last, the position is the one WP's simplifier sees (the provers cannot reorder the
+       operands of the & in it) */
+    if (room) *room = size;
     shmpc__hold(r, SHMPC__OP_RESERVED, pos, 0u);
     *buf = shmpc__payload(slots, mask, stride, size, pos);
-    if (room) *room = size;
     return SHMPC_OK;
 }
 
@@ -2522,9 +2526,9 @@ SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
         if (rc != SHMPC_OK) rc = shmpc__empty_or_closed(r, rc); /* an OK passes unchanged: only an error can become ECLOSED */
     }
     if (rc != SHMPC_OK) return rc;
+    if (len) *len = n; /* before the hold: see shmpc_try_reserve */
     shmpc__hold(r, SHMPC__OP_PEEKED, pos, n);
     *msg = shmpc__payload(slots, mask, stride, size, pos);
-    if (len) *len = n;
     return SHMPC_OK;
 }
 

@@ -1,6 +1,6 @@
 # Proofs: Frama-C WP proves the contracts of the ring core (the >>core section of shmpc.h itself)
-# and of the SPSC operations of the atomic shell (>>ring) against a hostile concurrent peer, for 64-bit and
-# 32-bit size_t, and an invariant of a FIFO model over the core (proofs/fifo.c). README.md, "What is proven", says what is proven and what is not.
+# and of the SPSC operations of the atomic shell (>>ring) against a hostile concurrent peer, each for
+# 64-bit and 32-bit size_t, and an invariant of a FIFO model over the core (proofs/fifo.c). README.md, "What is proven", says what is proven and what is not.
 TEST_STEPS += prove-eva prove-mutants
 HELP_LINES += "  make prove      Frama-C WP proves the ring core and the SPSC shell of shmpc.h (N/N goals, or fail)" \
               "  make prove-eva  make prove and make eva side by side (the step of make test)" \
@@ -25,7 +25,7 @@ PROVE_TIMEOUT ?= 20
 # axioms (proofs/lemmas.c; proofs/lemmas2smt.py generates their z3 check from that very file).
 # __FRAMAC__ selects the proof's view of the atomic shell (see >>atomics). The machine model comes
 # from each run below: gcc_x86_64 (LP64) for the core and the shell, gcc_x86_32 (32-bit size_t) for
-# the core.
+# both again, in two runs (the core, the shell), so that the pool of two ends its lanes together.
 FRAMAC_PARSE = -c11 -machdep gcc_x86_64 -cpp-extra-args=-DSHMPC_IMPLEMENTATION,-DSHMPC_NO_OS
 # CVC4 first: it proves most goals in well under a second and gives up quickly where Z3 is needed,
 # while Z3 runs into the timeout on the goals only CVC4 proves (21 of them, 20 s each). One prover
@@ -35,6 +35,7 @@ FRAMAC_PARSE = -c11 -machdep gcc_x86_64 -cpp-extra-args=-DSHMPC_IMPLEMENTATION,-
 FRAMAC_WP    = -wp -wp-rte -wp-prover cvc4,z3 -wp-par 1 -wp-timeout $(PROVE_TIMEOUT)
 PROVE_TITLE64 = shmpc.h, gcc_x86_64 (64-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
 PROVE_TITLE32 = shmpc.h, gcc_x86_32 (32-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
+PROVE_TITLE32S = shmpc.h, the shell, gcc_x86_32 (32-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
 PROVE_TITLE_FIFO = proofs/fifo.c, FIFO across steps (gcc_x86_64; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
 # Mutants only need one goal to fail: a shorter timeout keeps prove-mutants quick.
 MUTANT_TIMEOUT ?= 8
@@ -61,10 +62,13 @@ prove: $(PROVE_DIR)/why3.conf
 	  echo "  $$names: valid ($$(echo $$names | wc -w)/$$(echo $$names | wc -w))"
 	$(Q)start=$$(date +%s); fail=0; \
 	  printf '%s\n' $(PROVE_POOL) | xargs -P 2 -I{} $(MAKE) --no-print-directory -s prove-run{} || fail=1; \
-	  cat $(PROVE_DIR)/out64.txt $(PROVE_DIR)/out32.txt $(PROVE_DIR)/out-fifo.txt; \
-	  echo "prove: the three WP runs$(if $(filter -eva,$(PROVE_POOL)), and Eva,) took $$(( $$(date +%s) - start )) s on two cores (two at a time, longest first)"; \
+	  cat $(PROVE_DIR)/out64.txt $(PROVE_DIR)/out32.txt $(PROVE_DIR)/out32s.txt $(PROVE_DIR)/out-fifo.txt; \
+	  echo "prove: the four WP runs$(if $(filter -eva,$(PROVE_POOL)), and Eva,) took $$(( $$(date +%s) - start )) s on two cores (two at a time, longest first)"; \
 	  [ $$fail -eq 0 ] || { echo "prove: FAILED"; exit 1; }
-	$(Q)python3 proofs/readme-figures.py --check $(PROVE_DIR)/summary64.txt $(PROVE_DIR)/summary32.txt $(PROVE_DIR)/summary-fifo.txt
+	$(Q)python3 proofs/readme-figures.py --check $(PROVE_SUMMARIES)
+
+# The summaries README.md's figures come from: 64-bit, 32-bit (core and shell: one figure), FIFO.
+PROVE_SUMMARIES = $(PROVE_DIR)/summary64.txt $(PROVE_DIR)/summary32.txt,$(PROVE_DIR)/summary32s.txt $(PROVE_DIR)/summary-fifo.txt
 
 # FIFO across steps (proofs/fifo.c): a ghost-queue model of SPSC operations over the proven core
 # (shmpc__put, shmpc__get, ...), with an inductive invariant; its own WP run and goal count.
@@ -79,18 +83,21 @@ FRAMAC_PARSE_FIFO = $(subst -DSHMPC_NO_OS,-DSHMPC_NO_OS$(comma)-DSHMPC_PROOF_FIF
 comma := ,
 prove_fifo_cmd = sh proofs/wp-run.sh $(PROVE_DIR) -fifo "$(PROVE_TITLE_FIFO)" $(PROVE_FIFO) $(FRAMAC_PARSE_FIFO) proofs/fifo.c proofs/lemmas.c $(FRAMAC_WP)
 
-# The three WP runs of make prove, each alone (two at a time there, the longest two first).
+# The four WP runs of make prove, each alone (two at a time there, the longest two first: the
+# 64-bit run, then the 32-bit shell, in one lane; FIFO, the 32-bit core, then Eva in the other).
 # prove-eva adds Eva to the same pool: two cores busy until the last run ends (Eva is one thread,
 # and so is each WP run but for its provers).
-PROVE_POOL ?= 64 -fifo 32
+PROVE_POOL ?= 64 -fifo 32 32s
 prove-eva:
-	$(Q)$(MAKE) --no-print-directory prove PROVE_POOL="64 -fifo 32 -eva"
-.PHONY: prove-run64 prove-run32 prove-run-fifo prove-run-eva
+	$(Q)$(MAKE) --no-print-directory prove PROVE_POOL="64 -fifo 32 32s -eva"
+.PHONY: prove-run64 prove-run32 prove-run32s prove-run-fifo prove-run-eva
 prove-run-eva: eva
 prove-run64: $(PROVE_DIR)/why3.conf
 	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 64 "$(PROVE_TITLE64)" $(PROVE_FCTS) $(FRAMAC_PARSE) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
 prove-run32: $(PROVE_DIR)/why3.conf
 	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 32 "$(PROVE_TITLE32)" $(PROVE_CORE) $(subst gcc_x86_64,gcc_x86_32,$(FRAMAC_PARSE)) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
+prove-run32s: $(PROVE_DIR)/why3.conf
+	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 32s "$(PROVE_TITLE32S)" $(PROVE_SHELL) $(subst gcc_x86_64,gcc_x86_32,$(FRAMAC_PARSE)) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
 prove-run-fifo: $(PROVE_DIR)/why3.conf
 	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf $(prove_fifo_cmd)
 
@@ -99,7 +106,7 @@ prove-fifo: $(PROVE_DIR)/why3.conf
 	$(Q)export WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf; $(prove_fifo_cmd); rc=$$?; cat $(PROVE_DIR)/out-fifo.txt; exit $$rc
 
 prove-readme:
-	$(Q)python3 proofs/readme-figures.py --write $(PROVE_DIR)/summary64.txt $(PROVE_DIR)/summary32.txt $(PROVE_DIR)/summary-fifo.txt
+	$(Q)python3 proofs/readme-figures.py --write $(PROVE_SUMMARIES)
 
 # Each mutant: NAME|FUNCTIONS|text in shmpc.h|replacement[|PROPERTY[|BEHAVIORS]]. The copy is proven
 # with the same flags (only PROPERTY's or BEHAVIORS' goals if given, which the original proves in make

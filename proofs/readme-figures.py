@@ -1,6 +1,15 @@
 #!/usr/bin/env python3
 """readme-figures.py --check|--write SUMMARY... : the goal counts in README.md, "What is proven",
 from what `make prove` printed (proofs/wp-summary.sh output, one file per WP run).
+readme-figures.py --check-bmc LOG... : every exhaustive search of proofs/bmc/bmc.c as `make bmc`
+printed it ("bmc B-bit MODE cap C Pp x Qc: S states T transitions"), in README.md's table as the
+row "| B | MODE | C | P×Q | S | T |".
+readme-figures.py --check-spin LOG... : every SPIN model's states, transitions and depth as
+`make bmc` printed them ("spin NAME: S states, T transitions, depth D, 0 errors"), in README.md as
+a table row "S | T | D" or as "S states, depth D" (numbers with thousands separators).
+readme-figures.py --check-wmm DIR MUTANTS CAUGHT ARGUED UNREACHED : the weak-memory figures of
+`make bmc` (proofs/wmm/run.sh: DIR/base.SCENARIO.out, and its mutant counts), in README.md as
+"the N scenarios", "E executions" and "M order mutants: **C caught, A argued**, U of the argued".
 
 Each row of the README tables whose Function(s) cell names functions ends in a Goals cell: the sum
 of those functions' goals in the first summary that has them (the LP64 run for the core and the
@@ -39,7 +48,66 @@ def summaries(paths):
     return per, totals
 
 
+def readme_text():
+    return re.sub(r"\s+", " ", open(README).read())
+
+
+def drifted(what, missing):
+    if missing:
+        print("readme-figures: README.md drifted from the %s run (it does not say):" % what)
+        for m in missing:
+            print("  " + m)
+        sys.exit(1)
+    print("readme-figures: README.md's %s figures match the run" % what)
+
+
+def check_lines(what, logs, pattern, forms):
+    """Every line of the logs that matches pattern must appear in README.md in one of the forms
+    (format strings over the match's groups, numbers with thousands separators)."""
+    text, missing = readme_text(), []
+    for path in logs:
+        for line in open(path):
+            m = re.match(pattern, line)
+            if m:
+                g = [format(int(v), ",") if v.isdigit() else v.upper() for v in m.groups()]
+                want = [f.format(*g) for f in forms]
+                if not any(w in text for w in want):
+                    missing.append("%s: README.md has no %s" % (line.strip(), " or ".join(want)))
+    drifted(what, missing)
+
+
+def check_bmc(logs):
+    check_lines("exhaustive search", logs,
+                r"bmc\s+(\d+)-bit (spsc|mpmc) cap\s+(\d+) (\d+)p x (\d+)c:\s+(\d+) states\s+(\d+) transitions",
+                ["| {0} | {1} | {2} | {3}×{4} | {5} | {6} |"])
+
+
+def check_spin(logs):
+    check_lines("SPIN", logs, r"spin (\S+): (\d+) states, (\d+) transitions, depth (\d+), 0 errors",
+                ["{1} | {2} | {3}", "{1} states, depth {3}"])
+
+
+def check_wmm(out, mutants, caught, argued, unreached):
+    import glob
+    runs = []
+    for path in sorted(glob.glob(out + "/base.*.out")):
+        m = re.search(r"^wmm \S+: (\d+) executions", open(path).read(), re.M)
+        if not m:
+            sys.exit("readme-figures: no execution count in %s" % path)
+        runs.append(int(m.group(1)))
+    text = readme_text()
+    want = ["the %d scenarios" % len(runs), "%s executions" % format(sum(runs), ","),
+            "%s order mutants: **%s caught, %s argued**, %s of the argued" % (mutants, caught, argued, unreached)]
+    drifted("weak-memory", [w for w in want if w not in text])
+
+
 def main():
+    if len(sys.argv) >= 3 and sys.argv[1] == "--check-bmc":
+        return check_bmc(sys.argv[2:])
+    if len(sys.argv) >= 3 and sys.argv[1] == "--check-spin":
+        return check_spin(sys.argv[2:])
+    if len(sys.argv) == 7 and sys.argv[1] == "--check-wmm":
+        return check_wmm(*sys.argv[2:])
     if len(sys.argv) < 3 or sys.argv[1] not in ("--check", "--write"):
         sys.exit("usage: readme-figures.py --check|--write SUMMARY[,SUMMARY]...")
     write = sys.argv[1] == "--write"

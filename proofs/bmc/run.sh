@@ -76,6 +76,8 @@ while read -r n rest; do
     fi
 done < "$OUT/jobs"
 
+# README.md's table of the searches: states and transitions of this run
+python3 proofs/readme-figures.py --check-bmc "$OUT"/log/*.out || fail=1
 echo "bmc: exhaustive checks and hostile states $(( $(date +%s) - t0 )) s"; t1=$(date +%s)
 
 # ---- 2. C mutants: each must be caught (exit 1 = violation found); $J at a time --------------------
@@ -151,6 +153,8 @@ while IFS='|' read -r head rest; do
     [ "$(cat "$OUT/log/spin-$name.rc")" = 0 ] || fail=1
 done < "$OUT/spinjobs"
 
+# README.md's figures of every model: states, transitions, depth of this run
+python3 proofs/readme-figures.py --check-spin "$OUT"/log/spin-*.txt || fail=1
 echo "bmc: SPIN models $(( $(date +%s) - t1 )) s"
 
 # ---- 4. weak memory: the real header's orders, and every weakening of them (proofs/wmm) ------------

@@ -8,6 +8,7 @@
 #    default 2) unless it is argued a survivor (WMM_DEEP=1: argued ones too).
 # 3. every header mutant of proofs/bmc/mutate.py --list-wmm (a loop bound, a step): caught by each
 #    scenario it names.
+# 4. README.md says this run's figures (proofs/readme-figures.py --check-wmm).
 set -u
 OUT=$1; CC=$2
 J=${BMC_JOBS:-2}
@@ -89,4 +90,9 @@ while read -r m scn; do
         else echo "wmm: header mutant $m SURVIVED $s (exit $rc)"; fail=1; fi
     done
 done < "$OUT/wmm/hmutants"
+# 4. README.md's figures of this part: the scenarios, executions and mutant counts of this run
+#    (those of the default bound: README states them for 2 preemptions)
+if [ "$P" = 2 ]; then
+    python3 proofs/readme-figures.py --check-wmm "$OUT/wmm" "$n" "$caught" "$argued" "$unreached" || fail=1
+fi
 exit $fail
