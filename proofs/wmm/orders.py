@@ -4,6 +4,8 @@
   orders.py list HEADER            every atomic access and fence of the >>ring section with its
                                    order, and the mutants made from it (one line each)
   orders.py make HEADER ID OUT     writes to OUT a copy of HEADER with mutant ID applied
+  orders.py make-all HEADER DIR    the same for every mutant, into DIR/NAME/shmpc.h (NAME: the ID
+                                   with each of : # > - as _), in one run (none where it fails)
   orders.py lines HEADER           each mutant with the first and last line of HEADER that the
                                    access it changes spans
   orders.py reach HEADER DIR SCN.. each mutant and the scenarios whose run reached one of those
@@ -165,6 +167,18 @@ def main():
     elif len(sys.argv) == 5 and sys.argv[1] == "make":
         text = open(sys.argv[2]).read()
         open(sys.argv[4], "w").write(apply(text, sys.argv[3]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "make-all":
+        import os
+        text = open(sys.argv[2]).read()
+        for name, _ in mutants(text):
+            d = os.path.join(sys.argv[3], re.sub(r"[:#>-]", "_", name))
+            os.makedirs(d, exist_ok=True)
+            try:
+                out = apply(text, name)
+            except Exception as e:  # run.sh reports it BROKEN (no header written)
+                print("orders.py: mutant %s: %s" % (name, e), file=sys.stderr)
+                continue
+            open(os.path.join(d, "shmpc.h"), "w").write(out)
     else:
         sys.exit(__doc__)
 

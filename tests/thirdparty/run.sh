@@ -21,7 +21,7 @@ $B/tp_peer create "$name-b" 8 256 "$N" & p1=$!
 $B/ringcheck consume "$name-b" "$N" 500 & p2=$!
 both "third-party producer (its own format) -> library consumer: $N checksummed messages, SHMPC_ECLOSED, wake-ups both ways"
 # takeover (SPSC): the library consumer is killed mid-stream; the third-party consumer takes its dead
-# place (reclaiming its entry and count) and receives the rest, in order, then the end of the stream
+# place (taking its entry and count over) and receives the rest, in order, then the end of the stream
 $B/ringcheck produce "$name-e" 8 256 "$N" 500 & p1=$!
 $B/ringcheck consume "$name-e" "$N" >/dev/null 2>&1 & k=$!
 sleep 0.5; kill -9 "$k"; wait "$k" 2>/dev/null
