@@ -54,6 +54,7 @@
                            re-check the peers' liveness
      SHMPC_NO_FUTEX        wait as on systems without futex (bounded sleeps of at most 100 us, no
                            wake-up call), on Linux too: the path that macOS and FreeBSD take
+                           (on Linux, pollers of shmpc_fd are still woken through their sockets)
      SHMPC_CRITICAL_BEGIN(s), SHMPC_CRITICAL_END(s)
                            required (define both) where the compiler has no lock-free 32-bit
                            read-modify-write (ARMv6-M: Cortex-M0/M0+, no LDREX/STREX), else an
@@ -2899,13 +2900,17 @@ SHMPC__PRIVATE void shmpc__poll_wake(shmpc_ring *r, uint32_t role) {
 
 SHMPC__FENCES_BEGIN
 SHMPC__OUTLINE void shmpc__os_wake(shmpc_ring *r, shmpc__a32 *ev) {
-#if defined(SHMPC__FUTEX) && defined(__linux__)
+#ifdef __linux__
     struct shmpc__seg *s = r->seg;
-    int saved = errno, data = ev == &s->data_ev;
+    int data = ev == &s->data_ev;
+#ifdef SHMPC__FUTEX
+    int saved = errno;
     syscall(SYS_futex, (void *)ev, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
     errno = saved;
-    /* seq_cst: the waiter count the caller read came from a poller's registration (its poller count
-       and flag precede it), and for shmpc_close this is the F1 between setting ends and the look at
+#endif
+    /* Pollers are woken through their sockets, with or without futex (SHMPC_NO_FUTEX). seq_cst:
+       the waiter count the caller read came from a poller's registration (its poller count and
+       flag precede it), and for shmpc_close this is the F1 between setting ends and the look at
        the pollers (a poller re-checks ends after its fence in shmpc_arm) */
     shmpc__fence(seq_cst);
     if (shmpc__ld(data ? &s->data_pollers : &s->space_pollers, relaxed) != 0u)

@@ -86,8 +86,8 @@ nofutex: test-deps $(XB)/host/twice-nolinux
 	$(Q)$(NOFUTEX_RUN)
 nofutex-quick: test-deps $(XB)/host/twice-nolinux
 	@$(MAKE) --no-print-directory -j2 $(TB)/nofutex/shmpc_tests
-	@echo "-- with SHMPC_NO_FUTEX: the threads suite and the cross_process case (stress $(CROSS_STRESS) messages per case)"
-	$(Q)CK_RUN_SUITE=threads $(NOFUTEX_RUN) && CK_RUN_CASE=cross_process $(NOFUTEX_RUN)
+	@echo "-- with SHMPC_NO_FUTEX: the threads and poll suites and the cross_process case (stress $(CROSS_STRESS) messages per case)"
+	$(Q)CK_RUN_SUITE=threads $(NOFUTEX_RUN) && CK_RUN_SUITE=poll $(NOFUTEX_RUN) && CK_RUN_CASE=cross_process $(NOFUTEX_RUN)
 
 # --- the microcontroller -----------------------------------------------------------------------
 MB      := $(BUILD)/mcu
