@@ -1626,12 +1626,20 @@ SHMPC__PRIVATE int shmpc__uncount_poller(struct shmpc__seg *s, shmpc__peer *p, u
     return 1;
 }
 
-/* Releases a peer entry and the role count taken by attach. */
+/* Frees peer entry i: its words cleared, then its pid 0 with release, which pairs with the acquire
+   of the next owner's claim and of every judge of the entry (recovery, census): none of them sees
+   the entry free with the old owner's role or flags. */
+SHMPC__PRIVATE void shmpc__free_entry(struct shmpc__seg *s, uint32_t i) {
+    shmpc__st(&s->peers[i].role, 0u, relaxed);
+    shmpc__st(&s->peers[i].pflags, 0u, relaxed);
+    shmpc__st(&s->peers[i].pend_n, 0u, relaxed);
+    shmpc__st(&s->peers[i].pid, 0u, release);
+}
+
+/* Releases the caller's peer entry (the role count taken by attach is the caller's to handle). */
 SHMPC__PRIVATE void shmpc__leave(shmpc_ring *r) {
     if (r->peer >= 0) {
-        shmpc__st(&r->seg->peers[r->peer].role, 0u, relaxed);
-        shmpc__st(&r->seg->peers[r->peer].pflags, 0u, relaxed);
-        shmpc__st(&r->seg->peers[r->peer].pid, 0u, release);
+        shmpc__free_entry(r->seg, (uint32_t)r->peer);
         r->peer = -1;
     }
 }
@@ -1729,10 +1737,7 @@ SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held, int *
             *kept = i;
             continue;
         }
-        shmpc__st(&p->role, 0u, relaxed);
-        shmpc__st(&p->pflags, 0u, relaxed);
-        shmpc__st(&p->pend_n, 0u, relaxed);
-        shmpc__st(&p->pid, 0u, release); /* free: pairs with the acquire of an attacher's scan */
+        shmpc__free_entry(s, (uint32_t)i);
         if (r->mode == SHMPC_SPSC || shmpc__ended(s, role) || (flags & SHMPC__PF_CLOSING))
             continue; /* SPSC: its side has ended; MPMC: that, or its count may have been given back */
         one = shmpc__ld(count, relaxed); /* never from SHMPC__ENDED */
@@ -1853,10 +1858,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
        entry is freed and the count taken as by anyone. */
     n = shmpc__ld(count, relaxed);
     if (kept >= 0 && n != 1u) {
-        shmpc__st(&s->peers[kept].role, 0u, relaxed);
-        shmpc__st(&s->peers[kept].pflags, 0u, relaxed);
-        shmpc__st(&s->peers[kept].pend_n, 0u, relaxed);
-        shmpc__st(&s->peers[kept].pid, 0u, release);
+        shmpc__free_entry(s, (uint32_t)kept);
         kept = -1;
     }
     for (i = 0; kept < 0; i++) {
