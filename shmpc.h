@@ -882,6 +882,21 @@ SHMPC__INLINE uint32_t shmpc__slot_of(shmpc_idx i, uint32_t mask) {
     return (uint32_t)i & mask;
 }
 
+/* Proof only (a ghost lemma function, no code): a payload of len <= slot_size bytes at slot i lies
+   inside the slot array. A loop that copies into several slots calls it for each: WP then gets
+   the fact in the caller's own terms, with none of the caller's context around it. */
+/*@ ghost
+  /@ requires geometry: shmpc_geom(mask, stride, size);
+     requires fits: len <= size;
+     assigns \nothing;
+     ensures inside: 0 <= (i & mask) * stride &&
+         (i & mask) * stride + 8 + len <= (mask + 1) * stride;
+  @/
+  void shmpc__payload_inside(uint32_t mask, uint32_t stride, uint32_t size, shmpc_idx i, size_t len) {
+    /@ assert mono: (i & mask) * stride <= mask * stride; @/
+  }
+*/
+
 /* Byte offset of the slot of index i in the slot array: the whole slot is inside the array. */
 /*@ requires geometry: 0 <= mask < 2147483648 && 8 <= stride <= 1073741839;
     requires fits: (mask + 1) * stride <= SIZE_MAX;
@@ -1481,6 +1496,21 @@ SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uin
     predicate shmpc_handle(shmpc_ring *r) =
         r == \null || (\valid(r) && (r->seg != \null ==> shmpc_handle_ok(r)) &&
                        (r->go != 0 ==> r->seg != \null && r->go == r->role));
+    // A caller's batch of n iovs (shmpc_try_push_many, shmpc_try_pop_many and their SPSC and
+    // MPMC halves): each iov's bytes valid, to read for a push (readable) or to write for a pop
+    // (writable), and apart from the slot array (off_ring); the iov array itself apart from the
+    // handle and from every slot header (array_apart: at 32 bits an iov's length is a 32-bit
+    // word, as the handle's and the headers' are); for a push, each message fits a slot (fit).
+    predicate shmpc_iovs_readable(shmpc_iov *v, integer n) = \forall integer k; 0 <= k < n ==>
+        v[k].base != \null ==> \valid_read((char *)v[k].base + (0 .. v[k].len - 1));
+    predicate shmpc_iovs_writable(shmpc_iov *v, integer n) = \forall integer k; 0 <= k < n ==>
+        v[k].base != \null ==> \valid((char *)v[k].base + (0 .. v[k].len - 1));
+    predicate shmpc_iovs_off_ring(shmpc_iov *v, integer n, shmpc_ring *r) = \forall integer k; 0 <= k < n ==>
+        v[k].base != \null ==> \separated((char *)v[k].base + (0 .. v[k].len - 1), r->slots + (0 .. (r->mask + 1) * r->stride - 1));
+    predicate shmpc_iovs_array_apart(shmpc_iov *v, integer n, shmpc_ring *r) =
+        \separated(v + (0 .. n - 1), r) && \forall integer k; 0 <= k <= r->mask ==> \separated(shmpc_hdr(r->slots, k), v + (0 .. n - 1));
+    predicate shmpc_iovs_fit(shmpc_iov *v, integer n, integer size) = \forall integer k; 0 <= k < n ==>
+        v[k].len <= size && (v[k].base != \null || v[k].len == 0);
 */
 
 /* The slot header of index i (inside the slot array: shmpc__slot_off), from the handle or from its
@@ -1787,16 +1817,14 @@ SHMPC__INLINE void shmpc__hold(shmpc_ring *r, int op, shmpc_idx pos, uint32_t n)
    producer that attaches publishes every index between head and tail again, since the one before
    it may have died between its R1 and its R7 (a slot whose seq already says so is left as it was:
    the value is the same, and nobody but the producer writes a slot's seq in SPSC mode). */
-/*@ requires handle: shmpc_handle_ok(r);
-    assigns { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask };
-    ensures kept: shmpc_handle_ok(r);
+/*@ requires geometry: shmpc_geom(mask, stride, size);
+    requires headers: \forall integer k; 0 <= k <= mask ==> \valid(shmpc_hdr(slots, k));
+    assigns { shmpc_hdr(slots, k)->seq | integer k; 0 <= k <= mask };
 */
-SHMPC__INLINE void shmpc__spsc_publish(shmpc_ring *r, shmpc_idx from, uint32_t n) {
-    char *slots = SHMPC__BYTES(r); /* the geometry in locals */
-    const uint32_t mask = r->mask, stride = r->stride;
+SHMPC__INLINE void shmpc__spsc_publish(char *slots, uint32_t mask, uint32_t stride, uint32_t size, shmpc_idx from, uint32_t n) {
     uint32_t j;
+    (void)size; /* in the contract only: the geometry that attach checked */
     /*@ loop invariant 0 <= j <= n;
-        loop invariant kept: shmpc_handle_ok(r);
         loop assigns j, { shmpc_hdr(slots, k)->seq | integer k; 0 <= k <= mask };
         loop variant n - j;
     */
@@ -1912,7 +1940,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
         r->own = role == SHMPC_PRODUCER ? tl : hd;
         r->cached = role == SHMPC_PRODUCER ? hd : tl;
         /* a dead producer may have published tail (R1) but not yet a slot's seq (R7) */
-        if (role == SHMPC_PRODUCER && h.mode == SHMPC_SPSC) shmpc__spsc_publish(r, hd, shmpc__used(hd, tl));
+        if (role == SHMPC_PRODUCER && h.mode == SHMPC_SPSC) shmpc__spsc_publish(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, hd, shmpc__used(hd, tl));
         /* the message a dead consumer held in a peek is the next one: delivered again, and said so */
         if (held && role == SHMPC_CONSUMER && h.mode == SHMPC_SPSC) {
             r->redo = 1;
@@ -2213,12 +2241,110 @@ SHMPC_API int shmpc_commit(shmpc_ring *r, size_t len) {
     return SHMPC_OK;
 }
 
+/* SPSC batch push (shmpc_try_push_many after its checks): the prefix of n messages that fit is
+   copied into free slots, then published once (R1, then R7 in each slot). */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires n: 1 <= n <= SHMPC__MAX_CAP;
+    requires msgs: \valid_read(msgs + (0 .. n - 1));
+    requires fit: shmpc_iovs_fit(msgs, n, r->slot_size);
+    requires each: shmpc_iovs_readable(msgs, n);
+    requires sep: shmpc_iovs_off_ring(msgs, n, r);
+    requires apart: shmpc_iovs_array_apart(msgs, n, r);
+*/
+SHMPC__FLATTEN int shmpc__spsc_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n) {
+    char *slots = SHMPC__BYTES(r); /* the geometry in locals: the copies below write through char pointers */
+    const uint32_t mask = r->mask, stride = r->stride, size = r->slot_size;
+    uint32_t room, count;
+    shmpc_idx t = r->own, t0 = t;
+    size_t i;
+    int rc;
+    if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED;
+    rc = shmpc__spsc_room(r, (uint32_t)(n < r->capacity ? n : r->capacity), &room);
+    if (rc != SHMPC_OK) return rc;
+    rc = shmpc__put_many(r->cached, t0, r->capacity, n, &count); /* min(n, room) */
+    if (rc != SHMPC_OK) return rc;
+    n = count;
+    /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
+        loop invariant geometry: shmpc_slots_ok(slots, mask, stride, size);
+        loop invariant headers: \forall integer k; 0 <= k <= mask ==> \valid(shmpc_hdr(slots, k));
+        loop invariant fit: \forall integer k; 0 <= k < n ==>
+            msgs[k].len <= size && (msgs[k].base != \null || msgs[k].len == 0);
+        loop assigns i, t, slots[0 .. (mask + 1) * stride - 1],
+                     { shmpc_hdr(slots, k)->len | integer k; 0 <= k <= mask };
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++) {
+        shmpc__slot *sl = SHMPC__SLOT_AT(slots, t, mask, stride);
+        /*@ ghost shmpc__payload_inside(mask, stride, size, t, msgs[i].len); */
+        shmpc__copy_in(slots, mask, stride, size, t, (const char *)msgs[i].base, msgs[i].len);
+        shmpc__st(&sl->len, (uint32_t)msgs[i].len, relaxed);
+        t = (shmpc_idx)(t + 1u);
+    }
+    r->own = t; /* t0 + count */
+    shmpc__st(&r->seg->tail, t, release); /* R1: one publication for the whole batch */
+    shmpc__spsc_publish(slots, mask, stride, size, t0, count); /* R7, after R1: each slot */
+    shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
+    return (int)n;
+}
+
+/* MPMC batch push (shmpc_try_push_many after its checks): a range of free slots per claim, else
+   one; each slot published alone (R3), so that consumers may take the first ones early. */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires producer: r->role == SHMPC_PRODUCER;
+    requires n: 1 <= n <= SHMPC__MAX_CAP;
+    requires msgs: \valid_read(msgs + (0 .. n - 1));
+    requires fit: shmpc_iovs_fit(msgs, n, r->slot_size);
+    requires each: shmpc_iovs_readable(msgs, n);
+    requires sep: shmpc_iovs_off_ring(msgs, n, r);
+    requires apart: shmpc_iovs_array_apart(msgs, n, r);
+*/
+SHMPC__PRIVATE int shmpc__mpmc_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n) {
+    size_t i = 0;
+    int rc = SHMPC_OK;
+    if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED; /* before any claim */
+    /*@ loop invariant 0 <= i <= n;
+        loop invariant kept: shmpc_handle_ok(r);
+        loop assigns i, rc, r->seg->tail, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
+                     r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n,
+                     r->slots[0 .. (r->mask + 1) * r->stride - 1],
+                     { shmpc_hdr(r->slots, k)->len | integer k; 0 <= k <= r->mask },
+                     { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask };
+        loop variant n - i;
+    */
+    while (i < n) {
+        shmpc_idx pos = 0; /* written by a successful claim: zero elsewhere */
+        uint32_t k = shmpc__mpmc_claim_range(r, &r->seg->tail, 0u, NULL, i, n, &pos), j;
+        size_t end;
+        rc = k ? shmpc__full_or_closed(r, SHMPC_OK) : shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
+        if (rc != SHMPC_OK) break;
+        if (k == 0u) k = 1u;
+        end = i + k; /* a claim takes at most n - i: end <= n all the same, checked once per claim so */
+        if (end > n) end = n; /* that the loop below is bounded by one variable (Eva keeps no relation) */
+        /*@ loop invariant 0 <= j <= k && i == \at(i, LoopEntry) + j && end <= n;
+            loop assigns j, i, r->slots[0 .. (r->mask + 1) * r->stride - 1],
+                         { shmpc_hdr(r->slots, m)->len | integer m; 0 <= m <= r->mask },
+                         { shmpc_hdr(r->slots, m)->seq | integer m; 0 <= m <= r->mask };
+            loop variant end - i;
+        */
+        for (j = 0; i < end; j++, i++) {
+            shmpc_idx p = (shmpc_idx)(pos + j);
+            shmpc__slot *sl = SHMPC__SLOT(r, p);
+            shmpc__copy_in(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, p, (const char *)msgs[i].base, msgs[i].len);
+            shmpc__st(&sl->len, (uint32_t)msgs[i].len, relaxed);
+            shmpc__st(&sl->seq, shmpc__mpmc_published(p, r->capacity), release); /* R3 */
+        }
+        if (k > 1u) shmpc__st(&r->seg->peers[r->peer].pend_n, 0u, relaxed); /* published: nothing for recovery */
+    }
+    if (i == 0) return rc;
+    shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
+    return (int)i;
+}
+
 /*@ requires handle: shmpc_handle(r);
     requires msgs: msgs != \null ==> \valid_read(msgs + (0 .. n - 1));
-    requires each: msgs != \null ==> \forall integer k; 0 <= k < n ==> msgs[k].base != \null ==>
-        \valid_read((const char *)msgs[k].base + (0 .. msgs[k].len - 1));
-    requires sep: msgs != \null && r != \null && r->seg != \null ==> \forall integer k; 0 <= k < n ==>
-        msgs[k].base != \null ==> \separated((const char *)msgs[k].base + (0 .. msgs[k].len - 1), r->slots + (0 .. (r->mask + 1) * r->stride - 1));
+    requires each: msgs != \null ==> shmpc_iovs_readable(msgs, n);
+    requires sep: msgs != \null && r != \null && r->seg != \null ==> shmpc_iovs_off_ring(msgs, n, r);
+    requires apart: msgs != \null && r != \null && r->seg != \null ==> shmpc_iovs_array_apart(msgs, n, r);
 */
 SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n) {
     int rc = shmpc__check(r, SHMPC_PRODUCER);
@@ -2235,82 +2361,8 @@ SHMPC_API int shmpc_try_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n
     for (i = 0; i < n; i++) /* all or a prefix: refuse up front what can never fit */
         if (msgs[i].len > r->slot_size || (!msgs[i].base && msgs[i].len)) break;
     if (i == 0) return msgs[0].len > r->slot_size ? SHMPC_EMSGSIZE : SHMPC_EINVAL;
-    n = i;
-    if (r->mode == SHMPC_SPSC) {
-        uint32_t room;
-        shmpc_idx t = r->own, t0 = t;
-        if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED;
-        uint32_t count;
-        rc = shmpc__spsc_room(r, (uint32_t)(n < r->capacity ? n : r->capacity), &room);
-        if (rc != SHMPC_OK) return rc;
-        rc = shmpc__put_many(r->cached, r->own, r->capacity, n, &count); /* min(n, room) */
-        if (rc != SHMPC_OK) return rc;
-        n = count;
-        { /* the geometry in locals: the copies below write through char pointers */
-            char *slots = SHMPC__BYTES(r);
-            const uint32_t mask = r->mask, stride = r->stride, size = r->slot_size;
-            /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
-                loop invariant geometry: shmpc_slots_ok(slots, mask, stride, size);
-                loop invariant headers: \forall integer k; 0 <= k <= mask ==> \valid(shmpc_hdr(slots, k));
-                loop invariant fit: \forall integer k; 0 <= k < n ==>
-                    msgs[k].len <= size && (msgs[k].base != \null || msgs[k].len == 0);
-                loop assigns i, t, slots[0 .. (mask + 1) * stride - 1],
-                             { shmpc_hdr(slots, k)->len | integer k; 0 <= k <= mask };
-                loop variant n - i;
-            */
-            for (i = 0; i < n; i++) {
-                shmpc__slot *sl = SHMPC__SLOT_AT(slots, t, mask, stride);
-                shmpc__copy_in(slots, mask, stride, size, t, (const char *)msgs[i].base, msgs[i].len);
-                shmpc__st(&sl->len, (uint32_t)msgs[i].len, relaxed);
-                t = (shmpc_idx)(t + 1u);
-            }
-        }
-        r->own = shmpc__advance(r->own, count); /* == t */
-        shmpc__st(&r->seg->tail, r->own, release); /* R1: one publication for the whole batch */
-        shmpc__spsc_publish(r, t0, count);            /* R7, after R1: each slot */
-        shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
-        return (int)n;
-    }
-    if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED; /* before any claim */
-    i = 0;
-    /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
-        loop invariant kept: shmpc_handle_ok(r);
-        loop invariant fit: \forall integer k; 0 <= k < n ==>
-            msgs[k].len <= r->slot_size && (msgs[k].base != \null || msgs[k].len == 0);
-        loop assigns i, rc, r->seg->tail, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
-                     r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n,
-                     r->slots[0 .. (r->mask + 1) * r->stride - 1],
-                     { shmpc_hdr(r->slots, k)->len | integer k; 0 <= k <= r->mask },
-                     { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask };
-        loop variant n - i;
-    */
-    while (i < n) { /* MPMC: a range of free slots per claim, else one */
-        shmpc_idx pos = 0; /* written by a successful claim: zero elsewhere */
-        uint32_t k = shmpc__mpmc_claim_range(r, &r->seg->tail, 0u, NULL, i, n, &pos), j;
-        size_t end;
-        rc = k ? shmpc__full_or_closed(r, SHMPC_OK) : shmpc__full_or_closed(r, shmpc__mpmc_claim(r, &r->seg->tail, 0u, &pos));
-        if (rc != SHMPC_OK) break;
-        if (k == 0u) k = 1u;
-        end = i + k; /* a claim takes at most n - i: end <= n all the same, checked once per claim so */
-        if (end > n) end = n; /* that the loop below is bounded by one variable (Eva keeps no relation) */
-        /*@ loop invariant 0 <= j <= k && i == \at(i, LoopEntry) + j && end <= n;
-            loop assigns j, i, r->slots[0 .. (r->mask + 1) * r->stride - 1],
-                         { shmpc_hdr(r->slots, m)->len | integer m; 0 <= m <= r->mask },
-                         { shmpc_hdr(r->slots, m)->seq | integer m; 0 <= m <= r->mask };
-            loop variant end - i;
-        */
-        for (j = 0; i < end; j++, i++) { /* each slot published alone: consumers may take the first ones early */
-            shmpc_idx p = (shmpc_idx)(pos + j);
-            shmpc__slot *sl = SHMPC__SLOT(r, p);
-            shmpc__copy_in(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, p, (const char *)msgs[i].base, msgs[i].len);
-            shmpc__st(&sl->len, (uint32_t)msgs[i].len, relaxed);
-            shmpc__st(&sl->seq, shmpc__mpmc_published(p, r->capacity), release); /* R3 */
-        }
-        if (k > 1u) shmpc__st(&r->seg->peers[r->peer].pend_n, 0u, relaxed); /* published: nothing for recovery */
-    }
-    if (i == 0) return rc;
-    shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
-    return (int)i;
+    if (r->mode == SHMPC_SPSC) return shmpc__spsc_push_many(r, msgs, i);
+    return shmpc__mpmc_push_many(r, msgs, i);
 }
 
 /* --- consumer side --------------------------------------------------------------------------- */
@@ -2559,121 +2611,144 @@ SHMPC_API int shmpc_redelivered(const shmpc_ring *r) {
            (r->mode != SHMPC_SPSC || r->own == r->redo_pos);
 }
 
+/* SPSC batch pop (shmpc_try_pop_many after its checks): up to n ready messages copied out, then
+   one publication of the new head (R2). */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires n: 1 <= n <= SHMPC__MAX_CAP;
+    requires bufs: \valid(bufs + (0 .. n - 1)) && \separated(bufs + (0 .. n - 1), r);
+    requires each: shmpc_iovs_writable(bufs, n);
+    requires sep: shmpc_iovs_off_ring(bufs, n, r);
+*/
+SHMPC__FLATTEN int shmpc__spsc_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
+    uint32_t ready, len, count;
+    shmpc_idx h = r->own;
+    size_t i;
+    int rc = shmpc__spsc_ready(r, &ready);
+    if (rc != SHMPC_OK) return rc;
+    rc = shmpc__get_many(r->own, r->cached, r->capacity, n, &count); /* min(n, ready) */
+    if (rc != SHMPC_OK) return rc;
+    n = count;
+    { /* the geometry in locals: the copies below write through char pointers */
+        char *slots = SHMPC__BYTES(r);
+        const uint32_t mask = r->mask, stride = r->stride, size = r->slot_size, cap = r->capacity;
+        const shmpc_idx tail = r->cached;
+        /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
+            loop invariant geometry: shmpc_slots_ok(slots, mask, stride, size);
+            loop invariant headers: \forall integer k; 0 <= k <= mask ==> \valid(shmpc_hdr(slots, k));
+            loop invariant rest_len: \forall integer k; i <= k < \at(n, Pre) ==> bufs[k].len == \at(bufs[k].len, Pre);
+            loop invariant rest_base: \forall integer k; 0 <= k < \at(n, Pre) ==> bufs[k].base == \at(bufs[k].base, Pre);
+            loop assigns i, h, len, rc, bufs[0 .. \at(n, Pre) - 1].len,
+                         { ((char *)\at(bufs[k].base, Pre))[j] | integer k, j;
+                           0 <= k < \at(n, Pre) && 0 <= j < \at(bufs[k].len, Pre) };
+            loop variant n - i;
+        */
+        for (i = 0; i < n; i++) {
+            shmpc__slot *sl = SHMPC__SLOT_AT(slots, h, mask, stride);
+            len = shmpc__ld(&sl->len, relaxed); /* peer-written: checked by the core (i < count: not empty) */
+            rc = shmpc__can_get(h, tail, cap, size, len);
+            if (rc == SHMPC_OK && len > bufs[i].len) rc = SHMPC_EMSGSIZE;
+            if (rc == SHMPC_OK && len && !bufs[i].base) rc = SHMPC_EINVAL;
+            if (rc != SHMPC_OK) { if (i == 0 && rc == SHMPC_EMSGSIZE) bufs[0].len = len; break; }
+            shmpc__copy_out(slots, mask, stride, size, h, (char *)bufs[i].base, len);
+            /*@ assert others: \forall integer k; i < k < \at(n, Pre) ==> bufs[k].len == \at(bufs[k].len, Pre); */
+            bufs[i].len = len;
+            /*@ assert others_kept: \forall integer k; i < k < \at(n, Pre) ==> bufs[k].len == \at(bufs[k].len, Pre); */
+            h = (shmpc_idx)(h + 1u);
+        }
+    }
+    if (i == 0) return rc;
+    r->own = shmpc__advance(r->own, (uint32_t)i); /* == h */
+    shmpc__st(&r->seg->head, h, release); /* R2: one publication for the batch */
+    shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
+    return (int)i;
+}
+
+/* MPMC batch pop (shmpc_try_pop_many after its checks): a range of messages per claim, else one. */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires consumer: r->role == SHMPC_CONSUMER;
+    requires n: 1 <= n <= SHMPC__MAX_CAP;
+    requires bufs: \valid(bufs + (0 .. n - 1)) && \separated(bufs + (0 .. n - 1), r);
+    requires each: shmpc_iovs_writable(bufs, n);
+    requires sep: shmpc_iovs_off_ring(bufs, n, r);
+*/
+SHMPC__PRIVATE int shmpc__mpmc_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
+    size_t i = 0;
+    int rc = SHMPC_OK;
+    r->redo = 0; /* shmpc_redelivered: 1 if any message of this batch is delivered again */
+    /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
+        loop invariant kept: shmpc_handle_ok(r);
+        loop invariant rest: \forall integer k; i <= k < \at(n, Pre) ==>
+            bufs[k].len == \at(bufs[k].len, Pre) && bufs[k].base == \at(bufs[k].base, Pre);
+        loop assigns i, rc, r->redo, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
+                     r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n,
+                     { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask },
+                     bufs[0 .. \at(n, Pre) - 1].len,
+                         { ((char *)\at(bufs[k].base, Pre))[j] | integer k, j;
+                           0 <= k < \at(n, Pre) && 0 <= j < \at(bufs[k].len, Pre) };
+        loop variant n - i;
+    */
+    while (i < n) { /* a range of messages per claim, else one */
+        shmpc_idx pos = 0; /* written by a successful claim or take: zero elsewhere */
+        uint32_t len = 0, k, j;
+        size_t end;
+        if (!bufs[i].base && bufs[i].len) { rc = SHMPC_EINVAL; break; }
+        k = shmpc__mpmc_claim_range(r, &r->seg->head, 1u, bufs, i, n, &pos);
+        if (k == 0u) {
+            rc = shmpc__mpmc_take(r, bufs[i].len, &pos, &len);
+            if (rc != SHMPC_OK) { if (i == 0 && rc == SHMPC_EMSGSIZE) bufs[0].len = len; break; }
+            shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, (char *)bufs[i].base, len);
+            bufs[i].len = len;
+            shmpc__st(&SHMPC__SLOT(r, pos)->seq, shmpc__mpmc_freed(pos, r->capacity), release); /* R4 */
+            i++;
+            continue;
+        }
+        end = i + k; /* <= n all the same (a claim takes at most n - i): see shmpc_try_push_many */
+        if (end > n) end = n;
+        /*@ loop invariant 0 <= j <= k && i == \at(i, LoopEntry) + j && end <= n;
+            loop assigns j, i, rc, len, bufs[0 .. \at(n, Pre) - 1].len,
+                         { shmpc_hdr(r->slots, m)->seq | integer m; 0 <= m <= r->mask },
+                         { ((char *)\at(bufs[m].base, Pre))[b] | integer m, b;
+                           0 <= m < \at(n, Pre) && 0 <= b < \at(bufs[m].len, Pre) };
+            loop variant end - i;
+        */
+        for (j = 0; i < end; j++, i++) {
+            shmpc_idx p = (shmpc_idx)(pos + j);
+            shmpc__slot *sl = SHMPC__SLOT(r, p);
+            rc = shmpc__slot_len(r, sl, &len); /* ours now; a peer may still scribble: re-check */
+            if (rc == SHMPC_OK && len > bufs[i].len) rc = SHMPC_ECORRUPT;
+            if (rc != SHMPC_OK) break;
+            shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, p, (char *)bufs[i].base, len);
+            bufs[i].len = len;
+            shmpc__st(&sl->seq, shmpc__mpmc_freed(p, r->capacity), release); /* R4 */
+        }
+        /* A length refused after the claim (only a peer breaking the protocol writes one): that
+           slot and the rest of the range are handed on undelivered, so the ring keeps moving;
+           the call returns what it delivered before it (or SHMPC_ECORRUPT). */
+        /*@ loop assigns j, { shmpc_hdr(r->slots, m)->seq | integer m; 0 <= m <= r->mask };
+            loop variant k - j;
+        */
+        for (; j < k; j++)
+            shmpc__st(&SHMPC__SLOT(r, pos + j)->seq, shmpc__mpmc_freed((shmpc_idx)(pos + j), r->capacity), release); /* R4 */
+        shmpc__st(&r->seg->peers[r->peer].pend_n, 0u, relaxed); /* freed: nothing for recovery */
+        if (rc != SHMPC_OK) break;
+    }
+    if (i == 0) return shmpc__empty_or_closed(r, rc);
+    shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
+    return (int)i;
+}
+
 /*@ requires handle: shmpc_handle(r);
     requires bufs: bufs != \null ==> \valid(bufs + (0 .. n - 1)) && (r != \null ==> \separated(bufs + (0 .. n - 1), r));
-    requires each: bufs != \null ==> \forall integer k; 0 <= k < n ==> bufs[k].base != \null ==>
-        \valid((char *)bufs[k].base + (0 .. bufs[k].len - 1));
-    requires sep: bufs != \null && r != \null && r->seg != \null ==> \forall integer k; 0 <= k < n ==>
-        bufs[k].base != \null ==> \separated((char *)bufs[k].base + (0 .. bufs[k].len - 1), r->slots + (0 .. (r->mask + 1) * r->stride - 1));
+    requires each: bufs != \null ==> shmpc_iovs_writable(bufs, n);
+    requires sep: bufs != \null && r != \null && r->seg != \null ==> shmpc_iovs_off_ring(bufs, n, r);
 */
 SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
     int rc = shmpc__check(r, SHMPC_CONSUMER);
-    size_t i;
     if (rc != SHMPC_OK) return rc;
     if (!bufs || n == 0) return SHMPC_EINVAL;
     if (n > (size_t)SHMPC__MAX_CAP) n = SHMPC__MAX_CAP;
-    if (r->mode == SHMPC_SPSC) {
-        uint32_t ready, len;
-        shmpc_idx h = r->own;
-        uint32_t count;
-        rc = shmpc__spsc_ready(r, &ready);
-        if (rc != SHMPC_OK) return rc;
-        rc = shmpc__get_many(r->own, r->cached, r->capacity, n, &count); /* min(n, ready) */
-        if (rc != SHMPC_OK) return rc;
-        n = count;
-        { /* the geometry in locals: the copies below write through char pointers */
-            char *slots = SHMPC__BYTES(r);
-            const uint32_t mask = r->mask, stride = r->stride, size = r->slot_size, cap = r->capacity;
-            const shmpc_idx tail = r->cached;
-            /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
-                loop invariant geometry: shmpc_slots_ok(slots, mask, stride, size);
-                loop invariant headers: \forall integer k; 0 <= k <= mask ==> \valid(shmpc_hdr(slots, k));
-                loop invariant rest: \forall integer k; i <= k < \at(n, Pre) ==>
-                    bufs[k].len == \at(bufs[k].len, Pre) && bufs[k].base == \at(bufs[k].base, Pre);
-                loop assigns i, h, len, rc, bufs[0 .. \at(n, Pre) - 1].len,
-                             { ((char *)\at(bufs[k].base, Pre))[j] | integer k, j;
-                               0 <= k < \at(n, Pre) && 0 <= j < \at(bufs[k].len, Pre) };
-                loop variant n - i;
-            */
-            for (i = 0; i < n; i++) {
-                shmpc__slot *sl = SHMPC__SLOT_AT(slots, h, mask, stride);
-                len = shmpc__ld(&sl->len, relaxed); /* peer-written: checked by the core (i < count: not empty) */
-                rc = shmpc__can_get(h, tail, cap, size, len);
-                if (rc == SHMPC_OK && len > bufs[i].len) rc = SHMPC_EMSGSIZE;
-                if (rc == SHMPC_OK && len && !bufs[i].base) rc = SHMPC_EINVAL;
-                if (rc != SHMPC_OK) { if (i == 0 && rc == SHMPC_EMSGSIZE) bufs[0].len = len; break; }
-                shmpc__copy_out(slots, mask, stride, size, h, (char *)bufs[i].base, len);
-                bufs[i].len = len;
-                h = (shmpc_idx)(h + 1u);
-            }
-        }
-        if (i == 0) return rc;
-        r->own = shmpc__advance(r->own, (uint32_t)i); /* == h */
-        shmpc__st(&r->seg->head, h, release); /* R2: one publication for the batch */
-    } else {
-        r->redo = 0; /* shmpc_redelivered: 1 if any message of this batch is delivered again */
-        i = 0;
-        /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
-            loop invariant kept: shmpc_handle_ok(r);
-            loop invariant rest: \forall integer k; i <= k < \at(n, Pre) ==>
-                bufs[k].len == \at(bufs[k].len, Pre) && bufs[k].base == \at(bufs[k].base, Pre);
-            loop assigns i, rc, r->redo, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
-                         r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n,
-                         { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask },
-                         bufs[0 .. \at(n, Pre) - 1].len,
-                             { ((char *)\at(bufs[k].base, Pre))[j] | integer k, j;
-                               0 <= k < \at(n, Pre) && 0 <= j < \at(bufs[k].len, Pre) };
-            loop variant n - i;
-        */
-        while (i < n) { /* a range of messages per claim, else one */
-            shmpc_idx pos = 0; /* written by a successful claim or take: zero elsewhere */
-            uint32_t len = 0, k, j;
-            size_t end;
-            if (!bufs[i].base && bufs[i].len) { rc = SHMPC_EINVAL; break; }
-            k = shmpc__mpmc_claim_range(r, &r->seg->head, 1u, bufs, i, n, &pos);
-            if (k == 0u) {
-                rc = shmpc__mpmc_take(r, bufs[i].len, &pos, &len);
-                if (rc != SHMPC_OK) { if (i == 0 && rc == SHMPC_EMSGSIZE) bufs[0].len = len; break; }
-                shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, (char *)bufs[i].base, len);
-                bufs[i].len = len;
-                shmpc__st(&SHMPC__SLOT(r, pos)->seq, shmpc__mpmc_freed(pos, r->capacity), release); /* R4 */
-                i++;
-                continue;
-            }
-            end = i + k; /* <= n all the same (a claim takes at most n - i): see shmpc_try_push_many */
-            if (end > n) end = n;
-            /*@ loop invariant 0 <= j <= k && i == \at(i, LoopEntry) + j && end <= n;
-                loop assigns j, i, rc, len, bufs[0 .. \at(n, Pre) - 1].len,
-                             { shmpc_hdr(r->slots, m)->seq | integer m; 0 <= m <= r->mask },
-                             { ((char *)\at(bufs[m].base, Pre))[b] | integer m, b;
-                               0 <= m < \at(n, Pre) && 0 <= b < \at(bufs[m].len, Pre) };
-                loop variant end - i;
-            */
-            for (j = 0; i < end; j++, i++) {
-                shmpc_idx p = (shmpc_idx)(pos + j);
-                shmpc__slot *sl = SHMPC__SLOT(r, p);
-                rc = shmpc__slot_len(r, sl, &len); /* ours now; a peer may still scribble: re-check */
-                if (rc == SHMPC_OK && len > bufs[i].len) rc = SHMPC_ECORRUPT;
-                if (rc != SHMPC_OK) break;
-                shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, p, (char *)bufs[i].base, len);
-                bufs[i].len = len;
-                shmpc__st(&sl->seq, shmpc__mpmc_freed(p, r->capacity), release); /* R4 */
-            }
-            /* A length refused after the claim (only a peer breaking the protocol writes one): that
-               slot and the rest of the range are handed on undelivered, so the ring keeps moving;
-               the call returns what it delivered before it (or SHMPC_ECORRUPT). */
-            /*@ loop assigns j, { shmpc_hdr(r->slots, m)->seq | integer m; 0 <= m <= r->mask };
-                loop variant k - j;
-            */
-            for (; j < k; j++)
-                shmpc__st(&SHMPC__SLOT(r, pos + j)->seq, shmpc__mpmc_freed((shmpc_idx)(pos + j), r->capacity), release); /* R4 */
-            shmpc__st(&r->seg->peers[r->peer].pend_n, 0u, relaxed); /* freed: nothing for recovery */
-            if (rc != SHMPC_OK) break;
-        }
-        if (i == 0) return shmpc__empty_or_closed(r, rc);
-    }
-    shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
-    return (int)i;
+    if (r->mode == SHMPC_SPSC) return shmpc__spsc_pop_many(r, bufs, n);
+    return shmpc__mpmc_pop_many(r, bufs, n);
 }
 
 SHMPC_API int shmpc_stat(const shmpc_ring *r, shmpc_status *st) {

@@ -59,6 +59,8 @@ reserve_room_too_big|shmpc_try_reserve|if (room) *room = size;|if (room) *room =
 peek_trusted_length|shmpc_try_peek|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, n);|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, 0u);|ready
 mpmc_push_length_unchecked|shmpc__mpmc_push|if (len > size) return SHMPC_EMSGSIZE;||fits
 push_null_message|shmpc_try_push|if (!msg && len) return SHMPC_EINVAL;\n    if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(|if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(|msg
+batch_length_off_by_one|shmpc_try_push_many|if (msgs[i].len > r->slot_size |if (msgs[i].len > r->slot_size + 1u |fit
+batch_pop_buffer_unchecked|shmpc__spsc_pop_many|if (rc == SHMPC_OK && len > bufs[i].len) rc = SHMPC_EMSGSIZE;|/* the caller's buffer not checked */|buf
 LIST
 rm -f "$dir"/res.*
 N=$(grep -c . "$dir/list")

@@ -21,6 +21,26 @@ ARGUED = {
     # array). The driver gives a 17-byte buffer with a length of at most 17, or NULL and 0; Eva
     # decides shmpc__copy_in's `msg` for every copy the call makes.
     "shmpc_try_push_many: precondition 'each'",
+    # The same of the SPSC and MPMC halves of the batch push, which shmpc_try_push_many calls
+    # with the prefix of its batch that it checked: `each` as above; `fit` (every message of the
+    # prefix no longer than a slot, its base given unless its length is 0) is what the check loop
+    # of shmpc_try_push_many establishes, which WP proves at that call site (make prove); Eva
+    # decides shmpc__copy_in's `fits` for every copy.
+    "shmpc__spsc_push_many: precondition 'each'",
+    "shmpc__mpmc_push_many: precondition 'each'",
+    "shmpc__spsc_push_many: precondition 'fit'",
+    "shmpc__mpmc_push_many: precondition 'fit'",
+    # `apart` of the batch push and its halves: the caller's iov array apart from the handle and
+    # from every slot header (a quantifier over the headers). WP's typed memory model needs it
+    # (at 32 bits an iov's length and a header's words are both 32-bit words); Eva's does not, it
+    # follows every write to its own address. WP proves it at the halves' call sites.
+    "shmpc_try_push_many: precondition 'apart'",
+    "shmpc__spsc_push_many: precondition 'apart'",
+    "shmpc__mpmc_push_many: precondition 'apart'",
+    # shmpc__spsc_publish's `headers`: every slot header valid, the quantifier of `handle` above,
+    # given as the geometry's values; WP proves it at the batch push's call, attach's rests on the
+    # handle attach set up (argued, as `handle`); Eva checks each header store at its address.
+    "shmpc__spsc_publish: precondition 'headers'",
 }
 
 
