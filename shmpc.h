@@ -1508,7 +1508,7 @@ SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uin
     predicate shmpc_iovs_off_ring(shmpc_iov *v, integer n, shmpc_ring *r) = \forall integer k; 0 <= k < n ==>
         v[k].base != \null ==> \separated((char *)v[k].base + (0 .. v[k].len - 1), r->slots + (0 .. (r->mask + 1) * r->stride - 1));
     predicate shmpc_iovs_array_apart(shmpc_iov *v, integer n, shmpc_ring *r) =
-        \separated(v + (0 .. n - 1), r) && \forall integer k; 0 <= k <= r->mask ==> \separated(shmpc_hdr(r->slots, k), v + (0 .. n - 1));
+        \separated(v + (0 .. n - 1), r, r->seg) && \forall integer k; 0 <= k <= r->mask ==> \separated(shmpc_hdr(r->slots, k), v + (0 .. n - 1));
     predicate shmpc_iovs_fit(shmpc_iov *v, integer n, integer size) = \forall integer k; 0 <= k < n ==>
         v[k].len <= size && (v[k].base != \null || v[k].len == 0);
 */
@@ -2054,6 +2054,7 @@ SHMPC__PRIVATE int shmpc__mpmc_claim(shmpc_ring *r, shmpc__a32 *index, uint32_t 
     assigns *index, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
             r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n, *pos_out;
     ensures range: \result == 0 || (2 <= \result <= r->capacity && \result <= n - from);
+    ensures kept: shmpc_handle_ok(r);
 */
 SHMPC__PRIVATE uint32_t shmpc__mpmc_claim_range(shmpc_ring *r, shmpc__a32 *index, uint32_t plus, const shmpc_iov *bufs,
                                                 size_t from, size_t n, shmpc_idx *pos_out) {
@@ -2139,6 +2140,30 @@ SHMPC__OUTLINE int shmpc__spsc_push_any(shmpc_ring *r, const char *msg, size_t l
     return shmpc__spsc_push(r, msg, len);
 }
 
+/* MPMC: a range claim's slots are all published (push) or freed (pop): the caller's entry no
+   longer records it for crash recovery (pend_n 0; see shmpc__mpmc_claim_range). */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires peer: r->role == SHMPC_PRODUCER || r->role == SHMPC_CONSUMER;
+    assigns r->seg->peers[r->peer].pend_n;
+    ensures kept: shmpc_handle_ok(r);
+*/
+SHMPC__INLINE void shmpc__range_done(shmpc_ring *r) {
+    shmpc__st(&r->seg->peers[r->peer].pend_n, 0u, relaxed);
+}
+
+/* MPMC: publishes a claimed slot (pos, header sl = slot m): its length, then its sequence word
+   (R3: seq = pos + 1, shmpc__mpmc_published; pairs with A3). */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires slot: 0 <= m <= r->mask && sl == shmpc_hdr(r->slots, m);
+    assigns sl->len, sl->seq;
+    ensures kept: shmpc_handle_ok(r);
+*/
+SHMPC__INLINE void shmpc__mpmc_fill(shmpc_ring *r, shmpc__slot *sl, uint32_t m, shmpc_idx pos, uint32_t len) {
+    (void)m; /* in the contract only */
+    shmpc__st(&sl->len, len, relaxed);
+    shmpc__st(&sl->seq, shmpc__mpmc_published(pos, r->capacity), release); /* R3: publish; pairs with A3 */
+}
+
 /* MPMC push (shmpc_try_push after its checks). */
 /*@ requires handle: shmpc_handle_ok(r);
     requires producer: r->role == SHMPC_PRODUCER;
@@ -2157,8 +2182,7 @@ SHMPC__OUTLINE int shmpc__mpmc_push(shmpc_ring *r, const char *msg, size_t len) 
     if (rc != SHMPC_OK) return rc;
     sl = SHMPC__SLOT_AT(slots, pos, mask, stride);
     shmpc__copy_in(slots, mask, stride, size, pos, msg, len);
-    shmpc__st(&sl->len, (uint32_t)len, relaxed);
-    shmpc__st(&sl->seq, shmpc__mpmc_published(pos, r->capacity), release); /* R3: publish; pairs with A3 */
+    shmpc__mpmc_fill(r, sl, shmpc__slot_of(pos, mask), pos, (uint32_t)len);
     shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
     return SHMPC_OK;
 }
@@ -2299,16 +2323,22 @@ SHMPC__FLATTEN int shmpc__spsc_push_many(shmpc_ring *r, const shmpc_iov *msgs, s
     requires apart: shmpc_iovs_array_apart(msgs, n, r);
 */
 SHMPC__PRIVATE int shmpc__mpmc_push_many(shmpc_ring *r, const shmpc_iov *msgs, size_t n) {
+    char *slots = SHMPC__BYTES(r); /* the geometry in locals: the copies below write through char pointers */
+    const uint32_t mask = r->mask, stride = r->stride, size = r->slot_size;
     size_t i = 0;
     int rc = SHMPC_OK;
     if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED; /* before any claim */
     /*@ loop invariant 0 <= i <= n;
-        loop invariant kept: shmpc_handle_ok(r);
+        loop invariant kept: shmpc_handle_ok(r) && r->role == SHMPC_PRODUCER;
+        loop invariant geometry: slots == r->slots && mask == r->mask && stride == r->stride &&
+            size == r->slot_size;
+        loop invariant fit: shmpc_iovs_fit(msgs, n, size);
+        loop invariant sep: \forall integer k; 0 <= k < n ==> msgs[k].base != \null ==>
+            \separated((char *)msgs[k].base + (0 .. msgs[k].len - 1), slots + (0 .. (mask + 1) * stride - 1));
         loop assigns i, rc, r->seg->tail, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
-                     r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n,
-                     r->slots[0 .. (r->mask + 1) * r->stride - 1],
-                     { shmpc_hdr(r->slots, k)->len | integer k; 0 <= k <= r->mask },
-                     { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask };
+                     r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n, slots[0 .. (mask + 1) * stride - 1],
+                     { shmpc_hdr(slots, k)->len | integer k; 0 <= k <= mask },
+                     { shmpc_hdr(slots, k)->seq | integer k; 0 <= k <= mask };
         loop variant n - i;
     */
     while (i < n) {
@@ -2321,19 +2351,25 @@ SHMPC__PRIVATE int shmpc__mpmc_push_many(shmpc_ring *r, const shmpc_iov *msgs, s
         end = i + k; /* a claim takes at most n - i: end <= n all the same, checked once per claim so */
         if (end > n) end = n; /* that the loop below is bounded by one variable (Eva keeps no relation) */
         /*@ loop invariant 0 <= j <= k && i == \at(i, LoopEntry) + j && end <= n;
-            loop assigns j, i, r->slots[0 .. (r->mask + 1) * r->stride - 1],
-                         { shmpc_hdr(r->slots, m)->len | integer m; 0 <= m <= r->mask },
-                         { shmpc_hdr(r->slots, m)->seq | integer m; 0 <= m <= r->mask };
+            loop invariant kept: shmpc_handle_ok(r) && r->role == SHMPC_PRODUCER;
+            loop invariant geometry: slots == r->slots && mask == r->mask && stride == r->stride &&
+                size == r->slot_size;
+            loop invariant fit: shmpc_iovs_fit(msgs, n, size);
+            loop invariant sep: \forall integer k; 0 <= k < n ==> msgs[k].base != \null ==>
+                \separated((char *)msgs[k].base + (0 .. msgs[k].len - 1), slots + (0 .. (mask + 1) * stride - 1));
+            loop assigns j, i, slots[0 .. (mask + 1) * stride - 1],
+                         { shmpc_hdr(slots, m)->len | integer m; 0 <= m <= mask },
+                         { shmpc_hdr(slots, m)->seq | integer m; 0 <= m <= mask };
             loop variant end - i;
         */
-        for (j = 0; i < end; j++, i++) {
+        for (j = 0; i < end; j++, i++) { /* each slot published alone: consumers may take the first ones early */
             shmpc_idx p = (shmpc_idx)(pos + j);
-            shmpc__slot *sl = SHMPC__SLOT(r, p);
-            shmpc__copy_in(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, p, (const char *)msgs[i].base, msgs[i].len);
-            shmpc__st(&sl->len, (uint32_t)msgs[i].len, relaxed);
-            shmpc__st(&sl->seq, shmpc__mpmc_published(p, r->capacity), release); /* R3 */
+            shmpc__slot *sl = SHMPC__SLOT_AT(slots, p, mask, stride);
+            /*@ ghost shmpc__payload_inside(mask, stride, size, p, msgs[i].len); */
+            shmpc__copy_in(slots, mask, stride, size, p, (const char *)msgs[i].base, msgs[i].len);
+            shmpc__mpmc_fill(r, sl, shmpc__slot_of(p, mask), p, (uint32_t)msgs[i].len);
         }
-        if (k > 1u) shmpc__st(&r->seg->peers[r->peer].pend_n, 0u, relaxed); /* published: nothing for recovery */
+        if (k > 1u) shmpc__range_done(r); /* published: nothing for recovery */
     }
     if (i == 0) return rc;
     shmpc__notify(r, &r->seg->data_waiters, &r->seg->data_ev);
@@ -2729,7 +2765,7 @@ SHMPC__PRIVATE int shmpc__mpmc_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n
         */
         for (; j < k; j++)
             shmpc__st(&SHMPC__SLOT(r, pos + j)->seq, shmpc__mpmc_freed((shmpc_idx)(pos + j), r->capacity), release); /* R4 */
-        shmpc__st(&r->seg->peers[r->peer].pend_n, 0u, relaxed); /* freed: nothing for recovery */
+        shmpc__range_done(r); /* freed: nothing for recovery */
         if (rc != SHMPC_OK) break;
     }
     if (i == 0) return shmpc__empty_or_closed(r, rc);

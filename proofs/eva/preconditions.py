@@ -41,6 +41,10 @@ ARGUED = {
     # given as the geometry's values; WP proves it at the batch push's call, attach's rests on the
     # handle attach set up (argued, as `handle`); Eva checks each header store at its address.
     "shmpc__spsc_publish: precondition 'headers'",
+    # shmpc__mpmc_fill's `slot`: the header it is given is shmpc_hdr(r->slots, m), the proof's name
+    # for the header of slot m (a logic function with no definition, see shmpc_handle_ok); Eva
+    # (SHMPC__EVA) runs the code's own address of the header and checks each store at it.
+    "shmpc__mpmc_fill: precondition 'slot'",
 }
 
 
