@@ -31,7 +31,7 @@ FUZZ_FLAGS := -std=c11 -Wall -Wextra -Wpedantic -Werror -g -O1 -fsanitize=fuzzer
 SAN_ASAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 SAN_TSAN := -fsanitize=thread
 
-.PHONY: fault fault-san fuzz fuzz-short soak fuzz-deps
+.PHONY: fault fault-san fuzz fuzz-short soak fuzz-deps $(FUZZERS:%=fuzz-run-%)
 
 $(CB)/.dir $(FB)/.dir:
 	$(Q)mkdir -p $(@D) && touch $@
@@ -108,12 +108,14 @@ define FUZZ_RUN
 	echo "fuzz $(1): $${runs} runs in $(2) s, 0 crashes, corpus $$(ls $(FB)/corpus-$(1) | wc -l) + $$(ls tests/fuzz/corpus/$(1) | wc -l) seeds"
 endef
 
+# The harnesses side by side (each runs on one core), each one's lines printed when it ends.
 fuzz-short: fuzz-deps
 	@$(MAKE) --no-print-directory -j2 $(FUZZERS:%=$(FB)/%)
-	$(call FUZZ_RUN,fuzz_ops,$(FUZZ_SHORT_SECONDS))
-	$(call FUZZ_RUN,fuzz_race,$(FUZZ_SHORT_SECONDS))
+	@$(MAKE) --no-print-directory -j2 --output-sync=target $(FUZZERS:%=fuzz-run-%) FUZZ_RUN_SECONDS=$(FUZZ_SHORT_SECONDS)
 
 fuzz: fuzz-deps
 	@$(MAKE) --no-print-directory -j2 $(FUZZERS:%=$(FB)/%)
-	$(call FUZZ_RUN,fuzz_ops,$(FUZZ_SECONDS))
-	$(call FUZZ_RUN,fuzz_race,$(FUZZ_SECONDS))
+	@$(MAKE) --no-print-directory -j2 --output-sync=target $(FUZZERS:%=fuzz-run-%) FUZZ_RUN_SECONDS=$(FUZZ_SECONDS)
+
+$(FUZZERS:%=fuzz-run-%): fuzz-run-%:
+	$(call FUZZ_RUN,$*,$(FUZZ_RUN_SECONDS))
