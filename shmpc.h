@@ -2164,6 +2164,18 @@ SHMPC__INLINE void shmpc__mpmc_fill(shmpc_ring *r, shmpc__slot *sl, uint32_t m, 
     shmpc__st(&sl->seq, shmpc__mpmc_published(pos, r->capacity), release); /* R3: publish; pairs with A3 */
 }
 
+/* MPMC: frees a taken slot (pos, header sl = slot m) for the producers of the next lap (R4: seq =
+   pos + capacity, shmpc__mpmc_freed; pairs with A4). */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires slot: 0 <= m <= r->mask && sl == shmpc_hdr(r->slots, m);
+    assigns sl->seq;
+    ensures kept: shmpc_handle_ok(r);
+*/
+SHMPC__INLINE void shmpc__mpmc_free(shmpc_ring *r, shmpc__slot *sl, uint32_t m, shmpc_idx pos) {
+    (void)m; /* in the contract only */
+    shmpc__st(&sl->seq, shmpc__mpmc_freed(pos, r->capacity), release); /* R4: free; pairs with A4 */
+}
+
 /* MPMC push (shmpc_try_push after its checks). */
 /*@ requires handle: shmpc_handle_ok(r);
     requires producer: r->role == SHMPC_PRODUCER;
@@ -2531,7 +2543,7 @@ SHMPC__OUTLINE int shmpc__mpmc_pop(shmpc_ring *r, char *buf, size_t cap, size_t 
     if (len && (rc == SHMPC_OK || rc == SHMPC_EMSGSIZE)) *len = n;
     if (rc != SHMPC_OK) return rc;
     shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, buf, n);
-    shmpc__st(&SHMPC__SLOT(r, pos)->seq, shmpc__mpmc_freed(pos, r->capacity), release); /* R4: pairs with A4 */
+    shmpc__mpmc_free(r, SHMPC__SLOT(r, pos), shmpc__slot_of(pos, r->mask), pos);
     shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
     return SHMPC_OK;
 }
@@ -2633,7 +2645,7 @@ SHMPC_API int shmpc_release(shmpc_ring *r) {
         r->own = shmpc__advance(r->pending_pos, 1u);
         shmpc__st(&r->seg->head, r->own, release); /* R2 */
     } else {
-        shmpc__st(&SHMPC__SLOT(r, r->pending_pos)->seq, shmpc__mpmc_freed(r->pending_pos, r->capacity), release); /* R4 */
+        shmpc__mpmc_free(r, SHMPC__SLOT(r, r->pending_pos), shmpc__slot_of(r->pending_pos, r->mask), r->pending_pos);
     }
     r->pending_op = SHMPC__OP_NONE;
     shmpc__regate(r);
@@ -2708,21 +2720,26 @@ SHMPC__FLATTEN int shmpc__spsc_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n
     requires bufs: \valid(bufs + (0 .. n - 1)) && \separated(bufs + (0 .. n - 1), r);
     requires each: shmpc_iovs_writable(bufs, n);
     requires sep: shmpc_iovs_off_ring(bufs, n, r);
+    requires apart: shmpc_iovs_array_apart(bufs, n, r);
 */
 SHMPC__PRIVATE int shmpc__mpmc_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
+    char *slots = SHMPC__BYTES(r); /* the geometry in locals: the copies below write through char pointers */
+    const uint32_t mask = r->mask, stride = r->stride, size = r->slot_size;
     size_t i = 0;
     int rc = SHMPC_OK;
     r->redo = 0; /* shmpc_redelivered: 1 if any message of this batch is delivered again */
-    /*@ loop invariant 0 <= i <= n <= \at(n, Pre);
-        loop invariant kept: shmpc_handle_ok(r);
-        loop invariant rest: \forall integer k; i <= k < \at(n, Pre) ==>
-            bufs[k].len == \at(bufs[k].len, Pre) && bufs[k].base == \at(bufs[k].base, Pre);
+    /*@ loop invariant 0 <= i <= n;
+        loop invariant kept: shmpc_handle_ok(r) && r->role == SHMPC_CONSUMER;
+        loop invariant geometry: slots == r->slots && mask == r->mask && stride == r->stride &&
+            size == r->slot_size;
+        loop invariant rest: \forall integer k; i <= k < n ==> bufs[k].len == \at(bufs[k].len, Pre);
+        loop invariant base: \forall integer k; 0 <= k < n ==> bufs[k].base == \at(bufs[k].base, Pre);
         loop assigns i, rc, r->redo, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
                      r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n,
-                     { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask },
-                     bufs[0 .. \at(n, Pre) - 1].len,
-                         { ((char *)\at(bufs[k].base, Pre))[j] | integer k, j;
-                           0 <= k < \at(n, Pre) && 0 <= j < \at(bufs[k].len, Pre) };
+                     { shmpc_hdr(slots, k)->seq | integer k; 0 <= k <= mask },
+                     bufs[0 .. n - 1].len,
+                     { ((char *)\at(bufs[k].base, Pre))[j] | integer k, j;
+                       0 <= k < n && 0 <= j < \at(bufs[k].len, Pre) };
         loop variant n - i;
     */
     while (i < n) { /* a range of messages per claim, else one */
@@ -2730,43 +2747,67 @@ SHMPC__PRIVATE int shmpc__mpmc_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n
         uint32_t len = 0, k, j;
         size_t end;
         if (!bufs[i].base && bufs[i].len) { rc = SHMPC_EINVAL; break; }
+        /* (steps for the provers, in the terms of the caller's precondition, at entry: this buffer
+           apart from the slot array; below, the length to copy within it) */
+        /*@ assert whole: \let q = i; \at(bufs[q].base, Pre) != \null ==>
+                \separated((char *)\at(bufs[q].base, Pre) + (0 .. \at(bufs[q].len, Pre) - 1),
+                           \at(r->slots, Pre) + (0 .. (\at(r->mask, Pre) + 1) * \at(r->stride, Pre) - 1)); */
         k = shmpc__mpmc_claim_range(r, &r->seg->head, 1u, bufs, i, n, &pos);
         if (k == 0u) {
             rc = shmpc__mpmc_take(r, bufs[i].len, &pos, &len);
             if (rc != SHMPC_OK) { if (i == 0 && rc == SHMPC_EMSGSIZE) bufs[0].len = len; break; }
-            shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, (char *)bufs[i].base, len);
+            /*@ assert within: \let q = i; len <= \at(bufs[q].len, Pre) && bufs[q].base == \at(bufs[q].base, Pre) &&
+                    slots == \at(r->slots, Pre) && mask == \at(r->mask, Pre) && stride == \at(r->stride, Pre); */
+            shmpc__copy_out(slots, mask, stride, size, pos, (char *)bufs[i].base, len);
             bufs[i].len = len;
-            shmpc__st(&SHMPC__SLOT(r, pos)->seq, shmpc__mpmc_freed(pos, r->capacity), release); /* R4 */
+            shmpc__mpmc_free(r, SHMPC__SLOT_AT(slots, pos, mask, stride), shmpc__slot_of(pos, mask), pos);
             i++;
             continue;
         }
         end = i + k; /* <= n all the same (a claim takes at most n - i): see shmpc__mpmc_push_many */
         if (end > n) end = n;
         /*@ loop invariant 0 <= j <= k && i == \at(i, LoopEntry) + j && end <= n;
-            loop assigns j, i, rc, len, bufs[0 .. \at(n, Pre) - 1].len,
-                         { shmpc_hdr(r->slots, m)->seq | integer m; 0 <= m <= r->mask },
+            loop invariant kept: shmpc_handle_ok(r) && r->role == SHMPC_CONSUMER;
+            loop invariant geometry: slots == r->slots && mask == r->mask && stride == r->stride &&
+                size == r->slot_size;
+            loop invariant rest: \forall integer m; i <= m < n ==> bufs[m].len == \at(bufs[m].len, Pre);
+            loop invariant base: \forall integer m; 0 <= m < n ==> bufs[m].base == \at(bufs[m].base, Pre);
+            loop assigns j, i, rc, len, bufs[0 .. n - 1].len,
+                         { shmpc_hdr(slots, m)->seq | integer m; 0 <= m <= mask },
                          { ((char *)\at(bufs[m].base, Pre))[b] | integer m, b;
-                           0 <= m < \at(n, Pre) && 0 <= b < \at(bufs[m].len, Pre) };
+                           0 <= m < n && 0 <= b < \at(bufs[m].len, Pre) };
             loop variant end - i;
         */
         for (j = 0; i < end; j++, i++) {
             shmpc_idx p = (shmpc_idx)(pos + j);
-            shmpc__slot *sl = SHMPC__SLOT(r, p);
+            shmpc__slot *sl = SHMPC__SLOT_AT(slots, p, mask, stride);
+            /*@ assert whole: \let q = i; \at(bufs[q].base, Pre) != \null ==>
+                    \separated((char *)\at(bufs[q].base, Pre) + (0 .. \at(bufs[q].len, Pre) - 1),
+                               \at(r->slots, Pre) + (0 .. (\at(r->mask, Pre) + 1) * \at(r->stride, Pre) - 1)); */
             rc = shmpc__slot_len(r, sl, &len); /* ours now; a peer may still scribble: re-check */
-            if (rc == SHMPC_OK && len > bufs[i].len) rc = SHMPC_ECORRUPT;
+            /* (the scan refused a buffer without a base: checked again, as the length is) */
+            if (rc == SHMPC_OK && (len > bufs[i].len || (len && !bufs[i].base))) rc = SHMPC_ECORRUPT;
             if (rc != SHMPC_OK) break;
-            shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, p, (char *)bufs[i].base, len);
+            /*@ assert within: \let q = i; len <= \at(bufs[q].len, Pre) && bufs[q].base == \at(bufs[q].base, Pre) &&
+                    slots == \at(r->slots, Pre) && mask == \at(r->mask, Pre) && stride == \at(r->stride, Pre); */
+            shmpc__copy_out(slots, mask, stride, size, p, (char *)bufs[i].base, len);
             bufs[i].len = len;
-            shmpc__st(&sl->seq, shmpc__mpmc_freed(p, r->capacity), release); /* R4 */
+            shmpc__mpmc_free(r, sl, shmpc__slot_of(p, mask), p);
         }
         /* A length refused after the claim (only a peer breaking the protocol writes one): that
            slot and the rest of the range are handed on undelivered, so the ring keeps moving;
            the call returns what it delivered before it (or SHMPC_ECORRUPT). */
-        /*@ loop assigns j, { shmpc_hdr(r->slots, m)->seq | integer m; 0 <= m <= r->mask };
+        /*@ loop invariant 0 <= j <= k;
+            loop invariant kept: shmpc_handle_ok(r) && r->role == SHMPC_CONSUMER;
+            loop invariant geometry: slots == r->slots && mask == r->mask && stride == r->stride &&
+                size == r->slot_size;
+            loop assigns j, { shmpc_hdr(slots, m)->seq | integer m; 0 <= m <= mask };
             loop variant k - j;
         */
-        for (; j < k; j++)
-            shmpc__st(&SHMPC__SLOT(r, pos + j)->seq, shmpc__mpmc_freed((shmpc_idx)(pos + j), r->capacity), release); /* R4 */
+        for (; j < k; j++) {
+            shmpc_idx p = (shmpc_idx)(pos + j);
+            shmpc__mpmc_free(r, SHMPC__SLOT_AT(slots, p, mask, stride), shmpc__slot_of(p, mask), p);
+        }
         shmpc__range_done(r); /* freed: nothing for recovery */
         if (rc != SHMPC_OK) break;
     }
@@ -2779,6 +2820,7 @@ SHMPC__PRIVATE int shmpc__mpmc_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n
     requires bufs: bufs != \null ==> \valid(bufs + (0 .. n - 1)) && (r != \null ==> \separated(bufs + (0 .. n - 1), r));
     requires each: bufs != \null ==> shmpc_iovs_writable(bufs, n);
     requires sep: bufs != \null && r != \null && r->seg != \null ==> shmpc_iovs_off_ring(bufs, n, r);
+    requires apart: bufs != \null && r != \null && r->seg != \null ==> shmpc_iovs_array_apart(bufs, n, r);
 */
 SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
     int rc = shmpc__check(r, SHMPC_CONSUMER);

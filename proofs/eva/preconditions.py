@@ -37,6 +37,10 @@ ARGUED = {
     "shmpc_try_push_many: precondition 'apart'",
     "shmpc__spsc_push_many: precondition 'apart'",
     "shmpc__mpmc_push_many: precondition 'apart'",
+    # The same of the batch pop and its MPMC half (whose WP proof at 32 bits needs it as the
+    # push's does; WP proves it at the half's call site).
+    "shmpc_try_pop_many: precondition 'apart'",
+    "shmpc__mpmc_pop_many: precondition 'apart'",
     # shmpc__spsc_publish's `headers`: every slot header valid, the quantifier of `handle` above,
     # given as the geometry's values; WP proves it at the batch push's call, attach's rests on the
     # handle attach set up (argued, as `handle`); Eva checks each header store at its address.
@@ -45,6 +49,8 @@ ARGUED = {
     # for the header of slot m (a logic function with no definition, see shmpc_handle_ok); Eva
     # (SHMPC__EVA) runs the code's own address of the header and checks each store at it.
     "shmpc__mpmc_fill: precondition 'slot'",
+    # shmpc__mpmc_free's `slot`: the same, of the header of the slot it frees (R4).
+    "shmpc__mpmc_free: precondition 'slot'",
 }
 
 
