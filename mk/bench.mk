@@ -39,7 +39,12 @@ $(BENCH_DIR)/.dir:
 $(BENCH_DIR)/bench: bench/bench.c bench/common.h shmpc.h | bench-deps $(BENCH_DIR)/.dir
 	$(Q)$(CC) $(BENCH_CFLAGS) $< -o $@ $(BENCH_LIBS)
 
-$(BENCH_DIR)/bench_variant: bench/bench.c bench/common.h $(BENCH_VARIANT) | bench-deps $(BENCH_DIR)/.dir
+# The variant's path is a prerequisite too, through a file rewritten only when the path changes:
+# another header, even one older than the last build, is built again.
+$(BENCH_DIR)/variant.path: FORCE | $(BENCH_DIR)/.dir
+	$(Q)echo '$(abspath $(BENCH_VARIANT))' | cmp -s - $@ || echo '$(abspath $(BENCH_VARIANT))' > $@
+FORCE:
+$(BENCH_DIR)/bench_variant: bench/bench.c bench/common.h $(BENCH_VARIANT) $(BENCH_DIR)/variant.path | bench-deps $(BENCH_DIR)/.dir
 	$(Q)$(CC) $(BENCH_CFLAGS) -DBENCH_SHMPC_HEADER='"$(abspath $(BENCH_VARIANT))"' $< -o $@ $(BENCH_LIBS)
 
 $(BENCH_DIR)/bench_boost: bench/bench_boost.cpp bench/common.h | bench-deps $(BENCH_DIR)/.dir
