@@ -2054,6 +2054,8 @@ SHMPC__PRIVATE int shmpc__mpmc_claim(shmpc_ring *r, shmpc__a32 *index, uint32_t 
     assigns *index, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
             r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n, *pos_out;
     ensures range: \result == 0 || (2 <= \result <= r->capacity && \result <= n - from);
+    ensures bases: bufs != \null ==> \forall integer b; from <= b < from + \result ==>
+        bufs[b].base != \null || bufs[b].len == 0;
     ensures kept: shmpc_handle_ok(r);
 */
 SHMPC__PRIVATE uint32_t shmpc__mpmc_claim_range(shmpc_ring *r, shmpc__a32 *index, uint32_t plus, const shmpc_iov *bufs,
@@ -2785,8 +2787,7 @@ SHMPC__PRIVATE int shmpc__mpmc_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n
                     \separated((char *)\at(bufs[q].base, Pre) + (0 .. \at(bufs[q].len, Pre) - 1),
                                \at(r->slots, Pre) + (0 .. (\at(r->mask, Pre) + 1) * \at(r->stride, Pre) - 1)); */
             rc = shmpc__slot_len(r, sl, &len); /* ours now; a peer may still scribble: re-check */
-            /* (the scan refused a buffer without a base: checked again, as the length is) */
-            if (rc == SHMPC_OK && (len > bufs[i].len || (len && !bufs[i].base))) rc = SHMPC_ECORRUPT;
+            if (rc == SHMPC_OK && len > bufs[i].len) rc = SHMPC_ECORRUPT;
             if (rc != SHMPC_OK) break;
             /*@ assert within: \let q = i; len <= \at(bufs[q].len, Pre) && bufs[q].base == \at(bufs[q].base, Pre) &&
                     slots == \at(r->slots, Pre) && mask == \at(r->mask, Pre) && stride == \at(r->stride, Pre); */
