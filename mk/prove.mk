@@ -21,9 +21,9 @@ PROVE_SHELL := shmpc__spsc_publish,shmpc__notify,shmpc__closed,shmpc__check_slow
 # of these has been seen yet. Not part of make prove; README.md, "What is NOT proven".
 PROVE_SHELL_OPEN := shmpc__mpmc_claim,shmpc__mpmc_claim_range,shmpc__mpmc_take,shmpc__mpmc_pop
 # Proven, but outside make prove (make prove-more): the MPMC batch pop at a 64-bit size_t. Alone
-# here its WP run takes about 4 minutes (229-241 s; most of it Qed simplifying the goals of a loop whose
+# here its WP run takes about 4 minutes (229-241 s; about half of it Qed simplifying the goals of a loop whose
 # callees store into sets of slot headers), more than make test has to spare; at a 32-bit size_t
-# five of its goals time out (README.md, "What is NOT proven").
+# goals time out (README.md, "What is NOT proven").
 PROVE_MORE  := shmpc__mpmc_pop_many
 PROVE_TITLE_MORE = shmpc.h, MPMC batch pop, gcc_x86_64 (64-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
 PROVE_FCTS  := $(PROVE_CORE),$(PROVE_SHELL)
