@@ -23,7 +23,12 @@ BUILD   := build
 NEED    := sh mk/need.sh
 
 # Each area adds its targets: TEST_STEPS run in order by `make test`; ALL_STEPS by `make`.
+# TEST_BESIDE: steps of make test that mostly wait (sleeps, peers, timeouts): they run one after
+# the other in the background from the start of step TEST_BESIDE_AT on, and their output follows
+# the last step's.
 TEST_STEPS :=
+TEST_BESIDE :=
+TEST_BESIDE_AT := cross-quick
 ALL_STEPS  :=
 HELP_LINES :=
 
@@ -43,12 +48,25 @@ include mk/examples.mk
 
 # Every step runs even after one fails, so one run shows everything that is wrong.
 test check: $(BUILD)/.dir
-	@pass=0; fail=0; failed=""; start=$$(date +%s); \
+	@pass=0; fail=0; failed=""; start=$$(date +%s); bg=""; blog=$(BUILD)/test-beside.log; \
+	rm -f $$blog $$blog.failed; \
+	beside() { for b in $(TEST_BESIDE); do \
+	    echo "== make $$b (beside the steps)"; t0=$$(date +%s); \
+	    if $(MAKE) --no-print-directory $$b; then r=passed; else r=FAILED; echo $$b >> $$blog.failed; fi; \
+	    echo "== make $$b: $$r in $$(( $$(date +%s) - t0 )) s"; \
+	done > $$blog 2>&1; }; \
 	for s in $(TEST_STEPS); do \
+	    if [ "$$s" = "$(TEST_BESIDE_AT)" ] && [ -n "$(TEST_BESIDE)" ]; then beside & bg=$$!; fi; \
 	    echo "== make $$s"; t0=$$(date +%s); \
 	    if $(MAKE) --no-print-directory $$s; then pass=$$((pass+1)); r=passed; else fail=$$((fail+1)); failed="$$failed $$s"; r=FAILED; fi; \
 	    echo "== make $$s: $$r in $$(( $$(date +%s) - t0 )) s"; \
 	done; \
+	if [ -n "$(TEST_BESIDE)" ]; then \
+	    if [ -n "$$bg" ]; then wait $$bg; else beside; fi; cat $$blog; \
+	    for b in $(TEST_BESIDE); do \
+	        if grep -qx "$$b" $$blog.failed 2>/dev/null; then fail=$$((fail+1)); failed="$$failed $$b"; else pass=$$((pass+1)); fi; \
+	    done; \
+	fi; \
 	[ $$fail -eq 0 ] || echo "== make test: failed steps:$$failed"; \
 	echo "make test steps: $$pass passed, $$fail failed, in $$(( $$(date +%s) - start )) s"; \
 	[ $$fail -eq 0 ]

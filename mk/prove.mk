@@ -26,19 +26,19 @@ PROVE_SHELL_OPEN := shmpc__mpmc_claim,shmpc__mpmc_claim_range,shmpc__mpmc_take,s
 # goals time out (README.md, "What is NOT proven").
 PROVE_MORE  := shmpc__mpmc_pop_many
 PROVE_TITLE_MORE = shmpc.h, MPMC batch pop, gcc_x86_64 (64-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
-PROVE_FCTS  := $(PROVE_CORE),$(PROVE_SHELL)
 PROVE_TIMEOUT ?= 20
 # Parsing: shmpc.h with the implementation, ring core only (SHMPC_NO_OS), plus the one file of
 # axioms (proofs/lemmas.c; proofs/lemmas2smt.py generates their z3 check from that very file).
 # __FRAMAC__ selects the proof's view of the atomic shell (see >>atomics). The machine model comes
-# from each run below: gcc_x86_64 (LP64) for the core and the shell, gcc_x86_32 (32-bit size_t) for
-# both again, in two runs (the core, the shell), so that the pool's lanes end together.
+# from each run below: gcc_x86_64 (LP64) and gcc_x86_32 (32-bit size_t), each in two runs (the core,
+# the shell), so that the pool's lanes end together.
 FRAMAC_PARSE = -c11 -machdep gcc_x86_64 -cpp-extra-args=-DSHMPC_IMPLEMENTATION,-DSHMPC_NO_OS
 # CVC4 first: it proves most goals in well under a second and gives up quickly where Z3 is needed,
 # while Z3 runs into the timeout on the goals only CVC4 proves (21 of them, 20 s each). One prover
 # at a time per run: make prove runs several side by side instead (PROVE_JOBS, below).
 FRAMAC_WP    = -wp -wp-rte -wp-prover cvc4,z3 -wp-par 1 -wp-timeout $(PROVE_TIMEOUT)
 PROVE_TITLE64 = shmpc.h, gcc_x86_64 (64-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
+PROVE_TITLE64S = shmpc.h, the shell, gcc_x86_64 (64-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
 PROVE_TITLE32 = shmpc.h, gcc_x86_32 (32-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
 PROVE_TITLE32S = shmpc.h, the shell, gcc_x86_32 (32-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
 PROVE_TITLE_FIFO = proofs/fifo.c, FIFO across steps (gcc_x86_64; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
@@ -67,13 +67,13 @@ prove: $(PROVE_DIR)/why3.conf
 	  echo "  $$names: valid ($$(echo $$names | wc -w)/$$(echo $$names | wc -w))"
 	$(Q)start=$$(date +%s); fail=0; \
 	  printf '%s\n' $(PROVE_POOL) | xargs -P $(PROVE_JOBS) -I{} $(MAKE) --no-print-directory -s prove-run{} || fail=1; \
-	  cat $(PROVE_DIR)/out64.txt $(PROVE_DIR)/out32.txt $(PROVE_DIR)/out32s.txt $(PROVE_DIR)/out-fifo.txt; \
-	  echo "prove: the four WP runs$(if $(filter -eva,$(PROVE_POOL)), and Eva,) took $$(( $$(date +%s) - start )) s on two cores ($(PROVE_JOBS) at a time, longest first)"; \
+	  cat $(PROVE_DIR)/out64.txt $(PROVE_DIR)/out64s.txt $(PROVE_DIR)/out32.txt $(PROVE_DIR)/out32s.txt $(PROVE_DIR)/out-fifo.txt; \
+	  echo "prove: the five WP runs$(if $(filter -eva,$(PROVE_POOL)), and Eva,) took $$(( $$(date +%s) - start )) s on two cores ($(PROVE_JOBS) at a time, longest first)"; \
 	  [ $$fail -eq 0 ] || { echo "prove: FAILED"; exit 1; }
 	$(Q)python3 proofs/readme-figures.py --check $(PROVE_SUMMARIES)
 
 # The summaries README.md's figures come from: 64-bit, 32-bit (core and shell: one figure), FIFO.
-PROVE_SUMMARIES = $(PROVE_DIR)/summary64.txt $(PROVE_DIR)/summary32.txt,$(PROVE_DIR)/summary32s.txt $(PROVE_DIR)/summary-fifo.txt
+PROVE_SUMMARIES = $(PROVE_DIR)/summary64.txt,$(PROVE_DIR)/summary64s.txt $(PROVE_DIR)/summary32.txt,$(PROVE_DIR)/summary32s.txt $(PROVE_DIR)/summary-fifo.txt
 
 # FIFO across steps (proofs/fifo.c): a ghost-queue model of SPSC operations over the proven core
 # (shmpc__put, shmpc__get, ...), with an inductive invariant; its own WP run and goal count.
@@ -88,8 +88,9 @@ FRAMAC_PARSE_FIFO = $(subst -DSHMPC_NO_OS,-DSHMPC_NO_OS$(comma)-DSHMPC_PROOF_FIF
 comma := ,
 prove_fifo_cmd = sh proofs/wp-run.sh $(PROVE_DIR) -fifo "$(PROVE_TITLE_FIFO)" $(PROVE_FIFO) $(FRAMAC_PARSE_FIFO) proofs/fifo.c proofs/lemmas.c $(FRAMAC_WP)
 
-# The four WP runs of make prove, each alone: three at a time there on two cores, the longest
-# first (the 64-bit run, the 32-bit shell, FIFO; then Eva and the 32-bit core as lanes free up).
+# The five WP runs of make prove, each alone: three at a time there on two cores, the longest
+# first (the shell at 64 and 32 bits, FIFO; then Eva and the two cores as lanes free up: with
+# the 64-bit core and shell in one run, that run ended alone, about 50 s after the others).
 # Three, not two: a WP run keeps a core only about 70 % busy (it waits for each prover call to
 # start and end, about 0.2 s each, several hundred calls), so two runs left a third of the
 # machine idle. With the SPSC batch calls added (149 goals per size_t), two lanes took 529 s and
@@ -97,13 +98,15 @@ prove_fifo_cmd = sh proofs/wp-run.sh $(PROVE_DIR) -fifo "$(PROVE_TITLE_FIFO)" $(
 # 486 s. The slowest goal under that load took 5.4 s of the 20 s timeout. prove-eva adds Eva to
 # the same pool (Eva is one thread, its mutant another).
 PROVE_JOBS ?= 3
-PROVE_POOL ?= 64 32s -fifo 32
+PROVE_POOL ?= 64s 32s -fifo 64 32
 prove-eva:
-	$(Q)$(MAKE) --no-print-directory prove PROVE_POOL="64 32s -fifo -eva 32"
-.PHONY: prove-run64 prove-run32 prove-run32s prove-run-fifo prove-run-eva
+	$(Q)$(MAKE) --no-print-directory prove PROVE_POOL="64s 32s -fifo -eva 64 32"
+.PHONY: prove-run64 prove-run64s prove-run32 prove-run32s prove-run-fifo prove-run-eva
 prove-run-eva: eva
 prove-run64: $(PROVE_DIR)/why3.conf
-	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 64 "$(PROVE_TITLE64)" $(PROVE_FCTS) $(FRAMAC_PARSE) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
+	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 64 "$(PROVE_TITLE64)" $(PROVE_CORE) $(FRAMAC_PARSE) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
+prove-run64s: $(PROVE_DIR)/why3.conf
+	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 64s "$(PROVE_TITLE64S)" $(PROVE_SHELL) $(FRAMAC_PARSE) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
 prove-run32: $(PROVE_DIR)/why3.conf
 	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 32 "$(PROVE_TITLE32)" $(PROVE_CORE) $(subst gcc_x86_64,gcc_x86_32,$(FRAMAC_PARSE)) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
 prove-run32s: $(PROVE_DIR)/why3.conf
