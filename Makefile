@@ -25,9 +25,11 @@ NEED    := sh mk/need.sh
 # Each area adds its targets: TEST_STEPS run in order by `make test`; ALL_STEPS by `make`.
 # TEST_BESIDE: steps of make test that mostly wait (sleeps, peers, timeouts): they run one after
 # the other in the background from the start of step TEST_BESIDE_AT on, and their output follows
-# the last step's.
+# the last step's. TEST_BESIDE_NEED: the Debian packages they need, installed before they start
+# (so that no apt-get of theirs runs beside a step's).
 TEST_STEPS :=
 TEST_BESIDE :=
+TEST_BESIDE_NEED :=
 TEST_BESIDE_AT := cross-quick
 ALL_STEPS  :=
 HELP_LINES :=
@@ -56,7 +58,7 @@ test check: $(BUILD)/.dir
 	    echo "== make $$b: $$r in $$(( $$(date +%s) - t0 )) s"; \
 	done > $$blog 2>&1; }; \
 	for s in $(TEST_STEPS); do \
-	    if [ "$$s" = "$(TEST_BESIDE_AT)" ] && [ -n "$(TEST_BESIDE)" ]; then beside & bg=$$!; fi; \
+	    if [ "$$s" = "$(TEST_BESIDE_AT)" ] && [ -n "$(TEST_BESIDE)" ]; then $(NEED) $(TEST_BESIDE_NEED) && { beside & bg=$$!; }; fi; \
 	    echo "== make $$s"; t0=$$(date +%s); \
 	    if $(MAKE) --no-print-directory $$s; then pass=$$((pass+1)); r=passed; else fail=$$((fail+1)); failed="$$failed $$s"; r=FAILED; fi; \
 	    echo "== make $$s: $$r in $$(( $$(date +%s) - t0 )) s"; \

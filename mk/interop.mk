@@ -6,6 +6,7 @@
 #                         is not permitted): checksums, end of stream, back-pressure, a broken link
 #   make bench-bridge     bridge throughput beside plain ZeroMQ PUSH/PULL of the same messages
 TEST_BESIDE += thirdparty-test bridge-test
+TEST_BESIDE_NEED += iproute2 libzmq3-dev pkg-config
 ALL_STEPS  += bridge-if-possible
 HELP_LINES += "  make thirdparty-test  a peer written from PROTOCOL.md (no shmpc.h) against the library, both directions" \
               "  make bridge      build/shmpc-bridge: a ring to a ZeroMQ socket and back (libzmq3-dev)" \
