@@ -23,14 +23,16 @@ BUILD   := build
 NEED    := sh mk/need.sh
 
 # Each area adds its targets: TEST_STEPS run in order by `make test`; ALL_STEPS by `make`.
-# TEST_BESIDE: steps of make test that mostly wait (sleeps, peers, timeouts): they run one after
-# the other in the background from the start of step TEST_BESIDE_AT on, and their output follows
-# the last step's. TEST_BESIDE_NEED: the Debian packages they need, installed before they start
-# (so that no apt-get of theirs runs beside a step's).
+# TEST_BESIDE: steps of make test that keep at most one core busy (sanitized runs, peers that
+# mostly wait, end-to-end tools): they run one after the other in the background from the start of
+# step TEST_BESIDE_AT on, beside the steps from there on, which also keep about one of the two cores
+# busy (the proofs and model checks before it use both); their output follows the last step's.
+# TEST_BESIDE_NEED: the Debian packages they need, installed before they start (so that no apt-get
+# of theirs runs beside a step's).
 TEST_STEPS :=
 TEST_BESIDE :=
 TEST_BESIDE_NEED :=
-TEST_BESIDE_AT := cross-quick
+TEST_BESIDE_AT := fault
 ALL_STEPS  :=
 HELP_LINES :=
 

@@ -18,7 +18,9 @@ TOOL_BINS   := $(BUILD)/shmpcctl $(BUILD)/libshmpc.so $(PYEXT) $(BUILD)/shmpc.pc
 VERSION_STR := 1.0
 
 ALL_STEPS  += tools
-TEST_STEPS += tools-test
+TOOLS_PKGS := python3 python3-dev pkg-config python3-pip python3-setuptools python3-wheel cmake mandoc python3-mypy
+TEST_BESIDE += tools-test
+TEST_BESIDE_NEED += $(TOOLS_PKGS)
 HELP_LINES += "  make tools      build shmpcctl, libshmpc.so, the Python extension _shmpc, shmpc.pc, large_blocks, request_response, sysv_demo" \
               "  make tools-test shmpcctl end to end, Python unittest (C <-> Python), memory options, example smoke runs," \
               "                  install, the pip package, CMake (find_package, add_subdirectory, FetchContent), man pages" \
@@ -56,7 +58,7 @@ $(BUILD)/shmpc.pc: tools/shmpc.pc.in | $(BUILD)/.dir
 # The remaining examples use the pattern rule of mk/examples.mk ($(BUILD)/%: examples/%.c).
 
 tools-deps:
-	$(Q)$(NEED) python3 python3-dev pkg-config python3-pip python3-setuptools python3-wheel cmake mandoc python3-mypy
+	$(Q)$(NEED) $(TOOLS_PKGS)
 
 tools-test: tools-deps
 	@$(MAKE) --no-print-directory tools-e2e python-test memopts-test examples-smoke install-test package-test \
