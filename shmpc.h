@@ -2342,6 +2342,9 @@ SHMPC__PRIVATE int shmpc__mpmc_push_many(shmpc_ring *r, const shmpc_iov *msgs, s
     size_t i = 0;
     int rc = SHMPC_OK;
     if (shmpc__ld(&r->seg->ends, relaxed) & SHMPC__CONS_CLOSED) return SHMPC_ECLOSED; /* before any claim */
+    /* The inner loop restates the outer loop's invariants (so do the batch pop's), written out:
+       with the geometry and sep behind ACSL predicates, WP lost goals (this sep, the pop's loop
+       assigns), as Qed no longer rewrote the callees' frames with those equalities. */
     /*@ loop invariant 0 <= i <= n;
         loop invariant kept: shmpc_handle_ok(r) && r->role == SHMPC_PRODUCER;
         loop invariant geometry: slots == r->slots && mask == r->mask && stride == r->stride &&
