@@ -2037,6 +2037,32 @@ SHMPC__PRIVATE int shmpc__mpmc_claim(shmpc_ring *r, shmpc__a32 *index, uint32_t 
     return SHMPC_EAGAIN;
 }
 
+/* MPMC: a range claim's slots are all published (push) or freed (pop), or a range recorded was
+   not claimed: the caller's entry no longer records one for crash recovery (pend_n 0; see
+   shmpc__mpmc_claim_range). */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires peer: r->role == SHMPC_PRODUCER || r->role == SHMPC_CONSUMER;
+    assigns r->seg->peers[r->peer].pend_n;
+    ensures kept: shmpc_handle_ok(r);
+*/
+SHMPC__INLINE void shmpc__range_done(shmpc_ring *r) {
+    shmpc__st(&r->seg->peers[r->peer].pend_n, 0u, relaxed);
+}
+
+/* A range claim's first position to its caller: a function of its own for the provers, whose
+   contract says that the handle survives the store (at a 32-bit size_t, inside the claim's loop,
+   that proof timed out). */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires out: \valid(pos_out) && \separated(pos_out, r);
+    assigns *pos_out;
+    ensures kept: shmpc_handle_ok(r);
+    ensures set: *pos_out == pos;
+*/
+SHMPC__INLINE void shmpc__claimed(const shmpc_ring *r, shmpc_idx *pos_out, uint32_t pos) {
+    (void)r;
+    *pos_out = (shmpc_idx)pos;
+}
+
 /* MPMC batches: claims a range of positions from *index (tail: plus 0, free slots; head: plus 1,
    published messages whose lengths fit bufs[from], bufs[from + 1], ...) in one compare-and-swap;
    returns how many, up to min(n - from, capacity), *pos_out the first. 0: fewer than two are ready (or the retries ran out), and
@@ -2047,10 +2073,12 @@ SHMPC__PRIVATE int shmpc__mpmc_claim(shmpc_ring *r, shmpc__a32 *index, uint32_t 
    sets pend_n back to 0 once it has published or freed the slots. A consumer re-reads each
    length after the claim: a peer may still scribble on it. */
 /*@ requires handle: shmpc_handle_ok(r);
+    requires role: r->role == SHMPC_PRODUCER || r->role == SHMPC_CONSUMER;
     requires index: index == &r->seg->tail || index == &r->seg->head;
     requires from: from < n;
-    requires bufs: bufs == \null || \valid_read(bufs + (0 .. n - 1));
-    requires out: \valid(pos_out) && \separated(pos_out, r, r->seg);
+    requires bufs: bufs == \null || (\valid_read(bufs + (0 .. n - 1)) && \separated(bufs + (0 .. n - 1), r, r->seg));
+    requires out: \valid(pos_out) && \separated(pos_out, r, r->seg) &&
+        (bufs == \null || \separated(pos_out, bufs + (0 .. n - 1)));
     assigns *index, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
             r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n, *pos_out;
     ensures range: \result == 0 || (2 <= \result <= r->capacity && \result <= n - from);
@@ -2065,13 +2093,16 @@ SHMPC__PRIVATE uint32_t shmpc__mpmc_claim_range(shmpc_ring *r, shmpc__a32 *index
     size_t end = from + max, b; /* == from + max <= n; the scan is bounded by b < end, one variable: */
     uint32_t pos = shmpc__ld(index, acquire), i, k; /* A6: pairs with R6 */
     if (end > n) end = n; /* (never taken) Eva keeps no relation between from and k */
+    /*@ assert max: max <= r->capacity && max <= n - from; */
     /*@ loop invariant 0 <= i <= SHMPC_RETRIES;
+        loop invariant kept: shmpc_handle_ok(r);
         loop assigns i, k, b, pos, *index, me->pending, me->pend_n;
         loop variant SHMPC_RETRIES - i;
     */
     for (i = 0; i < SHMPC_RETRIES; i++) {
         uint32_t first = pos;
         /*@ loop invariant 0 <= k <= max && b == from + k && end <= n;
+            loop invariant seen: bufs != \null ==> \forall integer m; from <= m < b ==> bufs[m].base != \null || bufs[m].len == 0;
             loop assigns k, b;
             loop variant end - b;
         */
@@ -2086,12 +2117,13 @@ SHMPC__PRIVATE uint32_t shmpc__mpmc_claim_range(shmpc_ring *r, shmpc__a32 *index
         if (k < 2u) break;
         shmpc__st(&me->pend_n, k, relaxed); /* recorded before the claim, as the single claim's */
         shmpc__st(&me->pending, pos, relaxed);
-        if (shmpc__cas(index, &pos, (shmpc_idx)(pos + k), acq_rel)) { *pos_out = (shmpc_idx)pos; return k; } /* R6; A6 if lost */
+        /*@ assert kept: shmpc_handle_ok(r); */ /* (a step for the provers: the handle after the record) */
+        if (shmpc__cas(index, &pos, (shmpc_idx)(pos + k), acq_rel)) { shmpc__claimed(r, pos_out, pos); return k; } /* R6; A6 if lost */
         /* lost: un-record. The range from first - capacity - 1 holds positions of the lap before,
            consumed and released (each slot of the scan had moved on to this lap): recovery ignores them. */
         shmpc__st(&me->pending, (shmpc_idx)(first - r->capacity - 1u), relaxed);
     }
-    if (i > 0u) shmpc__st(&me->pend_n, 0u, relaxed); /* a range was recorded: the single claim records one */
+    if (i > 0u) shmpc__range_done(r); /* a range was recorded: the single claim records one */
     return 0u;
 }
 
@@ -2140,17 +2172,6 @@ SHMPC__FLATTEN int shmpc__spsc_push(shmpc_ring *r, const char *msg, size_t len) 
 */
 SHMPC__OUTLINE int shmpc__spsc_push_any(shmpc_ring *r, const char *msg, size_t len) {
     return shmpc__spsc_push(r, msg, len);
-}
-
-/* MPMC: a range claim's slots are all published (push) or freed (pop): the caller's entry no
-   longer records it for crash recovery (pend_n 0; see shmpc__mpmc_claim_range). */
-/*@ requires handle: shmpc_handle_ok(r);
-    requires peer: r->role == SHMPC_PRODUCER || r->role == SHMPC_CONSUMER;
-    assigns r->seg->peers[r->peer].pend_n;
-    ensures kept: shmpc_handle_ok(r);
-*/
-SHMPC__INLINE void shmpc__range_done(shmpc_ring *r) {
-    shmpc__st(&r->seg->peers[r->peer].pend_n, 0u, relaxed);
 }
 
 /* MPMC: publishes a claimed slot (pos, header sl = slot m): its length, then its sequence word

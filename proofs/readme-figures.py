@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """readme-figures.py --check|--write SUMMARY... : the goal counts in README.md, "What is proven",
 from what `make prove` printed (proofs/wp-summary.sh output, one file per WP run).
-readme-figures.py --check-more SUMMARY : the goal count of `make prove-more` (one WP run), in
-README.md after the marker "figure:prove-more".
+readme-figures.py --check-more NAME=SUMMARY... : the goal count of each WP run of `make prove-more`,
+in README.md after the marker "figure:NAME".
 readme-figures.py --check-bmc LOG... : every exhaustive search of proofs/bmc/bmc.c as `make bmc`
 printed it ("bmc B-bit MODE cap C Pp x Qc: S states T transitions"), in README.md's table as the
 row "| B | MODE | C | P×Q | S | T |".
@@ -103,20 +103,26 @@ def check_wmm(out, mutants, caught, argued, unreached):
     drifted("weak-memory", [w for w in want if w not in text])
 
 
-def check_more(path):
-    p, t = summaries([path])[1][0]
-    text = "%d/%d goals" % (p, t)
-    found = re.findall(r"<!-- figure:prove-more -->(\d+/\d+ goals)", open(README).read())
-    if found != [text]:
-        print("readme-figures: README.md's figure:prove-more says %s, make prove-more printed %s"
-              % (", ".join(found) or "nothing", text))
+def check_more(pairs):
+    text = open(README).read()
+    bad = 0
+    for pair in pairs:
+        name, path = pair.split("=", 1)
+        p, t = summaries([path])[1][0]
+        want = "%d/%d goals" % (p, t)
+        found = re.findall(r"<!-- figure:%s -->(\d+/\d+ goals)" % re.escape(name), text)
+        if found != [want]:
+            print("readme-figures: README.md's figure:%s says %s, make prove-more printed %s"
+                  % (name, ", ".join(found) or "nothing", want))
+            bad = 1
+    if bad:
         sys.exit(1)
-    print("readme-figures: README.md's goal count of make prove-more matches the run")
+    print("readme-figures: README.md's goal counts of make prove-more match the runs")
 
 
 def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "--check-more":
-        return check_more(sys.argv[2])
+    if len(sys.argv) >= 3 and sys.argv[1] == "--check-more":
+        return check_more(sys.argv[2:])
     if len(sys.argv) >= 3 and sys.argv[1] == "--check-bmc":
         return check_bmc(sys.argv[2:])
     if len(sys.argv) >= 3 and sys.argv[1] == "--check-spin":
