@@ -1999,6 +1999,20 @@ SHMPC__INLINE int shmpc__spsc_room(shmpc_ring *r, uint32_t want, uint32_t *room)
     return SHMPC_OK;
 }
 
+/* MPMC: a claim's position (a range claim's first) to its caller: a function of its own for the
+   provers, whose contract says that the handle survives the store (at a 32-bit size_t, inside the
+   range claim's loop, that proof timed out). */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires out: \valid(pos_out) && \separated(pos_out, r);
+    assigns *pos_out;
+    ensures kept: shmpc_handle_ok(r);
+    ensures set: *pos_out == pos;
+*/
+SHMPC__INLINE void shmpc__claimed(const shmpc_ring *r, shmpc_idx *pos_out, uint32_t pos) {
+    (void)r;
+    *pos_out = (shmpc_idx)pos;
+}
+
 /* MPMC: claims position *pos (slot seq == pos) by compare-and-swap on tail. Every index value the
    loop judges a slot against is acquired (A6, the initial load, the failed compare-and-swap and
    the re-load) from the chain of claims (R6), so the verdict is never made on a stale view. */
@@ -2022,7 +2036,7 @@ SHMPC__PRIVATE int shmpc__mpmc_claim(shmpc_ring *r, shmpc__a32 *index, uint32_t 
         if (c == SHMPC__SEQ_READY) {
             if (r->role == SHMPC_PRODUCER) /* recorded before the claim, for crash recovery */
                 shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
-            if (shmpc__cas(index, &pos, (shmpc_idx)(pos + 1u), acq_rel)) { *pos_out = (shmpc_idx)pos; return SHMPC_OK; } /* R6; A6 if lost */
+            if (shmpc__cas(index, &pos, (shmpc_idx)(pos + 1u), acq_rel)) { shmpc__claimed(r, pos_out, pos); return SHMPC_OK; } /* R6; A6 if lost */
             if (r->role == SHMPC_PRODUCER) /* lost: un-record (a consumed position, see shmpc__recover) */
                 shmpc__st(&r->seg->peers[r->peer].pending, (shmpc_idx)(pos - r->capacity - 1u), relaxed);
             continue; /* pos reloaded by the failed compare-and-swap */
@@ -2047,20 +2061,6 @@ SHMPC__PRIVATE int shmpc__mpmc_claim(shmpc_ring *r, shmpc__a32 *index, uint32_t 
 */
 SHMPC__INLINE void shmpc__range_done(shmpc_ring *r) {
     shmpc__st(&r->seg->peers[r->peer].pend_n, 0u, relaxed);
-}
-
-/* A range claim's first position to its caller: a function of its own for the provers, whose
-   contract says that the handle survives the store (at a 32-bit size_t, inside the claim's loop,
-   that proof timed out). */
-/*@ requires handle: shmpc_handle_ok(r);
-    requires out: \valid(pos_out) && \separated(pos_out, r);
-    assigns *pos_out;
-    ensures kept: shmpc_handle_ok(r);
-    ensures set: *pos_out == pos;
-*/
-SHMPC__INLINE void shmpc__claimed(const shmpc_ring *r, shmpc_idx *pos_out, uint32_t pos) {
-    (void)r;
-    *pos_out = (shmpc_idx)pos;
 }
 
 /* MPMC batches: claims a range of positions from *index (tail: plus 0, free slots; head: plus 1,

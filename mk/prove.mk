@@ -7,7 +7,7 @@ HELP_LINES += "  make prove      Frama-C WP proves the ring core and the SPSC sh
               "  make prove-mutants  planted bugs in a copy of shmpc.h: WP must reject each one" \
               "  make prove-readme   writes the goal counts of the last make prove into README.md" \
               "  make prove-fifo  only the FIFO run of make prove (proofs/fifo.c)" \
-              "  make prove-more  WP on the MPMC batch pop (64-bit size_t) and range claim (about 4 min, not in make test)" \
+              "  make prove-more  WP on the MPMC batch pop (64-bit size_t) and claims (about 5 min, not in make test)" \
               "  make eva        Frama-C Eva on the shell (proofs/eva/driver.c): fails unless 0 alarms"
 .PHONY: prove prove-mutants prove-deps prove-readme prove-fifo prove-more eva prove-eva
 
@@ -16,27 +16,29 @@ PROVE_PKGS  := frama-c-base why3 z3 cvc4 python3
 # Every function of the >>core section; each must show N/N goals proved.
 PROVE_CORE  := shmpc__used,shmpc__slot_of,shmpc__slot_off,shmpc__payload_inside,shmpc__free_slots,shmpc__ready_slots,shmpc__can_put,shmpc__can_get,shmpc__payload,shmpc__bytes,shmpc__copy_in,shmpc__copy_out,shmpc__put,shmpc__get,shmpc__put_many,shmpc__get_many,shmpc__commit_at,shmpc__advance,shmpc__seq_class,shmpc__mpmc_published,shmpc__mpmc_freed,shmpc__stride,shmpc__total,shmpc__geometry_ok,shmpc__validate
 # The shell's functions under proof (>>ring; every shared load an arbitrary value, see >>atomics).
-PROVE_SHELL := shmpc__spsc_publish,shmpc__notify,shmpc__closed,shmpc__check_slow,shmpc__check,shmpc__regate,shmpc__spsc_ready,shmpc__full_or_closed,shmpc__empty_or_closed,shmpc__slot_len,shmpc__spsc_push,shmpc__spsc_push_any,shmpc_try_push,shmpc_try_pop,shmpc_commit,shmpc_release,shmpc__mpmc_free,shmpc__spsc_room,shmpc__hold,shmpc_try_reserve,shmpc_try_peek,shmpc__mpmc_fill,shmpc__mpmc_push,shmpc__range_done,shmpc__mpmc_push_many,shmpc__spsc_push_many,shmpc_try_push_many,shmpc__spsc_pop_many,shmpc_try_pop_many
+PROVE_SHELL := shmpc__spsc_publish,shmpc__notify,shmpc__closed,shmpc__check_slow,shmpc__check,shmpc__regate,shmpc__spsc_ready,shmpc__full_or_closed,shmpc__empty_or_closed,shmpc__slot_len,shmpc__spsc_push,shmpc__spsc_push_any,shmpc_try_push,shmpc_try_pop,shmpc_commit,shmpc_release,shmpc__mpmc_free,shmpc__spsc_room,shmpc__hold,shmpc_try_reserve,shmpc_try_peek
+# The same, in a WP run of its own (make prove's lanes then end closer together): MPMC push and the batch calls.
+PROVE_BATCH := shmpc__mpmc_fill,shmpc__mpmc_push,shmpc__range_done,shmpc__mpmc_push_many,shmpc__spsc_push_many,shmpc_try_push_many,shmpc__spsc_pop_many,shmpc_try_pop_many
 # Annotated (contracts, loop invariants and variants) but not in the list above: no complete run
 # of these has been seen yet. Not part of make prove; README.md, "What is NOT proven".
-PROVE_SHELL_OPEN := shmpc__mpmc_claim,shmpc__mpmc_take,shmpc__mpmc_pop
+PROVE_SHELL_OPEN := shmpc__mpmc_take,shmpc__mpmc_pop
 # Proven, but outside make prove (make prove-more, three WP runs side by side, about 4 minutes):
 # the MPMC batch pop at a 64-bit size_t (alone about 4 minutes, about half of it Qed simplifying
 # the goals of a loop whose callees store into sets of slot headers; at a 32-bit size_t goals
-# stay open, README.md, "What is NOT proven"), and the MPMC range claim, whose contract the
-# batch calls of make prove take as given, at both sizes (about 1.5 minutes each alone).
+# stay open, README.md, "What is NOT proven"), and the MPMC claims (single and range), whose
+# contracts the proofs of make prove take as given, at both sizes (about 2 minutes each alone).
 # About 2 more minutes of make test than it has to spare.
 PROVE_MORE  := shmpc__mpmc_pop_many
-PROVE_CLAIM := shmpc__mpmc_claim_range,shmpc__claimed
+PROVE_CLAIM := shmpc__mpmc_claim,shmpc__mpmc_claim_range,shmpc__claimed
 PROVE_TITLE_MORE = shmpc.h, MPMC batch pop, gcc_x86_64 (64-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
-PROVE_TITLE_CLAIM = shmpc.h, MPMC range claim, gcc_x86_64 (64-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
-PROVE_TITLE_CLAIM32 = shmpc.h, MPMC range claim, gcc_x86_32 (32-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
+PROVE_TITLE_CLAIM = shmpc.h, MPMC claims, gcc_x86_64 (64-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
+PROVE_TITLE_CLAIM32 = shmpc.h, MPMC claims, gcc_x86_32 (32-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
 PROVE_TIMEOUT ?= 20
 # Parsing: shmpc.h with the implementation, ring core only (SHMPC_NO_OS), plus the one file of
 # axioms (proofs/lemmas.c; proofs/lemmas2smt.py generates their z3 check from that very file).
 # __FRAMAC__ selects the proof's view of the atomic shell (see >>atomics). The machine model comes
-# from each run below: gcc_x86_64 (LP64) and gcc_x86_32 (32-bit size_t), each in two runs (the core,
-# the shell), so that the pool's lanes end together.
+# from each run below: gcc_x86_64 (LP64) and gcc_x86_32 (32-bit size_t), each in three runs (the
+# core, the shell, the shell's batch calls), so that the pool's lanes end together.
 FRAMAC_PARSE = -c11 -machdep gcc_x86_64 -cpp-extra-args=-DSHMPC_IMPLEMENTATION,-DSHMPC_NO_OS
 # CVC4 first: it proves most goals in well under a second and gives up quickly where Z3 is needed,
 # while Z3 runs into the timeout on the goals only CVC4 proves (21 of them, 20 s each). One prover
@@ -44,6 +46,8 @@ FRAMAC_PARSE = -c11 -machdep gcc_x86_64 -cpp-extra-args=-DSHMPC_IMPLEMENTATION,-
 FRAMAC_WP    = -wp -wp-rte -wp-prover cvc4,z3 -wp-par 1 -wp-timeout $(PROVE_TIMEOUT)
 PROVE_TITLE64 = shmpc.h, gcc_x86_64 (64-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
 PROVE_TITLE64S = shmpc.h, the shell, gcc_x86_64 (64-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
+PROVE_TITLE64B = shmpc.h, the shell's MPMC push and batch calls, gcc_x86_64 (64-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
+PROVE_TITLE32B = shmpc.h, the shell's MPMC push and batch calls, gcc_x86_32 (32-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
 PROVE_TITLE32 = shmpc.h, gcc_x86_32 (32-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
 PROVE_TITLE32S = shmpc.h, the shell, gcc_x86_32 (32-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
 PROVE_TITLE_FIFO = proofs/fifo.c, FIFO across steps (gcc_x86_64; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
@@ -72,13 +76,13 @@ prove: $(PROVE_DIR)/why3.conf
 	  echo "  $$names: valid ($$(echo $$names | wc -w)/$$(echo $$names | wc -w))"
 	$(Q)start=$$(date +%s); fail=0; \
 	  printf '%s\n' $(PROVE_POOL) | xargs -P $(PROVE_JOBS) -I{} $(MAKE) --no-print-directory -s prove-run{} || fail=1; \
-	  cat $(PROVE_DIR)/out64.txt $(PROVE_DIR)/out64s.txt $(PROVE_DIR)/out32.txt $(PROVE_DIR)/out32s.txt $(PROVE_DIR)/out-fifo.txt; \
-	  echo "prove: the five WP runs$(if $(filter -eva,$(PROVE_POOL)), and Eva,) took $$(( $$(date +%s) - start )) s on two cores ($(PROVE_JOBS) at a time, longest first)"; \
+	  cat $(PROVE_DIR)/out64.txt $(PROVE_DIR)/out64s.txt $(PROVE_DIR)/out64b.txt $(PROVE_DIR)/out32.txt $(PROVE_DIR)/out32s.txt $(PROVE_DIR)/out32b.txt $(PROVE_DIR)/out-fifo.txt; \
+	  echo "prove: the seven WP runs$(if $(filter -eva,$(PROVE_POOL)), and Eva,) took $$(( $$(date +%s) - start )) s on two cores ($(PROVE_JOBS) at a time, longest first)"; \
 	  [ $$fail -eq 0 ] || { echo "prove: FAILED"; exit 1; }
 	$(Q)python3 proofs/readme-figures.py --check $(PROVE_SUMMARIES)
 
 # The summaries README.md's figures come from: 64-bit, 32-bit (core and shell: one figure), FIFO.
-PROVE_SUMMARIES = $(PROVE_DIR)/summary64.txt,$(PROVE_DIR)/summary64s.txt $(PROVE_DIR)/summary32.txt,$(PROVE_DIR)/summary32s.txt $(PROVE_DIR)/summary-fifo.txt
+PROVE_SUMMARIES = $(PROVE_DIR)/summary64.txt,$(PROVE_DIR)/summary64s.txt,$(PROVE_DIR)/summary64b.txt $(PROVE_DIR)/summary32.txt,$(PROVE_DIR)/summary32s.txt,$(PROVE_DIR)/summary32b.txt $(PROVE_DIR)/summary-fifo.txt
 
 # FIFO across steps (proofs/fifo.c): a ghost-queue model of SPSC operations over the proven core
 # (shmpc__put, shmpc__get, ...), with an inductive invariant; its own WP run and goal count.
@@ -93,25 +97,30 @@ FRAMAC_PARSE_FIFO = $(subst -DSHMPC_NO_OS,-DSHMPC_NO_OS$(comma)-DSHMPC_PROOF_FIF
 comma := ,
 prove_fifo_cmd = sh proofs/wp-run.sh $(PROVE_DIR) -fifo "$(PROVE_TITLE_FIFO)" $(PROVE_FIFO) $(FRAMAC_PARSE_FIFO) proofs/fifo.c proofs/lemmas.c $(FRAMAC_WP)
 
-# The five WP runs of make prove, each alone: three at a time there on two cores, the longest
-# first (the shell at 64 and 32 bits, FIFO; then Eva and the two cores as lanes free up: with
-# the 64-bit core and shell in one run, that run ended alone, about 50 s after the others).
-# Three, not two: a WP run keeps a core only about 70 % busy (it waits for each prover call to
-# start and end, about 0.2 s each, several hundred calls), so two runs left a third of the
-# machine idle. With the SPSC batch calls added (149 goals per size_t), two lanes took 529 s and
-# three 433 s, as long as two lanes took without them; with the MPMC batch push too, three took
-# 486 s. The slowest goal under that load took 5.4 s of the 20 s timeout. prove-eva adds Eva to
-# the same pool (Eva is one thread, its mutant another).
-PROVE_JOBS ?= 3
-PROVE_POOL ?= 64s 32s -fifo 64 32
+# The seven WP runs of make prove (the core, the shell and the shell's batch calls at each size,
+# FIFO), each alone: four at a time there on two cores, the longest first, Eva (prove-eva)
+# among them. A WP run keeps a core only about 70 % busy (it waits for each prover call to start
+# and end, about 0.2 s each, several hundred calls), so two runs left a third of the machine
+# idle; three runs of five (the shell and its batch calls in one run per size) kept both cores
+# busy until the lanes ended one by one, the last (about 500 s) alone for its last 40-100 s.
+# Split in seven and run four at a time, the lanes end within 10 s of each other: prove-eva
+# took 494 s here, against 587 s for five runs three at a time on the same machine an hour
+# before (2026-12-05). The slowest goal under four lanes took 7.5 s of the 20 s timeout. (Eva
+# is one thread, its mutant another.)
+PROVE_JOBS ?= 4
+PROVE_POOL ?= 32b 64b 32s 64s -fifo 64 32
 prove-eva:
-	$(Q)$(MAKE) --no-print-directory prove PROVE_POOL="64s 32s -fifo -eva 64 32"
-.PHONY: prove-run64 prove-run64s prove-run32 prove-run32s prove-run-fifo prove-run-eva
+	$(Q)$(MAKE) --no-print-directory prove PROVE_POOL="-eva 32b 64b -fifo 32s 64s 64 32"
+.PHONY: prove-run64 prove-run64s prove-run64b prove-run32 prove-run32s prove-run32b prove-run-fifo prove-run-eva
 prove-run-eva: eva
 prove-run64: $(PROVE_DIR)/why3.conf
 	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 64 "$(PROVE_TITLE64)" $(PROVE_CORE) $(FRAMAC_PARSE) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
 prove-run64s: $(PROVE_DIR)/why3.conf
 	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 64s "$(PROVE_TITLE64S)" $(PROVE_SHELL) $(FRAMAC_PARSE) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
+prove-run64b: $(PROVE_DIR)/why3.conf
+	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 64b "$(PROVE_TITLE64B)" $(PROVE_BATCH) $(FRAMAC_PARSE) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
+prove-run32b: $(PROVE_DIR)/why3.conf
+	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 32b "$(PROVE_TITLE32B)" $(PROVE_BATCH) $(subst gcc_x86_64,gcc_x86_32,$(FRAMAC_PARSE)) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
 prove-run32: $(PROVE_DIR)/why3.conf
 	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 32 "$(PROVE_TITLE32)" $(PROVE_CORE) $(subst gcc_x86_64,gcc_x86_32,$(FRAMAC_PARSE)) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
 prove-run32s: $(PROVE_DIR)/why3.conf
