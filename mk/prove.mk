@@ -31,9 +31,6 @@ PROVE_SHELL_OPEN := shmpc__mpmc_take,shmpc__mpmc_pop
 # About 2 more minutes of make test than it has to spare.
 PROVE_MORE  := shmpc__mpmc_pop_many
 PROVE_CLAIM := shmpc__mpmc_claim,shmpc__mpmc_claim_range,shmpc__claimed
-PROVE_TITLE_MORE = shmpc.h, MPMC batch pop, gcc_x86_64 (64-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
-PROVE_TITLE_CLAIM = shmpc.h, MPMC claims, gcc_x86_64 (64-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
-PROVE_TITLE_CLAIM32 = shmpc.h, MPMC claims, gcc_x86_32 (32-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
 PROVE_TIMEOUT ?= 20
 # Parsing: shmpc.h with the implementation, ring core only (SHMPC_NO_OS), plus the one file of
 # axioms (proofs/lemmas.c; proofs/lemmas2smt.py generates their z3 check from that very file).
@@ -45,12 +42,12 @@ FRAMAC_PARSE = -c11 -machdep gcc_x86_64 -cpp-extra-args=-DSHMPC_IMPLEMENTATION,-
 # while Z3 runs into the timeout on the goals only CVC4 proves (21 of them, 20 s each). One prover
 # at a time per run: make prove runs several side by side instead (PROVE_JOBS, below).
 FRAMAC_WP    = -wp -wp-rte -wp-prover cvc4,z3 -wp-par 1 -wp-timeout $(PROVE_TIMEOUT)
-PROVE_TITLE64 = shmpc.h, gcc_x86_64 (64-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
-PROVE_TITLE64S = shmpc.h, the shell, gcc_x86_64 (64-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
-PROVE_TITLE64B = shmpc.h, the shell's MPMC push and batch calls, gcc_x86_64 (64-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
-PROVE_TITLE32B = shmpc.h, the shell's MPMC push and batch calls, gcc_x86_32 (32-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
-PROVE_TITLE32 = shmpc.h, gcc_x86_32 (32-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
-PROVE_TITLE32S = shmpc.h, the shell, gcc_x86_32 (32-bit size_t; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
+# What each set of functions is called in the titles of its runs' outputs.
+PROVE_WHAT_CORE  := shmpc.h
+PROVE_WHAT_SHELL := shmpc.h, the shell
+PROVE_WHAT_BATCH := shmpc.h, the shell's MPMC push and batch calls
+PROVE_WHAT_MORE  := shmpc.h, MPMC batch pop
+PROVE_WHAT_CLAIM := shmpc.h, MPMC claims
 PROVE_TITLE_FIFO = proofs/fifo.c, FIFO across steps (gcc_x86_64; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
 # Mutants only need one goal to fail: a shorter timeout keeps prove-mutants quick.
 MUTANT_TIMEOUT ?= 8
@@ -112,20 +109,8 @@ PROVE_JOBS ?= 4
 PROVE_POOL ?= 32b 64b 32s 64s -fifo 64 32
 prove-eva:
 	$(Q)$(MAKE) --no-print-directory prove PROVE_POOL="-eva 32b 64b -fifo 32s 64s 64 32"
-.PHONY: prove-run64 prove-run64s prove-run64b prove-run32 prove-run32s prove-run32b prove-run-fifo prove-run-eva
+.PHONY: prove-run-fifo prove-run-eva
 prove-run-eva: eva
-prove-run64: $(PROVE_DIR)/why3.conf
-	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 64 "$(PROVE_TITLE64)" $(PROVE_CORE) $(FRAMAC_PARSE) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
-prove-run64s: $(PROVE_DIR)/why3.conf
-	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 64s "$(PROVE_TITLE64S)" $(PROVE_SHELL) $(FRAMAC_PARSE) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
-prove-run64b: $(PROVE_DIR)/why3.conf
-	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 64b "$(PROVE_TITLE64B)" $(PROVE_BATCH) $(FRAMAC_PARSE) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
-prove-run32b: $(PROVE_DIR)/why3.conf
-	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 32b "$(PROVE_TITLE32B)" $(PROVE_BATCH) $(subst gcc_x86_64,gcc_x86_32,$(FRAMAC_PARSE)) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
-prove-run32: $(PROVE_DIR)/why3.conf
-	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 32 "$(PROVE_TITLE32)" $(PROVE_CORE) $(subst gcc_x86_64,gcc_x86_32,$(FRAMAC_PARSE)) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
-prove-run32s: $(PROVE_DIR)/why3.conf
-	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) 32s "$(PROVE_TITLE32S)" $(PROVE_SHELL) $(subst gcc_x86_64,gcc_x86_32,$(FRAMAC_PARSE)) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
 prove-run-fifo: $(PROVE_DIR)/why3.conf
 	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf $(prove_fifo_cmd)
 
@@ -141,13 +126,26 @@ prove-more: $(PROVE_DIR)/why3.conf
 	  echo "prove-more: the three WP runs took $$(( $$(date +%s) - start )) s"; [ $$fail -eq 0 ] || exit 1
 	$(Q)python3 proofs/readme-figures.py --check-more prove-more=$(PROVE_DIR)/summary-more.txt \
 	  prove-claim=$(PROVE_DIR)/summary-claim.txt prove-claim32=$(PROVE_DIR)/summary-claim32.txt
-.PHONY: prove-run-more prove-run-claim prove-run-claim32
-prove-run-more: $(PROVE_DIR)/why3.conf
-	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) -more "$(PROVE_TITLE_MORE)" $(PROVE_MORE) $(FRAMAC_PARSE) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
-prove-run-claim: $(PROVE_DIR)/why3.conf
-	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) -claim "$(PROVE_TITLE_CLAIM)" $(PROVE_CLAIM) $(FRAMAC_PARSE) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
-prove-run-claim32: $(PROVE_DIR)/why3.conf
-	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $(PROVE_DIR) -claim32 "$(PROVE_TITLE_CLAIM32)" $(PROVE_CLAIM) $(subst gcc_x86_64,gcc_x86_32,$(FRAMAC_PARSE)) shmpc.h proofs/lemmas.c $(FRAMAC_WP)
+
+# One WP run: $(call prove_run,TAG,SET,BITS) makes the rule prove-runTAG, which proves the functions
+# of PROVE_SET (titled PROVE_WHAT_SET) with a BITS-bit size_t (machdep gcc_x86_BITS) and leaves
+# outTAG.txt and summaryTAG.txt in PROVE_DIR (proofs/wp-run.sh).
+define prove_run
+.PHONY: prove-run$(1)
+prove-run$(1): $$(PROVE_DIR)/why3.conf
+	$$(Q)WHY3CONFIG=$$(abspath $$(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $$(PROVE_DIR) $(1) \
+	  "$$(PROVE_WHAT_$(2)), gcc_x86_$(3) ($(3)-bit size_t; -wp-rte; provers cvc4, z3; timeout $$(PROVE_TIMEOUT) s)" \
+	  $$(PROVE_$(2)) $$(subst gcc_x86_64,gcc_x86_$(3),$$(FRAMAC_PARSE)) shmpc.h proofs/lemmas.c $$(FRAMAC_WP)
+endef
+$(eval $(call prove_run,64,CORE,64))
+$(eval $(call prove_run,32,CORE,32))
+$(eval $(call prove_run,64s,SHELL,64))
+$(eval $(call prove_run,32s,SHELL,32))
+$(eval $(call prove_run,64b,BATCH,64))
+$(eval $(call prove_run,32b,BATCH,32))
+$(eval $(call prove_run,-more,MORE,64))
+$(eval $(call prove_run,-claim,CLAIM,64))
+$(eval $(call prove_run,-claim32,CLAIM,32))
 
 prove-readme:
 	$(Q)python3 proofs/readme-figures.py --write $(PROVE_SUMMARIES)
