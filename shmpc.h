@@ -827,8 +827,9 @@ SHMPC_API const char *shmpc_strerror(int code) {
    of proofs/lemmas.c (each checked by z3 from that file, proofs/lemmas2smt.py). The
    operations of the shell (>>ring: try_push, try_pop, try_reserve, commit, try_peek, release,
    the MPMC push, and their helpers) are proven too, with every shared load an arbitrary value
-   (see >>atomics); the MPMC claim, take and pop and the batches carry contracts not yet proven
-   (README.md, "What is NOT proven").
+   (see >>atomics), and so are the batches, the MPMC claims, take and pop (some outside make
+   test: make prove-more); the MPMC batch pop at a 32-bit size_t is not (README.md, "What is
+   NOT proven").
    Where proven, the facts the shell contributes are proof obligations at each call here —
    (1) the geometry passed is the handle's, which shmpc_handle_ok ties to what shmpc__validate
        accepted (shmpc_slots_ok holds at every call);
@@ -2013,6 +2014,38 @@ SHMPC__INLINE void shmpc__claimed(const shmpc_ring *r, shmpc_idx *pos_out, uint3
     *pos_out = (shmpc_idx)pos;
 }
 
+/* MPMC: one try of shmpc__mpmc_claim at *pos (the index as this caller last saw it): SHMPC_OK
+   with the position in *pos_out, the claim's verdict, or SHMPC__RETRY with *pos the position to
+   try next. A function of its own for the provers (as shmpc__mpmc_take_at): the claim's loop then
+   only repeats a call whose contract says that the handle survives it. */
+#define SHMPC__RETRY 1 /* not a result of the API: every error code is negative, SHMPC_OK 0 */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires index: index == &r->seg->tail || index == &r->seg->head;
+    requires out: \valid(pos) && \valid(pos_out) && \separated(pos, pos_out, r, r->seg);
+    assigns *index, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending, *pos, *pos_out;
+    ensures kept: shmpc_handle_ok(r);
+*/
+SHMPC__INLINE int shmpc__mpmc_claim_at(shmpc_ring *r, shmpc__a32 *index, uint32_t plus, uint32_t *pos, shmpc_idx *pos_out) {
+    const uint32_t at = *pos; /* *pos: written by the compare-and-swap */
+    shmpc__slot *sl = SHMPC__SLOT(r, at);
+    shmpc_idx seq = (shmpc_idx)shmpc__ld(&sl->seq, acquire); /* A3/A4: pairs with R3/R4 */
+    int c = shmpc__seq_class(seq, (shmpc_idx)(at + plus), r->capacity);
+    if (c == SHMPC__SEQ_READY) {
+        if (r->role == SHMPC_PRODUCER) /* recorded before the claim, for crash recovery */
+            shmpc__st(&r->seg->peers[r->peer].pending, at, relaxed);
+        if (shmpc__cas(index, pos, (shmpc_idx)(at + 1u), acq_rel)) { shmpc__claimed(r, pos_out, at); return SHMPC_OK; } /* R6; A6 if lost */
+        if (r->role == SHMPC_PRODUCER) /* lost: un-record (a consumed position, see shmpc__recover) */
+            shmpc__st(&r->seg->peers[r->peer].pending, (shmpc_idx)(*pos - r->capacity - 1u), relaxed);
+        return SHMPC__RETRY; /* *pos reloaded by the failed compare-and-swap */
+    }
+    {
+        uint32_t now = shmpc__ld(index, acquire); /* A6, and V1: the verdict below is sound */
+        if ((shmpc_idx)now != (shmpc_idx)at) { *pos = now; return SHMPC__RETRY; } /* we were stale */
+    }
+    if (c == SHMPC__SEQ_BEHIND) return plus ? SHMPC_EEMPTY : SHMPC_EFULL;
+    return SHMPC_ECORRUPT; /* AHEAD or BAD while nobody moved the index: impossible */
+}
+
 /* MPMC: claims position *pos (slot seq == pos) by compare-and-swap on tail. Every index value the
    loop judges a slot against is acquired (A6, the initial load, the failed compare-and-swap and
    the re-load) from the chain of claims (R6), so the verdict is never made on a stale view. */
@@ -2026,27 +2059,12 @@ SHMPC__PRIVATE int shmpc__mpmc_claim(shmpc_ring *r, shmpc__a32 *index, uint32_t 
     uint32_t pos = shmpc__ld(index, acquire), i; /* A6: pairs with R6 */
     /*@ loop invariant 0 <= i <= SHMPC_RETRIES;
         loop invariant kept: shmpc_handle_ok(r);
-        loop assigns i, pos, *index, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending;
+        loop assigns i, pos, *index, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending, *pos_out;
         loop variant SHMPC_RETRIES - i;
     */
     for (i = 0; i < SHMPC_RETRIES; i++) {
-        shmpc__slot *sl = SHMPC__SLOT(r, pos);
-        shmpc_idx seq = (shmpc_idx)shmpc__ld(&sl->seq, acquire); /* A3/A4: pairs with R3/R4 */
-        int c = shmpc__seq_class(seq, (shmpc_idx)(pos + plus), r->capacity);
-        if (c == SHMPC__SEQ_READY) {
-            if (r->role == SHMPC_PRODUCER) /* recorded before the claim, for crash recovery */
-                shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
-            if (shmpc__cas(index, &pos, (shmpc_idx)(pos + 1u), acq_rel)) { shmpc__claimed(r, pos_out, pos); return SHMPC_OK; } /* R6; A6 if lost */
-            if (r->role == SHMPC_PRODUCER) /* lost: un-record (a consumed position, see shmpc__recover) */
-                shmpc__st(&r->seg->peers[r->peer].pending, (shmpc_idx)(pos - r->capacity - 1u), relaxed);
-            continue; /* pos reloaded by the failed compare-and-swap */
-        }
-        {
-            uint32_t now = shmpc__ld(index, acquire); /* A6, and V1: the verdict below is sound */
-            if ((shmpc_idx)now != (shmpc_idx)pos) { pos = now; continue; } /* we were stale */
-        }
-        if (c == SHMPC__SEQ_BEHIND) return plus ? SHMPC_EEMPTY : SHMPC_EFULL;
-        return SHMPC_ECORRUPT; /* AHEAD or BAD while nobody moved the index: impossible */
+        int rc = shmpc__mpmc_claim_at(r, index, plus, &pos, pos_out);
+        if (rc != SHMPC__RETRY) return rc;
     }
     return SHMPC_EAGAIN;
 }
@@ -2199,6 +2217,20 @@ SHMPC__INLINE void shmpc__mpmc_free(shmpc_ring *r, shmpc__slot *sl, uint32_t m, 
     shmpc__st(&sl->seq, shmpc__mpmc_freed(pos, r->capacity), release); /* R4: free; pairs with A4 */
 }
 
+/* MPMC: skips a reservation closed uncommitted (pos, header sl = slot m, its length the discard
+   mark), once claimed: the mark goes with it, then the slot is freed (R4, which orders the mark's
+   store before it). */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires slot: 0 <= m <= r->mask && sl == shmpc_hdr(r->slots, m);
+    assigns sl->len, sl->seq;
+    ensures kept: shmpc_handle_ok(r);
+*/
+SHMPC__INLINE void shmpc__mpmc_skip(shmpc_ring *r, shmpc__slot *sl, uint32_t m, shmpc_idx pos) {
+    (void)m; /* in the contract only */
+    shmpc__st(&sl->len, 0u, relaxed);
+    shmpc__st(&sl->seq, shmpc__mpmc_freed(pos, r->capacity), release); /* R4: pairs with A4 */
+}
+
 /* MPMC push (shmpc_try_push after its checks). */
 /*@ requires handle: shmpc_handle_ok(r);
     requires producer: r->role == SHMPC_PRODUCER;
@@ -2208,7 +2240,7 @@ SHMPC__INLINE void shmpc__mpmc_free(shmpc_ring *r, shmpc__slot *sl, uint32_t m, 
 SHMPC__OUTLINE int shmpc__mpmc_push(shmpc_ring *r, const char *msg, size_t len) {
     char *slots = SHMPC__BYTES(r); /* the geometry in locals: the copy writes through a char pointer */
     const uint32_t mask = r->mask, stride = r->stride, size = r->slot_size;
-    shmpc_idx pos;
+    shmpc_idx pos = 0; /* written by a successful claim: zero elsewhere */
     shmpc__slot *sl;
     int rc;
     if (len > size) return SHMPC_EMSGSIZE;
@@ -2248,7 +2280,7 @@ SHMPC_API int shmpc_try_push(shmpc_ring *r, const void *msg, size_t len) {
 */
 SHMPC_API int shmpc_try_reserve(shmpc_ring *r, void **buf, size_t *room) {
     int rc = shmpc__check(r, SHMPC_PRODUCER);
-    shmpc_idx pos;
+    shmpc_idx pos = 0; /* written by a successful claim (MPMC): zero elsewhere */
     char *slots;
     uint32_t mask, stride, size;
     if (rc != SHMPC_OK) return rc;
@@ -2483,13 +2515,76 @@ SHMPC__INLINE int shmpc__empty_or_closed(const shmpc_ring *r, int rc) {
     return SHMPC_EEMPTY;
 }
 
+/* MPMC: one try of shmpc__mpmc_take at *pos (the head as this consumer last saw it): the take's
+   result, or SHMPC__RETRY with *pos the position to try next. A function of its own for the
+   provers: the take's loop then only repeats a call whose contract says the handle survives it. */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires consumer: r->role == SHMPC_CONSUMER;
+    requires out: \valid(pos) && \valid(pos_out) && \valid(len) && \separated(pos, pos_out, len, r, r->seg);
+    assigns r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending, *pos, *pos_out, *len, r->redo,
+            r->seg->space_ev, { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask },
+            { shmpc_hdr(r->slots, k)->len | integer k; 0 <= k <= r->mask };
+    ensures kept: shmpc_handle_ok(r);
+    ensures fits: \result == SHMPC_OK ==> *len <= r->slot_size && *len <= cap;
+*/
+SHMPC__INLINE int shmpc__mpmc_take_at(shmpc_ring *r, size_t cap, uint32_t *pos, shmpc_idx *pos_out, uint32_t *len) {
+    const uint32_t at = *pos, m = shmpc__slot_of(at, r->mask); /* *pos: written by a compare-and-swap */
+    shmpc__slot *sl = SHMPC__SLOT(r, at);
+    shmpc_idx seq = (shmpc_idx)shmpc__ld(&sl->seq, acquire); /* A3: pairs with R3 */
+    int c = shmpc__seq_class(seq, (shmpc_idx)(at + 1u), r->capacity), rc;
+    if (c == SHMPC__SEQ_READY) {
+        uint32_t raw = shmpc__ld(&sl->len, relaxed);
+        if (raw == SHMPC__DISCARD) { /* a reservation closed uncommitted */
+            shmpc__st(&r->seg->peers[r->peer].pending, at, relaxed);
+            if (shmpc__cas(&r->seg->head, pos, (shmpc_idx)(at + 1u), acq_rel)) { /* skip it; R6, A6 if lost */
+                shmpc__mpmc_skip(r, sl, m, at);
+                shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
+                *pos = (shmpc_idx)(at + 1u);
+            }
+            return SHMPC__RETRY;
+        }
+        *len = raw & ~SHMPC__REDO; /* the redelivery mark is no length */
+        if (*len > r->slot_size || *len > cap) {
+            /* A verdict on a length read before the claim holds only if at is still the head: a
+               consumer behind the others may have read the length of a later lap (one whose
+               message was taken and whose slot was reserved again, or discarded). V2. */
+            if (!shmpc__cas(&r->seg->head, pos, at, acq_rel)) return SHMPC__RETRY; /* *pos: the head now */
+            return *len > r->slot_size ? SHMPC_ECORRUPT : SHMPC_EMSGSIZE; /* not claimed: the message stays */
+        }
+        /* recorded before the claim, for crash recovery (shmpc__recover) */
+        shmpc__st(&r->seg->peers[r->peer].pending, at, relaxed);
+        if (shmpc__cas(&r->seg->head, pos, (shmpc_idx)(at + 1u), acq_rel)) { /* R6; A6 if lost */
+            /* Ours now; a peer may still scribble on len: re-read and re-check. */
+            rc = shmpc__slot_len(r, sl, len);
+            if (rc == SHMPC_OK && *len > cap) rc = SHMPC_ECORRUPT;
+            if (rc != SHMPC_OK) { /* hand the slot on so the ring keeps moving */
+                shmpc__mpmc_free(r, sl, m, at);
+                return rc;
+            }
+            if (shmpc__ld(&sl->len, relaxed) & SHMPC__REDO) r->redo = 1; /* not DISCARD: checked above */
+            shmpc__claimed(r, pos_out, at);
+            return SHMPC_OK;
+        }
+        /* lost: un-record (a released position, see shmpc__recover) */
+        shmpc__st(&r->seg->peers[r->peer].pending, (shmpc_idx)(*pos - r->capacity - 1u), relaxed);
+        return SHMPC__RETRY;
+    }
+    {
+        uint32_t now = shmpc__ld(&r->seg->head, acquire); /* A6, and V1 */
+        if ((shmpc_idx)now != (shmpc_idx)at) { *pos = now; return SHMPC__RETRY; }
+    }
+    if (c == SHMPC__SEQ_BEHIND) return SHMPC_EEMPTY;
+    return SHMPC_ECORRUPT;
+}
+
 /* MPMC: claims the oldest message if its length fits `cap`; *len gets the length either way.
    r->redo becomes 1 if it is a message delivered again (the caller clears it first). */
 /*@ requires handle: shmpc_handle_ok(r);
     requires consumer: r->role == SHMPC_CONSUMER;
     requires out: \valid(pos_out) && \valid(len) && \separated(pos_out, len, r, r->seg);
     assigns r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending, *pos_out, *len, r->redo,
-            { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask };
+            r->seg->space_ev, { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask },
+            { shmpc_hdr(r->slots, k)->len | integer k; 0 <= k <= r->mask };
     ensures kept: shmpc_handle_ok(r);
     ensures fits: \result == SHMPC_OK ==> *len <= r->slot_size && *len <= cap;
 */
@@ -2497,58 +2592,17 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
     uint32_t pos = shmpc__ld(&r->seg->head, acquire), i; /* A6: pairs with R6 (see shmpc__mpmc_claim) */
     /*@ loop invariant 0 <= i <= SHMPC_RETRIES;
         loop invariant kept: shmpc_handle_ok(r);
-        loop assigns i, pos, *len, r->redo, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending;
+        loop invariant geometry: r->slots == \at(r->slots, Pre) && r->mask == \at(r->mask, Pre) &&
+            r->slot_size == \at(r->slot_size, Pre);
+        loop assigns i, pos, *pos_out, *len, r->redo, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
+            r->seg->space_ev, { shmpc_hdr(\at(r->slots, Pre), k)->seq | integer k; 0 <= k <= \at(r->mask, Pre) },
+            { shmpc_hdr(\at(r->slots, Pre), k)->len | integer k; 0 <= k <= \at(r->mask, Pre) };
         loop variant SHMPC_RETRIES - i;
     */
     for (i = 0; i < SHMPC_RETRIES; i++) {
-        shmpc__slot *sl = SHMPC__SLOT(r, pos);
-        shmpc_idx seq = (shmpc_idx)shmpc__ld(&sl->seq, acquire); /* A3: pairs with R3 */
-        int c = shmpc__seq_class(seq, (shmpc_idx)(pos + 1u), r->capacity);
-        if (c == SHMPC__SEQ_READY) {
-            uint32_t raw = shmpc__ld(&sl->len, relaxed);
-            int rc;
-            if (raw == SHMPC__DISCARD) { /* a reservation closed uncommitted */
-                shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
-                if (shmpc__cas(&r->seg->head, &pos, (shmpc_idx)(pos + 1u), acq_rel)) { /* skip it; R6, A6 if lost */
-                    shmpc__st(&sl->len, 0u, relaxed); /* the mark is gone with it (ordered by R4) */
-                    shmpc__st(&sl->seq, (shmpc_idx)(pos + r->capacity), release); /* R4: pairs with A4 */
-                    shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
-                    pos = (shmpc_idx)(pos + 1u);
-                }
-                continue;
-            }
-            *len = raw & ~SHMPC__REDO; /* the redelivery mark is no length */
-            if (*len > r->slot_size || *len > cap) {
-                /* A verdict on a length read before the claim holds only if pos is still the head:
-                   a consumer behind the others may have read the length of a later lap (one whose
-                   message was taken and whose slot was reserved again, or discarded). V2. */
-                if (!shmpc__cas(&r->seg->head, &pos, pos, acq_rel)) continue; /* pos: the head now */
-                return *len > r->slot_size ? SHMPC_ECORRUPT : SHMPC_EMSGSIZE; /* not claimed: the message stays */
-            }
-            /* recorded before the claim, for crash recovery (shmpc__recover) */
-            shmpc__st(&r->seg->peers[r->peer].pending, pos, relaxed);
-            if (shmpc__cas(&r->seg->head, &pos, (shmpc_idx)(pos + 1u), acq_rel)) { /* R6; A6 if lost */
-                /* Ours now; a peer may still scribble on len: re-read and re-check. */
-                rc = shmpc__slot_len(r, sl, len);
-                if (rc == SHMPC_OK && *len > cap) rc = SHMPC_ECORRUPT;
-                if (rc != SHMPC_OK) { /* hand the slot on so the ring keeps moving */
-                    shmpc__st(&sl->seq, (shmpc_idx)(pos + r->capacity), release); /* R4 */
-                    return rc;
-                }
-                if (shmpc__ld(&sl->len, relaxed) & SHMPC__REDO) r->redo = 1; /* not DISCARD: checked above */
-                *pos_out = (shmpc_idx)pos;
-                return SHMPC_OK;
-            }
-            /* lost: un-record (a released position, see shmpc__recover) */
-            shmpc__st(&r->seg->peers[r->peer].pending, (shmpc_idx)(pos - r->capacity - 1u), relaxed);
-            continue;
-        }
-        {
-            uint32_t now = shmpc__ld(&r->seg->head, acquire); /* A6, and V1 */
-            if ((shmpc_idx)now != (shmpc_idx)pos) { pos = now; continue; }
-        }
-        if (c == SHMPC__SEQ_BEHIND) return SHMPC_EEMPTY;
-        return SHMPC_ECORRUPT;
+        int rc = shmpc__mpmc_take_at(r, cap, &pos, pos_out, len);
+        if (rc == SHMPC_OK) return SHMPC_OK; /* a return of its own: Eva keeps *pos_out and *len there */
+        if (rc != SHMPC__RETRY) return rc;
     }
     return SHMPC_EAGAIN;
 }
@@ -2560,17 +2614,22 @@ SHMPC__PRIVATE int shmpc__mpmc_take(shmpc_ring *r, size_t cap, shmpc_idx *pos_ou
     requires len: len == \null || (\valid(len) && \separated(len, r));
 */
 SHMPC__OUTLINE int shmpc__mpmc_pop(shmpc_ring *r, char *buf, size_t cap, size_t *len) {
+    char *const slots = SHMPC__BYTES(r); /* the geometry in locals: the copy writes through a char pointer */
+    const uint32_t mask = r->mask, stride = r->stride, size = r->slot_size;
     shmpc_idx pos = 0; /* written by the take where it succeeds (and n on EMSGSIZE): zero elsewhere */
     uint32_t n = 0;
     int rc;
     r->redo = 0;
     rc = shmpc__mpmc_take(r, cap, &pos, &n);
     if (rc != SHMPC_OK) rc = shmpc__empty_or_closed(r, rc); /* an OK passes unchanged: only an error can become ECLOSED */
-    if (len && (rc == SHMPC_OK || rc == SHMPC_EMSGSIZE)) *len = n;
-    if (rc != SHMPC_OK) return rc;
-    shmpc__copy_out(SHMPC__BYTES(r), r->mask, r->stride, r->slot_size, pos, buf, n);
-    shmpc__mpmc_free(r, SHMPC__SLOT(r, pos), shmpc__slot_of(pos, r->mask), pos);
+    if (rc != SHMPC_OK) {
+        if (len && rc == SHMPC_EMSGSIZE) *len = n;
+        return rc;
+    }
+    shmpc__copy_out(slots, mask, stride, size, pos, buf, n);
+    shmpc__mpmc_free(r, SHMPC__SLOT_AT(slots, pos, mask, stride), shmpc__slot_of(pos, mask), pos);
     shmpc__notify(r, &r->seg->space_waiters, &r->seg->space_ev);
+    if (len) *len = n; /* after the copy, as the SPSC pop (and the handle's proof then needs no frame of it) */
     return SHMPC_OK;
 }
 
@@ -2761,9 +2820,8 @@ SHMPC__PRIVATE int shmpc__mpmc_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n
         loop invariant rest: \forall integer k; i <= k < n ==> bufs[k].len == \at(bufs[k].len, Pre);
         loop invariant base: \forall integer k; 0 <= k < n ==> bufs[k].base == \at(bufs[k].base, Pre);
         loop assigns i, rc, r->redo, r->seg->head, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pending,
-                     r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n,
-                     { shmpc_hdr(slots, k)->seq | integer k; 0 <= k <= mask },
-                     bufs[0 .. n - 1].len,
+                     r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n, r->seg->space_ev,
+                     { *shmpc_hdr(slots, k) | integer k; 0 <= k <= mask }, bufs[0 .. n - 1].len,
                      { ((char *)\at(bufs[k].base, Pre))[j] | integer k, j;
                        0 <= k < n && 0 <= j < \at(bufs[k].len, Pre) };
         loop variant n - i;

@@ -7,7 +7,7 @@ HELP_LINES += "  make prove      Frama-C WP proves the ring core and the SPSC sh
               "  make prove-mutants  planted bugs in a copy of shmpc.h: WP must reject each one" \
               "  make prove-readme   writes the goal counts of the last make prove into README.md" \
               "  make prove-fifo  only the FIFO run of make prove (proofs/fifo.c)" \
-              "  make prove-more  WP on the MPMC batch pop (64-bit size_t) and claims (about 5 min, not in make test)" \
+              "  make prove-more  WP on the MPMC batch pop (64-bit size_t), claims, take and pop (about 8 min, not in make test)" \
               "  make eva        Frama-C Eva on the shell (proofs/eva/driver.c): fails unless 0 alarms"
 .PHONY: prove prove-mutants prove-deps prove-readme prove-fifo prove-more eva prove-eva
 
@@ -20,17 +20,23 @@ PROVE_SHELL := shmpc__spsc_publish,shmpc__notify,shmpc__closed,shmpc__check_slow
 # More of the shell under proof, in WP runs of their own (make prove's lanes then end together):
 # MPMC push and the batch calls.
 PROVE_BATCH := shmpc__mpmc_fill,shmpc__mpmc_push,shmpc__range_done,shmpc__mpmc_push_many,shmpc__spsc_push_many,shmpc_try_push_many,shmpc__spsc_pop_many,shmpc_try_pop_many
-# Annotated (contracts, loop invariants and variants) but not in the list above: no complete run
-# of these has been seen yet. Not part of make prove; README.md, "What is NOT proven".
-PROVE_SHELL_OPEN := shmpc__mpmc_take,shmpc__mpmc_pop
-# Proven, but outside make prove (make prove-more, three WP runs side by side, about 5 minutes):
-# the MPMC batch pop at a 64-bit size_t (alone about 4 minutes, about half of it Qed simplifying
-# the goals of a loop whose callees store into sets of slot headers; at a 32-bit size_t goals
-# stay open, README.md, "What is NOT proven"), and the MPMC claims (single and range), whose
-# contracts the proofs of make prove take as given, at both sizes (about 2 minutes each alone).
-# About 2 more minutes of make test than it has to spare.
+# Proven, but outside make prove (make prove-more, five WP runs, three at a time, about 7-8
+# minutes; more than make test has to spare): the MPMC batch pop at a 64-bit size_t (alone about
+# 4 minutes, about half of it Qed simplifying the goals of a loop whose callees store into sets
+# of slot headers; at a 32-bit size_t goals stay open, README.md, "What is NOT proven"), with a
+# 60 s timeout (a part of its outer loop's assigns, on which Qed alone spends 8 s, took 17.7 s
+# of 20 beside one other run, 2026-12-06); the MPMC claims (single and range), take and pop,
+# whose contracts the proofs of make prove take as given, at both sizes (about 3 minutes each).
 PROVE_MORE  := shmpc__mpmc_pop_many
-PROVE_CLAIM := shmpc__mpmc_claim,shmpc__mpmc_claim_range,shmpc__claimed
+PROVE_TIMEOUT_MORE := 60
+PROVE_CLAIM := shmpc__mpmc_claim,shmpc__mpmc_claim_range,shmpc__claimed,shmpc__mpmc_take,shmpc__mpmc_pop
+# One try of the MPMC claim and of the MPMC take, at both sizes, with -wp-split and a 60 s
+# timeout: unsplit, the take's postcondition that the handle survives the try (its nine exits
+# in one goal) timed out at 20 s; split, its 21 cases took up to 10 s alone, and up to 20 s and
+# more beside make prove-more's two other runs.
+PROVE_TAKE  := shmpc__mpmc_claim_at,shmpc__mpmc_take_at
+PROVE_FLAGS_TAKE := -wp-split
+PROVE_TIMEOUT_TAKE := 60
 PROVE_TIMEOUT ?= 20
 # Parsing: shmpc.h with the implementation, ring core only (SHMPC_NO_OS), plus the one file of
 # axioms (proofs/lemmas.c; proofs/lemmas2smt.py generates their z3 check from that very file).
@@ -47,7 +53,8 @@ PROVE_WHAT_CORE  := shmpc.h
 PROVE_WHAT_SHELL := shmpc.h, the shell
 PROVE_WHAT_BATCH := shmpc.h, the shell's MPMC push and batch calls
 PROVE_WHAT_MORE  := shmpc.h, MPMC batch pop
-PROVE_WHAT_CLAIM := shmpc.h, MPMC claims
+PROVE_WHAT_CLAIM := shmpc.h, MPMC claims, take and pop
+PROVE_WHAT_TAKE  := shmpc.h, MPMC claim and take, one try
 PROVE_TITLE_FIFO = proofs/fifo.c, FIFO across steps (gcc_x86_64; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
 # Mutants only need one goal to fail: a shorter timeout keeps prove-mutants quick.
 MUTANT_TIMEOUT ?= 8
@@ -118,24 +125,27 @@ prove-fifo: $(PROVE_DIR)/why3.conf
 	$(Q)$(NEED) $(PROVE_PKGS)
 	$(Q)export WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf; $(prove_fifo_cmd); rc=$$?; cat $(PROVE_DIR)/out-fifo.txt; exit $$rc
 
+# make prove-more's WP runs, three at a time (443 s in all here, 2026-12-06).
+PROVE_MORE_POOL := -more -claim -claim32 -take -take32
 prove-more: $(PROVE_DIR)/why3.conf
 	$(Q)$(NEED) $(PROVE_PKGS)
 	$(Q)start=$$(date +%s); fail=0; \
-	  printf '%s\n' -more -claim -claim32 | xargs -P 3 -I{} $(MAKE) --no-print-directory -s prove-run{} || fail=1; \
-	  cat $(PROVE_DIR)/out-more.txt $(PROVE_DIR)/out-claim.txt $(PROVE_DIR)/out-claim32.txt; \
-	  echo "prove-more: the three WP runs took $$(( $$(date +%s) - start )) s"; [ $$fail -eq 0 ] || exit 1
-	$(Q)python3 proofs/readme-figures.py --check-more prove-more=$(PROVE_DIR)/summary-more.txt \
-	  prove-claim=$(PROVE_DIR)/summary-claim.txt prove-claim32=$(PROVE_DIR)/summary-claim32.txt
+	  printf '%s\n' $(PROVE_MORE_POOL) | xargs -P 3 -I{} $(MAKE) --no-print-directory -s prove-run{} || fail=1; \
+	  for t in $(PROVE_MORE_POOL); do cat $(PROVE_DIR)/out$$t.txt; done; \
+	  echo "prove-more: the $(words $(PROVE_MORE_POOL)) WP runs took $$(( $$(date +%s) - start )) s"; [ $$fail -eq 0 ] || exit 1
+	$(Q)python3 proofs/readme-figures.py --check-more $(foreach t,$(PROVE_MORE_POOL),prove$(t)=$(PROVE_DIR)/summary$(t).txt)
 
 # One WP run: $(call prove_run,TAG,SET,BITS) makes the rule prove-runTAG, which proves the functions
-# of PROVE_SET (titled PROVE_WHAT_SET) with a BITS-bit size_t (machdep gcc_x86_BITS) and leaves
-# outTAG.txt and summaryTAG.txt in PROVE_DIR (proofs/wp-run.sh).
+# of PROVE_SET (titled PROVE_WHAT_SET; WP flags PROVE_FLAGS_SET besides FRAMAC_WP, and the
+# timeout PROVE_TIMEOUT_SET instead of PROVE_TIMEOUT, if any) with a BITS-bit size_t (machdep
+# gcc_x86_BITS) and leaves outTAG.txt and summaryTAG.txt in PROVE_DIR (proofs/wp-run.sh).
 define prove_run
 .PHONY: prove-run$(1)
 prove-run$(1): $$(PROVE_DIR)/why3.conf
 	$$(Q)WHY3CONFIG=$$(abspath $$(PROVE_DIR))/why3.conf sh proofs/wp-run.sh $$(PROVE_DIR) $(1) \
-	  "$$(PROVE_WHAT_$(2)), gcc_x86_$(3) ($(3)-bit size_t; -wp-rte; provers cvc4, z3; timeout $$(PROVE_TIMEOUT) s)" \
-	  $$(PROVE_$(2)) $$(subst gcc_x86_64,gcc_x86_$(3),$$(FRAMAC_PARSE)) shmpc.h proofs/lemmas.c $$(FRAMAC_WP)
+	  "$$(PROVE_WHAT_$(2)), gcc_x86_$(3) ($(3)-bit size_t; -wp-rte$$(foreach f,$$(PROVE_FLAGS_$(2)),; $$(f)); provers cvc4, z3; timeout $$(or $$(PROVE_TIMEOUT_$(2)),$$(PROVE_TIMEOUT)) s)" \
+	  $$(PROVE_$(2)) $$(subst gcc_x86_64,gcc_x86_$(3),$$(FRAMAC_PARSE)) shmpc.h proofs/lemmas.c $$(FRAMAC_WP) $$(PROVE_FLAGS_$(2)) \
+	  $$(if $$(PROVE_TIMEOUT_$(2)),-wp-timeout $$(PROVE_TIMEOUT_$(2)))
 endef
 $(eval $(call prove_run,64,CORE,64))
 $(eval $(call prove_run,32,CORE,32))
@@ -146,6 +156,8 @@ $(eval $(call prove_run,32b,BATCH,32))
 $(eval $(call prove_run,-more,MORE,64))
 $(eval $(call prove_run,-claim,CLAIM,64))
 $(eval $(call prove_run,-claim32,CLAIM,32))
+$(eval $(call prove_run,-take,TAKE,64))
+$(eval $(call prove_run,-take32,TAKE,32))
 
 prove-readme:
 	$(Q)python3 proofs/readme-figures.py --write $(PROVE_SUMMARIES)

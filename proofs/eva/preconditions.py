@@ -51,6 +51,8 @@ ARGUED = {
     "shmpc__mpmc_fill: precondition 'slot'",
     # shmpc__mpmc_free's `slot`: the same, of the header of the slot it frees (R4).
     "shmpc__mpmc_free: precondition 'slot'",
+    # shmpc__mpmc_skip's `slot`: the same, of the header of a discarded slot the take skips.
+    "shmpc__mpmc_skip: precondition 'slot'",
 }
 
 
