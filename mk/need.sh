@@ -31,7 +31,15 @@ for a in $archs; do
 done
 echo "shmpc: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-# Wait for another apt-get (a parallel make) instead of failing on its lock.
+# Wait for another apt-get (a parallel make) instead of failing on its lock. A mirror in the middle
+# of a sync fails apt-get update for one index while the others are fresh ("File has unexpected
+# size ... Mirror sync in progress?"): install with the lists it has all the same, and try the
+# whole again twice, 30 s apart, before giving up.
 lock="-o DPkg::Lock::Timeout=600"
-apt-get $lock update -qq >/dev/null && apt-get $lock install -y -qq --no-install-recommends$missing >/dev/null || {
-    echo "shmpc: apt-get install$missing failed" >&2; exit 1; }
+for try in 1 2 3; do
+    [ "$try" = 1 ] || { echo "shmpc: apt-get failed; trying again in 30 s ($try of 3)" >&2; sleep 30; }
+    apt-get $lock update -qq >/dev/null || echo "shmpc: apt-get update reported errors; installing with the package lists it has" >&2
+    apt-get $lock install -y -qq --no-install-recommends$missing >/dev/null && exit 0
+done
+echo "shmpc: apt-get install$missing failed" >&2
+exit 1
