@@ -21,22 +21,23 @@
    tail or removes at head), the pops return exactly the messages pushed, in order, byte for
    byte. What this does not cover: concurrency and memory ordering (the shell and its models),
    and a hostile peer (the shell's proofs, where every shared load is arbitrary).
-   STATUS: make prove proves every function of this file (PROVE_FIFO in mk/prove.mk) but one: the push
-   step and the pop step of the invariant, and the zero-copy steps: commit (the message the
-   producer wrote into the payload of the slot of tail, after a reserve), peek (the message of
-   head where its slot keeps it, nothing moves) and release (head moves by one); and the
-   producer's close, with the end of stream in push, commit, pop and peek; so the induction above
-   is closed for any sequence of pushes, pops, commits, peeks, releases and a close. Batches: the
-   batch push (fifo_push_many, at the end of the file) is stated and annotated but not proven yet
-   (PROVE_FIFO_OPEN, outside make prove: its comment lists the goals left); the batch pop is not
-   modelled yet.
+   STATUS: make prove proves every function of this file but the batches (PROVE_FIFO in
+   mk/prove.mk): the push step and the pop step of the invariant, and the zero-copy steps: commit
+   (the message the producer wrote into the payload of the slot of tail, after a reserve), peek
+   (the message of head where its slot keeps it, nothing moves) and release (head moves by one);
+   and the producer's close, with the end of stream in push, commit, pop and peek. make prove-more
+   proves the batch push (PROVE_FIFO_BATCH, near the end of the file; make test has no time to
+   spare for it): min(n, free) messages at ghost tail + j, one publication of tail. So the
+   induction above is closed for any sequence of pushes, pops, commits, peeks, releases, batch
+   pushes and a close. The batch pop (fifo_pop_many, at the end of the file) is stated and
+   annotated but not proven yet (PROVE_FIFO_OPEN, in no run: its comment lists the goals left).
 
    The crux is that a push does not disturb a queued message: the slot of tail is the slot of no
    index in [head, tail) (axiom S1 of proofs/lemmas.c, checked by z3, with the power-of-two
    capacity: fifo_tail_free), and two different slots have disjoint payloads (fifo_slots_order,
    proven here, and fifo_tail_slot for the slot of tail).
    What kept the push open: WP's simplifier orders the operands of & by the terms around them,
-   and the provers know no commutativity of &. In fifo_push, tail & mask (two loads from the
+   and the provers know no commutativity of &. In the push, tail & mask (two values of the
    state) comes out with mask first, while an axiom, a predicate's definition or a quantified fact
    instantiated at tail gives it with tail first: the two terms never meet. So the power-of-two
    conjunct is a named predicate (fifo_pow2), the same atom in the invariant, the assertion and the
@@ -202,14 +203,99 @@ typedef struct fifo {
   }
 */
 
-/* Push: shmpc__put copies the message into the slot of tail; the length goes into the slot's
-   header word (as shmpc__spsc_push stores it); the ghost queue records the message. The decision
-   is asked of shmpc__can_put first (the one shmpc__put makes): WP frames a call with the callee's
-   global assigns, so after a refused shmpc__put the slot of tail would look written. shmpc__put
-   gets mask + 1 for its capacity (the same value: the invariant has cap == mask + 1): given cap,
-   its precondition cap == mask + 1 made WP's simplifier write the call's effect with cap - 1 for
-   mask, and the assigns goal of that effect, which it now discharges itself, took Z3 13 of its
-   20 seconds after CVC4 gave up. */
+/* A message into the slot of index tail, on values: shmpc__put copies it into the slot's payload,
+   its length goes into the slot's header word (as shmpc__spsc_push stores it), the ghost queue
+   records it as message tail; the result is the next index. The step of a push, alone: fifo_push
+   makes it at the model's tail, fifo_push_many at a batch's private tail (the shell's r->own), in
+   the caller's own terms (see fifo_tail_free). Its layout preconditions are fifo_layout's body,
+   spelled out: given as the one atom fifo_layout(...), or without cap == mask + 1, even the
+   assertions below that restate a precondition or a ghost lemma's conclusion timed out. Its
+   callers pass mask + 1 for the capacity, as it does to shmpc__put (the same value: fifo_layout
+   has cap == mask + 1): given cap, the precondition cap == mask + 1 makes WP's simplifier write
+   the call's effect with cap - 1 for mask, and the assigns goal of that effect took Z3 13 s
+   (shmpc__put's, in the push before this function) and 22 s (this function's, in fifo_push). */
+/*@ requires layout: shmpc_slots_ok(slots, mask, stride, size) && cap == mask + 1 && fifo_pow2(mask) &&
+        \valid(fifo_gbytes + (0 .. fifo_gspan - 1)) &&
+        \separated(slots + (0 .. (mask + 1) * stride - 1), fifo_gbytes + (0 .. fifo_gspan - 1));
+    requires hdrs: (\forall integer s; 0 <= s <= mask ==>
+            \valid(shmpc_hdr(slots, s)) && \separated(shmpc_hdr(slots, s), &fifo_glen[0 .. 4294967295], &fifo_gbytes)) &&
+        (\forall integer s, u; 0 <= s <= mask && 0 <= u <= mask && s != u ==>
+            \separated(shmpc_hdr(slots, s), shmpc_hdr(slots, u)));
+    requires queue: fifo_queue(slots, cap, mask, stride, size, head, tail);
+    requires room: shmpc_fill(head, tail) < cap;
+    requires fits: len <= size;
+    requires msg: \valid_read(msg + (0 .. len - 1));
+    requires sep: \separated(msg + (0 .. len - 1), slots + (0 .. (mask + 1) * stride - 1),
+                             fifo_gbytes + (0 .. fifo_gspan - 1));
+    assigns slots[(tail & mask) * stride + 8 .. (tail & mask) * stride + 8 + len - 1],
+            shmpc_hdr(slots, tail & mask)->len, fifo_glen[tail],
+            fifo_gbytes[fifo_gat(tail, 0) .. fifo_gat(tail, len - 1)];
+    ensures next: \result == shmpc_next(tail, 1);
+    ensures queue: fifo_queue(slots, cap, mask, stride, size, head, \result);
+    ensures queued: \forall integer i; fifo_queued(head, tail, i) ==> fifo_same{Pre, Post}(i);
+    ensures message: fifo_glen[tail] == len &&
+        \forall integer k; 0 <= k < len ==> fifo_gbytes[fifo_gat(tail, k)] == \old(msg[k]);
+*/
+shmpc_idx fifo_put_at(shmpc_idx head, shmpc_idx tail, char *slots, uint32_t cap, uint32_t mask,
+                      uint32_t stride, uint32_t size, const char *msg, size_t len) {
+    shmpc_idx t;
+    int rc;
+    /*@ assert geom: 8 + size <= stride && size <= 1073741824 && mask <= 2147483647; */
+    /*@ assert pow2: fifo_pow2(mask); */
+    /*@ assert sepg: \separated(slots + (0 .. (mask + 1) * stride - 1), fifo_gbytes + (0 .. fifo_gspan - 1)); */
+    /*@ ghost fifo_tail_free(head, tail, mask); */
+    /*@ ghost fifo_tail_slot(mask, stride, tail); */
+    /*@ assert apart: \forall integer i; fifo_queued(head, tail, i) ==> (i & mask) != (tail & mask) && i != tail; */
+    /*@ assert queued: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
+            slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
+    /*@ assert lens: \forall integer i; fifo_queued(head, tail, i) ==>
+            shmpc_hdr(slots, i & mask)->len == fifo_glen[i] && fifo_glen[i] <= size; */
+    /*@ assert hdrs: \forall integer i; fifo_queued(head, tail, i) ==>
+            \separated(shmpc_hdr(slots, i & mask), shmpc_hdr(slots, tail & mask)); */
+    /*@ assert wr: 0 <= (tail & mask) * stride && (tail & mask) * stride + 8 + len <= (mask + 1) * stride; */
+    /*@ assert sepw: \separated(slots + ((tail & mask) * stride + 8 .. (tail & mask) * stride + 8 + len - 1),
+            fifo_gbytes + (0 .. fifo_gspan - 1), msg + (0 .. len - 1)); */
+    /*@ assert off: \forall integer i; fifo_queued(head, tail, i) ==>
+            0 <= (i & mask) * stride && (i & mask) * stride + stride <= (mask + 1) * stride &&
+            ((i & mask) * stride + stride <= (tail & mask) * stride || (tail & mask) * stride + stride <= (i & mask) * stride); */
+    /*@ assert goff: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
+            0 <= fifo_gat(i, k) < fifo_gspan && (fifo_gat(i, k) < fifo_gat(tail, 0) || fifo_gat(tail, len) <= fifo_gat(i, k)); */
+    rc = shmpc__put(slots, mask + 1u, mask, stride, size, head, tail, msg, len, &t);
+    /*@ assert ok: rc == SHMPC_OK; */
+    /*@ assert in: \forall integer k; 0 <= k < len ==> slots[(tail & mask) * stride + 8 + k] == \at(msg[k], Pre); */
+    /*@ assert msg_kept: \forall integer k; 0 <= k < len ==> msg[k] == \at(msg[k], Pre); */
+    /*@ assert g_put: \forall integer o; 0 <= o < fifo_gspan ==> fifo_gbytes[o] == \at(fifo_gbytes[o], Pre); */
+    shmpc__fc_slot(slots, tail, mask, stride)->len = (uint32_t)len;
+    /*@ ghost fifo_record(tail, msg, len); */
+    /*@ assert rec: \forall integer k; 0 <= k < len ==> fifo_gbytes[fifo_gat(tail, k)] == \at(msg[k], Pre); */
+    /*@ assert ghost: \forall integer o; 0 <= o < fifo_gspan && (o < fifo_gat(tail, 0) || fifo_gat(tail, len) <= o) ==>
+            fifo_gbytes[o] == \at(fifo_gbytes[o], Pre); */
+    /*@ assert in_kept: \forall integer k; 0 <= k < len ==> slots[(tail & mask) * stride + 8 + k] == \at(msg[k], Pre); */
+    /*@ assert slots: \forall integer o; 0 <= o < (mask + 1) * stride &&
+            (o < (tail & mask) * stride + 8 || (tail & mask) * stride + 8 + len <= o) ==>
+            slots[o] == \at(slots[o], Pre); */
+    /*@ assert glens: \forall integer i; fifo_queued(head, tail, i) ==> fifo_glen[i] == \at(fifo_glen[i], Pre); */
+    /*@ assert kept_len: \forall integer i; fifo_queued(head, tail, i) ==>
+            shmpc_hdr(slots, i & mask)->len == fifo_glen[i] && fifo_glen[i] <= size; */
+    /*@ assert kept_slot: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < \at(fifo_glen[i], Pre) ==>
+            \let o = (i & mask) * stride + 8 + k; slots[o] == \at(slots[o], Pre); */
+    /*@ assert kept_gh: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < \at(fifo_glen[i], Pre) ==>
+            fifo_gbytes[fifo_gat(i, k)] == \at(fifo_gbytes[fifo_gat(i, k)], Pre); */
+    /*@ assert kept_pre: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < \at(fifo_glen[i], Pre) ==>
+            slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
+    /*@ assert kept_msg: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
+            slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
+    /*@ assert added_len: shmpc_hdr(slots, tail & mask)->len == fifo_glen[tail] && fifo_glen[tail] <= size; */
+    /*@ assert added_msg: \forall integer k; 0 <= k < fifo_glen[tail] ==>
+            slots[(tail & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(tail, k)]; */
+    /*@ assert grown: \forall integer i; fifo_queued(head, t, i) ==> fifo_queued(head, tail, i) || i == tail; */
+    /*@ ghost fifo_queue_push(slots, cap, mask, stride, size, head, tail, t); */
+    return t;
+}
+
+/* Push: the decision is asked of shmpc__can_put first (the one shmpc__put makes): WP frames a call
+   with the callee's global assigns, so after a refused shmpc__put the slot of tail would look
+   written. Then the message goes into the slot of tail (fifo_put_at) and tail moves. */
 /*@ requires inv: fifo_inv(q);
     requires msg: \valid_read(msg + (0 .. len - 1));
     requires sep: \separated(msg + (0 .. len - 1), q->slots + (0 .. (q->mask + 1) * q->stride - 1),
@@ -250,59 +336,10 @@ int fifo_push(fifo *q, const char *msg, size_t len) {
     if (q->closed) return SHMPC_EINVAL; /* the closed handle: shmpc__check_slow, before anything */
     rc = shmpc__can_put(head, tail, cap, size, len);
     if (rc != SHMPC_OK) return rc;
-    /*@ assert geom: 8 + size <= stride && size <= 1073741824 && mask <= 2147483647; */
-    /*@ assert pow2: fifo_pow2(mask); */
     /*@ assert layout0: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(q, slots, mask, stride); */
-    /*@ assert sepg: \separated(slots + (0 .. (mask + 1) * stride - 1), fifo_gbytes + (0 .. fifo_gspan - 1)); */
-    /*@ ghost fifo_tail_free(head, tail, mask); */
-    /*@ ghost fifo_tail_slot(mask, stride, tail); */
-    /*@ assert apart: \forall integer i; fifo_queued(head, tail, i) ==> (i & mask) != (tail & mask) && i != tail; */
-    /*@ assert queued: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
-            slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
-    /*@ assert lens: \forall integer i; fifo_queued(head, tail, i) ==>
-            shmpc_hdr(slots, i & mask)->len == fifo_glen[i] && fifo_glen[i] <= size; */
-    /*@ assert hdrs: \forall integer i; fifo_queued(head, tail, i) ==>
-            \separated(shmpc_hdr(slots, i & mask), shmpc_hdr(slots, tail & mask)); */
-    /*@ assert wr: 0 <= (tail & mask) * stride && (tail & mask) * stride + 8 + len <= (mask + 1) * stride; */
-    /*@ assert sepw: \separated(slots + ((tail & mask) * stride + 8 .. (tail & mask) * stride + 8 + len - 1),
-            fifo_gbytes + (0 .. fifo_gspan - 1), msg + (0 .. len - 1)); */
-    /*@ assert off: \forall integer i; fifo_queued(head, tail, i) ==>
-            0 <= (i & mask) * stride && (i & mask) * stride + stride <= (mask + 1) * stride &&
-            ((i & mask) * stride + stride <= (tail & mask) * stride || (tail & mask) * stride + stride <= (i & mask) * stride); */
-    /*@ assert goff: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
-            0 <= fifo_gat(i, k) < fifo_gspan && (fifo_gat(i, k) < fifo_gat(tail, 0) || fifo_gat(tail, len) <= fifo_gat(i, k)); */
-    rc = shmpc__put(slots, mask + 1u, mask, stride, size, head, tail, msg, len, &t);
-    /*@ assert ok: rc == SHMPC_OK; */
-    /*@ assert in: \forall integer k; 0 <= k < len ==> slots[(tail & mask) * stride + 8 + k] == \at(msg[k], Pre); */
-    /*@ assert msg_kept: \forall integer k; 0 <= k < len ==> msg[k] == \at(msg[k], Pre); */
-    /*@ assert g_put: \forall integer o; 0 <= o < fifo_gspan ==> fifo_gbytes[o] == \at(fifo_gbytes[o], Pre); */
-    shmpc__fc_slot(slots, tail, mask, stride)->len = (uint32_t)len;
-    /*@ ghost fifo_record(tail, msg, len); */
-    /*@ assert rec: \forall integer k; 0 <= k < len ==> fifo_gbytes[fifo_gat(tail, k)] == \at(msg[k], Pre); */
-    /*@ assert ghost: \forall integer o; 0 <= o < fifo_gspan && (o < fifo_gat(tail, 0) || fifo_gat(tail, len) <= o) ==>
-            fifo_gbytes[o] == \at(fifo_gbytes[o], Pre); */
-    /*@ assert in_kept: \forall integer k; 0 <= k < len ==> slots[(tail & mask) * stride + 8 + k] == \at(msg[k], Pre); */
-    /*@ assert slots: \forall integer o; 0 <= o < (mask + 1) * stride &&
-            (o < (tail & mask) * stride + 8 || (tail & mask) * stride + 8 + len <= o) ==>
-            slots[o] == \at(q->slots[o], Pre); */
-    /*@ assert glens: \forall integer i; fifo_queued(head, tail, i) ==> fifo_glen[i] == \at(fifo_glen[i], Pre); */
-    /*@ assert kept_len: \forall integer i; fifo_queued(head, tail, i) ==>
-            shmpc_hdr(slots, i & mask)->len == fifo_glen[i] && fifo_glen[i] <= size; */
-    /*@ assert kept_slot: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < \at(fifo_glen[i], Pre) ==>
-            \let o = (i & mask) * stride + 8 + k; slots[o] == \at(q->slots[o], Pre); */
-    /*@ assert kept_gh: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < \at(fifo_glen[i], Pre) ==>
-            fifo_gbytes[fifo_gat(i, k)] == \at(fifo_gbytes[fifo_gat(i, k)], Pre); */
-    /*@ assert kept_pre: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < \at(fifo_glen[i], Pre) ==>
-            slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
-    /*@ assert kept_msg: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
-            slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
-    /*@ assert added_len: shmpc_hdr(slots, tail & mask)->len == fifo_glen[tail] && fifo_glen[tail] <= size; */
-    /*@ assert added_msg: \forall integer k; 0 <= k < fifo_glen[tail] ==>
-            slots[(tail & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(tail, k)]; */
-    /*@ assert grown: \forall integer i; fifo_queued(head, t, i) ==> fifo_queued(head, tail, i) || i == tail; */
+    t = fifo_put_at(head, tail, slots, mask + 1u, mask, stride, size, msg, len);
     /*@ assert hdr_q: \forall integer i; 0 <= i <= 4294967295 ==> \separated(shmpc_hdr(slots, i & mask), &q->tail); */
     q->tail = t;
-    /*@ ghost fifo_queue_push(slots, cap, mask, stride, size, head, tail, t); */
     /*@ assert rest: fifo_queue(slots, cap, mask, stride, size, head, t); */
     /*@ assert state: q->slots == slots && q->cap == cap && q->mask == mask && q->stride == stride &&
             q->size == size && q->head == head && q->tail == t; */
@@ -566,27 +603,12 @@ void fifo_close(fifo *q) {
 /* A message of a batch, as the shell's shmpc_iov gives it (its bytes read as chars). */
 typedef struct fifo_msg { const char *base; size_t len; } fifo_msg;
 
-/* The producer's own copy of the state, where a batch moves its private tail before the one
-   publication (the shell's r->own, in the producer's handle). */
-fifo fifo_own;
-
 /* Batch push (shmpc_try_push_many, SPSC): the count is min(n, free slots) (shmpc__put_many);
    message j of the batch goes into the slot of index tail + j and the ghost queue records it
-   there, as a push does (fifo_push on w, the producer's private copy of the state: the shell's
-   r->own); the model's tail moves once, by the count, after the last (the shell's one
-   publication, R1). Every message of the batch fits the slot size: the shell refuses up front
-   what can never fit (it takes the prefix that fits); n is what is left of the batch after that.
-   OPEN (PROVE_FIFO_OPEN in mk/prove.mk, not part of make prove): 169 of its 174 goals proved
-   (cvc4, z3, 20 s). Left: the assertion in_slots (the bytes of the slot of w->tail inside the
-   slot array, in the terms w->tail & w->mask, w->stride; the same fact in the terms of the locals,
-   slot, is proven), the call's requires sep, and the
-   function's assigns (assigns_exit_part14/15, assigns_normal_part15: the loop's header and ghost
-   writes inside the function's). The loop invariant each_now established (the batch's messages
-   as the precondition each gives them, after the writes into fifo_own) takes CVC4 10-13 s of its
-   20. The rest holds: the count, the invariant on w and on the model
-   after the one publication, the messages of the batch at ghost tail + j, every message queued
-   before kept, the loop's assigns. Even closed, its ~170 goals would cost make prove more than
-   its time budget allows (see the report of the session that wrote it). */
+   there, as a push does (fifo_put_at, on the producer's private tail t: the shell's r->own); the
+   model's tail moves once, by the count, after the last (the shell's one publication, R1). Every
+   message of the batch fits the slot size: the shell refuses up front what can never fit (it
+   takes the prefix that fits); n is what is left of the batch after that. */
 /*@ requires inv: fifo_inv(q);
     requires n: 1 <= n <= 2147483647;
     requires msgs: \valid_read(msgs + (0 .. n - 1)) &&
@@ -597,12 +619,9 @@ fifo fifo_own;
         \valid_read(msgs[j].base + (0 .. msgs[j].len - 1)) &&
         \separated(msgs[j].base + (0 .. msgs[j].len - 1), q->slots + (0 .. (q->mask + 1) * q->stride - 1),
                    fifo_gbytes + (0 .. fifo_gspan - 1));
-    requires own: \separated(&fifo_own, q, q->slots + (0 .. (q->mask + 1) * q->stride - 1), msgs + (0 .. n - 1),
-                              &fifo_glen[0 .. 4294967295], &fifo_gbytes, fifo_gbytes + (0 .. fifo_gspan - 1)) &&
-                  \forall integer s; 0 <= s <= q->mask ==> \separated(shmpc_hdr(q->slots, s), &fifo_own);
     assigns q->tail, q->slots[0 .. (q->mask + 1) * q->stride - 1],
             { shmpc_hdr(q->slots, s)->len | integer s; 0 <= s <= q->mask },
-            fifo_glen[0 .. 4294967295], fifo_gbytes[0 .. fifo_gspan - 1], fifo_own;
+            fifo_glen[0 .. 4294967295], fifo_gbytes[0 .. fifo_gspan - 1];
     ensures inv: fifo_inv(q);
     ensures head: q->head == \old(q->head);
     ensures queued: \forall integer i; \old(fifo_queued(q->head, q->tail, i)) ==> fifo_same{Pre, Post}(i);
@@ -630,66 +649,213 @@ int fifo_push_many(fifo *q, const fifo_msg *msgs, size_t n) {
     char *const slots = q->slots;
     const uint32_t cap = q->cap, mask = q->mask, stride = q->stride, size = q->size;
     const shmpc_idx head = q->head, tail = q->tail;
+    shmpc_idx t = tail;
     uint32_t got, count, i;
-    fifo *const w = &fifo_own;
     int rc;
     if (q->closed) return SHMPC_EINVAL;
     rc = shmpc__put_many(head, tail, cap, n, &got);
     if (rc != SHMPC_OK) return rc;
     count = got; /* a local whose address is not taken: the loop below cannot write it */
-    w->slots = slots; w->cap = cap; w->mask = mask; w->stride = stride; w->size = size;
-    w->head = head; w->tail = tail; w->closed = 0;
     /*@ assert fill: shmpc_fill(head, tail) + count <= cap; */
-    /*@ assert w_layout: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(w, slots, mask, stride); */
-    /*@ assert w_queue: fifo_queue(slots, cap, mask, stride, size, head, tail); */
-    /*@ loop invariant bound: 0 <= i <= count && count <= n && shmpc_fill(head, tail) + count <= cap;
-        loop invariant state: w->slots == slots && w->cap == cap && w->mask == mask && w->stride == stride &&
-            w->size == size && w->head == head && w->closed == 0 && w->tail == shmpc_next(tail, i);
-        loop invariant inv: fifo_inv(w);
+    /*@ assert geom: 8 + size <= stride && size <= 1073741824 && mask <= 2147483647; */
+    /*@ assert layout0: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(q, slots, mask, stride); */
+    /*@ assert fillm: shmpc_fill(head, tail) + count <= mask + 1; */
+    /*@ assert queue0: fifo_queue(slots, mask + 1, mask, stride, size, head, tail); */
+    /*@ assert each0: \forall integer j; 0 <= j < n ==>
+            \separated(msgs[j].base + (0 .. msgs[j].len - 1), slots + (0 .. (mask + 1) * stride - 1)) &&
+            \separated(msgs[j].base + (0 .. msgs[j].len - 1), fifo_gbytes + (0 .. fifo_gspan - 1)); */
+    /*@ loop invariant bound: 0 <= i <= count && count <= n && shmpc_fill(head, tail) + count <= mask + 1;
+        loop invariant at: t == shmpc_next(tail, i);
+        loop invariant queue: fifo_queue(slots, mask + 1, mask, stride, size, head, t);
         loop invariant model: q->slots == slots && q->cap == cap && q->mask == mask && q->stride == stride &&
             q->size == size && q->head == head && q->tail == tail && q->closed == \at(q->closed, Pre);
-        loop invariant given: \forall integer j; 0 <= j < n ==> msgs[j].len == \at(msgs[j].len, Pre) &&
-            msgs[j].base == \at(msgs[j].base, Pre);
-        loop invariant each_now: \forall integer j; 0 <= j < n ==> msgs[j].len <= size &&
-            \valid_read(msgs[j].base + (0 .. msgs[j].len - 1)) &&
-            \separated(msgs[j].base + (0 .. msgs[j].len - 1), slots + (0 .. (mask + 1) * stride - 1),
-                       fifo_gbytes + (0 .. fifo_gspan - 1));
         loop invariant given_bytes: \forall integer j, k; 0 <= j < n && 0 <= k < msgs[j].len ==>
             msgs[j].base[k] == \at(msgs[j].base[k], Pre);
         loop invariant old: \forall integer x; fifo_queued(head, tail, x) ==> fifo_same{Pre, Here}(x);
         loop invariant added: \forall integer j; 0 <= j < i ==>
             fifo_glen[shmpc_next(tail, j)] == msgs[j].len &&
             \forall integer k; 0 <= k < msgs[j].len ==> fifo_gbytes[fifo_gat(shmpc_next(tail, j), k)] == msgs[j].base[k];
-        loop assigns i, rc, w->tail, slots[0 .. (mask + 1) * stride - 1],
+        loop assigns i, t, slots[0 .. (mask + 1) * stride - 1],
             { shmpc_hdr(slots, s)->len | integer s; 0 <= s <= mask },
             fifo_glen[0 .. 4294967295], fifo_gbytes[0 .. fifo_gspan - 1];
         loop variant count - i;
     */
     for (i = 0; i < count; i++) {
-        /*@ assert room: shmpc_fill(head, w->tail) == shmpc_fill(head, tail) + i < cap; */
-        /*@ assert batch: \forall integer j; 0 <= j < i ==> fifo_queued(head, w->tail, shmpc_next(tail, j)); */
-        /*@ assert before: \forall integer x; fifo_queued(head, tail, x) ==> fifo_queued(head, w->tail, x); */
-        /*@ ghost fifo_tail_slot(mask, stride, w->tail); */
+        /*@ assert room: shmpc_fill(head, t) == shmpc_fill(head, tail) + i <= mask; */
+        /*@ assert batch: \forall integer j; 0 <= j < i ==> fifo_queued(head, t, shmpc_next(tail, j)); */
+        /*@ assert before: \forall integer x; fifo_queued(head, tail, x) ==> fifo_queued(head, t, x); */
+        /*@ ghost fifo_tail_slot(mask, stride, t); */
+        /*@ assert wr: 0 <= (t & mask) * stride && (t & mask) * stride + 8 + msgs[i].len <= (mask + 1) * stride; */
+        /*@ assert in_ghost: 0 <= fifo_gat(t, 0) && fifo_gat(t, msgs[i].len) <= fifo_gspan; */
+        /*@ assert wr_pre: (t & mask) * stride + 8 + msgs[i].len <= (\at(q->mask, Pre) + 1) * \at(q->stride, Pre); */
         /*@ assert mi: msgs[i].len <= size && \valid_read(msgs[i].base + (0 .. msgs[i].len - 1)) &&
                 \separated(msgs[i].base + (0 .. msgs[i].len - 1), slots + (0 .. (mask + 1) * stride - 1),
                            fifo_gbytes + (0 .. fifo_gspan - 1)); */
-        /*@ assert slot: (w->tail & mask) <= mask && 0 <= (w->tail & mask) * stride &&
-                (w->tail & mask) * stride + 8 + msgs[i].len <= (mask + 1) * stride; */
-        /*@ assert in_slots: 0 <= (w->tail & w->mask) * w->stride + 8 &&
-                (w->tail & w->mask) * w->stride + 8 + msgs[i].len <= (mask + 1) * stride; */
-        /*@ assert in_ghost: 0 <= fifo_gat(w->tail, 0) && fifo_gat(w->tail, msgs[i].len) <= fifo_gspan; */
-        /*@ assert hdr_in: \exists integer s; 0 <= s <= mask && shmpc_hdr(slots, s) == shmpc_hdr(w->slots, w->tail & w->mask); */
-        /*@ assert msep: \forall integer j; 0 <= j < n ==> \separated(msgs[j].base + (0 .. msgs[j].len - 1),
-                slots + ((w->tail & mask) * stride + 8 .. (w->tail & mask) * stride + 8 + msgs[i].len - 1),
-                fifo_gbytes + (fifo_gat(w->tail, 0) .. fifo_gat(w->tail, msgs[i].len - 1))); */
-        rc = fifo_push(w, msgs[i].base, msgs[i].len);
+        /*@ assert msep_s: \forall integer j; 0 <= j < n ==> \separated(msgs[j].base + (0 .. msgs[j].len - 1),
+                slots + ((t & mask) * stride + 8 .. (t & mask) * stride + 8 + msgs[i].len - 1)); */
+        /*@ assert msep_g: \forall integer j; 0 <= j < n ==> \separated(msgs[j].base + (0 .. msgs[j].len - 1),
+                fifo_gbytes + (fifo_gat(t, 0) .. fifo_gat(t, msgs[i].len - 1))); */
+        t = fifo_put_at(head, t, slots, mask + 1u, mask, stride, size, msgs[i].base, msgs[i].len);
     }
-    /*@ assert rest: fifo_queue(slots, cap, mask, stride, size, head, w->tail); */
     /*@ assert hdr_q: \forall integer x; 0 <= x <= 4294967295 ==> \separated(shmpc_hdr(slots, x & mask), &q->tail); */
-    q->tail = w->tail; /* R1: one publication for the whole batch */
+    q->tail = t; /* R1: one publication for the whole batch */
+    /*@ assert rest: fifo_queue(slots, cap, mask, stride, size, head, t); */
     /*@ assert state: q->slots == slots && q->cap == cap && q->mask == mask && q->stride == stride &&
             q->size == size && q->head == head && q->tail == shmpc_next(tail, count); */
     /*@ assert layout: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(q, slots, mask, stride); */
-    /*@ assert queue: fifo_queue(slots, cap, mask, stride, size, head, q->tail); */
     return (int)count;
+}
+
+/* A buffer of a batch pop, as the shell's shmpc_iov gives it: its capacity in, the length out. */
+typedef struct fifo_buf { char *base; size_t len; } fifo_buf;
+
+/* Batch pop (shmpc_try_pop_many, SPSC): the count is min(n, ready messages) (shmpc__get_many);
+   message head + j goes into buffer j, while it fits; the first that does not fit ends the batch
+   (the batch's first: SHMPC_EMSGSIZE and its length in bufs[0].len, as fifo_pop, checked before
+   the loop as fifo_pop checks its buffer first; the shell finds it in its loop's first round, with
+   the same outcome: nothing copied, nothing moves); head moves
+   once, by the count, after the last (the shell's one publication, R2). Nothing of the queue is
+   written: the messages popped are those of the ghost queue, from head on, byte for byte. The
+   buffers are apart from one another (the caller's: the shell copies into each in turn).
+   OPEN (PROVE_FIFO_OPEN in mk/prove.mk, in no run): 175 of its 180 goals proved (cvc4, z3, 20 s;
+   363 s). Left: four steps of a round, each stated before the round's end, where the loop's
+   invariants take them as given: the earlier buffers apart from this one (others: an instance of
+   the precondition apart, with this buffer's length as given, still open at 60 s), the queued
+   messages' bytes after the copy (held_after, open at 60 s), the copy's bytes as ghost message
+   head + i (out: 38.8 s, proven at 60 s), the buffers not yet filled kept (rest_w, after the store
+   of this buffer's length); and one part of the function's assigns (the copy's, exit path).
+   With those, every loop invariant is proven, and the count, the end of stream, the refusals,
+   the messages returned and fifo_inv after the one publication of head. */
+/*@ requires inv: fifo_inv(q);
+    requires n: 1 <= n <= 2147483647;
+    requires bufs: \valid(bufs + (0 .. n - 1)) &&
+        \separated(bufs + (0 .. n - 1), q, q->slots + (0 .. (q->mask + 1) * q->stride - 1),
+                   &fifo_glen[0 .. 4294967295], &fifo_gbytes, fifo_gbytes + (0 .. fifo_gspan - 1)) &&
+        (\forall integer s; 0 <= s <= q->mask ==> \separated(shmpc_hdr(q->slots, s), bufs + (0 .. n - 1)));
+    requires each: \forall integer j; 0 <= j < n ==>
+        \valid(bufs[j].base + (0 .. bufs[j].len - 1)) &&
+        \separated(bufs[j].base + (0 .. bufs[j].len - 1), q->slots + (0 .. (q->mask + 1) * q->stride - 1),
+                   fifo_gbytes + (0 .. fifo_gspan - 1));
+    requires apart: \forall integer j, l; 0 <= j < l < n ==>
+        \separated(bufs[j].base + (0 .. bufs[j].len - 1), bufs[l].base + (0 .. bufs[l].len - 1));
+    assigns q->head, bufs[0 .. n - 1].len,
+            { bufs[j].base[k] | integer j, k; 0 <= j < n && 0 <= k < bufs[j].len };
+    ensures inv: fifo_inv(q);
+    ensures tail: q->tail == \old(q->tail);
+    ensures end: \result == SHMPC_ECLOSED <==> \old(shmpc_fill(q->head, q->tail)) == 0 && q->closed;
+    ensures none: \result == SHMPC_EEMPTY <==> \old(shmpc_fill(q->head, q->tail)) == 0 && !q->closed;
+    behavior empty:
+      assumes shmpc_fill(q->head, q->tail) == 0 && !q->closed;
+      assigns \nothing;
+      ensures \result == SHMPC_EEMPTY;
+    behavior closed:
+      assumes shmpc_fill(q->head, q->tail) == 0 && q->closed;
+      assigns \nothing;
+      ensures \result == SHMPC_ECLOSED;
+    behavior too_small:
+      assumes shmpc_fill(q->head, q->tail) > 0 && fifo_glen[q->head] > bufs[0].len;
+      ensures \result == SHMPC_EMSGSIZE && bufs[0].len == fifo_glen[\old(q->head)];
+      ensures kept: q->head == \old(q->head);
+    behavior ok:
+      assumes shmpc_fill(q->head, q->tail) > 0 && fifo_glen[q->head] <= bufs[0].len;
+      ensures count: 1 <= \result <= n && \result <= \old(shmpc_fill(q->head, q->tail));
+      ensures popped: q->head == shmpc_next(\old(q->head), \result);
+      ensures most: \result == n || \result == \old(shmpc_fill(q->head, q->tail)) ||
+          fifo_glen[shmpc_next(\old(q->head), \result)] > \old(bufs[\result].len);
+      ensures messages: \forall integer j; 0 <= j < \result ==>
+          bufs[j].len == fifo_glen[shmpc_next(\old(q->head), j)] &&
+          \forall integer k; 0 <= k < bufs[j].len ==>
+              bufs[j].base[k] == fifo_gbytes[fifo_gat(shmpc_next(\old(q->head), j), k)];
+    complete behaviors;
+    disjoint behaviors;
+*/
+int fifo_pop_many(fifo *q, fifo_buf *bufs, size_t n) {
+    char *const slots = q->slots;
+    const uint32_t cap = q->cap, mask = q->mask, stride = q->stride, size = q->size;
+    const shmpc_idx head = q->head, tail = q->tail;
+    shmpc_idx h = head;
+    uint32_t got, count, i, len;
+    int rc;
+    if (head == tail) return q->closed ? SHMPC_ECLOSED : SHMPC_EEMPTY; /* shmpc__spsc_ready */
+    rc = shmpc__get_many(head, tail, cap, n, &got);
+    /*@ assert ok: rc == SHMPC_OK; */
+    count = got; /* a local whose address is not taken: the loop below cannot write it */
+    /*@ ghost fifo_slots_order(mask, stride); */
+    /*@ assert geom: 8 + size <= stride; */
+    /*@ assert lens: \forall integer x; fifo_queued(head, tail, x) ==>
+            shmpc_hdr(slots, x & mask)->len == fifo_glen[x] && fifo_glen[x] <= size; */
+    /*@ assert queued: \forall integer x, k; fifo_queued(head, tail, x) && 0 <= k < fifo_glen[x] ==>
+            slots[(x & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(x, k)]; */
+    /*@ assert inside: \forall integer x, k; fifo_queued(head, tail, x) && 0 <= k < fifo_glen[x] ==>
+            0 <= (x & mask) * stride + 8 + k < (mask + 1) * stride; */
+    /*@ assert first: fifo_queued(head, tail, head); */
+    len = shmpc__fc_slot(slots, head, mask, stride)->len;
+    /*@ assert len0: len == fifo_glen[head]; */
+    if (len > bufs[0].len) { /* the first does not fit: nothing moves (the shell finds it in its loop's first round) */
+        bufs[0].len = len;
+        return SHMPC_EMSGSIZE;
+    }
+    /*@ assert apart0: \forall integer j, l; 0 <= j < l < n ==>
+            \separated(bufs[j].base + (0 .. bufs[j].len - 1), bufs[l].base + (0 .. bufs[l].len - 1)); */
+    /*@ loop invariant bound: 0 <= i <= count && count <= n && count <= shmpc_fill(head, tail);
+        loop invariant at: h == shmpc_next(head, i);
+        loop invariant rest: \forall integer j; i <= j < n ==> bufs[j].len == \at(bufs[j].len, Pre);
+        loop invariant apart: \forall integer j, l; 0 <= j < l < n ==>
+            \separated(bufs[j].base + (0 .. \at(bufs[j].len, Pre) - 1), bufs[l].base + (0 .. \at(bufs[l].len, Pre) - 1));
+        loop invariant held: \forall integer x, k; fifo_queued(head, tail, x) && 0 <= k < fifo_glen[x] ==>
+            slots[(x & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(x, k)];
+        loop invariant got: \forall integer j; 0 <= j < i ==>
+            bufs[j].len == fifo_glen[shmpc_next(head, j)] && bufs[j].len <= \at(bufs[j].len, Pre) &&
+            \forall integer k; 0 <= k < bufs[j].len ==> bufs[j].base[k] == fifo_gbytes[fifo_gat(shmpc_next(head, j), k)];
+        loop assigns i, h, len, bufs[0 .. n - 1].len,
+            { \at(bufs[j].base, Pre)[k] | integer j, k; 0 <= j < n && 0 <= k < \at(bufs[j].len, Pre) };
+        loop variant count - i;
+    */
+    for (i = 0; i < count; i++) {
+        /*@ assert q_h: fifo_queued(head, tail, h); */
+        len = shmpc__fc_slot(slots, h, mask, stride)->len;
+        /*@ assert len: len == fifo_glen[h] && len <= size; */
+        if (len > bufs[i].len) break; /* not the first (checked above): the batch ends before it */
+        /*@ assert src: \forall integer k; 0 <= k < len ==>
+                slots[(h & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(h, k)]; */
+        /*@ assert dst: \valid(bufs[i].base + (0 .. len - 1)) &&
+                \separated(bufs[i].base + (0 .. len - 1), slots + (0 .. (mask + 1) * stride - 1)); */
+        /*@ assert others: \forall integer j; 0 <= j < i ==>
+                \separated(bufs[j].base + (0 .. \at(bufs[j].len, Pre) - 1), bufs[i].base + (0 .. bufs[i].len - 1)); */
+        /*@ assert held_c: \forall integer x, k; fifo_queued(head, tail, x) && 0 <= k < fifo_glen[x] ==>
+                slots[(x & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(x, k)]; */
+        /*@ assert rest_c: \forall integer j; i < j < n ==> bufs[j].len == \at(bufs[j].len, Pre); */
+    Copy:
+        shmpc__copy_out(slots, mask, stride, size, h, bufs[i].base, len);
+        /*@ assert slots_kept: \forall integer o; 0 <= o < (mask + 1) * stride ==> slots[o] == \at(slots[o], Copy); */
+        /*@ assert held_k: \forall integer x, k; fifo_queued(head, tail, x) && 0 <= k < fifo_glen[x] ==>
+                slots[(x & mask) * stride + 8 + k] == \at(slots[(x & mask) * stride + 8 + k], Copy); */
+        /*@ assert held_after: \forall integer x, k; fifo_queued(head, tail, x) && 0 <= k < fifo_glen[x] ==>
+                slots[(x & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(x, k)]; */
+        /*@ assert out: \forall integer k; 0 <= k < len ==> bufs[i].base[k] == fifo_gbytes[fifo_gat(h, k)]; */
+        /*@ assert got_kept: \forall integer j, k; 0 <= j < i && 0 <= k < bufs[j].len ==>
+                bufs[j].base[k] == \at(bufs[j].base[k], Copy); */
+        /*@ assert rest_k: \forall integer j; i < j < n ==> bufs[j].len == \at(bufs[j].len, Pre); */
+        bufs[i].len = len;
+        /*@ assert rest_w: \forall integer j; i < j < n ==> bufs[j].len == \at(bufs[j].len, Pre); */
+        /*@ assert got_old: \forall integer j; 0 <= j < i ==>
+                bufs[j].len == fifo_glen[shmpc_next(head, j)] && bufs[j].len <= \at(bufs[j].len, Pre) &&
+                \forall integer k; 0 <= k < bufs[j].len ==> bufs[j].base[k] == fifo_gbytes[fifo_gat(shmpc_next(head, j), k)]; */
+        /*@ assert got_i: \forall integer j; j == i ==>
+                bufs[j].len == fifo_glen[shmpc_next(head, j)] && bufs[j].len <= \at(bufs[j].len, Pre) &&
+                \forall integer k; 0 <= k < bufs[j].len ==> bufs[j].base[k] == fifo_gbytes[fifo_gat(shmpc_next(head, j), k)]; */
+        h = shmpc__advance(h, 1u);
+    }
+    /*@ assert some: i >= 1; */
+    /*@ assert shift: \forall integer x; fifo_queued(h, tail, x) ==> fifo_queued(head, tail, x); */
+    /*@ assert hdr_q: \forall integer x; 0 <= x <= 4294967295 ==> \separated(shmpc_hdr(slots, x & mask), &q->head); */
+    q->head = h; /* R2: one publication for the whole batch */
+    /*@ assert rest_len: \forall integer x; fifo_queued(h, tail, x) ==>
+            shmpc_hdr(slots, x & mask)->len == fifo_glen[x] && fifo_glen[x] <= size; */
+    /*@ assert rest: fifo_queue(slots, cap, mask, stride, size, h, tail); */
+    /*@ assert state: q->slots == slots && q->cap == cap && q->mask == mask && q->stride == stride &&
+            q->size == size && q->head == h && q->tail == tail; */
+    /*@ assert layout: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(q, slots, mask, stride); */
+    /*@ assert popped: fifo_inv(q); */
+    return (int)i;
 }
