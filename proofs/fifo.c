@@ -30,7 +30,8 @@
    spare for it): min(n, free) messages at ghost tail + j, one publication of tail. So the
    induction above is closed for any sequence of pushes, pops, commits, peeks, releases, batch
    pushes and a close. The batch pop (fifo_pop_many, at the end of the file) is stated and
-   annotated but not proven yet (PROVE_FIFO_OPEN, in no run: its comment lists the goals left).
+   annotated, and its two steps are proven in make prove-more, but one of its own goals is left
+   (PROVE_FIFO_OPEN, in no run: its comment says which).
 
    The crux is that a push does not disturb a queued message: the slot of tail is the slot of no
    index in [head, tail) (axiom S1 of proofs/lemmas.c, checked by z3, with the power-of-two
@@ -709,6 +710,56 @@ int fifo_push_many(fifo *q, const fifo_msg *msgs, size_t n) {
 /* A buffer of a batch pop, as the shell's shmpc_iov gives it: its capacity in, the length out. */
 typedef struct fifo_buf { char *base; size_t len; } fifo_buf;
 
+/* The length of buffer i of a batch pop, stored: the other buffers' lengths stay as they were
+   (stated here, in a small context: in the batch pop's loop the provers did not find it). */
+/*@ requires bufs: \valid(bufs + (0 .. n - 1));
+    requires i: i < n;
+    assigns bufs[i].len;
+    ensures set: bufs[i].len == len;
+    ensures others: \forall integer j; 0 <= j < n && j != i ==> bufs[j].len == \old(bufs[j].len);
+*/
+void fifo_set_len(fifo_buf *bufs, size_t n, uint32_t i, uint32_t len) {
+    bufs[i].len = len;
+}
+
+/* Message x of the queue out into buf, on values: its length from the slot's header word, its bytes
+   copied out of the slot's payload (shmpc__copy_out); nothing of the queue is written. The step of
+   the batch pop, alone (on its private head, the shell's r->own), with a small context. */
+/*@ requires layout: shmpc_slots_ok(slots, mask, stride, size) && cap == mask + 1 && fifo_pow2(mask) &&
+        \valid(fifo_gbytes + (0 .. fifo_gspan - 1)) &&
+        \separated(slots + (0 .. (mask + 1) * stride - 1), fifo_gbytes + (0 .. fifo_gspan - 1));
+    requires hdrs: \forall integer s; 0 <= s <= mask ==>
+        \valid(shmpc_hdr(slots, s)) && \separated(shmpc_hdr(slots, s), &fifo_glen[0 .. 4294967295], &fifo_gbytes);
+    requires queue: fifo_queue(slots, cap, mask, stride, size, head, tail);
+    requires at: fifo_queued(head, tail, x);
+    requires len: n == fifo_glen[x];
+    requires buf: \valid(buf + (0 .. n - 1)) &&
+        \separated(buf + (0 .. n - 1), slots + (0 .. (mask + 1) * stride - 1), fifo_gbytes + (0 .. fifo_gspan - 1));
+    assigns buf[0 .. n - 1];
+    ensures bytes: \forall integer k; 0 <= k < n ==> buf[k] == fifo_gbytes[fifo_gat(x, k)];
+    ensures ghost: \forall integer o; 0 <= o < fifo_gspan ==> fifo_gbytes[o] == \old(fifo_gbytes[o]);
+    ensures queue: fifo_queue(slots, cap, mask, stride, size, head, tail);
+*/
+void fifo_get_at(shmpc_idx head, shmpc_idx tail, shmpc_idx x, char *slots, uint32_t cap, uint32_t mask,
+                 uint32_t stride, uint32_t size, char *buf, uint32_t n) {
+    /*@ ghost fifo_slots_order(mask, stride); */
+    /*@ assert geom: 8 + size <= stride; */
+    /*@ assert lens: \forall integer i; fifo_queued(head, tail, i) ==>
+            shmpc_hdr(slots, i & mask)->len == fifo_glen[i] && fifo_glen[i] <= size; */
+    /*@ assert queued: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
+            slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
+    /*@ assert inside: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
+            0 <= (i & mask) * stride + 8 + k < (mask + 1) * stride; */
+    /*@ assert fits: n <= size; */
+    shmpc__copy_out(slots, mask, stride, size, x, buf, n);
+    /*@ assert slots: \forall integer o; 0 <= o < (mask + 1) * stride ==> slots[o] == \at(slots[o], Pre); */
+    /*@ assert out: \forall integer k; 0 <= k < n ==> buf[k] == fifo_gbytes[fifo_gat(x, k)]; */
+    /*@ assert kept_msg: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
+            slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
+    /*@ assert kept_len: \forall integer i; fifo_queued(head, tail, i) ==>
+            shmpc_hdr(slots, i & mask)->len == fifo_glen[i] && fifo_glen[i] <= size; */
+}
+
 /* Batch pop (shmpc_try_pop_many, SPSC): the count is min(n, ready messages) (shmpc__get_many);
    message head + j goes into buffer j, while it fits; the first that does not fit ends the batch
    (the batch's first: SHMPC_EMSGSIZE and its length in bufs[0].len, as fifo_pop, checked before
@@ -717,15 +768,14 @@ typedef struct fifo_buf { char *base; size_t len; } fifo_buf;
    once, by the count, after the last (the shell's one publication, R2). Nothing of the queue is
    written: the messages popped are those of the ghost queue, from head on, byte for byte. The
    buffers are apart from one another (the caller's: the shell copies into each in turn).
-   OPEN (PROVE_FIFO_OPEN in mk/prove.mk, in no run): 175 of its 180 goals proved (cvc4, z3, 20 s;
-   363 s). Left: four steps of a round, each stated before the round's end, where the loop's
-   invariants take them as given: the earlier buffers apart from this one (others: an instance of
-   the precondition apart, with this buffer's length as given, still open at 60 s), the queued
-   messages' bytes after the copy (held_after, open at 60 s), the copy's bytes as ghost message
-   head + i (out: 38.8 s, proven at 60 s), the buffers not yet filled kept (rest_w, after the store
-   of this buffer's length); and one part of the function's assigns (the copy's, exit path).
-   With those, every loop invariant is proven, and the count, the end of stream, the refusals,
-   the messages returned and fifo_inv after the one publication of head. */
+   Each round's copy is fifo_get_at and the store of its length fifo_set_len, each proven in a
+   context of its own (make prove-more): inline, five steps of a round stayed open (the earlier
+   buffers apart from this one, the queued bytes after the copy, the copy's bytes, the other
+   buffers' lengths after the store), two of them even at a 60 s timeout.
+   OPEN (PROVE_FIFO_OPEN in mk/prove.mk, in no run): 174 of its 175 goals proved (cvc4, z3, 20 s;
+   2026-12-06). Left: got_c_bytes, the earlier buffers' bytes after this round's copy as their
+   ghost messages (from got_kept, the loop invariant got at the copy, and fifo_get_at's ghost: the
+   ghost bytes unchanged). Given it, every other goal is proven, the loop invariants included. */
 /*@ requires inv: fifo_inv(q);
     requires n: 1 <= n <= 2147483647;
     requires bufs: \valid(bufs + (0 .. n - 1)) &&
@@ -780,14 +830,8 @@ int fifo_pop_many(fifo *q, fifo_buf *bufs, size_t n) {
     rc = shmpc__get_many(head, tail, cap, n, &got);
     /*@ assert ok: rc == SHMPC_OK; */
     count = got; /* a local whose address is not taken: the loop below cannot write it */
-    /*@ ghost fifo_slots_order(mask, stride); */
-    /*@ assert geom: 8 + size <= stride; */
-    /*@ assert lens: \forall integer x; fifo_queued(head, tail, x) ==>
-            shmpc_hdr(slots, x & mask)->len == fifo_glen[x] && fifo_glen[x] <= size; */
-    /*@ assert queued: \forall integer x, k; fifo_queued(head, tail, x) && 0 <= k < fifo_glen[x] ==>
-            slots[(x & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(x, k)]; */
-    /*@ assert inside: \forall integer x, k; fifo_queued(head, tail, x) && 0 <= k < fifo_glen[x] ==>
-            0 <= (x & mask) * stride + 8 + k < (mask + 1) * stride; */
+    /*@ assert layout0: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(q, slots, mask, stride); */
+    /*@ assert queue0: fifo_queue(slots, mask + 1, mask, stride, size, head, tail); */
     /*@ assert first: fifo_queued(head, tail, head); */
     len = shmpc__fc_slot(slots, head, mask, stride)->len;
     /*@ assert len0: len == fifo_glen[head]; */
@@ -795,15 +839,10 @@ int fifo_pop_many(fifo *q, fifo_buf *bufs, size_t n) {
         bufs[0].len = len;
         return SHMPC_EMSGSIZE;
     }
-    /*@ assert apart0: \forall integer j, l; 0 <= j < l < n ==>
-            \separated(bufs[j].base + (0 .. bufs[j].len - 1), bufs[l].base + (0 .. bufs[l].len - 1)); */
     /*@ loop invariant bound: 0 <= i <= count && count <= n && count <= shmpc_fill(head, tail);
         loop invariant at: h == shmpc_next(head, i);
         loop invariant rest: \forall integer j; i <= j < n ==> bufs[j].len == \at(bufs[j].len, Pre);
-        loop invariant apart: \forall integer j, l; 0 <= j < l < n ==>
-            \separated(bufs[j].base + (0 .. \at(bufs[j].len, Pre) - 1), bufs[l].base + (0 .. \at(bufs[l].len, Pre) - 1));
-        loop invariant held: \forall integer x, k; fifo_queued(head, tail, x) && 0 <= k < fifo_glen[x] ==>
-            slots[(x & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(x, k)];
+        loop invariant queue: fifo_queue(slots, mask + 1, mask, stride, size, head, tail);
         loop invariant got: \forall integer j; 0 <= j < i ==>
             bufs[j].len == fifo_glen[shmpc_next(head, j)] && bufs[j].len <= \at(bufs[j].len, Pre) &&
             \forall integer k; 0 <= k < bufs[j].len ==> bufs[j].base[k] == fifo_gbytes[fifo_gat(shmpc_next(head, j), k)];
@@ -814,33 +853,25 @@ int fifo_pop_many(fifo *q, fifo_buf *bufs, size_t n) {
     for (i = 0; i < count; i++) {
         /*@ assert q_h: fifo_queued(head, tail, h); */
         len = shmpc__fc_slot(slots, h, mask, stride)->len;
-        /*@ assert len: len == fifo_glen[h] && len <= size; */
+        /*@ assert len: len == fifo_glen[h]; */
         if (len > bufs[i].len) break; /* not the first (checked above): the batch ends before it */
-        /*@ assert src: \forall integer k; 0 <= k < len ==>
-                slots[(h & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(h, k)]; */
-        /*@ assert dst: \valid(bufs[i].base + (0 .. len - 1)) &&
-                \separated(bufs[i].base + (0 .. len - 1), slots + (0 .. (mask + 1) * stride - 1)); */
         /*@ assert others: \forall integer j; 0 <= j < i ==>
                 \separated(bufs[j].base + (0 .. \at(bufs[j].len, Pre) - 1), bufs[i].base + (0 .. bufs[i].len - 1)); */
-        /*@ assert held_c: \forall integer x, k; fifo_queued(head, tail, x) && 0 <= k < fifo_glen[x] ==>
-                slots[(x & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(x, k)]; */
-        /*@ assert rest_c: \forall integer j; i < j < n ==> bufs[j].len == \at(bufs[j].len, Pre); */
     Copy:
-        shmpc__copy_out(slots, mask, stride, size, h, bufs[i].base, len);
-        /*@ assert slots_kept: \forall integer o; 0 <= o < (mask + 1) * stride ==> slots[o] == \at(slots[o], Copy); */
-        /*@ assert held_k: \forall integer x, k; fifo_queued(head, tail, x) && 0 <= k < fifo_glen[x] ==>
-                slots[(x & mask) * stride + 8 + k] == \at(slots[(x & mask) * stride + 8 + k], Copy); */
-        /*@ assert held_after: \forall integer x, k; fifo_queued(head, tail, x) && 0 <= k < fifo_glen[x] ==>
-                slots[(x & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(x, k)]; */
-        /*@ assert out: \forall integer k; 0 <= k < len ==> bufs[i].base[k] == fifo_gbytes[fifo_gat(h, k)]; */
+        fifo_get_at(head, tail, h, slots, mask + 1u, mask, stride, size, bufs[i].base, len);
         /*@ assert got_kept: \forall integer j, k; 0 <= j < i && 0 <= k < bufs[j].len ==>
                 bufs[j].base[k] == \at(bufs[j].base[k], Copy); */
         /*@ assert rest_k: \forall integer j; i < j < n ==> bufs[j].len == \at(bufs[j].len, Pre); */
-        bufs[i].len = len;
+        /*@ assert got_c_len: \forall integer j; 0 <= j < i ==>
+                bufs[j].len == fifo_glen[shmpc_next(head, j)] && bufs[j].len <= \at(bufs[j].len, Pre); */
+        /*@ assert got_c_bytes: \forall integer j, k; 0 <= j < i && 0 <= k < bufs[j].len ==>
+                bufs[j].base[k] == fifo_gbytes[fifo_gat(shmpc_next(head, j), k)]; */
+        fifo_set_len(bufs, n, i, len);
         /*@ assert rest_w: \forall integer j; i < j < n ==> bufs[j].len == \at(bufs[j].len, Pre); */
-        /*@ assert got_old: \forall integer j; 0 <= j < i ==>
-                bufs[j].len == fifo_glen[shmpc_next(head, j)] && bufs[j].len <= \at(bufs[j].len, Pre) &&
-                \forall integer k; 0 <= k < bufs[j].len ==> bufs[j].base[k] == fifo_gbytes[fifo_gat(shmpc_next(head, j), k)]; */
+        /*@ assert got_old_len: \forall integer j; 0 <= j < i ==>
+                bufs[j].len == fifo_glen[shmpc_next(head, j)] && bufs[j].len <= \at(bufs[j].len, Pre); */
+        /*@ assert got_old_bytes: \forall integer j, k; 0 <= j < i && 0 <= k < bufs[j].len ==>
+                bufs[j].base[k] == fifo_gbytes[fifo_gat(shmpc_next(head, j), k)]; */
         /*@ assert got_i: \forall integer j; j == i ==>
                 bufs[j].len == fifo_glen[shmpc_next(head, j)] && bufs[j].len <= \at(bufs[j].len, Pre) &&
                 \forall integer k; 0 <= k < bufs[j].len ==> bufs[j].base[k] == fifo_gbytes[fifo_gat(shmpc_next(head, j), k)]; */
@@ -849,6 +880,11 @@ int fifo_pop_many(fifo *q, fifo_buf *bufs, size_t n) {
     /*@ assert some: i >= 1; */
     /*@ assert shift: \forall integer x; fifo_queued(h, tail, x) ==> fifo_queued(head, tail, x); */
     /*@ assert hdr_q: \forall integer x; 0 <= x <= 4294967295 ==> \separated(shmpc_hdr(slots, x & mask), &q->head); */
+    /*@ assert held: fifo_queue(slots, cap, mask, stride, size, head, tail); */
+    /*@ assert held_len: \forall integer x; fifo_queued(head, tail, x) ==>
+            shmpc_hdr(slots, x & mask)->len == fifo_glen[x] && fifo_glen[x] <= size; */
+    /*@ assert held_msg: \forall integer x, k; fifo_queued(head, tail, x) && 0 <= k < fifo_glen[x] ==>
+            slots[(x & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(x, k)]; */
     q->head = h; /* R2: one publication for the whole batch */
     /*@ assert rest_len: \forall integer x; fifo_queued(h, tail, x) ==>
             shmpc_hdr(slots, x & mask)->len == fifo_glen[x] && fifo_glen[x] <= size; */

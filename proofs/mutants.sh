@@ -52,7 +52,7 @@ small_copy_overruns|shmpc__bytes|case 7: SHMPC_MEMCPY(d, s, 56u); break;|case 7:
 fifo_pop_next_slot|proofs/fifo.c:fifo_pop|n = shmpc__fc_slot(slots, head, mask, stride)->len;\n    /*@ assert n: n == fifo_glen[head]; */\n    *len = n;|n = shmpc__fc_slot(slots, head + 1u, mask, stride)->len;\n    /*@ assert n: n == fifo_glen[head]; */\n    *len = n;|n
 fifo_push_len_next_slot|proofs/fifo.c:fifo_put_at|shmpc__fc_slot(slots, tail, mask, stride)->len = (uint32_t)len;\n    /*@ ghost fifo_record(tail, msg, len); */|shmpc__fc_slot(slots, tail + 1u, mask, stride)->len = (uint32_t)len;\n    /*@ ghost fifo_record(tail, msg, len); */|added_len
 fifo_peek_next_slot|proofs/fifo.c:fifo_peek|p = shmpc__payload(slots, mask, stride, size, head);|p = shmpc__payload(slots, mask, stride, size, head + 1u);|bytes
-fifo_pop_eos_early|proofs/fifo.c:fifo_pop|int rc;\n    if (head == tail) return q->closed ? SHMPC_ECLOSED : SHMPC_EEMPTY;|int rc;\n    if (q->closed) return SHMPC_ECLOSED;\n    if (head == tail) return SHMPC_EEMPTY;|end
+fifo_pop_eos_early|proofs/fifo.c:fifo_pop|uint32_t n;\n    int rc;\n    if (head == tail) return q->closed ? SHMPC_ECLOSED : SHMPC_EEMPTY;|uint32_t n;\n    int rc;\n    if (q->closed) return SHMPC_ECLOSED;\n    if (head == tail) return SHMPC_EEMPTY;|end
 fifo_push_after_close|proofs/fifo.c:fifo_push|if (q->closed) return SHMPC_EINVAL; /* the closed handle: shmpc__check_slow, before anything */||refused
 fifo_close_drops|proofs/fifo.c:fifo_close|q->closed = 1;|q->closed = 1;\n    q->head = q->tail;|kept
 reserve_room_too_big|shmpc_try_reserve|if (room) *room = size;|if (room) *room = size + 1u;|writable
