@@ -7,7 +7,7 @@ HELP_LINES += "  make prove      Frama-C WP proves the ring core and the SPSC sh
               "  make prove-mutants  planted bugs in a copy of shmpc.h: WP must reject each one" \
               "  make prove-readme   writes the goal counts of the last make prove into README.md" \
               "  make prove-fifo  only the FIFO run of make prove (proofs/fifo.c)" \
-              "  make prove-more  WP on the MPMC batch pop (64-bit size_t), claims, take and pop, and the FIFO batch push (about 10 min, not in make test)" \
+              "  make prove-more  WP on the MPMC batch pop (64-bit size_t), claims, take and pop, and the FIFO batch push and pop (about 10 min, not in make test)" \
               "  make eva        Frama-C Eva on the shell (proofs/eva/driver.c): fails unless 0 alarms"
 .PHONY: prove prove-mutants prove-deps prove-readme prove-fifo prove-more eva prove-eva
 
@@ -92,15 +92,12 @@ PROVE_SUMMARIES = $(PROVE_DIR)/summary64.txt,$(PROVE_DIR)/summary64s.txt,$(PROVE
 # FIFO across steps (proofs/fifo.c): a ghost-queue model of SPSC operations over the proven core
 # (shmpc__put, shmpc__get, ...), with an inductive invariant; its own WP run and goal count.
 # Every function of proofs/fifo.c but the batches: the ghost lemma functions, a message into a slot,
-# the push and the pop, the zero-copy commit, peek and release, the producer's close.
-PROVE_FIFO := fifo_slots_order,fifo_tail_free,fifo_tail_slot,fifo_record,fifo_queue_push,fifo_put_at,fifo_push,fifo_pop,fifo_commit,fifo_peek,fifo_release,fifo_close
-# The batch push and the batch pop's two steps (the copy, the store of a length): proven in a run
-# of their own, in make prove-more (make test has no time to spare for them).
-PROVE_FIFO_BATCH := fifo_set_len,fifo_get_at,fifo_push_many
-PROVE_TITLE_FIFO_BATCH = proofs/fifo.c, FIFO across steps: the batch push, the batch pop's steps (gcc_x86_64; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
-# Annotated but not proven (174 of 175 goals, alone 2026-12-06; its comment in proofs/fifo.c says
-# which is left): the batch pop. In no run.
-PROVE_FIFO_OPEN := fifo_pop_many
+# the push and the pop, the zero-copy commit, peek and release, the producer's and the consumer's close.
+PROVE_FIFO := fifo_slots_order,fifo_tail_free,fifo_tail_slot,fifo_record,fifo_queue_push,fifo_put_at,fifo_push,fifo_pop,fifo_commit,fifo_peek,fifo_release,fifo_close,fifo_cons_close
+# The batch push, the batch pop and the batch pop's two steps (the copy, the store of a length):
+# proven in a run of their own, in make prove-more (make test has no time to spare for them).
+PROVE_FIFO_BATCH := fifo_set_len,fifo_get_at,fifo_push_many,fifo_pop_many
+PROVE_TITLE_FIFO_BATCH = proofs/fifo.c, FIFO across steps: the batch push, the batch pop (gcc_x86_64; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT) s)
 # The FIFO runs also take axiom S1 of proofs/lemmas.c (SHMPC_PROOF_FIFO).
 FRAMAC_PARSE_FIFO = $(subst -DSHMPC_NO_OS,-DSHMPC_NO_OS$(comma)-DSHMPC_PROOF_FIFO,$(FRAMAC_PARSE))
 comma := ,

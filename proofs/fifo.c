@@ -16,7 +16,10 @@
    message stays), a push or a commit after it is refused (SHMPC_EINVAL, the closed handle's
    answer) and changes nothing, and a pop or a peek answers SHMPC_ECLOSED exactly when the queue is
    empty and the producer side closed, SHMPC_EEMPTY exactly when it is empty and not closed: the
-   end of stream is reported only after the last message.
+   end of stream is reported only after the last message. The consumer side's close (the flag
+   gone: bit 1) likewise changes nothing else; after it a push that would have gone in or found the
+   ring full is refused with SHMPC_ECLOSED and changes nothing, and the consumer's pops and peeks
+   answer SHMPC_EINVAL (its closed handle).
    By induction over any sequence of these calls (each preserves fifo_inv and only appends at
    tail or removes at head), the pops return exactly the messages pushed, in order, byte for
    byte. What this does not cover: concurrency and memory ordering (the shell and its models),
@@ -25,13 +28,13 @@
    mk/prove.mk): the push step and the pop step of the invariant, and the zero-copy steps: commit
    (the message the producer wrote into the payload of the slot of tail, after a reserve), peek
    (the message of head where its slot keeps it, nothing moves) and release (head moves by one);
-   and the producer's close, with the end of stream in push, commit, pop and peek. make prove-more
-   proves the batch push (PROVE_FIFO_BATCH, near the end of the file; make test has no time to
-   spare for it): min(n, free) messages at ghost tail + j, one publication of tail. So the
-   induction above is closed for any sequence of pushes, pops, commits, peeks, releases, batch
-   pushes and a close. The batch pop (fifo_pop_many, at the end of the file) is stated and
-   annotated, and its two steps are proven in make prove-more, but one of its own goals is left
-   (PROVE_FIFO_OPEN, in no run: its comment says which).
+   and the producer's close, with the end of stream in push, commit, pop and peek, and the
+   consumer's close, with the refusals after it in push, pop and peek. make prove-more
+   proves the batches (PROVE_FIFO_BATCH, at the end of the file; make test has no time to spare
+   for them): the batch push, min(n, free) messages at ghost tail + j, one publication of tail;
+   the batch pop, ghost messages head + j into buffer j while they fit, one publication of head.
+   So the induction above is closed for any sequence of pushes, pops, commits, peeks, releases,
+   batch pushes, batch pops and the two sides' closes.
 
    The crux is that a push does not disturb a queued message: the slot of tail is the slot of no
    index in [head, tail) (axiom S1 of proofs/lemmas.c, checked by z3, with the power-of-two
@@ -59,13 +62,15 @@
 #include "../shmpc.h"
 
 /* The model state: the slot array and its geometry (as validated), the consumer's head and the
-   producer's tail, and whether the producer side has closed (bit 0 of the segment's ends word,
-   SHMPC__PROD_CLOSED: the one producer's shmpc_close sets it, and nothing clears it). */
+   producer's tail, whether the producer side has closed (bit 0 of the segment's ends word,
+   SHMPC__PROD_CLOSED: the one producer's shmpc_close sets it, and nothing clears it), and whether
+   the consumer side has (gone: bit 1, SHMPC__CONS_CLOSED, the one consumer's shmpc_close; nothing
+   clears it either, and attach refuses a side that has ended). */
 typedef struct fifo {
     char *slots;
     uint32_t cap, mask, stride, size;
     shmpc_idx head, tail;
-    int closed;
+    int closed, gone;
 } fifo;
 
 /*@ ghost uint32_t fifo_glen[4294967296ull]; */
@@ -311,8 +316,12 @@ shmpc_idx fifo_put_at(shmpc_idx head, shmpc_idx tail, char *slots, uint32_t cap,
       assumes q->closed;
       assigns \nothing;
       ensures refused: \result == SHMPC_EINVAL;
+    behavior gone:
+      assumes !q->closed && len <= q->size && q->gone;
+      assigns \nothing;
+      ensures refused: \result == SHMPC_ECLOSED;
     behavior ok:
-      assumes !q->closed && len <= q->size && shmpc_fill(q->head, q->tail) < q->cap;
+      assumes !q->closed && len <= q->size && !q->gone && shmpc_fill(q->head, q->tail) < q->cap;
       ensures \result == SHMPC_OK;
       ensures appended: q->tail == shmpc_next(\old(q->tail), 1);
       ensures message: fifo_glen[\old(q->tail)] == len &&
@@ -322,7 +331,7 @@ shmpc_idx fifo_put_at(shmpc_idx head, shmpc_idx tail, char *slots, uint32_t cap,
       assigns \nothing;
       ensures \result == SHMPC_EMSGSIZE;
     behavior full:
-      assumes !q->closed && len <= q->size && shmpc_fill(q->head, q->tail) == q->cap;
+      assumes !q->closed && len <= q->size && !q->gone && shmpc_fill(q->head, q->tail) == q->cap;
       assigns \nothing;
       ensures \result == SHMPC_EFULL;
     complete behaviors;
@@ -336,6 +345,8 @@ int fifo_push(fifo *q, const char *msg, size_t len) {
     int rc;
     if (q->closed) return SHMPC_EINVAL; /* the closed handle: shmpc__check_slow, before anything */
     rc = shmpc__can_put(head, tail, cap, size, len);
+    /* the consumer side closed: nothing is published (shmpc__spsc_push, after its decision) */
+    if ((rc == SHMPC_OK || rc == SHMPC_EFULL) && q->gone) return SHMPC_ECLOSED;
     if (rc != SHMPC_OK) return rc;
     /*@ assert layout0: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(q, slots, mask, stride); */
     t = fifo_put_at(head, tail, slots, mask + 1u, mask, stride, size, msg, len);
@@ -363,22 +374,26 @@ int fifo_push(fifo *q, const char *msg, size_t len) {
     assigns q->head, *len, buf[0 .. fifo_glen[q->head] - 1];
     ensures inv: fifo_inv(q);
     ensures tail: q->tail == \old(q->tail);
-    ensures end: \result == SHMPC_ECLOSED <==> \old(shmpc_fill(q->head, q->tail)) == 0 && q->closed;
-    ensures none: \result == SHMPC_EEMPTY <==> \old(shmpc_fill(q->head, q->tail)) == 0 && !q->closed;
+    ensures end: \result == SHMPC_ECLOSED <==> !q->gone && \old(shmpc_fill(q->head, q->tail)) == 0 && q->closed;
+    ensures none: \result == SHMPC_EEMPTY <==> !q->gone && \old(shmpc_fill(q->head, q->tail)) == 0 && !q->closed;
+    behavior gone:
+      assumes q->gone;
+      assigns \nothing;
+      ensures refused: \result == SHMPC_EINVAL;
     behavior empty:
-      assumes shmpc_fill(q->head, q->tail) == 0 && !q->closed;
+      assumes !q->gone && shmpc_fill(q->head, q->tail) == 0 && !q->closed;
       assigns \nothing;
       ensures \result == SHMPC_EEMPTY;
     behavior closed:
-      assumes shmpc_fill(q->head, q->tail) == 0 && q->closed;
+      assumes !q->gone && shmpc_fill(q->head, q->tail) == 0 && q->closed;
       assigns \nothing;
       ensures \result == SHMPC_ECLOSED;
     behavior too_small:
-      assumes shmpc_fill(q->head, q->tail) > 0 && fifo_glen[q->head] > bufcap;
+      assumes !q->gone && shmpc_fill(q->head, q->tail) > 0 && fifo_glen[q->head] > bufcap;
       ensures \result == SHMPC_EMSGSIZE && *len == fifo_glen[\old(q->head)];
       ensures kept: q->head == \old(q->head);
     behavior ok:
-      assumes shmpc_fill(q->head, q->tail) > 0 && fifo_glen[q->head] <= bufcap;
+      assumes !q->gone && shmpc_fill(q->head, q->tail) > 0 && fifo_glen[q->head] <= bufcap;
       ensures \result == SHMPC_OK;
       ensures popped: q->head == shmpc_next(\old(q->head), 1);
       ensures message: *len == fifo_glen[\old(q->head)] &&
@@ -393,6 +408,7 @@ int fifo_pop(fifo *q, char *buf, size_t bufcap, size_t *len) {
     shmpc_idx h;
     uint32_t n;
     int rc;
+    if (q->gone) return SHMPC_EINVAL; /* the consumer's closed handle: shmpc__check, before anything */
     if (head == tail) return q->closed ? SHMPC_ECLOSED : SHMPC_EEMPTY; /* shmpc__spsc_ready */
     /*@ ghost fifo_slots_order(mask, stride); */
     /*@ assert geom: 8 + size <= stride; */
@@ -522,16 +538,20 @@ int fifo_commit(fifo *q, size_t len) {
                   (\forall integer s; 0 <= s <= q->mask ==> \separated(shmpc_hdr(q->slots, s), msg, len));
     assigns *msg, *len;
     ensures inv: fifo_inv(q);
+    behavior gone:
+      assumes q->gone;
+      assigns \nothing;
+      ensures refused: \result == SHMPC_EINVAL;
     behavior empty:
-      assumes shmpc_fill(q->head, q->tail) == 0 && !q->closed;
+      assumes !q->gone && shmpc_fill(q->head, q->tail) == 0 && !q->closed;
       assigns \nothing;
       ensures \result == SHMPC_EEMPTY;
     behavior closed:
-      assumes shmpc_fill(q->head, q->tail) == 0 && q->closed;
+      assumes !q->gone && shmpc_fill(q->head, q->tail) == 0 && q->closed;
       assigns \nothing;
       ensures \result == SHMPC_ECLOSED;
     behavior ok:
-      assumes shmpc_fill(q->head, q->tail) > 0;
+      assumes !q->gone && shmpc_fill(q->head, q->tail) > 0;
       ensures \result == SHMPC_OK;
       ensures at: *msg == q->slots + (q->head & q->mask) * q->stride + 8;
       ensures message: *len == fifo_glen[q->head] &&
@@ -545,6 +565,7 @@ int fifo_peek(fifo *q, const char **msg, size_t *len) {
     const shmpc_idx head = q->head, tail = q->tail;
     const char *p;
     uint32_t n;
+    if (q->gone) return SHMPC_EINVAL; /* the consumer's closed handle, as in the pop */
     if (head == tail) return q->closed ? SHMPC_ECLOSED : SHMPC_EEMPTY; /* shmpc__spsc_ready, as in the pop */
     /*@ assert queued: \forall integer i, k; fifo_queued(head, tail, i) && 0 <= k < fifo_glen[i] ==>
             slots[(i & mask) * stride + 8 + k] == fifo_gbytes[fifo_gat(i, k)]; */
@@ -560,9 +581,11 @@ int fifo_peek(fifo *q, const char **msg, size_t *len) {
     return SHMPC_OK;
 }
 
-/* Release (after a peek): head moves past the message (shmpc__advance, as shmpc_release). */
+/* Release (after a peek): head moves past the message (shmpc__advance, as shmpc_release). The
+   consumer's handle is open: a peek succeeded on it, and its close drops what a peek held. */
 /*@ requires inv: fifo_inv(q);
     requires queued: shmpc_fill(q->head, q->tail) > 0;
+    requires open: !q->gone;
     assigns q->head;
     ensures inv: fifo_inv(q);
     ensures tail: q->tail == \old(q->tail);
@@ -601,6 +624,23 @@ void fifo_close(fifo *q) {
     q->closed = 1;
 }
 
+/* The consumer's close (shmpc_close, SPSC: the one consumer ends the consumer side). Only the
+   flag moves. After it, the producer's pushes are refused with SHMPC_ECLOSED (those that would
+   have gone in or found the ring full; a message too big is still SHMPC_EMSGSIZE, as the shell
+   decides) and publish nothing; the consumer's handle is closed (its pops and peeks:
+   SHMPC_EINVAL). A commit of a reservation made before still publishes, as the shell's does
+   (nobody reads it). The messages still queued are never read: an ended side is never
+   attached again. */
+/*@ requires inv: fifo_inv(q);
+    assigns q->gone;
+    ensures inv: fifo_inv(q);
+    ensures gone: q->gone;
+    ensures kept: q->head == \old(q->head) && q->tail == \old(q->tail) && q->closed == \old(q->closed);
+*/
+void fifo_cons_close(fifo *q) {
+    q->gone = 1;
+}
+
 /* A message of a batch, as the shell's shmpc_iov gives it (its bytes read as chars). */
 typedef struct fifo_msg { const char *base; size_t len; } fifo_msg;
 
@@ -629,13 +669,17 @@ typedef struct fifo_msg { const char *base; size_t len; } fifo_msg;
     behavior closed:
       assumes q->closed;
       assigns \nothing;
-      ensures \result == SHMPC_EINVAL;
+      ensures refused: \result == SHMPC_EINVAL;
+    behavior gone:
+      assumes !q->closed && q->gone;
+      assigns \nothing;
+      ensures \result == SHMPC_ECLOSED;
     behavior full:
-      assumes !q->closed && shmpc_fill(q->head, q->tail) == q->cap;
+      assumes !q->closed && !q->gone && shmpc_fill(q->head, q->tail) == q->cap;
       assigns \nothing;
       ensures \result == SHMPC_EFULL;
     behavior ok:
-      assumes !q->closed && shmpc_fill(q->head, q->tail) < q->cap;
+      assumes !q->closed && !q->gone && shmpc_fill(q->head, q->tail) < q->cap;
       ensures count: 1 <= \result <= n && \result <= q->cap - \old(shmpc_fill(q->head, q->tail));
       ensures most: \result == n || \result == q->cap - \old(shmpc_fill(q->head, q->tail));
       ensures appended: q->tail == shmpc_next(\old(q->tail), \result);
@@ -654,6 +698,7 @@ int fifo_push_many(fifo *q, const fifo_msg *msgs, size_t n) {
     uint32_t got, count, i;
     int rc;
     if (q->closed) return SHMPC_EINVAL;
+    if (q->gone) return SHMPC_ECLOSED; /* shmpc__spsc_push_many, before anything */
     rc = shmpc__put_many(head, tail, cap, n, &got);
     if (rc != SHMPC_OK) return rc;
     count = got; /* a local whose address is not taken: the loop below cannot write it */
@@ -771,11 +816,11 @@ void fifo_get_at(shmpc_idx head, shmpc_idx tail, shmpc_idx x, char *slots, uint3
    Each round's copy is fifo_get_at and the store of its length fifo_set_len, each proven in a
    context of its own (make prove-more): inline, five steps of a round stayed open (the earlier
    buffers apart from this one, the queued bytes after the copy, the copy's bytes, the other
-   buffers' lengths after the store), two of them even at a 60 s timeout.
-   OPEN (PROVE_FIFO_OPEN in mk/prove.mk, in no run): 174 of its 175 goals proved (cvc4, z3, 20 s;
-   2026-12-06). Left: got_c_bytes, the earlier buffers' bytes after this round's copy as their
-   ghost messages (from got_kept, the loop invariant got at the copy, and fifo_get_at's ghost: the
-   ghost bytes unchanged). Given it, every other goal is proven, the loop invariants included. */
+   buffers' lengths after the store), two of them even at a 60 s timeout. That the earlier
+   buffers' bytes are still their ghost messages after a round's copy (got_c_bytes) takes two
+   steps before it: the ghost offsets of those bytes inside the ghost array (got_c_in: their
+   lengths are queued messages' lengths, at most the slot size), so that fifo_get_at's ghost
+   postcondition applies to them (got_c_ghost). Proven in make prove-more (PROVE_FIFO_BATCH). */
 /*@ requires inv: fifo_inv(q);
     requires n: 1 <= n <= 2147483647;
     requires bufs: \valid(bufs + (0 .. n - 1)) &&
@@ -792,22 +837,26 @@ void fifo_get_at(shmpc_idx head, shmpc_idx tail, shmpc_idx x, char *slots, uint3
             { bufs[j].base[k] | integer j, k; 0 <= j < n && 0 <= k < bufs[j].len };
     ensures inv: fifo_inv(q);
     ensures tail: q->tail == \old(q->tail);
-    ensures end: \result == SHMPC_ECLOSED <==> \old(shmpc_fill(q->head, q->tail)) == 0 && q->closed;
-    ensures none: \result == SHMPC_EEMPTY <==> \old(shmpc_fill(q->head, q->tail)) == 0 && !q->closed;
+    ensures end: \result == SHMPC_ECLOSED <==> !q->gone && \old(shmpc_fill(q->head, q->tail)) == 0 && q->closed;
+    ensures none: \result == SHMPC_EEMPTY <==> !q->gone && \old(shmpc_fill(q->head, q->tail)) == 0 && !q->closed;
+    behavior gone:
+      assumes q->gone;
+      assigns \nothing;
+      ensures refused: \result == SHMPC_EINVAL;
     behavior empty:
-      assumes shmpc_fill(q->head, q->tail) == 0 && !q->closed;
+      assumes !q->gone && shmpc_fill(q->head, q->tail) == 0 && !q->closed;
       assigns \nothing;
       ensures \result == SHMPC_EEMPTY;
     behavior closed:
-      assumes shmpc_fill(q->head, q->tail) == 0 && q->closed;
+      assumes !q->gone && shmpc_fill(q->head, q->tail) == 0 && q->closed;
       assigns \nothing;
       ensures \result == SHMPC_ECLOSED;
     behavior too_small:
-      assumes shmpc_fill(q->head, q->tail) > 0 && fifo_glen[q->head] > bufs[0].len;
+      assumes !q->gone && shmpc_fill(q->head, q->tail) > 0 && fifo_glen[q->head] > bufs[0].len;
       ensures \result == SHMPC_EMSGSIZE && bufs[0].len == fifo_glen[\old(q->head)];
       ensures kept: q->head == \old(q->head);
     behavior ok:
-      assumes shmpc_fill(q->head, q->tail) > 0 && fifo_glen[q->head] <= bufs[0].len;
+      assumes !q->gone && shmpc_fill(q->head, q->tail) > 0 && fifo_glen[q->head] <= bufs[0].len;
       ensures count: 1 <= \result <= n && \result <= \old(shmpc_fill(q->head, q->tail));
       ensures popped: q->head == shmpc_next(\old(q->head), \result);
       ensures most: \result == n || \result == \old(shmpc_fill(q->head, q->tail)) ||
@@ -826,6 +875,7 @@ int fifo_pop_many(fifo *q, fifo_buf *bufs, size_t n) {
     shmpc_idx h = head;
     uint32_t got, count, i, len;
     int rc;
+    if (q->gone) return SHMPC_EINVAL; /* the consumer's closed handle */
     if (head == tail) return q->closed ? SHMPC_ECLOSED : SHMPC_EEMPTY; /* shmpc__spsc_ready */
     rc = shmpc__get_many(head, tail, cap, n, &got);
     /*@ assert ok: rc == SHMPC_OK; */
@@ -864,6 +914,11 @@ int fifo_pop_many(fifo *q, fifo_buf *bufs, size_t n) {
         /*@ assert rest_k: \forall integer j; i < j < n ==> bufs[j].len == \at(bufs[j].len, Pre); */
         /*@ assert got_c_len: \forall integer j; 0 <= j < i ==>
                 bufs[j].len == fifo_glen[shmpc_next(head, j)] && bufs[j].len <= \at(bufs[j].len, Pre); */
+        /*@ assert got_c_in: \forall integer j, k; 0 <= j < i && 0 <= k < bufs[j].len ==>
+                0 <= fifo_gat(shmpc_next(head, j), k) < fifo_gspan; */
+        /*@ assert got_c_ghost: \forall integer j, k; 0 <= j < i && 0 <= k < bufs[j].len ==>
+                fifo_gbytes[fifo_gat(shmpc_next(head, j), k)] ==
+                \at(fifo_gbytes[fifo_gat(shmpc_next(head, j), k)], Copy); */
         /*@ assert got_c_bytes: \forall integer j, k; 0 <= j < i && 0 <= k < bufs[j].len ==>
                 bufs[j].base[k] == fifo_gbytes[fifo_gat(shmpc_next(head, j), k)]; */
         fifo_set_len(bufs, n, i, len);

@@ -52,9 +52,11 @@ small_copy_overruns|shmpc__bytes|case 7: SHMPC_MEMCPY(d, s, 56u); break;|case 7:
 fifo_pop_next_slot|proofs/fifo.c:fifo_pop|n = shmpc__fc_slot(slots, head, mask, stride)->len;\n    /*@ assert n: n == fifo_glen[head]; */\n    *len = n;|n = shmpc__fc_slot(slots, head + 1u, mask, stride)->len;\n    /*@ assert n: n == fifo_glen[head]; */\n    *len = n;|n
 fifo_push_len_next_slot|proofs/fifo.c:fifo_put_at|shmpc__fc_slot(slots, tail, mask, stride)->len = (uint32_t)len;\n    /*@ ghost fifo_record(tail, msg, len); */|shmpc__fc_slot(slots, tail + 1u, mask, stride)->len = (uint32_t)len;\n    /*@ ghost fifo_record(tail, msg, len); */|added_len
 fifo_peek_next_slot|proofs/fifo.c:fifo_peek|p = shmpc__payload(slots, mask, stride, size, head);|p = shmpc__payload(slots, mask, stride, size, head + 1u);|bytes
-fifo_pop_eos_early|proofs/fifo.c:fifo_pop|uint32_t n;\n    int rc;\n    if (head == tail) return q->closed ? SHMPC_ECLOSED : SHMPC_EEMPTY;|uint32_t n;\n    int rc;\n    if (q->closed) return SHMPC_ECLOSED;\n    if (head == tail) return SHMPC_EEMPTY;|end
+fifo_pop_eos_early|proofs/fifo.c:fifo_pop|shmpc__check, before anything */\n    if (head == tail) return q->closed ? SHMPC_ECLOSED : SHMPC_EEMPTY;|shmpc__check, before anything */\n    if (q->closed) return SHMPC_ECLOSED;\n    if (head == tail) return SHMPC_EEMPTY;|end
 fifo_push_after_close|proofs/fifo.c:fifo_push|if (q->closed) return SHMPC_EINVAL; /* the closed handle: shmpc__check_slow, before anything */||refused
 fifo_close_drops|proofs/fifo.c:fifo_close|q->closed = 1;|q->closed = 1;\n    q->head = q->tail;|kept
+fifo_push_after_cons_close|proofs/fifo.c:fifo_push|&& q->gone) return SHMPC_ECLOSED;|&& 0) return SHMPC_ECLOSED;|refused|gone
+fifo_pop_after_cons_close|proofs/fifo.c:fifo_pop|    if (q->gone) return SHMPC_EINVAL; /* the consumer's closed handle: shmpc__check, before anything */\n||refused|gone
 reserve_room_too_big|shmpc_try_reserve|if (room) *room = size;|if (room) *room = size + 1u;|writable
 peek_trusted_length|shmpc_try_peek|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, n);|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, 0u);|ready
 mpmc_push_length_unchecked|shmpc__mpmc_push|if (len > size) return SHMPC_EMSGSIZE;||fits
