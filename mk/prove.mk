@@ -129,7 +129,7 @@ prove-fifo: $(PROVE_DIR)/why3.conf
 	$(Q)$(NEED) $(PROVE_PKGS)
 	$(Q)export WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf; $(call prove_fifo_cmd,-fifo,$(PROVE_TITLE_FIFO),$(PROVE_FIFO)); rc=$$?; cat $(PROVE_DIR)/out-fifo.txt; exit $$rc
 
-# make prove-more's WP runs, three at a time (471 s in all here, 2026-12-06; the FIFO batch push 50 s).
+# make prove-more's WP runs, three at a time (617 s in all here, 2026-12-06; the FIFO batches 190 s).
 PROVE_MORE_POOL := -more -claim -claim32 -take -take32 -fifob
 prove-more: $(PROVE_DIR)/why3.conf
 	$(Q)$(NEED) $(PROVE_PKGS)
