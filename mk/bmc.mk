@@ -18,3 +18,12 @@ $(BMC_DIR)/bmc8-asan: $(BMC_SRC) shmpc.h | $(BUILD)/.dir
 	$(Q)mkdir -p $(BMC_DIR) && $(CC) $(CSTD) $(WARN) -O2 -g $(BMC_SAN) -DSHMPC_NO_OS -DSHMPC_INDEX_BITS=8 -I. $< -o $@
 bmc: bmc-deps $(BMC_DIR)/bmc8 $(BMC_DIR)/bmc16 $(BMC_DIR)/bmc8-asan
 	$(Q)sh proofs/bmc/run.sh $(BMC_DIR) "$(CC)" "$(CSTD) $(WARN) $(OPT)"
+
+# make genmc: the sleep/wake-up handshake of the real shmpc.h under RC11 with GenMC, and its
+# ordering mutants (proofs/genmc). GenMC is not packaged: the target says how to build it, and
+# takes its path in GENMC. Not in make test.
+GENMC ?= genmc
+HELP_LINES += "  make genmc      the wake-up handshake under RC11 with GenMC (GENMC=path; not packaged: it says how to build it)"
+.PHONY: genmc
+genmc:
+	$(Q)sh proofs/genmc/run.sh $(GENMC)
