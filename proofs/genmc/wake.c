@@ -11,7 +11,11 @@
    keeps the full fence F1: the asymmetric form (membarrier) is a system call, outside the model.
 
    Scenarios (-DWAKE_SCEN=N): 1, a consumer waits for data, SPSC; 2, a producer waits for space,
-   SPSC; 3 and 4, the same in MPMC. -DWAKE_MSGS=N: messages in the data scenarios (1 or 2). */
+   SPSC; 3 and 4, the same in MPMC. Streams with the end of stream, no sleeper: 5, the producer
+   reserves and commits WAKE_MSGS messages and closes, the consumer peeks and releases; 6, one
+   batch push then the close, batch pops; 7 and 8, the same in MPMC. The consumer makes at most
+   WAKE_TRIES calls (GenMC needs bounded loops): it must take the messages in order, intact, and
+   see SHMPC_ECLOSED only after the last. -DWAKE_MSGS=N: messages (1 or 2; capacity 2). */
 #include <stddef.h>
 /* A byte loop for the payload copies: GenMC runs no memcpy of a length known only at run time. */
 static void *wake_memcpy(void *d, const void *s, size_t n) {
@@ -33,8 +37,12 @@ static void *wake_memcpy(void *d, const void *s, size_t n) {
 #ifndef WAKE_MSGS
 #define WAKE_MSGS 1
 #endif
-#define WAKE_MPMC (WAKE_SCEN >= 3)
-#define WAKE_DATA (WAKE_SCEN % 2 == 1)
+#define WAKE_MPMC (WAKE_SCEN == 3 || WAKE_SCEN == 4 || WAKE_SCEN >= 7)
+#define WAKE_DATA (WAKE_SCEN == 1 || WAKE_SCEN == 3)
+#define WAKE_SPACE (WAKE_SCEN == 2 || WAKE_SCEN == 4)
+#define WAKE_ZC (WAKE_SCEN == 5 || WAKE_SCEN == 7)
+#define WAKE_BATCH (WAKE_SCEN == 6 || WAKE_SCEN == 8)
+#define WAKE_TRIES 4
 #define WAKE_CAP 2u
 
 /* The segment, formatted: GenMC refuses a location written in one size and read in another, and
@@ -85,10 +93,44 @@ static int push1(void) {
     return rc;
 }
 
+/* A stream's consumer: at most WAKE_TRIES calls, until the end of stream. */
+static void stream_consumer(void) {
+    int k, j, rc;
+    for (k = 0; k < WAKE_TRIES; k++) {
+        if (WAKE_ZC) {
+            const void *p = NULL;
+            size_t n = 0;
+            rc = shmpc_try_peek(&cons, &p, &n);
+            if (rc == SHMPC_OK) { take((const char *)p, n); assert(shmpc_release(&cons) == SHMPC_OK); }
+        } else {
+            char b[2][8];
+            shmpc_iov v[2] = {{b[0], sizeof b[0]}, {b[1], sizeof b[1]}};
+            rc = shmpc_try_pop_many(&cons, v, 2);
+            if (rc > 0) { for (j = 0; j < rc; j++) take(b[j], v[j].len); rc = SHMPC_OK; }
+        }
+        if (rc == SHMPC_ECLOSED) { assert(got == WAKE_MSGS); return; } /* only after the last */
+        assert(rc == SHMPC_OK || rc == SHMPC_EEMPTY);
+    }
+}
+
 static void *producer(void *arg) {
     int i;
     (void)arg;
-    if (WAKE_DATA) {
+    if (WAKE_ZC) {
+        for (i = 0; i < WAKE_MSGS; i++) {
+            void *p = NULL;
+            size_t room = 0;
+            assert(shmpc_try_reserve(&prod, &p, &room) == SHMPC_OK && room >= 1);
+            *(char *)p = (char)('a' + i);
+            assert(shmpc_commit(&prod, 1) == SHMPC_OK);
+        }
+        assert(shmpc_close(&prod) == SHMPC_OK);
+    } else if (WAKE_BATCH) {
+        char m[2] = {'a', 'b'};
+        shmpc_iov v[2] = {{&m[0], 1}, {&m[1], 1}};
+        assert(shmpc_try_push_many(&prod, v, WAKE_MSGS) == WAKE_MSGS);
+        assert(shmpc_close(&prod) == SHMPC_OK);
+    } else if (WAKE_DATA) {
         for (i = 0; i < WAKE_MSGS; i++) {
             char m = (char)('a' + i);
             int rc = shmpc_try_push(&prod, &m, 1);
@@ -102,7 +144,9 @@ static void *producer(void *arg) {
 
 static void *consumer(void *arg) {
     (void)arg;
-    if (WAKE_DATA) {
+    if (WAKE_ZC || WAKE_BATCH) {
+        stream_consumer();
+    } else if (WAKE_DATA) {
         while (got < WAKE_MSGS)
             if (wait_once(pop1, &cons.seg->data_waiters, &cons.seg->data_ev) != SHMPC_OK) break;
     } else {
@@ -132,7 +176,7 @@ int main(void) {
     uint32_t i;
     assert(shmpc_attach_id(&prod, mem, sizeof mem, SHMPC_PRODUCER, 1u, 1u) == SHMPC_OK);
     assert(shmpc_attach_id(&cons, mem, sizeof mem, SHMPC_CONSUMER, 2u, 1u) == SHMPC_OK);
-    if (!WAKE_DATA) /* fill the ring: the producer's push finds it full */
+    if (WAKE_SPACE) /* fill the ring: the producer's push finds it full */
         for (i = 0; i < WAKE_CAP; i++) {
             char m = (char)('a' + i);
             assert(shmpc_try_push(&prod, &m, 1) == SHMPC_OK);
