@@ -17,8 +17,8 @@ dir=build/genmc
 rm -rf "$dir"; mkdir -p "$dir"
 # scenario: WAKE_SCEN WAKE_MSGS (proofs/genmc/wake.c): data SPSC with 1 and 2 messages, space
 # SPSC, data MPMC with 1 and 2, space MPMC; streams of 2 messages and the close: zero copy and
-# batches, SPSC and MPMC
-SCENARIOS="1:1 1:2 2:1 3:1 3:2 4:1 5:2 6:2 7:2 8:2"
+# batches, SPSC and MPMC; two MPMC producers closing (the side ends with the last)
+SCENARIOS="1:1 1:2 2:1 3:1 3:2 4:1 5:2 6:2 7:2 8:2 9:1"
 # one INCLUDE-DIR TAG [first]: every scenario against the shmpc.h in INCLUDE-DIR (with first: up to
 # the first that finds an error); prints one line per scenario; exit 0 when none found an error
 one() {

@@ -15,7 +15,9 @@
    reserves and commits WAKE_MSGS messages and closes, the consumer peeks and releases; 6, one
    batch push then the close, batch pops; 7 and 8, the same in MPMC. The consumer makes at most
    WAKE_TRIES calls (GenMC needs bounded loops): it must take the messages in order, intact, and
-   see SHMPC_ECLOSED only after the last. -DWAKE_MSGS=N: messages (1 or 2; capacity 2). */
+   see SHMPC_ECLOSED only after the last. 9: MPMC, two producers each push one message and close
+   (the side ends with the last closer), a consumer pops until the end of stream: both messages
+   before it. -DWAKE_MSGS=N: messages (1 or 2; capacity 2). */
 #include <stddef.h>
 /* A byte loop for the payload copies: GenMC runs no memcpy of a length known only at run time. */
 static void *wake_memcpy(void *d, const void *s, size_t n) {
@@ -38,6 +40,7 @@ static void *wake_memcpy(void *d, const void *s, size_t n) {
 #define WAKE_MSGS 1
 #endif
 #define WAKE_MPMC (WAKE_SCEN == 3 || WAKE_SCEN == 4 || WAKE_SCEN >= 7)
+#define WAKE_TWO (WAKE_SCEN == 9)
 #define WAKE_DATA (WAKE_SCEN == 1 || WAKE_SCEN == 3)
 #define WAKE_SPACE (WAKE_SCEN == 2 || WAKE_SCEN == 4)
 #define WAKE_ZC (WAKE_SCEN == 5 || WAKE_SCEN == 7)
@@ -55,13 +58,21 @@ static void *wake_memcpy(void *d, const void *s, size_t n) {
 #else
 static _Alignas(64) unsigned char mem[4096];
 #endif
-static shmpc_ring prod, cons;
+static shmpc_ring prod, prod2, cons;
 static int slept;            /* the sleeper found nothing after registering */
 static uint32_t slept_on;    /* the event word's value it would sleep on */
 static int got;              /* messages the consumer took */
 
+static int seen; /* scenario 9: a bit per producer's message */
+
 static void take(const char *b, size_t n) {
-    assert(n == 1 && b[0] == (char)('a' + got));
+    assert(n == 1);
+    if (WAKE_TWO) { /* one message per producer, in any order between them, each once */
+        assert((b[0] == 'a' || b[0] == 'b') && !(seen & (1 << (b[0] - 'a'))));
+        seen |= 1 << (b[0] - 'a');
+    } else {
+        assert(b[0] == (char)('a' + got));
+    }
     got++;
 }
 
@@ -97,7 +108,12 @@ static int push1(void) {
 static void stream_consumer(void) {
     int k, j, rc;
     for (k = 0; k < WAKE_TRIES; k++) {
-        if (WAKE_ZC) {
+        if (WAKE_TWO) {
+            char b[8];
+            size_t n = 0;
+            rc = shmpc_try_pop(&cons, b, sizeof b, &n);
+            if (rc == SHMPC_OK) take(b, n);
+        } else if (WAKE_ZC) {
             const void *p = NULL;
             size_t n = 0;
             rc = shmpc_try_peek(&cons, &p, &n);
@@ -108,13 +124,20 @@ static void stream_consumer(void) {
             rc = shmpc_try_pop_many(&cons, v, 2);
             if (rc > 0) { for (j = 0; j < rc; j++) take(b[j], v[j].len); rc = SHMPC_OK; }
         }
-        if (rc == SHMPC_ECLOSED) { assert(got == WAKE_MSGS); return; } /* only after the last */
+        if (rc == SHMPC_ECLOSED) { assert(got == (WAKE_TWO ? 2 : WAKE_MSGS)); return; } /* only after the last */
         assert(rc == SHMPC_OK || rc == SHMPC_EEMPTY);
     }
 }
 
 static void *producer(void *arg) {
     int i;
+    if (WAKE_TWO) { /* each producer: its message, then its close */
+        shmpc_ring *r = arg ? &prod2 : &prod;
+        char m = arg ? 'b' : 'a';
+        assert(shmpc_try_push(r, &m, 1) == SHMPC_OK);
+        assert(shmpc_close(r) == SHMPC_OK);
+        return NULL;
+    }
     (void)arg;
     if (WAKE_ZC) {
         for (i = 0; i < WAKE_MSGS; i++) {
@@ -144,7 +167,7 @@ static void *producer(void *arg) {
 
 static void *consumer(void *arg) {
     (void)arg;
-    if (WAKE_ZC || WAKE_BATCH) {
+    if (WAKE_ZC || WAKE_BATCH || WAKE_TWO) {
         stream_consumer();
     } else if (WAKE_DATA) {
         while (got < WAKE_MSGS)
@@ -172,18 +195,21 @@ int main(void) {
 }
 #else
 int main(void) {
-    pthread_t tp, tc;
+    pthread_t tp, tp2, tc;
     uint32_t i;
     assert(shmpc_attach_id(&prod, mem, sizeof mem, SHMPC_PRODUCER, 1u, 1u) == SHMPC_OK);
     assert(shmpc_attach_id(&cons, mem, sizeof mem, SHMPC_CONSUMER, 2u, 1u) == SHMPC_OK);
+    if (WAKE_TWO) assert(shmpc_attach_id(&prod2, mem, sizeof mem, SHMPC_PRODUCER, 3u, 1u) == SHMPC_OK);
     if (WAKE_SPACE) /* fill the ring: the producer's push finds it full */
         for (i = 0; i < WAKE_CAP; i++) {
             char m = (char)('a' + i);
             assert(shmpc_try_push(&prod, &m, 1) == SHMPC_OK);
         }
     pthread_create(&tp, NULL, producer, NULL);
+    if (WAKE_TWO) pthread_create(&tp2, NULL, producer, &prod2);
     pthread_create(&tc, NULL, consumer, NULL);
     pthread_join(tp, NULL);
+    if (WAKE_TWO) pthread_join(tp2, NULL);
     pthread_join(tc, NULL);
     /* a sleeper that found nothing was woken: the other side saw its registration */
     if (slept) {
