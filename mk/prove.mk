@@ -93,7 +93,7 @@ PROVE_SUMMARIES = $(PROVE_DIR)/summary64.txt,$(PROVE_DIR)/summary64s.txt,$(PROVE
 # (shmpc__put, shmpc__get, ...), with an inductive invariant; its own WP run and goal count.
 # Every function of proofs/fifo.c but the batches: the ghost lemma functions, a message into a slot,
 # the push and the pop, the zero-copy commit, peek and release, the producer's and the consumer's close.
-PROVE_FIFO := fifo_slots_order,fifo_tail_free,fifo_tail_slot,fifo_record,fifo_queue_push,fifo_put_at,fifo_push,fifo_pop,fifo_commit,fifo_peek,fifo_release,fifo_close,fifo_cons_close
+PROVE_FIFO := fifo_slots_order,fifo_tail_free,fifo_tail_slot,fifo_record,fifo_queue_push,fifo_put_at,fifo_push,fifo_pop,fifo_reserve,fifo_write,fifo_commit,fifo_peek,fifo_release,fifo_close,fifo_cons_close
 # The batch push, the batch pop and the batch pop's two steps (the copy, the store of a length):
 # proven in a run of their own, in make prove-more (make test has no time to spare for them).
 PROVE_FIFO_BATCH := fifo_set_len,fifo_get_at,fifo_push_many,fifo_pop_many

@@ -25,16 +25,17 @@
    byte. What this does not cover: concurrency and memory ordering (the shell and its models),
    and a hostile peer (the shell's proofs, where every shared load is arbitrary).
    STATUS: make prove proves every function of this file but the batches (PROVE_FIFO in
-   mk/prove.mk): the push step and the pop step of the invariant, and the zero-copy steps: commit
-   (the message the producer wrote into the payload of the slot of tail, after a reserve), peek
+   mk/prove.mk): the push step and the pop step of the invariant, and the zero-copy steps: reserve
+   (the payload of the slot of tail handed out, on a ring not full), a store into it (which
+   disturbs no queued message), commit (the message the producer wrote there), peek
    (the message of head where its slot keeps it, nothing moves) and release (head moves by one);
    and the producer's close, with the end of stream in push, commit, pop and peek, and the
    consumer's close, with the refusals after it in push, pop and peek. make prove-more
    proves the batches (PROVE_FIFO_BATCH, at the end of the file; make test has no time to spare
    for them): the batch push, min(n, free) messages at ghost tail + j, one publication of tail;
    the batch pop, ghost messages head + j into buffer j while they fit, one publication of head.
-   So the induction above is closed for any sequence of pushes, pops, commits, peeks, releases,
-   batch pushes, batch pops and the two sides' closes.
+   So the induction above is closed for any sequence of pushes, pops, reserves, stores into a
+   reservation, commits, peeks, releases, batch pushes, batch pops and the two sides' closes.
 
    The crux is that a push does not disturb a queued message: the slot of tail is the slot of no
    index in [head, tail) (axiom S1 of proofs/lemmas.c, checked by z3, with the power-of-two
@@ -442,11 +443,109 @@ int fifo_pop(fifo *q, char *buf, size_t bufcap, size_t *len) {
     return SHMPC_OK;
 }
 
+/* Reserve (zero copy, shmpc_try_reserve on an SPSC ring): a push's decision without a message, in
+   the shell's order: the closed handle, then the consumer side's close (the shell reads the ends
+   word before the room), then the room (shmpc__free_slots, as shmpc__spsc_room asks it). An OK
+   hands out the payload of the slot of tail, size bytes (shmpc__payload), for fifo_write to fill
+   and fifo_commit to publish; nothing of the model moves, and the ring is not full, which
+   fifo_commit takes as its precondition. */
+/*@ requires inv: fifo_inv(q);
+    requires out: \valid(buf) && \valid(room);
+    requires sep: \separated(buf, room, q, q->slots + (0 .. (q->mask + 1) * q->stride - 1),
+                             &fifo_glen[0 .. 4294967295], &fifo_gbytes, fifo_gbytes + (0 .. fifo_gspan - 1)) &&
+                  \separated(room, q, q->slots + (0 .. (q->mask + 1) * q->stride - 1),
+                             &fifo_glen[0 .. 4294967295], &fifo_gbytes, fifo_gbytes + (0 .. fifo_gspan - 1)) &&
+                  (\forall integer s; 0 <= s <= q->mask ==> \separated(shmpc_hdr(q->slots, s), buf, room));
+    assigns *buf, *room;
+    ensures inv: fifo_inv(q);
+    behavior closed:
+      assumes q->closed;
+      assigns \nothing;
+      ensures refused: \result == SHMPC_EINVAL;
+    behavior gone:
+      assumes !q->closed && q->gone;
+      assigns \nothing;
+      ensures refused: \result == SHMPC_ECLOSED;
+    behavior full:
+      assumes !q->closed && !q->gone && shmpc_fill(q->head, q->tail) == q->cap;
+      assigns \nothing;
+      ensures \result == SHMPC_EFULL;
+    behavior ok:
+      assumes !q->closed && !q->gone && shmpc_fill(q->head, q->tail) < q->cap;
+      ensures \result == SHMPC_OK;
+      ensures at: *buf == q->slots + (q->tail & q->mask) * q->stride + 8 && *room == q->size;
+      ensures writable: \valid(*buf + (0 .. *room - 1));
+    complete behaviors;
+    disjoint behaviors;
+*/
+int fifo_reserve(fifo *q, char **buf, size_t *room) {
+    char *const slots = q->slots;
+    const uint32_t cap = q->cap, mask = q->mask, stride = q->stride, size = q->size;
+    const shmpc_idx head = q->head, tail = q->tail;
+    uint32_t free;
+    char *p;
+    if (q->closed) return SHMPC_EINVAL; /* shmpc__check_slow: the closed handle */
+    if (q->gone) return SHMPC_ECLOSED;  /* the ends word's SHMPC__CONS_CLOSED, before the room */
+    (void)shmpc__free_slots(head, tail, cap, &free); /* never ECORRUPT here: fifo_inv bounds the fill */
+    if (free == 0u) return SHMPC_EFULL;
+    p = shmpc__payload(slots, mask, stride, size, tail);
+    *room = size;
+    *buf = p;
+    /*@ assert state: q->slots == slots && q->head == head && q->tail == tail; */
+    return SHMPC_OK;
+}
+
+/* A store of the producer into its reservation, between fifo_reserve and fifo_commit: byte k of
+   the payload of the slot of tail, through the pointer the reserve handed out. The crux of zero
+   copy: the store disturbs no queued message (the slot of tail is the slot of no queued index,
+   fifo_tail_free, and the slots are apart, fifo_tail_slot) and no ghost message, so the
+   invariant holds whatever the producer writes there and in whatever order. Between the reserve
+   and the commit the model's tail does not move (the shell refuses every other push of the
+   producer while a reservation is outstanding: SHMPC_ESEQ from shmpc__check_slow), and a pop only
+   lowers the fill: so not-full, established by the reserve, still holds at each store and at the
+   commit. */
+/*@ requires inv: fifo_inv(q);
+    requires room: shmpc_fill(q->head, q->tail) < q->cap;
+    requires k: k < q->size;
+    assigns q->slots[(q->tail & q->mask) * q->stride + 8 + k];
+    ensures inv: fifo_inv(q);
+    ensures stored: q->slots[(q->tail & q->mask) * q->stride + 8 + k] == c;
+    ensures queued: \forall integer i; fifo_queued(q->head, q->tail, i) ==> fifo_same{Pre, Post}(i);
+*/
+void fifo_write(fifo *q, size_t k, char c) {
+    char *const slots = q->slots;
+    const uint32_t cap = q->cap, mask = q->mask, stride = q->stride, size = q->size;
+    const shmpc_idx head = q->head, tail = q->tail;
+    char *p;
+    /*@ assert geom: 8 + size <= stride && size <= 1073741824 && mask <= 2147483647; */
+    /*@ assert pow2: fifo_pow2(mask); */
+    /*@ ghost fifo_tail_free(head, tail, mask); */
+    /*@ ghost fifo_tail_slot(mask, stride, tail); */
+    /*@ assert queued: \forall integer i, j; fifo_queued(head, tail, i) && 0 <= j < fifo_glen[i] ==>
+            slots[(i & mask) * stride + 8 + j] == fifo_gbytes[fifo_gat(i, j)]; */
+    /*@ assert lens: \forall integer i; fifo_queued(head, tail, i) ==>
+            shmpc_hdr(slots, i & mask)->len == fifo_glen[i] && fifo_glen[i] <= size; */
+    /*@ assert off: \forall integer i; fifo_queued(head, tail, i) ==>
+            (i & mask) * stride + stride <= (tail & mask) * stride || (tail & mask) * stride + stride <= (i & mask) * stride; */
+    p = shmpc__payload(slots, mask, stride, size, tail);
+    /*@ assert wr: 0 <= (tail & mask) * stride && (tail & mask) * stride + 8 + k < (mask + 1) * stride; */
+    p[k] = c;
+    /*@ assert slots: \forall integer o; 0 <= o < (mask + 1) * stride && o != (tail & mask) * stride + 8 + k ==>
+            slots[o] == \at(q->slots[o], Pre); */
+    /*@ assert kept_msg: \forall integer i, j; fifo_queued(head, tail, i) && 0 <= j < fifo_glen[i] ==>
+            slots[(i & mask) * stride + 8 + j] == fifo_gbytes[fifo_gat(i, j)]; */
+    /*@ assert rest: fifo_queue(slots, cap, mask, stride, size, head, tail); */
+    /*@ assert state: q->slots == slots && q->cap == cap && q->mask == mask && q->stride == stride &&
+            q->size == size && q->head == head && q->tail == tail; */
+    /*@ assert layout: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(q, slots, mask, stride); */
+}
+
 /* Commit (zero copy): the producer has written len bytes into the payload of the slot of tail
    (where shmpc__payload locates it, after shmpc_try_reserve); shmpc__commit_at checks the length
    against the slot size and gives the next tail; the length goes into the slot's header word, the
-   ghost queue records the payload's bytes. Not-full is a precondition: reserve established it
-   (shmpc__can_put on the same head and tail), and nothing moves tail in between. */
+   ghost queue records the payload's bytes. Not-full is a precondition: fifo_reserve's OK
+   establishes it, fifo_write keeps it, and a pop only lowers the fill; that no other push of the
+   producer moves tail in between is the shell's refusal (SHMPC_ESEQ), not modelled here. */
 /*@ requires inv: fifo_inv(q);
     requires room: shmpc_fill(q->head, q->tail) < q->cap;
     assigns q->tail, shmpc_hdr(q->slots, q->tail & q->mask)->len, fifo_glen[q->tail],
