@@ -138,12 +138,17 @@ def main():
     start = lines.index("## What is proven")
     end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("## "))
     acc = None
+    goals_table = False  # the table's header row ends in a Goals column: only those are checked
     for i in range(start, end):
         line = lines[i]
         if not line.startswith("|"):
             acc = None
             continue
         cells = line.split("|")
+        if not lines[i - 1].startswith("|"):
+            goals_table = len(cells) >= 4 and cells[-2].strip() == "Goals"
+        if not goals_table:
+            continue
         if len(cells) < 4 or cells[-2].strip() in ("Goals", "---"):
             if cells[-2].strip() == "Goals":
                 acc = 0
