@@ -1660,6 +1660,10 @@ SHMPC__PRIVATE int shmpc__uncount_poller(struct shmpc__seg *s, shmpc__peer *p, u
 /* Frees peer entry i: its words cleared, then its pid 0 with release, which pairs with the acquire
    of the next owner's claim and of every judge of the entry (recovery, census): none of them sees
    the entry free with the old owner's role or flags. */
+/*@ requires seg: \valid(s);
+    requires entry: i < SHMPC_MAX_PEERS;
+    assigns s->peers[i].role, s->peers[i].pflags, s->peers[i].pend_n, s->peers[i].pid;
+*/
 SHMPC__PRIVATE void shmpc__free_entry(struct shmpc__seg *s, uint32_t i) {
     shmpc__st(&s->peers[i].role, 0u, relaxed);
     shmpc__st(&s->peers[i].pflags, 0u, relaxed);
@@ -1668,6 +1672,13 @@ SHMPC__PRIVATE void shmpc__free_entry(struct shmpc__seg *s, uint32_t i) {
 }
 
 /* Releases the caller's peer entry (the role count taken by attach is the caller's to handle). */
+/*@ requires r: \valid(r) && \valid(r->seg) && \separated(r, r->seg);
+    requires entry: r->peer < SHMPC_MAX_PEERS;
+    assigns r->peer, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].role, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pflags,
+            r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pid;
+    ensures left: r->peer < 0;
+    ensures seg: r->seg == \old(r->seg);
+*/
 SHMPC__PRIVATE void shmpc__leave(shmpc_ring *r) {
     if (r->peer >= 0) {
         shmpc__free_entry(r->seg, (uint32_t)r->peer);
@@ -1711,6 +1722,9 @@ SHMPC__PRIVATE int shmpc__still_needed(const shmpc_ring *r, const shmpc__peer *p
 }
 
 /* Ends a side in `ends` (R5: pairs with A5), and the ring (state 2) once both have ended. */
+/*@ requires seg: \valid(s);
+    assigns s->ends, s->state;
+*/
 SHMPC__PRIVATE void shmpc__end(struct shmpc__seg *s, uint32_t bit) {
     if ((shmpc__or(&s->ends, bit, acq_rel) | bit) == (SHMPC__PROD_CLOSED | SHMPC__CONS_CLOSED))
         shmpc__st(&s->state, SHMPC__CLOSED, release);
@@ -2721,6 +2735,10 @@ SHMPC_API int shmpc_try_peek(shmpc_ring *r, const void **msg, size_t *len) {
 }
 
 /*@ requires handle: shmpc_handle(r);
+    assigns r->own, r->pending_op, r->go, r->seg->head, r->seg->space_ev,
+            { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask };
+    ensures kept: shmpc_handle(r);
+    ensures seg: r != \null ==> r->seg == \old(r->seg);
 */
 SHMPC_API int shmpc_release(shmpc_ring *r) {
     if (!r || !r->seg || r->closed) return SHMPC_EINVAL;
@@ -2953,17 +2971,45 @@ SHMPC_API int shmpc_peers(const shmpc_ring *r, shmpc_peer_status *out, int max) 
     return n;
 }
 
-SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r);
+/* The OS layer's part of a close (>>os), as the proof of shmpc_close takes it (the bodies without
+   an OS, SHMPC_NO_OS, do nothing; the OS bodies are not proven): the poller's words of the caller's
+   entry and its counts, and the handle's mapping fields, but never the handle's geometry. */
+/*@ requires handle: shmpc_handle_ok(r);
+    assigns r->poller, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].poll_id, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pflags,
+            r->seg->data_pollers, r->seg->space_pollers, r->seg->data_waiters, r->seg->space_waiters;
+    ensures kept: shmpc_handle_ok(r);
+*/
 SHMPC__PRIVATE void shmpc__os_unpoll(shmpc_ring *r);
+/*@ requires r: \valid(r);
+    assigns r->wake_sock, r->kind;
+*/
+SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r);
 
+/* Marks the caller's peer entry closing (shmpc_close's first store): a function of its own, whose
+   contract says that the handle survives the store (inline, WP lost the handle there). */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires entry: 0 <= r->peer < SHMPC_MAX_PEERS;
+    assigns r->seg->peers[r->peer].pflags;
+    ensures kept: shmpc_handle_ok(r);
+*/
+SHMPC__INLINE void shmpc__closing(shmpc_ring *r) {
+    shmpc__peer *me = &r->seg->peers[r->peer];
+    shmpc__st(&me->pflags, shmpc__ld(&me->pflags, relaxed) | SHMPC__PF_CLOSING, release);
+}
+
+/*@ requires handle: shmpc_handle(r);
+    ensures closed: r != \null ==> r->seg == \null && r->go == 0 && shmpc_handle(r);
+    ensures result: \result == (r == \null ? SHMPC_EINVAL : SHMPC_OK);
+*/
 SHMPC_API int shmpc_close(shmpc_ring *r) {
     struct shmpc__seg *s;
     if (!r) return SHMPC_EINVAL;
     if (!r->seg) return SHMPC_OK; /* closed already, or never opened */
     s = r->seg;
     shmpc__os_unpoll(r); /* before the peer entry is left: it may still be counted as a poller */
-    if (!r->closed && r->role != SHMPC_OBSERVER) {
-        shmpc__peer *me = &s->peers[r->peer];
+    /* attach leaves a handle open only with one of the three roles, and a producer's or a
+       consumer's with its entry (r->peer >= 0): the test says so for the provers */
+    if (!r->closed && (r->role == SHMPC_PRODUCER || r->role == SHMPC_CONSUMER) && r->peer >= 0) {
         shmpc__a32 *count = r->role == SHMPC_PRODUCER ? &s->producers : &s->consumers;
         uint32_t bit = r->role == SHMPC_PRODUCER ? SHMPC__PROD_CLOSED : SHMPC__CONS_CLOSED, n, i;
         int ended = 0;
@@ -2974,7 +3020,7 @@ SHMPC_API int shmpc_close(shmpc_ring *r) {
            takes its count by compare-and-swap from any value but that one), and no survivor
            sees a count of 0 ("not attached yet", waited for) because a closer died. Then it ends
            the side in `ends` (R5), which whoever finds the count so does too (shmpc__ended). */
-        shmpc__st(&me->pflags, shmpc__ld(&me->pflags, relaxed) | SHMPC__PF_CLOSING, release);
+        shmpc__closing(r);
         SHMPC_TEST_HOOK("close-marked");
         if (r->pending_op == SHMPC__OP_RESERVED && r->mode == SHMPC_SPSC) { /* never published */
             r->pending_op = SHMPC__OP_NONE;
@@ -2989,6 +3035,10 @@ SHMPC_API int shmpc_close(shmpc_ring *r) {
         }
         n = shmpc__ld(count, acquire);
         /* n == 0 or more than the peers: a peer wrote the count; leave it */
+        /*@ loop invariant tries: 0 <= i <= SHMPC__GIVEBACK_TRIES;
+            loop assigns i, n, ended, *count;
+            loop variant SHMPC__GIVEBACK_TRIES - i;
+        */
         for (i = 0; n != 0u && n <= (uint32_t)SHMPC_MAX_PEERS && i < SHMPC__GIVEBACK_TRIES; i++)
             if (shmpc__cas(count, &n, n == 1u ? SHMPC__ENDED : n - 1u, acq_rel)) { ended = n == 1u; break; }
         SHMPC_TEST_HOOK("close-counted");
