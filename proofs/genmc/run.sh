@@ -17,8 +17,9 @@ dir=build/genmc
 rm -rf "$dir"; mkdir -p "$dir"
 # scenario: WAKE_SCEN WAKE_MSGS (proofs/genmc/wake.c): data SPSC with 1 and 2 messages, space
 # SPSC, data MPMC with 1 and 2, space MPMC; streams of 2 messages and the close: zero copy and
-# batches, SPSC and MPMC; two MPMC producers closing (the side ends with the last)
-SCENARIOS="1:1 1:2 2:1 3:1 3:2 4:1 5:2 6:2 7:2 8:2 9:1"
+# batches, SPSC and MPMC; two MPMC producers closing (the side ends with the last); an MPMC
+# producer attaching while the last one closes
+SCENARIOS="1:1 1:2 2:1 3:1 3:2 4:1 5:2 6:2 7:2 8:2 9:1 10:1"
 # one INCLUDE-DIR TAG [first] (it sets the globals s, m, log, img, ...): every scenario against the shmpc.h in INCLUDE-DIR (with first: up to
 # the first that finds an error); prints one line per scenario; exit 0 when none found an error.
 # Only a violation or a race that GenMC reports after exploring is an error; a harness that did
@@ -63,6 +64,7 @@ f2_as_seq_cst_increment|    shmpc__count_in(waiters);\n    shmpc__fence(seq_cst)
 r7_relaxed|shmpc__st(&sl->seq, t, release);      /* R7: and in the slot, after R1; pairs with A7 */|shmpc__st(&sl->seq, t, relaxed);
 a7_relaxed|if ((shmpc_idx)shmpc__ld(&sl->seq, acquire) == (shmpc_idx)(own + 1u)) { /* A7: pairs with R7 */|if ((shmpc_idx)shmpc__ld(&sl->seq, relaxed) == (shmpc_idx)(own + 1u)) {
 r3_relaxed|shmpc__st(&sl->seq, shmpc__mpmc_published(pos, r->capacity), release); /* R3: publish; pairs with A3 */|shmpc__st(&sl->seq, shmpc__mpmc_published(pos, r->capacity), relaxed);
+close_count_to_zero|if (shmpc__cas(count, &n, n == 1u ? SHMPC__ENDED : n - 1u, acq_rel))|if (shmpc__cas(count, &n, n - 1u, acq_rel))
 LIST
 while IFS='|' read -r name old new; do
     mkdir -p "$dir/$name"

@@ -17,7 +17,11 @@
    WAKE_TRIES calls (GenMC needs bounded loops): it must take the messages in order, intact, and
    see SHMPC_ECLOSED only after the last. 9: MPMC, two producers each push one message and close
    (the side ends with the last closer), a consumer pops until the end of stream: both messages
-   before it. -DWAKE_MSGS=N: messages (1 or 2; capacity 2). */
+   before it. 10: MPMC, a producer pushes one message and closes while a second producer attaches
+   (in its thread), and if it was let in pushes one and closes: either the side ended first and
+   the attach is refused (SHMPC_ECLOSED), or the stream goes on with it; after both, the consumer
+   gets every message pushed, then SHMPC_ECLOSED (never an attach to an ended side, never a side
+   ended with a producer in it). -DWAKE_MSGS=N: messages (1 or 2; capacity 2). */
 #include <stddef.h>
 /* A byte loop for the payload copies: GenMC runs no memcpy of a length known only at run time. */
 static void *wake_memcpy(void *d, const void *s, size_t n) {
@@ -41,6 +45,7 @@ static void *wake_memcpy(void *d, const void *s, size_t n) {
 #endif
 #define WAKE_MPMC (WAKE_SCEN == 3 || WAKE_SCEN == 4 || WAKE_SCEN >= 7)
 #define WAKE_TWO (WAKE_SCEN == 9)
+#define WAKE_JOIN (WAKE_SCEN == 10)
 #define WAKE_DATA (WAKE_SCEN == 1 || WAKE_SCEN == 3)
 #define WAKE_SPACE (WAKE_SCEN == 2 || WAKE_SCEN == 4)
 #define WAKE_ZC (WAKE_SCEN == 5 || WAKE_SCEN == 7)
@@ -63,11 +68,13 @@ static int slept;            /* the sleeper found nothing after registering */
 static uint32_t slept_on;    /* the event word's value it would sleep on */
 static int got;              /* messages the consumer took */
 
-static int seen; /* scenario 9: a bit per producer's message */
+static int seen; /* scenarios 9 and 10: a bit per producer's message */
+static int joined; /* scenario 10: the second producer's attach let it in */
+static int eos_got = -1; /* scenario 10: the messages the consumer had when it saw the end of stream */
 
 static void take(const char *b, size_t n) {
     assert(n == 1);
-    if (WAKE_TWO) { /* one message per producer, in any order between them, each once */
+    if (WAKE_TWO || WAKE_JOIN) { /* one message per producer, in any order between them, each once */
         assert((b[0] == 'a' || b[0] == 'b') && !(seen & (1 << (b[0] - 'a'))));
         seen |= 1 << (b[0] - 'a');
     } else {
@@ -108,7 +115,7 @@ static int push1(void) {
 static void stream_consumer(void) {
     int k, j, rc;
     for (k = 0; k < WAKE_TRIES; k++) {
-        if (WAKE_TWO) {
+        if (WAKE_TWO || WAKE_JOIN) {
             char b[8];
             size_t n = 0;
             rc = shmpc_try_pop(&cons, b, sizeof b, &n);
@@ -124,6 +131,7 @@ static void stream_consumer(void) {
             rc = shmpc_try_pop_many(&cons, v, 2);
             if (rc > 0) { for (j = 0; j < rc; j++) take(b[j], v[j].len); rc = SHMPC_OK; }
         }
+        if (rc == SHMPC_ECLOSED && WAKE_JOIN) { eos_got = got; return; } /* checked in main, after the joins */
         if (rc == SHMPC_ECLOSED) { assert(got == (WAKE_TWO ? 2 : WAKE_MSGS)); return; } /* only after the last */
         assert(rc == SHMPC_OK || rc == SHMPC_EEMPTY);
     }
@@ -136,6 +144,22 @@ static void *producer(void *arg) {
         char m = arg ? 'b' : 'a';
         assert(shmpc_try_push(r, &m, 1) == SHMPC_OK);
         assert(shmpc_close(r) == SHMPC_OK);
+        return NULL;
+    }
+    if (WAKE_JOIN && arg) { /* the second producer: attach, and if let in, its message and its close */
+        int rc = shmpc_attach_id(&prod2, mem, sizeof mem, SHMPC_PRODUCER, 3u, 1u);
+        char m = 'b';
+        assert(rc == SHMPC_OK || rc == SHMPC_ECLOSED);
+        if (rc != SHMPC_OK) return NULL;
+        joined = 1;
+        assert(shmpc_try_push(&prod2, &m, 1) == SHMPC_OK);
+        assert(shmpc_close(&prod2) == SHMPC_OK);
+        return NULL;
+    }
+    if (WAKE_JOIN) {
+        char m = 'a';
+        assert(shmpc_try_push(&prod, &m, 1) == SHMPC_OK);
+        assert(shmpc_close(&prod) == SHMPC_OK);
         return NULL;
     }
     (void)arg;
@@ -167,7 +191,7 @@ static void *producer(void *arg) {
 
 static void *consumer(void *arg) {
     (void)arg;
-    if (WAKE_ZC || WAKE_BATCH || WAKE_TWO) {
+    if (WAKE_ZC || WAKE_BATCH || WAKE_TWO || WAKE_JOIN) {
         stream_consumer();
     } else if (WAKE_DATA) {
         while (got < WAKE_MSGS)
@@ -206,11 +230,23 @@ int main(void) {
             assert(shmpc_try_push(&prod, &m, 1) == SHMPC_OK);
         }
     pthread_create(&tp, NULL, producer, NULL);
-    if (WAKE_TWO) pthread_create(&tp2, NULL, producer, &prod2);
+    if (WAKE_TWO || WAKE_JOIN) pthread_create(&tp2, NULL, producer, &prod2);
     pthread_create(&tc, NULL, consumer, NULL);
     pthread_join(tp, NULL);
-    if (WAKE_TWO) pthread_join(tp2, NULL);
+    if (WAKE_TWO || WAKE_JOIN) pthread_join(tp2, NULL);
     pthread_join(tc, NULL);
+    if (WAKE_JOIN) { /* every producer closed or refused: what is left, then the end of stream */
+        int rc = SHMPC_OK;
+        for (i = 0; i < 3u && rc != SHMPC_ECLOSED; i++) {
+            char b[8];
+            size_t n = 0;
+            rc = shmpc_try_pop(&cons, b, sizeof b, &n);
+            if (rc == SHMPC_OK) take(b, n);
+            else assert(rc == SHMPC_ECLOSED);
+        }
+        assert(rc == SHMPC_ECLOSED && got == 1 + joined);
+        assert(eos_got < 0 || eos_got == got); /* the end of stream only after the last message */
+    }
     /* a sleeper that found nothing was woken: the other side saw its registration */
     if (slept) {
         shmpc__a32 *ev = WAKE_DATA ? &cons.seg->data_ev : &prod.seg->space_ev;
