@@ -57,7 +57,7 @@ fifo_push_after_close|proofs/fifo.c:fifo_push|if (q->closed) return SHMPC_EINVAL
 fifo_close_drops|proofs/fifo.c:fifo_close|q->closed = 1;|q->closed = 1;\n    q->head = q->tail;|kept
 fifo_push_after_cons_close|proofs/fifo.c:fifo_push|&& q->gone) return SHMPC_ECLOSED;|&& 0) return SHMPC_ECLOSED;|refused|gone
 fifo_pop_after_cons_close|proofs/fifo.c:fifo_pop|    if (q->gone) return SHMPC_EINVAL; /* the consumer's closed handle: shmpc__check, before anything */\n||refused|gone
-fifo_reserve_when_full|proofs/fifo.c:fifo_reserve|if (free == 0u) return SHMPC_EFULL;||
+fifo_reserve_when_full|proofs/fifo.c:fifo_reserve|if (free == 0u) return SHMPC_EFULL;|||full
 fifo_write_into_head|proofs/fifo.c:fifo_write|p = shmpc__payload(slots, mask, stride, size, tail);\n    /*@ assert wr:|p = shmpc__payload(slots, mask, stride, size, head);\n    /*@ assert wr:|slots
 reserve_room_too_big|shmpc_try_reserve|if (room) *room = size;|if (room) *room = size + 1u;|writable
 peek_trusted_length|shmpc_try_peek|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, n);|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, 0u);|ready
