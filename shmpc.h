@@ -2997,61 +2997,78 @@ SHMPC__INLINE void shmpc__closing(shmpc_ring *r) {
     shmpc__st(&me->pflags, shmpc__ld(&me->pflags, relaxed) | SHMPC__PF_CLOSING, release);
 }
 
+/* A close's part for a producer or a consumer with its entry (what attach leaves open): a
+   function of its own, so that the proof of shmpc_close sees one call (its goals at the end carried
+   every path through this part). */
+/*@ requires handle: shmpc_handle(r) && r != \null && r->seg != \null;
+    requires role: r->role == SHMPC_PRODUCER || r->role == SHMPC_CONSUMER;
+    requires entry: 0 <= r->peer < SHMPC_MAX_PEERS;
+    assigns r->own, r->pending_op, r->go, r->peer,
+            r->seg->head, r->seg->space_ev, r->seg->data_ev, r->seg->ends, r->seg->state,
+            r->seg->producers, r->seg->consumers,
+            r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].role, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pflags,
+            r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pid,
+            { shmpc_hdr(r->slots, k)->seq | integer k; 0 <= k <= r->mask },
+            { shmpc_hdr(r->slots, k)->len | integer k; 0 <= k <= r->mask };
+    ensures seg: r->seg == \old(r->seg);
+*/
+SHMPC__PRIVATE void shmpc__close_side(shmpc_ring *r) {
+    struct shmpc__seg *s = r->seg;
+    shmpc__a32 *count = r->role == SHMPC_PRODUCER ? &s->producers : &s->consumers;
+    uint32_t bit = r->role == SHMPC_PRODUCER ? SHMPC__PROD_CLOSED : SHMPC__CONS_CLOSED, n, i;
+    int ended = 0;
+    /* A close that dies part way must leave a state the survivors resolve: its entry marked
+       closing (a takeover then knows its count, see shmpc__reclaim). The last of a side ends
+       it in the count: 1 to SHMPC__ENDED in the compare-and-swap that gives the count back,
+       one step, so that no peer attaches between the close and the end (an attacher
+       takes its count by compare-and-swap from any value but that one), and no survivor
+       sees a count of 0 ("not attached yet", waited for) because a closer died. Then it ends
+       the side in `ends` (R5), which whoever finds the count so does too (shmpc__ended). */
+    shmpc__closing(r);
+    SHMPC_TEST_HOOK("close-marked");
+    if (r->pending_op == SHMPC__OP_RESERVED && r->mode == SHMPC_SPSC) { /* never published */
+        r->pending_op = SHMPC__OP_NONE;
+    } else if (r->pending_op == SHMPC__OP_RESERVED) { /* MPMC: the slot is claimed; published */
+        shmpc__slot *sl = SHMPC__SLOT(r, r->pending_pos); /* as a discard, never delivered */
+        shmpc__st(&sl->len, SHMPC__DISCARD, relaxed);
+        shmpc__st(&sl->seq, shmpc__mpmc_published(r->pending_pos, r->capacity), release); /* R3 */
+        r->pending_op = SHMPC__OP_NONE;
+        shmpc__notify(r, &s->data_waiters, &s->data_ev);
+    } else if (r->pending_op == SHMPC__OP_PEEKED) {
+        shmpc_release(r);
+    }
+    n = shmpc__ld(count, acquire);
+    /* n == 0 or more than the peers: a peer wrote the count; leave it */
+    /*@ loop invariant tries: 0 <= i <= SHMPC__GIVEBACK_TRIES;
+        loop assigns i, n, ended, *count;
+        loop variant SHMPC__GIVEBACK_TRIES - i;
+    */
+    for (i = 0; n != 0u && n <= (uint32_t)SHMPC_MAX_PEERS && i < SHMPC__GIVEBACK_TRIES; i++)
+        if (shmpc__cas(count, &n, n == 1u ? SHMPC__ENDED : n - 1u, acq_rel)) { ended = n == 1u; break; }
+    SHMPC_TEST_HOOK("close-counted");
+    if (ended) {
+        shmpc__end(s, bit); /* R5 */
+        SHMPC_TEST_HOOK("close-ended");
+        shmpc__add(&s->data_ev, 1u, release); /* wake every sleeper and poller, whatever the side */
+        shmpc__os_wake(r, &s->data_ev);
+        shmpc__add(&s->space_ev, 1u, release);
+        shmpc__os_wake(r, &s->space_ev);
+    }
+    shmpc__leave(r);
+}
+
 /*@ requires handle: shmpc_handle(r);
     ensures closed: r != \null ==> r->seg == \null && r->go == 0 && shmpc_handle(r);
     ensures result: \result == (r == \null ? SHMPC_EINVAL : SHMPC_OK);
 */
 SHMPC_API int shmpc_close(shmpc_ring *r) {
-    struct shmpc__seg *s;
     if (!r) return SHMPC_EINVAL;
     if (!r->seg) return SHMPC_OK; /* closed already, or never opened */
-    s = r->seg;
     shmpc__os_unpoll(r); /* before the peer entry is left: it may still be counted as a poller */
     /* attach leaves a handle open only with one of the three roles, and a producer's or a
        consumer's with its entry (r->peer >= 0): the test says so for the provers */
-    if (!r->closed && (r->role == SHMPC_PRODUCER || r->role == SHMPC_CONSUMER) && r->peer >= 0) {
-        shmpc__a32 *count = r->role == SHMPC_PRODUCER ? &s->producers : &s->consumers;
-        uint32_t bit = r->role == SHMPC_PRODUCER ? SHMPC__PROD_CLOSED : SHMPC__CONS_CLOSED, n, i;
-        int ended = 0;
-        /* A close that dies part way must leave a state the survivors resolve: its entry marked
-           closing (a takeover then knows its count, see shmpc__reclaim). The last of a side ends
-           it in the count: 1 to SHMPC__ENDED in the compare-and-swap that gives the count back,
-           one step, so that no peer attaches between the close and the end (an attacher
-           takes its count by compare-and-swap from any value but that one), and no survivor
-           sees a count of 0 ("not attached yet", waited for) because a closer died. Then it ends
-           the side in `ends` (R5), which whoever finds the count so does too (shmpc__ended). */
-        shmpc__closing(r);
-        SHMPC_TEST_HOOK("close-marked");
-        if (r->pending_op == SHMPC__OP_RESERVED && r->mode == SHMPC_SPSC) { /* never published */
-            r->pending_op = SHMPC__OP_NONE;
-        } else if (r->pending_op == SHMPC__OP_RESERVED) { /* MPMC: the slot is claimed; published */
-            shmpc__slot *sl = SHMPC__SLOT(r, r->pending_pos); /* as a discard, never delivered */
-            shmpc__st(&sl->len, SHMPC__DISCARD, relaxed);
-            shmpc__st(&sl->seq, shmpc__mpmc_published(r->pending_pos, r->capacity), release); /* R3 */
-            r->pending_op = SHMPC__OP_NONE;
-            shmpc__notify(r, &s->data_waiters, &s->data_ev);
-        } else if (r->pending_op == SHMPC__OP_PEEKED) {
-            shmpc_release(r);
-        }
-        n = shmpc__ld(count, acquire);
-        /* n == 0 or more than the peers: a peer wrote the count; leave it */
-        /*@ loop invariant tries: 0 <= i <= SHMPC__GIVEBACK_TRIES;
-            loop assigns i, n, ended, *count;
-            loop variant SHMPC__GIVEBACK_TRIES - i;
-        */
-        for (i = 0; n != 0u && n <= (uint32_t)SHMPC_MAX_PEERS && i < SHMPC__GIVEBACK_TRIES; i++)
-            if (shmpc__cas(count, &n, n == 1u ? SHMPC__ENDED : n - 1u, acq_rel)) { ended = n == 1u; break; }
-        SHMPC_TEST_HOOK("close-counted");
-        if (ended) {
-            shmpc__end(s, bit); /* R5 */
-            SHMPC_TEST_HOOK("close-ended");
-            shmpc__add(&s->data_ev, 1u, release); /* wake every sleeper and poller, whatever the side */
-            shmpc__os_wake(r, &s->data_ev);
-            shmpc__add(&s->space_ev, 1u, release);
-            shmpc__os_wake(r, &s->space_ev);
-        }
-        shmpc__leave(r);
-    }
+    if (!r->closed && (r->role == SHMPC_PRODUCER || r->role == SHMPC_CONSUMER) && r->peer >= 0)
+        shmpc__close_side(r);
     r->closed = 1;
     r->go = 0;
     shmpc__os_unmap(r);

@@ -65,7 +65,7 @@ mpmc_push_length_unchecked|shmpc__mpmc_push|if (len > size) return SHMPC_EMSGSIZ
 push_null_message|shmpc_try_push|if (!msg && len) return SHMPC_EINVAL;\n    if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(|if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(|msg
 batch_length_off_by_one|shmpc_try_push_many|if (msgs[i].len > r->slot_size |if (msgs[i].len > r->slot_size + 1u |fit
 batch_pop_buffer_unchecked|shmpc__spsc_pop_many|if (rc == SHMPC_OK && len > bufs[i].len) rc = SHMPC_EMSGSIZE;|/* the caller's buffer not checked */|buf
-close_giveback_unbounded|shmpc_close|n <= (uint32_t)SHMPC_MAX_PEERS && i < SHMPC__GIVEBACK_TRIES; i++)|n <= (uint32_t)SHMPC_MAX_PEERS; i++)|tries
+close_giveback_unbounded|shmpc__close_side|n <= (uint32_t)SHMPC_MAX_PEERS && i < SHMPC__GIVEBACK_TRIES; i++)|n <= (uint32_t)SHMPC_MAX_PEERS; i++)|tries
 close_entry_of_any_role|shmpc_close|if (!r->closed && (r->role == SHMPC_PRODUCER |if (!r->closed && (r->role != SHMPC_OBSERVER |entry
 LIST
 rm -f "$dir"/res.*
