@@ -2816,6 +2816,20 @@ SHMPC__FLATTEN int shmpc__spsc_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n
     return (int)i;
 }
 
+/* Stores a delivered length into the caller's iov (the MPMC batch pop): a function of its own,
+   whose contract says that the handle and its geometry survive the store (at a 32-bit size_t the
+   iov's length is a 32-bit word in WP's memory model, as the handle's fields are). */
+/*@ requires handle: shmpc_handle_ok(r);
+    requires buf: \valid(buf) && \separated(buf, r, r->seg);
+    assigns buf->len;
+    ensures kept: shmpc_handle_ok(r);
+    ensures len: buf->len == len;
+*/
+SHMPC__INLINE void shmpc__iov_set(shmpc_ring *r, shmpc_iov *buf, size_t len) {
+    (void)r;
+    buf->len = len;
+}
+
 /* MPMC batch pop (shmpc_try_pop_many after its checks): a range of messages per claim, else one. */
 /*@ requires handle: shmpc_handle_ok(r);
     requires consumer: r->role == SHMPC_CONSUMER;
@@ -2861,7 +2875,7 @@ SHMPC__PRIVATE int shmpc__mpmc_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n
             /*@ assert within: \let q = i; len <= \at(bufs[q].len, Pre) && bufs[q].base == \at(bufs[q].base, Pre) &&
                     slots == \at(r->slots, Pre) && mask == \at(r->mask, Pre) && stride == \at(r->stride, Pre); */
             shmpc__copy_out(slots, mask, stride, size, pos, (char *)bufs[i].base, len);
-            bufs[i].len = len;
+            shmpc__iov_set(r, &bufs[i], len);
             shmpc__mpmc_free(r, SHMPC__SLOT_AT(slots, pos, mask, stride), shmpc__slot_of(pos, mask), pos);
             i++;
             continue;
@@ -2892,7 +2906,7 @@ SHMPC__PRIVATE int shmpc__mpmc_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n
             /*@ assert within: \let q = i; len <= \at(bufs[q].len, Pre) && bufs[q].base == \at(bufs[q].base, Pre) &&
                     slots == \at(r->slots, Pre) && mask == \at(r->mask, Pre) && stride == \at(r->stride, Pre); */
             shmpc__copy_out(slots, mask, stride, size, p, (char *)bufs[i].base, len);
-            bufs[i].len = len;
+            shmpc__iov_set(r, &bufs[i], len);
             shmpc__mpmc_free(r, sl, shmpc__slot_of(p, mask), p);
         }
         /* A length refused after the claim (only a peer breaking the protocol writes one): that

@@ -7,7 +7,7 @@ HELP_LINES += "  make prove      Frama-C WP proves the ring core and the SPSC sh
               "  make prove-mutants  planted bugs in a copy of shmpc.h: WP must reject each one" \
               "  make prove-readme   writes the goal counts of the last make prove into README.md" \
               "  make prove-fifo  only the FIFO run of make prove (proofs/fifo.c)" \
-              "  make prove-more  WP on the MPMC batch pop (64-bit size_t), claims, take and pop, and the FIFO batch push and pop (about 10 min, not in make test)" \
+              "  make prove-more  WP on the MPMC batch pop, claims, take and pop, and the FIFO batch push and pop (about 20 min, not in make test)" \
               "  make eva        Frama-C Eva on the shell (proofs/eva/driver.c): fails unless 0 alarms"
 .PHONY: prove prove-mutants prove-deps prove-readme prove-fifo prove-more eva prove-eva
 
@@ -20,15 +20,21 @@ PROVE_SHELL := shmpc__spsc_publish,shmpc__notify,shmpc__closed,shmpc__check_slow
 # More of the shell under proof, in WP runs of their own (make prove's lanes then end together):
 # MPMC push and the batch calls.
 PROVE_BATCH := shmpc__mpmc_fill,shmpc__mpmc_push,shmpc__range_done,shmpc__mpmc_push_many,shmpc__spsc_push_many,shmpc_try_push_many,shmpc__spsc_pop_many,shmpc_try_pop_many
-# Proven, but outside make prove (make prove-more, six WP runs, three at a time, about 10
-# minutes; more than make test has to spare): the FIFO model's batch push (below), the MPMC batch pop at a 64-bit size_t (alone about
-# 4 minutes, about half of it Qed simplifying the goals of a loop whose callees store into sets
-# of slot headers; at a 32-bit size_t goals stay open, README.md, "What is NOT proven"), with a
-# 60 s timeout (a part of its outer loop's assigns, on which Qed alone spends 8 s, took 17.7 s
-# of 20 beside one other run, 2026-12-06); the MPMC claims (single and range), take and pop,
-# whose contracts the proofs of make prove take as given, at both sizes (about 3 minutes each).
-PROVE_MORE  := shmpc__mpmc_pop_many
+# Proven, but outside make prove (make prove-more, seven WP runs, three at a time; more than
+# make test has to spare): the FIFO model's batch push and pop (below); the MPMC batch pop at a
+# 64-bit size_t (alone about 4 minutes, about half of it Qed simplifying the goals of a loop
+# whose callees store into sets of slot headers), with a 60 s timeout (a part of its outer
+# loop's assigns, on which Qed alone spends 8 s, took 17.7 s of 20 beside one other run,
+# 2026-12-06); the same at a 32-bit size_t with -wp-split (unsplit, the outer loop's
+# invariants, two parts of its assigns and three preconditions of shmpc__mpmc_free timed out at
+# 60 s: there the iovs' lengths are 32-bit words in WP's memory, as the slot headers' and the
+# handle's are); the MPMC claims (single and range), take and pop, whose contracts the proofs
+# of make prove take as given, at both sizes (about 3 minutes each).
+PROVE_MORE  := shmpc__iov_set,shmpc__mpmc_pop_many
 PROVE_TIMEOUT_MORE := 60
+PROVE_MORE32 := $(PROVE_MORE)
+PROVE_FLAGS_MORE32 := -wp-split
+PROVE_TIMEOUT_MORE32 := 60
 # The close (shmpc_close, its part for a producer or a consumer, its helpers, and the OS layer's
 # part as contracts), in a run of its own at each size. With that part inline the goals at the
 # close's end carried every path through it (Qed 6-8 s each; 153 s a run beside two others, too
@@ -58,6 +64,7 @@ PROVE_WHAT_CORE  := shmpc.h
 PROVE_WHAT_SHELL := shmpc.h, the shell
 PROVE_WHAT_BATCH := shmpc.h, the shell's MPMC push and batch calls
 PROVE_WHAT_MORE  := shmpc.h, MPMC batch pop
+PROVE_WHAT_MORE32 := shmpc.h, MPMC batch pop
 PROVE_WHAT_CLAIM := shmpc.h, MPMC claims, take and pop
 PROVE_WHAT_CLOSE := shmpc.h, the close
 PROVE_WHAT_TAKE  := shmpc.h, MPMC claim and take, one try
@@ -136,7 +143,7 @@ prove-fifo: $(PROVE_DIR)/why3.conf
 	$(Q)export WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf; $(call prove_fifo_cmd,-fifo,$(PROVE_TITLE_FIFO),$(PROVE_FIFO)); rc=$$?; cat $(PROVE_DIR)/out-fifo.txt; exit $$rc
 
 # make prove-more's WP runs, three at a time (617 s in all here, 2026-12-06; the FIFO batches 190 s).
-PROVE_MORE_POOL := -more -claim -claim32 -take -take32 -fifob
+PROVE_MORE_POOL := -more32 -more -claim -claim32 -take -take32 -fifob
 prove-more: $(PROVE_DIR)/why3.conf
 	$(Q)$(NEED) $(PROVE_PKGS)
 	$(Q)start=$$(date +%s); fail=0; \
@@ -164,6 +171,7 @@ $(eval $(call prove_run,32s,SHELL,32))
 $(eval $(call prove_run,64b,BATCH,64))
 $(eval $(call prove_run,32b,BATCH,32))
 $(eval $(call prove_run,-more,MORE,64))
+$(eval $(call prove_run,-more32,MORE32,32))
 $(eval $(call prove_run,-claim,CLAIM,64))
 $(eval $(call prove_run,-claim32,CLAIM,32))
 $(eval $(call prove_run,-take,TAKE,64))
