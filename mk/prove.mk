@@ -7,7 +7,7 @@ HELP_LINES += "  make prove      Frama-C WP proves the ring core and the SPSC sh
               "  make prove-mutants  planted bugs in a copy of shmpc.h: WP must reject each one" \
               "  make prove-readme   writes the goal counts of the last make prove into README.md" \
               "  make prove-fifo  only the FIFO run of make prove (proofs/fifo.c)" \
-              "  make prove-more  WP on the MPMC batch pop, claims, take and pop, and the FIFO batch push and pop (about 20 min, not in make test)" \
+              "  make prove-more  WP on the MPMC batch pop, claims, take and pop, the close, and the FIFO batch push and pop (about 20 min, not in make test)" \
               "  make eva        Frama-C Eva on the shell (proofs/eva/driver.c): fails unless 0 alarms"
 .PHONY: prove prove-mutants prove-deps prove-readme prove-fifo prove-more eva prove-eva
 
@@ -36,9 +36,13 @@ PROVE_MORE32 := $(PROVE_MORE)
 PROVE_FLAGS_MORE32 := -wp-split
 PROVE_TIMEOUT_MORE32 := 60
 # The close (shmpc_close, its part for a producer or a consumer, its helpers, and the OS layer's
-# part as contracts), in a run of its own at each size. With that part inline the goals at the
-# close's end carried every path through it (Qed 6-8 s each; 153 s a run beside two others, too
-# much for make test: 1213 s, 2026-12-06); as a function of its own, 52-56 s a run beside one other.
+# part as contracts), in make prove-more, a run of its own at each size. With that part inline
+# the goals at the close's end carried every path through it (Qed 6-8 s each; 153 s a run beside
+# two others); as a function of its own, 52-56 s a run beside one other. Not in make prove:
+# with the close there, make test took 1213 s in a fresh-clone run with that part inline and
+# 1264 s with it a function of its own (about 40 s of that installing packages on a fresh
+# machine; make prove-eva 649 s, against 506 s in the run without the close the day before),
+# over its 20 minutes (2026-12-06).
 PROVE_CLOSE := shmpc__free_entry,shmpc__leave,shmpc__end,shmpc__closing,shmpc__os_unpoll,shmpc__os_unmap,shmpc__close_side,shmpc_close
 PROVE_CLAIM := shmpc__mpmc_claim,shmpc__mpmc_claim_range,shmpc__claimed,shmpc__mpmc_take,shmpc__mpmc_pop
 # One try of the MPMC claim and of the MPMC take, at both sizes, with -wp-split and a 60 s
@@ -94,13 +98,13 @@ prove: $(PROVE_DIR)/why3.conf
 	  echo "  $$names: valid ($$(echo $$names | wc -w)/$$(echo $$names | wc -w))"
 	$(Q)start=$$(date +%s); fail=0; \
 	  printf '%s\n' $(PROVE_POOL) | xargs -P $(PROVE_JOBS) -I{} $(MAKE) --no-print-directory -s prove-run{} || fail=1; \
-	  cat $(PROVE_DIR)/out64.txt $(PROVE_DIR)/out64s.txt $(PROVE_DIR)/out64b.txt $(PROVE_DIR)/out64c.txt $(PROVE_DIR)/out32.txt $(PROVE_DIR)/out32s.txt $(PROVE_DIR)/out32b.txt $(PROVE_DIR)/out32c.txt $(PROVE_DIR)/out-fifo.txt; \
-	  echo "prove: the nine WP runs$(if $(filter -eva,$(PROVE_POOL)), and Eva,) took $$(( $$(date +%s) - start )) s on two cores ($(PROVE_JOBS) at a time, longest first)"; \
+	  cat $(PROVE_DIR)/out64.txt $(PROVE_DIR)/out64s.txt $(PROVE_DIR)/out64b.txt $(PROVE_DIR)/out32.txt $(PROVE_DIR)/out32s.txt $(PROVE_DIR)/out32b.txt $(PROVE_DIR)/out-fifo.txt; \
+	  echo "prove: the seven WP runs$(if $(filter -eva,$(PROVE_POOL)), and Eva,) took $$(( $$(date +%s) - start )) s on two cores ($(PROVE_JOBS) at a time, longest first)"; \
 	  [ $$fail -eq 0 ] || { echo "prove: FAILED"; exit 1; }
 	$(Q)python3 proofs/readme-figures.py --check $(PROVE_SUMMARIES)
 
 # The summaries README.md's figures come from: 64-bit, 32-bit (core and shell: one figure), FIFO.
-PROVE_SUMMARIES = $(PROVE_DIR)/summary64.txt,$(PROVE_DIR)/summary64s.txt,$(PROVE_DIR)/summary64b.txt,$(PROVE_DIR)/summary64c.txt $(PROVE_DIR)/summary32.txt,$(PROVE_DIR)/summary32s.txt,$(PROVE_DIR)/summary32b.txt,$(PROVE_DIR)/summary32c.txt $(PROVE_DIR)/summary-fifo.txt
+PROVE_SUMMARIES = $(PROVE_DIR)/summary64.txt,$(PROVE_DIR)/summary64s.txt,$(PROVE_DIR)/summary64b.txt $(PROVE_DIR)/summary32.txt,$(PROVE_DIR)/summary32s.txt,$(PROVE_DIR)/summary32b.txt $(PROVE_DIR)/summary-fifo.txt
 
 # FIFO across steps (proofs/fifo.c): a ghost-queue model of SPSC operations over the proven core
 # (shmpc__put, shmpc__get, ...), with an inductive invariant; its own WP run and goal count.
@@ -117,9 +121,9 @@ comma := ,
 # $(call prove_fifo_cmd,TAG,TITLE,FUNCTIONS): one WP run over proofs/fifo.c.
 prove_fifo_cmd = sh proofs/wp-run.sh $(PROVE_DIR) $(1) "$(2)" $(3) $(FRAMAC_PARSE_FIFO) proofs/fifo.c proofs/lemmas.c $(FRAMAC_WP)
 
-# The nine WP runs of make prove (the core, the shell, the shell's batch calls and the close at
-# each size, FIFO), each alone: four at a time there on two cores, the longest first, Eva
-# (prove-eva) among them. A WP run keeps a core only about 70 % busy (it waits for each prover call to start
+# The seven WP runs of make prove (the core, the shell and the shell's batch calls at each size,
+# FIFO), each alone: four at a time there on two cores, the longest first, Eva (prove-eva)
+# among them. A WP run keeps a core only about 70 % busy (it waits for each prover call to start
 # and end, about 0.2 s each, several hundred calls), so two runs left a third of the machine
 # idle; three runs of five (the shell and its batch calls in one run per size) kept both cores
 # busy until the lanes ended one by one, the last (about 500 s) alone for its last 40-100 s.
@@ -128,9 +132,9 @@ prove_fifo_cmd = sh proofs/wp-run.sh $(PROVE_DIR) $(1) "$(2)" $(3) $(FRAMAC_PARS
 # before (2026-12-05). The slowest goal under four lanes took 7.5 s of the 20 s timeout. (Eva
 # is one thread, its mutant another.)
 PROVE_JOBS ?= 4
-PROVE_POOL ?= 32b 64b 32s 64s -fifo 64 32 64c 32c
+PROVE_POOL ?= 32b 64b 32s 64s -fifo 64 32
 prove-eva:
-	$(Q)$(MAKE) --no-print-directory prove PROVE_POOL="-eva 32b 64b -fifo 32s 64s 64 32 64c 32c"
+	$(Q)$(MAKE) --no-print-directory prove PROVE_POOL="-eva 32b 64b -fifo 32s 64s 64 32"
 .PHONY: prove-run-fifo prove-run-fifob prove-run-eva
 prove-run-eva: eva
 prove-run-fifo: $(PROVE_DIR)/why3.conf
@@ -143,7 +147,7 @@ prove-fifo: $(PROVE_DIR)/why3.conf
 	$(Q)export WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf; $(call prove_fifo_cmd,-fifo,$(PROVE_TITLE_FIFO),$(PROVE_FIFO)); rc=$$?; cat $(PROVE_DIR)/out-fifo.txt; exit $$rc
 
 # make prove-more's WP runs, three at a time (617 s in all here, 2026-12-06; the FIFO batches 190 s).
-PROVE_MORE_POOL := -more32 -more -claim -claim32 -take -take32 -fifob
+PROVE_MORE_POOL := -more32 -more -claim -claim32 -take -take32 -fifob -close -close32
 prove-more: $(PROVE_DIR)/why3.conf
 	$(Q)$(NEED) $(PROVE_PKGS)
 	$(Q)start=$$(date +%s); fail=0; \
@@ -176,8 +180,8 @@ $(eval $(call prove_run,-claim,CLAIM,64))
 $(eval $(call prove_run,-claim32,CLAIM,32))
 $(eval $(call prove_run,-take,TAKE,64))
 $(eval $(call prove_run,-take32,TAKE,32))
-$(eval $(call prove_run,64c,CLOSE,64))
-$(eval $(call prove_run,32c,CLOSE,32))
+$(eval $(call prove_run,-close,CLOSE,64))
+$(eval $(call prove_run,-close32,CLOSE,32))
 
 prove-readme:
 	$(Q)python3 proofs/readme-figures.py --write $(PROVE_SUMMARIES)
