@@ -20,7 +20,7 @@ PROVE_SHELL := shmpc__spsc_publish,shmpc__notify,shmpc__closed,shmpc__check_slow
 # More of the shell under proof, in WP runs of their own (make prove's lanes then end together):
 # MPMC push and the batch calls.
 PROVE_BATCH := shmpc__mpmc_fill,shmpc__mpmc_push,shmpc__range_done,shmpc__mpmc_push_many,shmpc__spsc_push_many,shmpc_try_push_many,shmpc__spsc_pop_many,shmpc_try_pop_many
-# Proven, but outside make prove (make prove-more, seven WP runs, three at a time; more than
+# Proven, but outside make prove (make prove-more, nine WP runs, three at a time; more than
 # make test has to spare): the FIFO model's batch push and pop (below); the MPMC batch pop at a
 # 64-bit size_t (alone about 4 minutes, about half of it Qed simplifying the goals of a loop
 # whose callees store into sets of slot headers), with a 60 s timeout (a part of its outer
@@ -146,7 +146,9 @@ prove-fifo: $(PROVE_DIR)/why3.conf
 	$(Q)$(NEED) $(PROVE_PKGS)
 	$(Q)export WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf; $(call prove_fifo_cmd,-fifo,$(PROVE_TITLE_FIFO),$(PROVE_FIFO)); rc=$$?; cat $(PROVE_DIR)/out-fifo.txt; exit $$rc
 
-# make prove-more's WP runs, three at a time (617 s in all here, 2026-12-06; the FIFO batches 190 s).
+# make prove-more's WP runs, three at a time (the six before the 32-bit batch pop and the close:
+# 617 s in all here, 2026-12-06; the FIFO batches 190 s; the 32-bit batch pop alone about 15
+# minutes of CPU, 19 min 41 s beside another WP run and Eva).
 PROVE_MORE_POOL := -more32 -more -claim -claim32 -take -take32 -fifob -close -close32
 prove-more: $(PROVE_DIR)/why3.conf
 	$(Q)$(NEED) $(PROVE_PKGS)
