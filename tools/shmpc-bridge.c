@@ -269,6 +269,19 @@ static int run_send(bridge *b) {
     return finish(b, EXIT_DONE, NULL, 0);
 }
 
+/* recv: credit back in quarters of the window. One try, never a wait: where the frame cannot go now
+   (the sender is gone, its frames not all read yet; or ZeroMQ reconnecting), the credit stays in
+   *granted for the next try, and the frames still to read (the sender's last word) or the link's
+   timeout decide the exit. */
+static void grant(bridge *b, uint32_t *granted) {
+    unsigned char f[5];
+    if (*granted < (b->window + 3u) / 4u) return;
+    f[0] = F_CREDIT; put32(f + 1, *granted);
+    if (zmq_send(b->sock, f, sizeof f, ZMQ_DONTWAIT) < 0) return;
+    b->last_tx = now_ns();
+    *granted = 0;
+}
+
 /* recv: pushes the n data frames q[0..n) into the ring (one wake-up of the consumers per batch),
    waiting in slices while it is full and keeping the link alive; grants credit for them. 0, or the
    exit status. */
@@ -294,10 +307,7 @@ static int flush(bridge *b, zmq_msg_t *q, uint32_t n, uint32_t *granted) {
         for (i = done; i < done + (uint32_t)rc; i++) { b->count++; b->bytes += iov[i].len; }
         done += (uint32_t)rc;
         *granted += (uint32_t)rc;
-        if (*granted >= (b->window + 3u) / 4u) { /* credit back in quarters of the window */
-            if (send_small(b, F_CREDIT, *granted, 4) != 0) return finish(b, EXIT_LINK, "link lost while granting credit", 0);
-            *granted = 0;
-        }
+        grant(b, granted);
     }
     return 0;
 }
@@ -353,8 +363,9 @@ static int run_recv(bridge *b) {
             if ((x = flush(b, q, n, &granted)) != 0) return x;
             n = 0;
         }
-        if (rc == 0) { /* idle: the ring's consumers may have ended their side meanwhile */
+        if (rc == 0) { /* idle: credit that could not go before; the ring's consumers may have ended their side */
             shmpc_status st;
+            grant(b, &granted);
             if (shmpc_stat(&b->r, &st) == SHMPC_OK && (st.ends & 2u)) {
                 send_small(b, F_QUIT, 0, 0);
                 return finish(b, EXIT_QUIT, "this ring's consumers closed: told the sender", 0);
