@@ -37,8 +37,9 @@ PROVE_FLAGS_MORE32 := -wp-split
 # 300 s: one split case of the outer loop's rest (rest_preserved_part02) took CVC4 44 s beside
 # other runs; it timed out at 60 s in make prove-more, and at 120 s in a make prove-more beside
 # two or three more frama-c processes (Z3 failed on it both times; 2026-12-06). A timeout is
-# wall-clock time: under load the same goal takes two to three times longer. Goals that are
-# proven end when they are; the timeout costs only on a goal that is not.
+# wall-clock time: under load the same goal takes two to three times longer. Its cost: on the
+# few cases that only Z3 proves (shmpc__fc_slot's `fits` after a claim, Z3 70 ms each), CVC4
+# runs out the 300 s first.
 PROVE_TIMEOUT_MORE32 := 300
 # The close (shmpc_close, its part for a producer or a consumer, its helpers, and the OS layer's
 # part as contracts), in make prove-more, a run of its own at each size. With that part inline
