@@ -222,10 +222,10 @@ prove-mutants: $(PROVE_DIR)/why3.conf
 # A function's return states split by the codes its callers compare it with (-eva-split-return
 # auto: an out-parameter written only on SHMPC_OK is read only in that state). With every return
 # value apart (full), Eva took about 200 s of CPU here, the batch pop alone two thirds of it (18
-# states reached the driver's consume, against 4), and its mutant run about 45 s; with auto, 11 s
+# states reached the driver's consume, against 4), and its mutant run an estimated 45 s; with auto, 11 s
 # and 8 s, the same 0 alarms and argued preconditions, and the mutant still rejected (2026-12-06).
 # Full reached two statements more, both in shmpc_try_push_many: the EINVAL of an iov with no
-# base and a nonzero length (reached 16 times under full, never under auto, with each branch
+# base and a nonzero length (reached under full, never under auto, with each branch
 # marked), which the driver never passes: only a join of its states, which keep no relation
 # between a base and its length, lets Eva see one.
 EVA_FLAGS := -eva -eva-auto-loop-unroll 16 -eva-slevel 50 \
