@@ -1639,11 +1639,20 @@ SHMPC_API int shmpc_format(void *mem, size_t size, const shmpc_opts *o) {
     return SHMPC_OK;
 }
 
+/*@ assigns \nothing;
+    ensures invalid: !shmpc_geometry(capacity, slot_size) ==> \result == 0;
+    ensures valid: shmpc_geometry(capacity, slot_size) ==> \result == shmpc_total(capacity, slot_size);
+*/
 SHMPC_API size_t shmpc_footprint(uint32_t capacity, uint32_t slot_size) {
     if (!shmpc__geometry_ok(capacity, slot_size)) return 0;
     return (size_t)shmpc__total(capacity, slot_size);
 }
 
+/* 1 running, 0 dead, -1 unknown (no OS layer). The OS body (>>os, not proven) saves and restores
+   errno around its system calls. */
+/*@ assigns \nothing;
+    ensures verdict: -1 <= \result <= 1;
+*/
 SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start);
 SHMPC__PRIVATE int shmpc__orphans(const shmpc_ring *r, uint32_t role, shmpc__a32 *count, uint32_t n);
 
@@ -1687,6 +1696,9 @@ SHMPC__PRIVATE void shmpc__leave(shmpc_ring *r) {
 }
 
 /* The start time a peer entry records (0: unknown, never presumed dead). */
+/*@ requires entry: \valid_read(p);
+    assigns \nothing;
+*/
 SHMPC__INLINE uint64_t shmpc__peer_start(const shmpc__peer *p) {
     return (uint64_t)shmpc__ld(&p->start_lo, relaxed) | (uint64_t)shmpc__ld(&p->start_hi, relaxed) << 32;
 }
@@ -2946,6 +2958,28 @@ SHMPC_API int shmpc_try_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n) {
     return shmpc__mpmc_pop_many(r, bufs, n);
 }
 
+/* What an observer may read of a ring, as it is now (each word loaded once: the fields need not
+   agree with each other, a peer may write any of them meanwhile). Proven for any handle and any
+   value a peer stored: every load inside the handle's segment, the fill computed from the
+   indices read, the peer count at most SHMPC_MAX_PEERS. */
+/*@ requires handle: shmpc_handle(r);
+    requires st: st != \null ==> \valid(st);
+    requires apart: st != \null && r != \null ==> \separated(st, r) && (r->seg != \null ==> \separated(st, r->seg));
+    behavior inval:
+      assumes r == \null || r->seg == \null || st == \null;
+      assigns \nothing;
+      ensures \result == SHMPC_EINVAL;
+    behavior ok:
+      assumes r != \null && r->seg != \null && st != \null;
+      assigns *st;
+      ensures \result == SHMPC_OK;
+      ensures geometry: st->capacity == r->capacity && st->slot_size == r->slot_size && st->mode == r->mode;
+      ensures fill: st->fill == shmpc_fill(st->head, st->tail);
+      ensures counts: st->producers != SHMPC__ENDED && st->consumers != SHMPC__ENDED;
+      ensures peers: st->peers <= SHMPC_MAX_PEERS;
+    complete behaviors;
+    disjoint behaviors;
+*/
 SHMPC_API int shmpc_stat(const shmpc_ring *r, shmpc_status *st) {
     struct shmpc__seg *s;
     uint32_t i;
@@ -2963,13 +2997,41 @@ SHMPC_API int shmpc_stat(const shmpc_ring *r, shmpc_status *st) {
     st->tail = (shmpc_idx)shmpc__ld(&s->tail, acquire);
     st->fill = shmpc__used(st->head, st->tail);
     st->peers = 0;
+    /*@ loop invariant 0 <= i <= SHMPC_MAX_PEERS && st->peers <= i;
+        loop assigns i, st->peers;
+        loop variant SHMPC_MAX_PEERS - i;
+    */
     for (i = 0; i < SHMPC_MAX_PEERS; i++) st->peers += shmpc__ld(&s->peers[i].pid, relaxed) != 0u;
     return SHMPC_OK;
 }
 
+/* The registered peers, at most max of them, into out[0 .. max - 1]: each with a nonzero pid as it
+   was read. Proven for any handle and any value a peer stored: no write outside out[0 .. max - 1],
+   n <= max, each of out[0 .. n - 1] with a nonzero pid and alive -1, 0 or 1. */
+/*@ requires handle: shmpc_handle(r);
+    requires out: out != \null && max > 0 ==> \valid(out + (0 .. max - 1));
+    requires apart: out != \null && max > 0 && r != \null ==>
+                    \separated(out + (0 .. max - 1), r) && (r->seg != \null ==> \separated(out + (0 .. max - 1), r->seg));
+    behavior inval:
+      assumes r == \null || r->seg == \null || (out == \null && max > 0) || max < 0;
+      assigns \nothing;
+      ensures \result == SHMPC_EINVAL;
+    behavior ok:
+      assumes r != \null && r->seg != \null && (out != \null || max <= 0) && max >= 0;
+      assigns out[0 .. max - 1];
+      ensures count: 0 <= \result <= max && \result <= SHMPC_MAX_PEERS;
+      ensures each: \forall integer k; 0 <= k < \result ==> out[k].pid != 0 && -1 <= out[k].alive <= 1;
+    complete behaviors;
+    disjoint behaviors;
+*/
 SHMPC_API int shmpc_peers(const shmpc_ring *r, shmpc_peer_status *out, int max) {
     int i, n = 0;
     if (!r || !r->seg || (!out && max > 0) || max < 0) return SHMPC_EINVAL;
+    /*@ loop invariant count: 0 <= i <= SHMPC_MAX_PEERS && 0 <= n <= i && n <= max;
+        loop invariant each: \forall integer k; 0 <= k < n ==> out[k].pid != 0 && -1 <= out[k].alive <= 1;
+        loop assigns i, n, out[0 .. max - 1];
+        loop variant SHMPC_MAX_PEERS - i;
+    */
     for (i = 0; i < SHMPC_MAX_PEERS && n < max; i++) {
         const shmpc__peer *p = &r->seg->peers[i];
         uint32_t pid = shmpc__ld(&p->pid, acquire);

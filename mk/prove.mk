@@ -14,9 +14,9 @@ HELP_LINES += "  make prove      Frama-C WP proves the ring core and the SPSC sh
 PROVE_DIR   := $(BUILD)/prove
 PROVE_PKGS  := frama-c-base why3 z3 cvc4 python3
 # Every function of the >>core section; each must show N/N goals proved.
-PROVE_CORE  := shmpc__used,shmpc__slot_of,shmpc__slot_off,shmpc__payload_inside,shmpc__free_slots,shmpc__ready_slots,shmpc__can_put,shmpc__can_get,shmpc__payload,shmpc__bytes,shmpc__copy_in,shmpc__copy_out,shmpc__put,shmpc__get,shmpc__put_many,shmpc__get_many,shmpc__commit_at,shmpc__advance,shmpc__seq_class,shmpc__mpmc_published,shmpc__mpmc_freed,shmpc__stride,shmpc__total,shmpc__geometry_ok,shmpc__validate
+PROVE_CORE  := shmpc__used,shmpc__slot_of,shmpc__slot_off,shmpc__payload_inside,shmpc__free_slots,shmpc__ready_slots,shmpc__can_put,shmpc__can_get,shmpc__payload,shmpc__bytes,shmpc__copy_in,shmpc__copy_out,shmpc__put,shmpc__get,shmpc__put_many,shmpc__get_many,shmpc__commit_at,shmpc__advance,shmpc__seq_class,shmpc__mpmc_published,shmpc__mpmc_freed,shmpc__stride,shmpc__total,shmpc__geometry_ok,shmpc__validate,shmpc_footprint
 # The shell's functions under proof (>>ring; every shared load an arbitrary value, see >>atomics).
-PROVE_SHELL := shmpc__spsc_publish,shmpc__notify,shmpc__closed,shmpc__check_slow,shmpc__check,shmpc__regate,shmpc__spsc_ready,shmpc__full_or_closed,shmpc__empty_or_closed,shmpc__slot_len,shmpc__spsc_push,shmpc__spsc_push_any,shmpc_try_push,shmpc_try_pop,shmpc_commit,shmpc_release,shmpc__mpmc_free,shmpc__spsc_room,shmpc__hold,shmpc_try_reserve,shmpc_try_peek
+PROVE_SHELL := shmpc__spsc_publish,shmpc__notify,shmpc__closed,shmpc__check_slow,shmpc__check,shmpc__regate,shmpc__spsc_ready,shmpc__full_or_closed,shmpc__empty_or_closed,shmpc__slot_len,shmpc__spsc_push,shmpc__spsc_push_any,shmpc_try_push,shmpc_try_pop,shmpc_commit,shmpc_release,shmpc__mpmc_free,shmpc__spsc_room,shmpc__hold,shmpc_try_reserve,shmpc_try_peek,shmpc_stat,shmpc_peers,shmpc__peer_start,shmpc__os_alive
 # More of the shell under proof, in WP runs of their own (make prove's lanes then end together):
 # MPMC push and the batch calls.
 PROVE_BATCH := shmpc__mpmc_fill,shmpc__mpmc_push,shmpc__range_done,shmpc__mpmc_push_many,shmpc__spsc_push_many,shmpc_try_push_many,shmpc__spsc_pop_many,shmpc_try_pop_many

@@ -67,6 +67,8 @@ batch_length_off_by_one|shmpc_try_push_many|if (msgs[i].len > r->slot_size |if (
 batch_pop_buffer_unchecked|shmpc__spsc_pop_many|if (rc == SHMPC_OK && len > bufs[i].len) rc = SHMPC_EMSGSIZE;|/* the caller's buffer not checked */|buf
 close_giveback_unbounded|shmpc__close_side|n <= (uint32_t)SHMPC_MAX_PEERS && i < SHMPC__GIVEBACK_TRIES; i++)|n <= (uint32_t)SHMPC_MAX_PEERS; i++)|tries
 close_entry_of_any_role|shmpc_close|if (!r->closed && (r->role == SHMPC_PRODUCER |if (!r->closed && (r->role != SHMPC_OBSERVER |entry
+stat_fill_reversed|shmpc_stat|st->fill = shmpc__used(st->head, st->tail);|st->fill = shmpc__used(st->tail, st->head);|fill
+peers_past_max|shmpc_peers|for (i = 0; i < SHMPC_MAX_PEERS && n < max; i++) {|for (i = 0; i < SHMPC_MAX_PEERS; i++) {|count
 LIST
 rm -f "$dir"/res.*
 N=$(grep -c . "$dir/list")
