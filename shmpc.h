@@ -1497,6 +1497,14 @@ SHMPC__INLINE int shmpc__validate(const shmpc__hdr_snap *h, size_t map_size, uin
     predicate shmpc_handle(shmpc_ring *r) =
         r == \null || (\valid(r) && (r->seg != \null ==> shmpc_handle_ok(r)) &&
                        (r->go != 0 ==> r->seg != \null && r->go == r->role));
+    // The handle attach has set up when it reclaims dead peers' entries (shmpc__reclaim): the
+    // clauses of shmpc_handle_ok but the peer entry, which it has not taken yet.
+    predicate shmpc_handle_mapped(shmpc_ring *r) =
+        \valid(r) && \valid(r->seg) && r->capacity == r->mask + 1 &&
+        shmpc_slots_ok(r->slots, r->mask, r->stride, r->slot_size) &&
+        shmpc_headers_ok(r->slots, r->mask, r, r->seg) &&
+        \separated(r, r->seg) && \separated(r, r->slots + (0 .. (r->mask + 1) * r->stride - 1)) &&
+        \separated(r->seg, r->slots + (0 .. (r->mask + 1) * r->stride - 1));
     // A caller's batch of n iovs (shmpc_try_push_many, shmpc_try_pop_many and their SPSC and
     // MPMC halves): each iov's bytes valid, to read for a push (readable) or to write for a pop
     // (writable), and apart from the slot array (off_ring); the iov array itself apart from the
@@ -1659,6 +1667,11 @@ SHMPC__PRIVATE int shmpc__orphans(const shmpc_ring *r, uint32_t role, shmpc__a32
 /* Takes a peer entry armed through shmpc_fd (SHMPC__PF_POLLING) out of the waiter and poller
    counts of its direction, exactly once: whoever clears the flag (a notifier, the poller itself, or
    the reclaim of its dead entry) uncounts it. 1 if this call did. */
+/*@ requires seg: \valid(s);
+    requires entry: \valid(p);
+    assigns p->pflags, s->data_pollers, s->space_pollers, s->data_waiters, s->space_waiters;
+    ensures bool: \result == 0 || \result == 1;
+*/
 SHMPC__PRIVATE int shmpc__uncount_poller(struct shmpc__seg *s, shmpc__peer *p, uint32_t role) {
     if (!(shmpc__and(&p->pflags, ~SHMPC__PF_POLLING, acq_rel) & SHMPC__PF_POLLING)) return 0;
     shmpc__sub(role == SHMPC_CONSUMER ? &s->data_pollers : &s->space_pollers, 1u, relaxed);
@@ -1714,19 +1727,34 @@ SHMPC__INLINE int shmpc__pending_at(const shmpc_ring *r, const shmpc__peer *p, s
 
 /* MPMC: whether crash recovery still needs a dead peer's entry (its pending range): a position in it
    that a producer claimed and neither committed nor had skipped, or that a consumer took and did not
-   free. SPSC needs none: the indices say everything. */
-SHMPC__PRIVATE int shmpc__still_needed(const shmpc_ring *r, const shmpc__peer *p, uint32_t role) {
+   free. SPSC needs none: the indices say everything. The ring's geometry comes as values (the
+   reclaim keeps the handle's in locals: its stores into the segment leave them as they were). */
+/*@ requires seg: \valid_read(s);
+    requires geometry: 0 <= mask < 2147483648 && 8 <= stride <= 1073741839 && (mask + 1) * stride <= SIZE_MAX;
+    requires headers: \forall integer k; 0 <= k <= mask ==> \valid_read(shmpc_hdr(slots, k));
+    requires entry: \valid_read(p);
+    assigns \nothing;
+    ensures bool: \result == 0 || \result == 1;
+*/
+SHMPC__PRIVATE int shmpc__still_needed(const struct shmpc__seg *s, char *slots, uint32_t mask, uint32_t stride,
+                                       uint32_t mode, const shmpc__peer *p, uint32_t role) {
+    const uint32_t cap = mask + 1u;
     shmpc_idx first = (shmpc_idx)shmpc__ld(&p->pending, relaxed);
-    shmpc_idx hd = (shmpc_idx)shmpc__ld(&r->seg->head, acquire), tl = (shmpc_idx)shmpc__ld(&r->seg->tail, acquire);
+    shmpc_idx hd = (shmpc_idx)shmpc__ld(&s->head, acquire), tl = (shmpc_idx)shmpc__ld(&s->tail, acquire);
     uint32_t n = shmpc__ld(&p->pend_n, relaxed), k;
-    if (r->mode != SHMPC_MPMC) return 0;
+    if (mode != SHMPC_MPMC) return 0;
     if (n == 0u) n = 1u;
-    if (n > r->capacity) n = r->capacity;
+    if (n > cap) n = cap;
+    /*@ loop invariant 0 <= k <= n;
+        loop invariant bound: n <= mask + 1; // whatever pend_n a peer wrote: at most one lap
+        loop assigns k;
+        loop variant n - k;
+    */
     for (k = 0; k < n; k++) {
-        shmpc_idx pos = (shmpc_idx)(first + k), seq = (shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, pos)->seq, acquire);
-        if (role == SHMPC_PRODUCER ? (uint32_t)(shmpc_idx)(tl - pos) - 1u < r->capacity && /* claimed */
-                                     (uint32_t)(shmpc_idx)(pos - hd) < r->capacity && seq == pos /* not taken, not committed */
-                                   : (uint32_t)(shmpc_idx)(hd - pos) - 1u < r->capacity && /* taken */
+        shmpc_idx pos = (shmpc_idx)(first + k), seq = (shmpc_idx)shmpc__ld(&SHMPC__SLOT_AT(slots, pos, mask, stride)->seq, acquire);
+        if (role == SHMPC_PRODUCER ? (uint32_t)(shmpc_idx)(tl - pos) - 1u < cap && /* claimed */
+                                     (uint32_t)(shmpc_idx)(pos - hd) < cap && seq == pos /* not taken, not committed */
+                                   : (uint32_t)(shmpc_idx)(hd - pos) - 1u < cap && /* taken */
                                      seq == (shmpc_idx)(pos + 1u)) /* not freed */
             return 1;
     }
@@ -1745,6 +1773,10 @@ SHMPC__PRIVATE void shmpc__end(struct shmpc__seg *s, uint32_t bit) {
 /* Whether the side of `role` has ended in its count (SHMPC__ENDED; see shmpc_close): if so, ends it
    in `ends` too, since its last closer may have died between the two. The count's acquire gives
    this caller what the closer published; shmpc__end's release hands it on. */
+/*@ requires seg: \valid(s);
+    assigns s->ends, s->state;
+    ensures bool: \result == 0 || \result == 1;
+*/
 SHMPC__PRIVATE int shmpc__ended(struct shmpc__seg *s, uint32_t role) {
     if (shmpc__ld(role == SHMPC_PRODUCER ? &s->producers : &s->consumers, acquire) != SHMPC__ENDED) return 0;
     shmpc__end(s, role == SHMPC_PRODUCER ? SHMPC__PROD_CLOSED : SHMPC__CONS_CLOSED);
@@ -1767,18 +1799,48 @@ SHMPC__PRIVATE int shmpc__ended(struct shmpc__seg *s, uint32_t role) {
    between the reclaim and the caller's registration, and *held (1 if the dead consumer held a
    peek of the message at head: redelivered to the taker, and said so) cannot be lost by an attach
    that fails after the reclaim. Further dead SPSC entries are freed without a give-back (the one
-   count is kept). Returns how many entries were reclaimed. */
+   count is kept). Returns how many entries were reclaimed. Proven for any words a peer stored:
+   every access inside the segment and the slot array, every loop bounded, *kept an entry's
+   index or -1 (SPSC only, once), *held set only to 1. */
+/*@ requires handle: shmpc_handle_mapped(r);
+    requires role: role == SHMPC_PRODUCER || role == SHMPC_CONSUMER;
+    requires out: \valid(held) && \valid(kept) && \separated(held, kept);
+    requires apart: \separated(held, r, r->seg) && \separated(kept, r, r->seg);
+    requires kept_in: -1 <= *kept < SHMPC_MAX_PEERS;
+    assigns *held, *kept, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pid, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].role,
+            r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pflags, r->seg->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n,
+            r->seg->producers, r->seg->consumers, r->seg->reclaimed, r->seg->ends, r->seg->state,
+            r->seg->data_pollers, r->seg->space_pollers, r->seg->data_waiters, r->seg->space_waiters;
+    ensures kept: -1 <= *kept < SHMPC_MAX_PEERS;
+    ensures once: \old(*kept) >= 0 || \old(r->mode) != SHMPC_SPSC ==> *kept == \old(*kept);
+    ensures held: *held == \old(*held) || *held == 1;
+    ensures count: 0 <= \result <= SHMPC_MAX_PEERS;
+*/
 SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held, int *kept) {
     struct shmpc__seg *s = r->seg;
+    char *slots = SHMPC__BYTES(r); /* the geometry in locals: the stores below are into the segment */
+    const uint32_t mask = r->mask, stride = r->stride, mode = r->mode;
     shmpc__a32 *count = role == SHMPC_PRODUCER ? &s->producers : &s->consumers;
     int i, n = 0;
+    /*@ loop invariant 0 <= i <= SHMPC_MAX_PEERS && 0 <= n <= i;
+        loop invariant geometry: 0 <= mask < 2147483648 && 8 <= stride <= 1073741839 && (mask + 1) * stride <= SIZE_MAX;
+        loop invariant headers: \forall integer k; 0 <= k <= mask ==> \valid_read(shmpc_hdr(slots, k));
+        loop invariant kept: -1 <= *kept < SHMPC_MAX_PEERS;
+        loop invariant once: \at(*kept, Pre) >= 0 || mode != SHMPC_SPSC ==> *kept == \at(*kept, Pre);
+        loop invariant held: *held == \at(*held, Pre) || *held == 1;
+        loop assigns i, n, *held, *kept, s->peers[0 .. SHMPC_MAX_PEERS - 1].pid, s->peers[0 .. SHMPC_MAX_PEERS - 1].role,
+            s->peers[0 .. SHMPC_MAX_PEERS - 1].pflags, s->peers[0 .. SHMPC_MAX_PEERS - 1].pend_n,
+            s->producers, s->consumers, s->reclaimed, s->ends, s->state,
+            s->data_pollers, s->space_pollers, s->data_waiters, s->space_waiters;
+        loop variant SHMPC_MAX_PEERS - i;
+    */
     for (i = 0; i < SHMPC_MAX_PEERS; i++) { /* bounded: 64 entries, whatever they hold */
         shmpc__peer *p = &s->peers[i];
         uint32_t pid = shmpc__ld(&p->pid, acquire), flags, one, k;
         uint64_t start;
         if (pid == 0u || pid == SHMPC__RECLAIMING || shmpc__ld(&p->role, acquire) != role) continue;
         start = shmpc__peer_start(p);
-        if (start == 0u || shmpc__os_alive(pid, start) != 0 || shmpc__still_needed(r, p, role)) continue;
+        if (start == 0u || shmpc__os_alive(pid, start) != 0 || shmpc__still_needed(s, slots, mask, stride, mode, p, role)) continue;
         /* this caller alone reclaims it: the pid becomes SHMPC__RECLAIMING (not free), which
            nobody reclaims again (two takers both giving one count back; a stale one clearing the
            entry the other registered in since) */
@@ -1787,7 +1849,7 @@ SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held, int *
         flags = shmpc__ld(&p->pflags, relaxed);
         n++;
         shmpc__add(&s->reclaimed, 1u, relaxed);
-        if (r->mode == SHMPC_SPSC && *kept < 0 && !shmpc__ended(s, role)) {
+        if (mode == SHMPC_SPSC && *kept < 0 && !shmpc__ended(s, role)) {
             /* its last peek, at head, not released: held (the count and the entry are the caller's) */
             if (role == SHMPC_CONSUMER && shmpc__ld(&p->pending, relaxed) == shmpc__ld(&s->head, acquire))
                 *held = 1;
@@ -1795,9 +1857,13 @@ SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held, int *
             continue;
         }
         shmpc__free_entry(s, (uint32_t)i);
-        if (r->mode == SHMPC_SPSC || shmpc__ended(s, role) || (flags & SHMPC__PF_CLOSING))
+        if (mode == SHMPC_SPSC || shmpc__ended(s, role) || (flags & SHMPC__PF_CLOSING))
             continue; /* SPSC: its side has ended; MPMC: that, or its count may have been given back */
         one = shmpc__ld(count, relaxed); /* never from SHMPC__ENDED */
+        /*@ loop invariant tries: 0 <= k <= SHMPC__GIVEBACK_TRIES;
+            loop assigns k, one, s->producers, s->consumers;
+            loop variant SHMPC__GIVEBACK_TRIES - k;
+        */
         for (k = 0; k < SHMPC__GIVEBACK_TRIES && one != 0u && one <= (uint32_t)SHMPC_MAX_PEERS && !shmpc__cas(count, &one, one - 1u, acq_rel); k++) {}
     }
     return n;
@@ -1805,8 +1871,16 @@ SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held, int *
 
 /* SPSC: 1 if an entry left SHMPC__RECLAIMING (its reclaimer died) is a consumer's whose pending
    word is at head: it held a peek of the message there (see shmpc_attach_id). */
+/*@ requires seg: \valid_read(s);
+    assigns \nothing;
+    ensures bool: \result == 0 || \result == 1;
+*/
 SHMPC__PRIVATE int shmpc__held_left(const struct shmpc__seg *s) {
     uint32_t i;
+    /*@ loop invariant 0 <= i <= SHMPC_MAX_PEERS;
+        loop assigns i;
+        loop variant SHMPC_MAX_PEERS - i;
+    */
     for (i = 0; i < SHMPC_MAX_PEERS; i++) /* bounded: 64 entries, whatever they hold */
         if (shmpc__ld(&s->peers[i].pid, acquire) == SHMPC__RECLAIMING &&
             shmpc__ld(&s->peers[i].role, acquire) == (uint32_t)SHMPC_CONSUMER &&
@@ -1936,7 +2010,11 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
        holder's entry taken over (its pid SHMPC__RECLAIMING until the last store). `pending` starts
        at a position already consumed, which crash recovery never matches (see shmpc__recover);
        SPSC, a held peek taken over: at head, as the dead holder's was, so that the message is
-       delivered again flagged even if this taker dies before it. */
+       delivered again flagged even if this taker dies before it. An attacher killed between its
+       pid's compare-and-swap and its role's store leaves the entry taken for good (no role: no
+       census counts it, no reclaim frees it; its start words may still be the last owner's, so
+       no liveness test can judge it), one of SHMPC_MAX_PEERS, as a killed reclaimer's; its count
+       is adopted (shmpc__orphans; proofs/adopt.pml). */
     for (i = 0; i < SHMPC_MAX_PEERS; i++) {
         uint32_t zero = 0, j = kept >= 0 ? (uint32_t)kept : (i % 16u) * 4u + i / 16u;
         if (kept < 0 && (shmpc__ld(&s->peers[j].pid, relaxed) != 0u || !shmpc__cas(&s->peers[j].pid, &zero, id, acq_rel)))

@@ -68,6 +68,9 @@ batch_pop_buffer_unchecked|shmpc__spsc_pop_many|if (rc == SHMPC_OK && len > bufs
 close_giveback_unbounded|shmpc__close_side|n <= (uint32_t)SHMPC_MAX_PEERS && i < SHMPC__GIVEBACK_TRIES; i++)|n <= (uint32_t)SHMPC_MAX_PEERS; i++)|tries
 close_entry_of_any_role|shmpc_close|if (!r->closed && (r->role == SHMPC_PRODUCER |if (!r->closed && (r->role != SHMPC_OBSERVER |entry
 stat_fill_reversed|shmpc_stat|st->fill = shmpc__used(st->head, st->tail);|st->fill = shmpc__used(st->tail, st->head);|fill
+reclaim_giveback_unbounded|shmpc__reclaim|for (k = 0; k < SHMPC__GIVEBACK_TRIES && one != 0u|for (k = 0; one != 0u|tries
+reclaim_keeps_two|shmpc__reclaim|if (mode == SHMPC_SPSC && *kept < 0 && !shmpc__ended(s, role)) {|if (mode == SHMPC_SPSC && !shmpc__ended(s, role)) {|once
+still_needed_range_unbounded|shmpc__still_needed|    if (n > cap) n = cap;\n||bound
 peers_past_max|shmpc_peers|for (i = 0; i < SHMPC_MAX_PEERS && n < max; i++) {|for (i = 0; i < SHMPC_MAX_PEERS; i++) {|count
 LIST
 rm -f "$dir"/res.*

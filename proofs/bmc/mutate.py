@@ -54,7 +54,7 @@ WMM = {
     # a second restarted consumer takes the count between the reclaim and the taker's own
     # compare-and-swap, and gets the held peek unflagged.
     "spsc-giveback": ([(r"\n\s*\*kept = i;\n\s*continue;", "", 1),
-                       (r"if \(r->mode == SHMPC_SPSC \|\| shmpc__ended\(s, role\)", "if (shmpc__ended(s, role)", 1)],
+                       (r"if \(mode == SHMPC_SPSC \|\| shmpc__ended\(s, role\)", "if (shmpc__ended(s, role)", 1)],
                       "spsc-takeover-c2"),
     # the taker of a held peek starts its pending word consumed, as any newcomer: if it dies before
     # the message, the next taker gets it unflagged.
@@ -81,6 +81,9 @@ PML = {
     "heldnotkept": [(r"/\*KEPT\*/ \(redo_pos == head -> head : NONE\)", "NONE", 0)],  # a held peek flagged to the first taker only
     "takeoverhead": [(r"/\*OWN\*/ tail", "head", 0)],                       # a new producer appends at head
     "earlycommit": [(r"/\*EARLY\*/ skip;", "tail = IDX(own + 1);", 0)],     # a reservation published before it is written
+    # proofs/adopt.pml: an SPSC role's count adopted (norecheck above: the adopter does not look again)
+    "noclock": [(r"/\*CLOCK\*/ SETTLED", "true", 0)],                       # the second look without the clock
+    "reclaimcounted": [(r"/\*RECL\*/", "|| st[e] == RECL", 0)],            # a RECLAIMING entry counts as registered
     "armnorecheck": [(r"/\*ARMRECHECK\*/[^\\\n]*", "/* mutant: arm without re-check */ ", 0)],
 }
 

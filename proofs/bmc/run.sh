@@ -120,6 +120,10 @@ TAKEOVER_MUTANTS="nopeekrecord heldalways heldnotkept takeoverhead earlycommit"
 for mu in $TAKEOVER_MUTANTS; do
     python3 proofs/bmc/mutate.py proofs/takeover.pml "$OUT/spin/takeover_$mu.pml" $mu || { echo "bmc: spin mutant takeover_$mu: cannot be built"; fail=1; }
 done
+ADOPT_MUTANTS="norecheck noclock reclaimcounted"
+for mu in $ADOPT_MUTANTS; do
+    python3 proofs/bmc/mutate.py proofs/adopt.pml "$OUT/spin/adopt_$mu.pml" $mu || { echo "bmc: spin mutant adopt_$mu: cannot be built"; fail=1; }
+done
 python3 proofs/bmc/mutate.py proofs/poll.pml "$OUT/spin/poll_armnorecheck.pml" armnorecheck || { echo "bmc: spin mutant poll_armnorecheck: cannot be built"; fail=1; }
 PROG="-DNP -DNOREDUCE -DCOLLAPSE"
 # pan.c takes 1.6 s to compile at -O2 and 0.5 s at -O0 (which run.sh's -O2 is followed by): the
@@ -142,6 +146,8 @@ SAFE0="$SAFE -O0"; PROG0="$PROG -O0"
     for mu in $CRASH_MUTANTS; do echo "crash-$mu $OUT/spin/crash_$mu.pml|-|$SAFE0|-m1000000|1"; done
     echo "takeover proofs/takeover.pml|-|$SAFE0|-m1000000|0"
     for mu in $TAKEOVER_MUTANTS; do echo "takeover-$mu $OUT/spin/takeover_$mu.pml|-|$SAFE0|-m1000000|1"; done
+    echo "adopt proofs/adopt.pml|-|$SAFE0|-m1000000|0"
+    for mu in $ADOPT_MUTANTS; do echo "adopt-$mu $OUT/spin/adopt_$mu.pml|-|$SAFE0|-m1000000|1"; done
     echo "poll-cons-block proofs/poll.pml|-DPOLL_CONS -DDEATH|$SAFE0|-m200000|0"
     echo "poll-cons-try proofs/poll.pml|-DPOLL_CONS -DTRY_PEER -DDEATH|$SAFE0|-m200000|0"
     echo "poll-prod-block proofs/poll.pml|-DPOLL_PROD -DDEATH|$SAFE0|-m200000|0"
