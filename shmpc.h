@@ -2014,7 +2014,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
        pid's compare-and-swap and its role's store leaves the entry taken for good (no role: no
        census counts it, no reclaim frees it; its start words may still be the last owner's, so
        no liveness test can judge it), one of SHMPC_MAX_PEERS, as a killed reclaimer's; its count
-       is adopted (shmpc__orphans; proofs/adopt.pml). */
+       is an orphan (shmpc__orphans, proofs/adopt.pml). */
     for (i = 0; i < SHMPC_MAX_PEERS; i++) {
         uint32_t zero = 0, j = kept >= 0 ? (uint32_t)kept : (i % 16u) * 4u + i / 16u;
         if (kept < 0 && (shmpc__ld(&s->peers[j].pid, relaxed) != 0u || !shmpc__cas(&s->peers[j].pid, &zero, id, acq_rel)))

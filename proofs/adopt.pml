@@ -27,7 +27,9 @@
    Entries a killed attacher leaves behind: an entry left RECLAIMING by a reclaimer killed before it
    registered, and an entry claimed by its pid but not yet registered in a role, are taken for good
    (neither counts in a census, neither is reclaimed: one of SHMPC_MAX_PEERS each). E = 4 entries
-   hold the three deaths' leftovers and attacher 3's entry.
+   hold the three deaths' leftovers and attacher 3's entry. Not modelled: a close (the count's end,
+   SHMPC__ENDED) and a peer that writes the count, so the branch that drops a kept entry when the
+   count no longer reads 1 is never taken here (SPIN lists it as unreached).
    Mutants (make bmc): norecheck (an adopter does not look again after registering), noclock (the
    second look without the clock: a live attacher's count is adopted), reclaimcounted (a
    RECLAIMING entry counts as registered: the count of a reclaimer killed before it registered is
