@@ -16,13 +16,19 @@ if [ "${4:-}" = --one ]; then
     OLD="$old" NEW="$new" perl -0pe 'BEGIN { $o = $ENV{OLD}; $n = $ENV{NEW}; $o =~ s/\\n/\n/g; $n =~ s/\\n/\n/g }
         $c = () = /\Q$o\E/g; die "count $c\n" if $c != 1; s/\Q$o\E/$n/' "$file" >"$m/$file" 2>"$m/apply.err" || {
         echo "  $name: the planted text is not in $file exactly once ($(cat "$m/apply.err")): FAIL" >"$dir/res.$n"; exit 0; }
-    # CVC4 alone (no Z3 run into its timeout on each failed goal) where make prove's report of the
-    # original, newer than the sources, shows that no goal of these functions needed Z3.
-    rep=$dir/../wp64.json; [ "$file" = proofs/fifo.c ] && rep=$dir/../wp-fifo.json
-    if [ "$rep" -nt shmpc.h ] && [ "$rep" -nt "$file" ] && [ "$rep" -nt proofs/lemmas.c ] &&
-       python3 -c 'import json, sys
-f = json.load(open(sys.argv[1]))["wp:functions"]
-sys.exit(any(fn not in f or any("Z3" in k for r in f[fn].values() for k in r) for fn in sys.argv[2].split(",")))' "$rep" "$fcts"; then
+    # CVC4 alone (no Z3 run into its timeout on each failed goal) where make prove's reports of the
+    # original (its 64-bit runs: the core, the shell, the batch calls; or the FIFO run), newer than
+    # the sources, show that no goal of these functions needed Z3.
+    reps="$dir/../wp64.json $dir/../wp64s.json $dir/../wp64b.json"; [ "$file" = proofs/fifo.c ] && reps=$dir/../wp-fifo.json
+    fresh=1; for rep in $reps; do
+        { [ "$rep" -nt shmpc.h ] && [ "$rep" -nt "$file" ] && [ "$rep" -nt proofs/lemmas.c ]; } || fresh=0
+    done
+    # shellcheck disable=SC2086
+    if [ $fresh = 1 ] && python3 -c 'import json, sys
+f = {}
+for rep in sys.argv[2:]:
+    f.update(json.load(open(rep))["wp:functions"])
+sys.exit(any(fn not in f or any("Z3" in k for r in f[fn].values() for k in r) for fn in sys.argv[1].split(",")))' "$fcts" $reps; then
         wp=$(echo "$wp" | sed 's/-wp-prover [^ ]*/-wp-prover cvc4/'); echo cvc4 >"$m/provers"
     else echo "$wp" | sed -n 's/.*-wp-prover \([^ ]*\).*/\1/p' >"$m/provers"; fi
     # shellcheck disable=SC2086
