@@ -13,7 +13,8 @@ HELP_LINES += "  make prove      Frama-C WP proves the ring core and the SPSC sh
 
 PROVE_DIR   := $(BUILD)/prove
 PROVE_PKGS  := frama-c-base why3 z3 cvc4 python3
-# Every function of the >>core section; each must show N/N goals proved.
+# Every function of the >>core section, and shmpc_footprint (the public size of a geometry, from
+# the core's shmpc__geometry_ok and shmpc__total); each must show N/N goals proved.
 PROVE_CORE  := shmpc__used,shmpc__slot_of,shmpc__slot_off,shmpc__payload_inside,shmpc__free_slots,shmpc__ready_slots,shmpc__can_put,shmpc__can_get,shmpc__payload,shmpc__bytes,shmpc__copy_in,shmpc__copy_out,shmpc__put,shmpc__get,shmpc__put_many,shmpc__get_many,shmpc__commit_at,shmpc__advance,shmpc__seq_class,shmpc__mpmc_published,shmpc__mpmc_freed,shmpc__stride,shmpc__total,shmpc__geometry_ok,shmpc__validate,shmpc_footprint
 # What an observer reads (shmpc_stat, shmpc_peers: shell functions), in the core's runs, the shortest
 # of make prove's lanes: in the shell's runs they made the pool's last pair of lanes (the 64-bit
