@@ -101,8 +101,10 @@
      - Takeover (both modes, by default): a process that attaches (shmpc_open, shmpc_attach, ...) in
        a role whose registered holders are dead takes their place instead of getting SHMPC_EROLE
        (SPSC) or SHMPC_EPEERS (MPMC, a peer table full of the dead): their entries and counts are
-       reclaimed (for ever: restarts never exhaust the table). A live holder is never displaced and
-       a peer registered with start time 0 is never presumed dead, so a program that wants no
+       reclaimed (for ever: restarts never exhaust the table; one killed inside attach leaves its
+       entry busy under its pid, which the next attach reclaims once that pid names no running
+       process). A live holder is never displaced and a peer registered with start time 0 is
+       never presumed dead, so a program that wants no
        takeover registers that way (shmpc_attach_id). Default, because a supervisor restarting a
        crashed service runs the same code as the first start; refusing would leave only unlinking
        the ring, and losing what it holds. The stream goes on from the shared indices: a new
@@ -203,12 +205,12 @@
      code on failure; shmpc_strerror(code) says what it means. On SHMPC_ESYS and the errno-like
      codes, errno still holds the system's reason.
 
-   SHARED-MEMORY LAYOUT, VERSION 4 (all integers in the creator's byte order, which the ABI tag
-   records; offsets only). Segments of versions 1 to 3 are refused with SHMPC_EVERSION.
+   SHARED-MEMORY LAYOUT, VERSION 5 (all integers in the creator's byte order, which the ABI tag
+   records; offsets only). Segments of versions 1 to 4 are refused with SHMPC_EVERSION.
      offset size  field            meaning
-     0x000   8    magic            the bytes "SHMPCv4\0" ("SHMPCv" identifies shmpc; the version
+     0x000   8    magic            the bytes "SHMPCv5\0" ("SHMPCv" identifies shmpc; the version
                                    field, not the last bytes, says which layout)
-     0x008   4    version          layout version, 4 (read as 0x04000000: the other byte order,
+     0x008   4    version          layout version, 5 (read as 0x05000000: the other byte order,
                                    refused with SHMPC_EABI)
      0x00C   4    abi              index bits | endianness << 8 (1 little, 2 big) |
                                    log2(cache line) << 16 | slot header bytes << 24
@@ -240,7 +242,9 @@
      0x0D4   4    space_pollers    of space_waiters, likewise
      0x100   4    tail             SPSC: next index to fill; MPMC: next position to claim (producers)
      0x180   4    head             SPSC: next index to read; MPMC: next position to claim (consumers)
-     0x200 2048   peers[64]        32 bytes each, eight 4-byte words: pid (0: free), role (1
+     0x200 2048   peers[64]        32 bytes each, eight 4-byte words: pid (0: free; bit 31 set:
+                                   busy, being registered or reclaimed by the process whose pid
+                                   is bits 0-30; else the id of a registered peer), role (1
                                    producer, 2 consumer), start_lo, start_hi (process start
                                    time), pending (MPMC: first position being claimed or held),
                                    pend_n (how many positions from pending), pflags (1 closing,
@@ -259,6 +263,10 @@
      Version 4: a side ends in its count word, in the one compare-and-swap that gives its last
      count back (1 to 0x80000000), so that no peer can attach between the last close and the end;
      the ends bit follows, set by the closer or by whoever finds the count so (a closer may die).
+     Version 5: an entry being registered or reclaimed names the process at work on it (its pid
+     word busy with that process's pid), which a later attacher judges by that pid alone: one
+     killed there leaves an entry that the next attach frees (or, SPSC, takes over), not a lost
+     entry. A peer's id is below 2^31; its entry's pid word is stored last, after its fields.
      Blocks written by different sides sit on different 128-byte lines (two cache lines, against
      adjacent-line prefetch). PROTOCOL.md states every step (attach, publish, consume, the futex
      protocol, close, recovery) for a peer written without this header.
@@ -340,7 +348,7 @@ typedef enum shmpc_error {
 } shmpc_error;
 
 enum {
-    SHMPC_LAYOUT_VERSION = 4,
+    SHMPC_LAYOUT_VERSION = 5,
     SHMPC_SPSC = 1, SHMPC_MPMC = 2,                       /* modes */
     SHMPC_PRODUCER = 1, SHMPC_CONSUMER = 2, SHMPC_OBSERVER = 4, /* roles */
     SHMPC_MAX_PEERS = 64,
@@ -422,7 +430,7 @@ SHMPC_API size_t shmpc_footprint(uint32_t capacity, uint32_t slot_size);
    size < footprint. */
 SHMPC_API int shmpc_format(void *mem, size_t size, const shmpc_opts *opts);
 /* Validates the layout in mem[0..size) and attaches a handle in a role, registered under id
-   (a pid, or any nonzero number without an OS) and start (the process start time; 0: unknown,
+   (a pid, or any number from 1 to 2^31 - 1 without an OS; EINVAL otherwise) and start (the process start time; 0: unknown,
    and then blocking calls of the other side never presume this peer dead). Returns ENOTSHMPC, EVERSION, EABI, ESIZE,
    ECORRUPT, ENOTREADY, EROLE, ECLOSED, EPEERS; on failure nothing is changed. */
 SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, uint32_t id, uint64_t start);
@@ -719,16 +727,16 @@ SHMPC__INLINE uint32_t shmpc__rmw(shmpc__a32 *p, int op, uint32_t v, uint32_t *e
 static const uint32_t shmpc__one = 1;
 #define SHMPC__ABI ((uint32_t)SHMPC_INDEX_BITS | (SHMPC__ENDIAN_TAG << 8) | (6u << 16) | (SHMPC__SLOT_HDR << 24))
 #define SHMPC__MAX_CAP ((uint32_t)1u << (SHMPC_INDEX_BITS - 1))
-#define SHMPC__VERSION_SWAPPED 0x04000000u /* version 4 as the other byte order writes it */
+#define SHMPC__VERSION_SWAPPED 0x05000000u /* version 5 as the other byte order writes it */
 #define SHMPC__PROD_CLOSED 1u
 #define SHMPC__CONS_CLOSED 2u
 enum { SHMPC__INIT = 0, SHMPC__READY = 1, SHMPC__CLOSED = 2 };
 enum { SHMPC__PLACE_CALLER = 0, SHMPC__PLACE_POSIX = 1, SHMPC__PLACE_SYSV = 2 };
 enum { SHMPC__OP_NONE = 0, SHMPC__OP_RESERVED = 1, SHMPC__OP_PEEKED = 2 };
-static const unsigned char shmpc__magic[8] = {'S', 'H', 'M', 'P', 'C', 'v', '4', 0};
+static const unsigned char shmpc__magic[8] = {'S', 'H', 'M', 'P', 'C', 'v', '5', 0};
 
 typedef struct shmpc__peer {        /* 32 bytes */
-    shmpc__a32 pid;                 /* 0: free; claimed by compare-and-swap */
+    shmpc__a32 pid;                 /* 0: free; SHMPC__BUSY | worker's pid: busy; else the peer's id */
     shmpc__a32 role;
     shmpc__a32 start_lo, start_hi;  /* process start time: a recycled pid is not the same peer */
     shmpc__a32 pending;             /* MPMC: first position being claimed or held (crash recovery) */
@@ -749,8 +757,9 @@ typedef struct shmpc__peer {        /* 32 bytes */
 /* A role's count (producers, consumers) once its side has ended: its last closer moves it from 1 to
    this in one compare-and-swap, so no attacher can take a count between that close and the end. */
 #define SHMPC__ENDED 0x80000000u
-/* Peer pid while one caller reclaims the entry of a dead peer (no pid is this large: dead). */
-#define SHMPC__RECLAIMING 0xFFFFFFFFu
+/* Peer pid word bit: the entry is busy, being registered or reclaimed by the process whose pid is
+   the word's other bits (0: no OS, never judged). Ids are below 2^31, so no registered entry has it. */
+#define SHMPC__BUSY 0x80000000u
 /* Bound on the compare-and-swaps that give a count back (shmpc_close, a reclaim), whatever
    SHMPC_RETRIES says: one that gave up would keep a side open for ever, and each failure is
    another peer's change or a spurious one. */
@@ -792,17 +801,17 @@ struct shmpc__seg {
 SHMPC__STATIC_ASSERT(sizeof(shmpc__a32) == 4, "atomic words are 4 bytes");
 SHMPC__STATIC_ASSERT(sizeof(shmpc__peer) == 32, "peer entry is 32 bytes");
 SHMPC__STATIC_ASSERT(sizeof(shmpc__slot) == SHMPC__SLOT_HDR, "slot header is 8 bytes");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, total_size) == 0x28, "layout v4");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, creator_start) == 0x38, "layout v4");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, state) == 0x40, "layout v4");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, takeovers) == 0x44, "layout v4");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, producers) == 0x80, "layout v4");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, data_waiters) == 0xC0, "layout v4");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, data_pollers) == 0xD0, "layout v4");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, tail) == 0x100, "layout v4");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, head) == 0x180, "layout v4");
-SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, peers) == 0x200, "layout v4");
-SHMPC__STATIC_ASSERT(sizeof(struct shmpc__seg) == SHMPC_HEADER_SIZE, "layout v4 header size");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, total_size) == 0x28, "layout v5");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, creator_start) == 0x38, "layout v5");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, state) == 0x40, "layout v5");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, takeovers) == 0x44, "layout v5");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, producers) == 0x80, "layout v5");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, data_waiters) == 0xC0, "layout v5");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, data_pollers) == 0xD0, "layout v5");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, tail) == 0x100, "layout v5");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, head) == 0x180, "layout v5");
+SHMPC__STATIC_ASSERT(offsetof(struct shmpc__seg, peers) == 0x200, "layout v5");
+SHMPC__STATIC_ASSERT(sizeof(struct shmpc__seg) == SHMPC_HEADER_SIZE, "layout v5 header size");
 
 /* ====================================================================================== >>errors */
 SHMPC_API const char *shmpc_strerror(int code) {
@@ -1340,7 +1349,7 @@ typedef struct shmpc__hdr_snap {
 /*@ predicate shmpc_magic_ok(shmpc__hdr_snap *h) =
         \forall integer k; 0 <= k < 6 ==> h->magic[k] == shmpc__magic[k];
     predicate shmpc_ident_ok(shmpc__hdr_snap *h, integer abi) =
-        shmpc_magic_ok(h) && h->state != 0 && h->version == 4 && h->abi == abi && h->header_size == 2560;
+        shmpc_magic_ok(h) && h->state != 0 && h->version == 5 && h->abi == abi && h->header_size == 2560;
     // Every field consistent: power-of-two capacity, sizes in range, the stride and the total
     // size recomputed without overflow (the total fits in half the address space).
     predicate shmpc_fields_ok(shmpc__hdr_snap *h) =
@@ -1362,13 +1371,13 @@ typedef struct shmpc__hdr_snap {
       assumes shmpc_magic_ok(h) && h->state == 0;
       ensures \result == SHMPC_ENOTREADY;
     behavior version:
-      assumes shmpc_magic_ok(h) && h->state != 0 && h->version != 4 && h->version != 0x04000000;
+      assumes shmpc_magic_ok(h) && h->state != 0 && h->version != 5 && h->version != 0x05000000;
       ensures \result == SHMPC_EVERSION;
     behavior other_byte_order:
-      assumes shmpc_magic_ok(h) && h->state != 0 && h->version == 0x04000000;
+      assumes shmpc_magic_ok(h) && h->state != 0 && h->version == 0x05000000;
       ensures \result == SHMPC_EABI;
     behavior abi:
-      assumes shmpc_magic_ok(h) && h->state != 0 && h->version == 4 &&
+      assumes shmpc_magic_ok(h) && h->state != 0 && h->version == 5 &&
               (h->abi != abi || h->header_size != 2560);
       ensures \result == SHMPC_EABI;
     behavior corrupt:
@@ -1662,6 +1671,12 @@ SHMPC_API size_t shmpc_footprint(uint32_t capacity, uint32_t slot_size) {
     ensures verdict: -1 <= \result <= 1;
 */
 SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start);
+/* This process's pid, for the word of an entry it is busy with (SHMPC__BUSY): 0 without an OS,
+   where no entry is ever judged. */
+/*@ assigns \nothing;
+    ensures pid: \result < 2147483648;
+*/
+SHMPC__PRIVATE uint32_t shmpc__os_self(void);
 SHMPC__PRIVATE int shmpc__orphans(const shmpc_ring *r, uint32_t role, shmpc__a32 *count, uint32_t n);
 
 /* Takes a peer entry armed through shmpc_fd (SHMPC__PF_POLLING) out of the waiter and poller
@@ -1714,6 +1729,21 @@ SHMPC__PRIVATE void shmpc__leave(shmpc_ring *r) {
 */
 SHMPC__INLINE uint64_t shmpc__peer_start(const shmpc__peer *p) {
     return (uint64_t)shmpc__ld(&p->start_lo, relaxed) | (uint64_t)shmpc__ld(&p->start_hi, relaxed) << 32;
+}
+
+/* The liveness of the process an entry names (pid: its pid word as read): a registered peer by its
+   id and start time (start 0: unknown, never presumed dead); a busy entry by its worker's pid
+   alone (0: unknown), since its start words may still be the last owner's. 1 running, 0 dead,
+   -1 unknown. */
+/*@ requires entry: \valid_read(p);
+    assigns \nothing;
+    ensures verdict: -1 <= \result <= 1;
+*/
+SHMPC__PRIVATE int shmpc__entry_alive(const shmpc__peer *p, uint32_t pid) {
+    uint64_t start;
+    if (pid & SHMPC__BUSY) return (pid & ~SHMPC__BUSY) == 0u ? -1 : shmpc__os_alive(pid & ~SHMPC__BUSY, 0u);
+    start = shmpc__peer_start(p);
+    return start == 0u ? -1 : shmpc__os_alive(pid, start);
 }
 
 /* Whether position pos lies in a peer's pending range: pending .. pending + pend_n - 1 (pend_n 0 or
@@ -1784,24 +1814,31 @@ SHMPC__PRIVATE int shmpc__ended(struct shmpc__seg *s, uint32_t role) {
 }
 
 /* Takeover (see CRASHES): entries of dead peers of `role` leave the peer table, so that a restarted
-   process takes their place, for ever. A peer is dead by the liveness rule (a start time 0 is never
-   presumed dead); its entry stays while crash recovery still needs it (shmpc__still_needed). The
-   compare-and-swap on its pid makes one caller the reclaimer (one that dies before it frees the
-   entry leaves it taken for good: one of SHMPC_MAX_PEERS, counted by no census of a role; a count
-   it had not given back or registered yet is adopted, see shmpc__orphans). An MPMC peer that died
-   before closing gives its count back here. One that died inside shmpc_close (PF_CLOSING) may have
-   ended its side in the count (SHMPC__ENDED, which stays; the end is finished here); an SPSC one
-   that had not still holds its count; an MPMC one that was not the last may or may not have given
-   its count back: it is left as is (at worst one count that nobody holds, which makes the other
-   side see this side dead rather than closed). SPSC, a side not ended: the dead holder's count is
-   not given back, and its entry is not freed: the caller takes both over (*kept: the entry, left
-   SHMPC__RECLAIMING until the caller registers in it), so that no other attacher takes the role
-   between the reclaim and the caller's registration, and *held (1 if the dead consumer held a
-   peek of the message at head: redelivered to the taker, and said so) cannot be lost by an attach
-   that fails after the reclaim. Further dead SPSC entries are freed without a give-back (the one
-   count is kept). Returns how many entries were reclaimed. Proven for any words a peer stored:
-   every access inside the segment and the slot array, every loop bounded, *kept an entry's
-   index or -1 (SPSC only, once), *held set only to 1. */
+   process takes their place, for ever. A registered peer is dead by the liveness rule (a start time
+   0 is never presumed dead); its entry stays while crash recovery still needs it
+   (shmpc__still_needed). A busy entry (SHMPC__BUSY) is judged by its worker's pid alone: one
+   whose worker died inside attach (registering, taking over, or reclaiming) is reclaimed too, not
+   lost. The compare-and-swap of the pid word to this process's busy word makes one caller the
+   reclaimer; one that dies there leaves the entry busy under its own pid, for the next. An entry
+   with no role (a registration killed before its role's store, or a free killed before its pid's)
+   is freed by an attacher of either role: its count, if its process took one, is an orphan
+   (shmpc__orphans). An entry with the role is a dead peer of it, whatever its fields are (the last
+   owner's or a registrant's, who held the role's count either way). An MPMC peer that died before
+   closing gives its count back here (after its entry's free: a reclaimer killed between the two
+   leaves one count that nobody holds, never one given back twice). One that died inside
+   shmpc_close (PF_CLOSING) may have ended its side in the count (SHMPC__ENDED, which stays; the
+   end is finished here); an SPSC one that had not still holds its count; an MPMC one that was not
+   the last may or may not have given its count back: it is left as is (at worst one count that
+   nobody holds, which makes the other side see this side dead rather than closed). SPSC, a side
+   not ended: the dead holder's count is not given back, and its entry is not freed: the caller
+   takes both over (*kept: the entry, left busy under the caller's pid until the caller registers
+   in it), so that no other attacher takes the role between the reclaim and the caller's
+   registration, and *held (1 if the dead consumer held a peek of the message at head: redelivered
+   to the taker, and said so) cannot be lost by an attach that fails after the reclaim. Further
+   dead SPSC entries are freed without a give-back (the one count is kept). Returns how many
+   entries were reclaimed. Proven for any words a peer stored: every access inside the segment and
+   the slot array, every loop bounded, *kept an entry's index or -1 (SPSC only, once), *held set
+   only to 1. */
 /*@ requires handle: shmpc_handle_mapped(r);
     requires role: role == SHMPC_PRODUCER || role == SHMPC_CONSUMER;
     requires out: \valid(held) && \valid(kept) && \separated(held, kept);
@@ -1819,7 +1856,7 @@ SHMPC__PRIVATE int shmpc__ended(struct shmpc__seg *s, uint32_t role) {
 SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held, int *kept) {
     struct shmpc__seg *s = r->seg;
     char *slots = SHMPC__BYTES(r); /* the geometry in locals: the stores below are into the segment */
-    const uint32_t mask = r->mask, stride = r->stride, mode = r->mode;
+    const uint32_t mask = r->mask, stride = r->stride, mode = r->mode, me = SHMPC__BUSY | shmpc__os_self();
     shmpc__a32 *count = role == SHMPC_PRODUCER ? &s->producers : &s->consumers;
     int i, n = 0;
     /*@ loop invariant 0 <= i <= SHMPC_MAX_PEERS && 0 <= n <= i;
@@ -1836,19 +1873,32 @@ SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held, int *
     */
     for (i = 0; i < SHMPC_MAX_PEERS; i++) { /* bounded: 64 entries, whatever they hold */
         shmpc__peer *p = &s->peers[i];
-        uint32_t pid = shmpc__ld(&p->pid, acquire), flags, one, k;
-        uint64_t start;
-        if (pid == 0u || pid == SHMPC__RECLAIMING || shmpc__ld(&p->role, acquire) != role) continue;
-        start = shmpc__peer_start(p);
-        if (start == 0u || shmpc__os_alive(pid, start) != 0 || shmpc__still_needed(s, slots, mask, stride, mode, p, role)) continue;
-        /* this caller alone reclaims it: the pid becomes SHMPC__RECLAIMING (not free), which
-           nobody reclaims again (two takers both giving one count back; a stale one clearing the
-           entry the other registered in since) */
-        if (!shmpc__cas(&p->pid, &pid, SHMPC__RECLAIMING, acq_rel)) continue;
-        shmpc__uncount_poller(s, p, role); /* it died armed: nobody would uncount it */
-        flags = shmpc__ld(&p->pflags, relaxed);
+        uint32_t pid = shmpc__ld(&p->pid, acquire), owner, flags, one, k;
+        if (pid == 0u) continue;
+        owner = shmpc__ld(&p->role, acquire);
+        if ((owner != role && owner != 0u) || shmpc__entry_alive(p, pid) != 0) continue; /* 0: dead */
+        if (!(pid & SHMPC__BUSY) && owner != 0u && shmpc__still_needed(s, slots, mask, stride, mode, p, role)) continue;
+        /* this caller alone reclaims it: the pid word becomes busy under this process (not free),
+           which nobody reclaims while this process runs (two takers both giving one count back; a
+           stale one clearing the entry the other registered in since) */
+        if (!shmpc__cas(&p->pid, &pid, me, acq_rel)) continue;
+        SHMPC_TEST_HOOK("reclaim-busy");
+        /* its process is dead: its role now reads as that process left it (the report of the death,
+           and this compare-and-swap, order its stores before); the look above was a filter. A
+           registration of the other role, which stored its role since, goes back as it was. */
+        owner = shmpc__ld(&p->role, relaxed);
+        if (owner != role && owner != 0u) {
+            shmpc__st(&p->pid, pid, release);
+            continue;
+        }
         n++;
         shmpc__add(&s->reclaimed, 1u, relaxed);
+        if (owner == 0u) { /* no role: a registration, or a free, killed midway */
+            shmpc__free_entry(s, (uint32_t)i);
+            continue;
+        }
+        shmpc__uncount_poller(s, p, role); /* it died armed: nobody would uncount it */
+        flags = shmpc__ld(&p->pflags, relaxed);
         if (mode == SHMPC_SPSC && *kept < 0 && !shmpc__ended(s, role)) {
             /* its last peek, at head, not released: held (the count and the entry are the caller's) */
             if (role == SHMPC_CONSUMER && shmpc__ld(&p->pending, relaxed) == shmpc__ld(&s->head, acquire))
@@ -1867,26 +1917,6 @@ SHMPC__PRIVATE int shmpc__reclaim(shmpc_ring *r, uint32_t role, int *held, int *
         for (k = 0; k < SHMPC__GIVEBACK_TRIES && one != 0u && one <= (uint32_t)SHMPC_MAX_PEERS && !shmpc__cas(count, &one, one - 1u, acq_rel); k++) {}
     }
     return n;
-}
-
-/* SPSC: 1 if an entry left SHMPC__RECLAIMING (its reclaimer died) is a consumer's whose pending
-   word is at head: it held a peek of the message there (see shmpc_attach_id). */
-/*@ requires seg: \valid_read(s);
-    assigns \nothing;
-    ensures bool: \result == 0 || \result == 1;
-*/
-SHMPC__PRIVATE int shmpc__held_left(const struct shmpc__seg *s) {
-    uint32_t i;
-    /*@ loop invariant 0 <= i <= SHMPC_MAX_PEERS;
-        loop assigns i;
-        loop variant SHMPC_MAX_PEERS - i;
-    */
-    for (i = 0; i < SHMPC_MAX_PEERS; i++) /* bounded: 64 entries, whatever they hold */
-        if (shmpc__ld(&s->peers[i].pid, acquire) == SHMPC__RECLAIMING &&
-            shmpc__ld(&s->peers[i].role, acquire) == (uint32_t)SHMPC_CONSUMER &&
-            shmpc__ld(&s->peers[i].pending, relaxed) == shmpc__ld(&s->head, acquire))
-            return 1;
-    return 0;
 }
 
 /* Recomputes r->go after a change of seg, closed, role or pending_op. */
@@ -1947,7 +1977,7 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     r->redo = 0; r->redo_pos = 0;
     r->wake_sock = -1; r->poller = NULL;
     if (role != SHMPC_PRODUCER && role != SHMPC_CONSUMER && role != SHMPC_OBSERVER) return SHMPC_EINVAL;
-    if (role != SHMPC_OBSERVER && id == 0u) return SHMPC_EINVAL;
+    if (role != SHMPC_OBSERVER && (id == 0u || (id & SHMPC__BUSY))) return SHMPC_EINVAL; /* ids: 1 .. 2^31 - 1 */
     if ((uintptr_t)mem % 8u != 0u) return SHMPC_EINVAL;
     if (size < SHMPC_HEADER_SIZE) {
         for (i = 0; i < 8 && i < size; i++)
@@ -2001,31 +2031,28 @@ SHMPC_API int shmpc_attach_id(shmpc_ring *r, void *mem, size_t size, int role, u
     }
     SHMPC_TEST_HOOK("attach-counted");
     if (h.mode == SHMPC_MPMC) took += shmpc__reclaim(r, (uint32_t)role, &held, &kept);
-    /* SPSC, a consumer's count adopted: its holder may be a taker killed between its reclaim and
-       its registration, which leaves the entry it won SHMPC__RECLAIMING with the dead consumer's
-       pending word: at head, a peek held (delivered again, flagged) */
-    if (adopt && role == SHMPC_CONSUMER && h.mode == SHMPC_SPSC) held = shmpc__held_left(s);
     /* Register in the peer table: entries 0, 4, 8, ... first, so that up to 16 peers each have a
        128-byte block of their own (MPMC peers write `pending` on every claim); SPSC, in the dead
-       holder's entry taken over (its pid SHMPC__RECLAIMING until the last store). `pending` starts
-       at a position already consumed, which crash recovery never matches (see shmpc__recover);
-       SPSC, a held peek taken over: at head, as the dead holder's was, so that the message is
-       delivered again flagged even if this taker dies before it. An attacher killed between its
-       pid's compare-and-swap and its role's store leaves the entry taken for good (no role: no
-       census counts it, no reclaim frees it; its start words may still be the last owner's, so
-       no liveness test can judge it), one of SHMPC_MAX_PEERS, as a killed reclaimer's; its count
-       is an orphan (shmpc__orphans, proofs/adopt.pml). */
+       holder's entry taken over. The entry is busy under this process (SHMPC__BUSY) until the
+       last store, its id, after its fields: one killed before that leaves an entry that the next
+       attach judges by this process's pid and reclaims (shmpc__reclaim; its count, if the role
+       was not yet stored, an orphan: shmpc__orphans, proofs/adopt.pml). `pending` starts at a
+       position already consumed, which crash recovery never matches (see shmpc__recover); SPSC, a
+       held peek taken over: at head, as the dead holder's was, so that the message is delivered
+       again flagged even if this taker dies before it. */
     for (i = 0; i < SHMPC_MAX_PEERS; i++) {
         uint32_t zero = 0, j = kept >= 0 ? (uint32_t)kept : (i % 16u) * 4u + i / 16u;
-        if (kept < 0 && (shmpc__ld(&s->peers[j].pid, relaxed) != 0u || !shmpc__cas(&s->peers[j].pid, &zero, id, acq_rel)))
+        if (kept < 0 && (shmpc__ld(&s->peers[j].pid, relaxed) != 0u || !shmpc__cas(&s->peers[j].pid, &zero, SHMPC__BUSY | shmpc__os_self(), acq_rel)))
             continue;
+        SHMPC_TEST_HOOK("attach-claimed");
         shmpc__st(&s->peers[j].start_lo, (uint32_t)start, relaxed);
         shmpc__st(&s->peers[j].start_hi, (uint32_t)(start >> 32), relaxed);
         shmpc__st(&s->peers[j].pending, (shmpc_idx)(shmpc__ld(&s->head, relaxed) - (held ? 0u : h.capacity + 1u)), relaxed);
         shmpc__st(&s->peers[j].pend_n, 0u, relaxed);
         shmpc__st(&s->peers[j].pflags, 0u, relaxed);
         shmpc__st(&s->peers[j].role, (uint32_t)role, release);
-        if (kept >= 0) shmpc__st(&s->peers[j].pid, id, release); /* registered: after its fields */
+        SHMPC_TEST_HOOK("attach-role");
+        shmpc__st(&s->peers[j].pid, id, release); /* registered: after its fields */
         r->peer = (int)j;
         break; /* not a loop condition on r->peer: Eva then loses the entry's index (19 alarms) */
     }
@@ -3079,7 +3106,10 @@ SHMPC_API int shmpc_stat(const shmpc_ring *r, shmpc_status *st) {
         loop assigns i, st->peers;
         loop variant SHMPC_MAX_PEERS - i;
     */
-    for (i = 0; i < SHMPC_MAX_PEERS; i++) st->peers += shmpc__ld(&s->peers[i].pid, relaxed) != 0u;
+    for (i = 0; i < SHMPC_MAX_PEERS; i++) { /* registered: neither free nor busy */
+        uint32_t pid = shmpc__ld(&s->peers[i].pid, relaxed);
+        st->peers += pid != 0u && !(pid & SHMPC__BUSY);
+    }
     return SHMPC_OK;
 }
 
@@ -3113,13 +3143,11 @@ SHMPC_API int shmpc_peers(const shmpc_ring *r, shmpc_peer_status *out, int max) 
     for (i = 0; i < SHMPC_MAX_PEERS && n < max; i++) {
         const shmpc__peer *p = &r->seg->peers[i];
         uint32_t pid = shmpc__ld(&p->pid, acquire);
-        uint64_t start;
-        if (pid == 0u) continue;
-        start = shmpc__peer_start(p);
+        if (pid == 0u || (pid & SHMPC__BUSY)) continue; /* free, or busy: not (yet, still) a peer */
         out[n].pid = pid;
         out[n].role = shmpc__ld(&p->role, acquire);
-        out[n].start = start;
-        out[n].alive = start == 0u ? -1 : shmpc__os_alive(pid, start); /* 0: never presumed dead */
+        out[n].start = shmpc__peer_start(p);
+        out[n].alive = shmpc__entry_alive(p, pid); /* start 0: never presumed dead */
         n++;
     }
     return n;
@@ -3236,10 +3264,11 @@ SHMPC_API int shmpc_close(shmpc_ring *r) {
 SHMPC__PRIVATE void shmpc__os_wake(shmpc_ring *r, shmpc__a32 *ev) { (void)r; (void)ev; }
 SHMPC__PRIVATE void shmpc__os_unmap(shmpc_ring *r) { (void)r; }
 SHMPC__PRIVATE void shmpc__os_unpoll(shmpc_ring *r) { (void)r; }
-/* SHMPC__MODEL_ALIVE: proofs/wmm/wmm.c defines shmpc__os_alive itself (a thread its scenario
-   crashed is dead), so that the explorer runs takeover; no other build defines it. */
+/* SHMPC__MODEL_ALIVE: proofs/wmm/wmm.c defines shmpc__os_alive and shmpc__os_self itself (a thread its
+   scenario crashed is dead), so that the explorer runs takeover; no other build defines it. */
 #ifndef SHMPC__MODEL_ALIVE
 SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start) { (void)pid; (void)start; return -1; }
+SHMPC__PRIVATE uint32_t shmpc__os_self(void) { return 0; }
 #endif
 SHMPC__PRIVATE int shmpc__orphans(const shmpc_ring *r, uint32_t role, shmpc__a32 *count, uint32_t n) {
     (void)r; (void)role; (void)count; (void)n;
@@ -3432,6 +3461,10 @@ SHMPC__PRIVATE int shmpc__os_alive(uint32_t pid, uint64_t start) {
     return 1;
 }
 
+SHMPC__PRIVATE uint32_t shmpc__os_self(void) {
+    return (uint32_t)getpid() & ~SHMPC__BUSY;
+}
+
 /* membarrier(2) for the asymmetric F1/F2 pair (see >>ring); 0 on success. */
 SHMPC__PRIVATE int shmpc__membarrier(int cmd) {
 #if defined(__linux__) && defined(SYS_membarrier)
@@ -3466,12 +3499,10 @@ SHMPC__PRIVATE void shmpc__census_of(const shmpc_ring *r, uint32_t role, shmpc_i
     for (i = 0; i < SHMPC_MAX_PEERS; i++) { /* bounded: 64 entries, whatever they hold */
         const shmpc__peer *p = &r->seg->peers[i];
         uint32_t pid = shmpc__ld(&p->pid, acquire);
-        uint64_t start;
         int at;
         if (pid == 0u || shmpc__ld(&p->role, acquire) != role) continue; /* this handle counts, live */
-        start = shmpc__peer_start(p);
         at = shmpc__pending_at(r, p, pos); /* a single position, or within a batch's range claim */
-        if (start == 0u || shmpc__os_alive(pid, start) != 0) { c->live++; c->live_at += at; }
+        if (shmpc__entry_alive(p, pid) != 0) { c->live++; c->live_at += at; } /* busy: its worker */
         else { c->dead++; c->dead_at += at; }
     }
 }
@@ -3487,9 +3518,11 @@ SHMPC__PRIVATE void shmpc__census_of(const shmpc_ring *r, uint32_t role, shmpc_i
 SHMPC__PRIVATE uint32_t shmpc__entries(const struct shmpc__seg *s, uint32_t role) {
     uint32_t i, n = 0;
     for (i = 0; i < SHMPC_MAX_PEERS; i++) /* bounded: 64 entries, whatever they hold */
-    { /* an entry being reclaimed (or left so by a reclaimer that died) registers nobody */
+    { /* a busy entry with the role counts: its worker holds the role's count (a registrant), or
+         takes over (SPSC) or gives back (MPMC) the count of the dead peer whose entry it is; one
+         whose worker died is reclaimed as a dead peer's (shmpc__reclaim) */
         uint32_t pid = shmpc__ld(&s->peers[i].pid, acquire);
-        n += pid != 0u && pid != SHMPC__RECLAIMING && shmpc__ld(&s->peers[i].role, acquire) == role;
+        n += pid != 0u && shmpc__ld(&s->peers[i].role, acquire) == role;
     }
     return n;
 }
@@ -3945,7 +3978,7 @@ SHMPC__PRIVATE int shmpc__watch(shmpc_ring *r, struct shmpc__poller *pl) {
         uint64_t start = (uint64_t)shmpc__ld(&p->start_lo, relaxed) | (uint64_t)shmpc__ld(&p->start_hi, relaxed) << 32;
         struct epoll_event e;
         int fd;
-        if (pid == 0u || i == r->peer || shmpc__ld(&p->role, acquire) != other || start == 0u) {
+        if (pid == 0u || (pid & SHMPC__BUSY) || i == r->peer || shmpc__ld(&p->role, acquire) != other || start == 0u) {
             shmpc__unwatch(pl, i, -1);
             pl->watch[i].pid = 0;
             continue;
@@ -4223,10 +4256,9 @@ SHMPC__PRIVATE int shmpc__is_stale(const struct shmpc__seg *s, time_t ctime) {
     for (i = 0; i < SHMPC_MAX_PEERS; i++) {
         const shmpc__peer *p = &s->peers[i];
         uint32_t pid = shmpc__ld(&p->pid, acquire);
-        uint64_t start = (uint64_t)shmpc__ld(&p->start_lo, relaxed) | (uint64_t)shmpc__ld(&p->start_hi, relaxed) << 32;
         if (pid == 0u) continue;
         peers++;
-        if (start == 0u || shmpc__os_alive(pid, start) != 0) return 0;
+        if (shmpc__entry_alive(p, pid) != 0) return 0; /* busy: its worker */
     }
     return peers > 0u;
 }

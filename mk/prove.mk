@@ -20,7 +20,7 @@ PROVE_CORE  := shmpc__used,shmpc__slot_of,shmpc__slot_off,shmpc__payload_inside,
 # of make prove's lanes: in the shell's runs they made the pool's last pair of lanes (the 64-bit
 # batch calls, then the 64-bit shell) end about 25 s after the others (a fresh-clone make prove-eva
 # of 517 s, 2026-12-06).
-PROVE_OBSERVER := shmpc_stat,shmpc_peers,shmpc__peer_start,shmpc__os_alive
+PROVE_OBSERVER := shmpc_stat,shmpc_peers,shmpc__peer_start,shmpc__os_alive,shmpc__entry_alive
 PROVE_BASE  := $(PROVE_CORE),$(PROVE_OBSERVER)
 # The shell's functions under proof (>>ring; every shared load an arbitrary value, see >>atomics).
 PROVE_SHELL := shmpc__spsc_publish,shmpc__notify,shmpc__closed,shmpc__check_slow,shmpc__check,shmpc__regate,shmpc__spsc_ready,shmpc__full_or_closed,shmpc__empty_or_closed,shmpc__slot_len,shmpc__spsc_push,shmpc__spsc_push_any,shmpc_try_push,shmpc_try_pop,shmpc_commit,shmpc_release,shmpc__mpmc_free,shmpc__spsc_room,shmpc__hold,shmpc_try_reserve,shmpc_try_peek
@@ -64,7 +64,7 @@ PROVE_CLOSE := shmpc__free_entry,shmpc__leave,shmpc__end,shmpc__closing,shmpc__o
 # word an arbitrary value, as in the shell), in make prove-more, a run of its own at each size. In
 # make prove's core runs it took a fresh-clone make prove-eva from 402-425 s to 541 s together with
 # stat and peers (2026-12-06), too close to make test's 20 minutes: it stays out.
-PROVE_RECOVERY := shmpc__uncount_poller,shmpc__still_needed,shmpc__ended,shmpc__reclaim,shmpc__held_left
+PROVE_RECOVERY := shmpc__os_self,shmpc__uncount_poller,shmpc__still_needed,shmpc__ended,shmpc__reclaim
 PROVE_WHAT_RECOVERY := shmpc.h, attach's crash recovery
 PROVE_CLAIM := shmpc__mpmc_claim,shmpc__mpmc_claim_range,shmpc__claimed,shmpc__mpmc_take,shmpc__mpmc_pop
 # One try of the MPMC claim and of the MPMC take, at both sizes, with -wp-split and a 60 s

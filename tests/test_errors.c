@@ -67,13 +67,15 @@ START_TEST(einval_for_bad_arguments_and_options) {
     ck_assert_rc(shmpc_unlink_sysv(0), SHMPC_EINVAL);
     ck_assert_rc(shmpc_create_anon(&o, NULL, &sz), SHMPC_EINVAL);
     ck_assert_rc(shmpc_free_anon(NULL, 0), SHMPC_EINVAL);
-    /* caller memory: NULL, misaligned, bad role, id 0 */
+    /* caller memory: NULL, misaligned, bad role, id 0 or with bit 31 (a busy entry's mark) */
     mem = (unsigned char *)t_mem(shmpc_footprint(8, 8) + 64);
     ck_assert_rc(shmpc_format(NULL, 4096, &o), SHMPC_EINVAL);
     ck_assert_rc(shmpc_format(mem + 4, shmpc_footprint(8, 8), &o), SHMPC_EINVAL); /* below 8 bytes */
     ck_assert_rc(shmpc_format(mem, shmpc_footprint(8, 8), &o), SHMPC_OK);
     ck_assert_rc(shmpc_attach_id(&r, mem, shmpc_footprint(8, 8), 0, 1u, 0u), SHMPC_EINVAL);
     ck_assert_rc(shmpc_attach_id(&r, mem, shmpc_footprint(8, 8), SHMPC_PRODUCER, 0u, 0u), SHMPC_EINVAL);
+    ck_assert_rc(shmpc_attach_id(&r, mem, shmpc_footprint(8, 8), SHMPC_PRODUCER, 0x80000000u, 0u), SHMPC_EINVAL);
+    ck_assert_rc(shmpc_attach_id(&r, mem, shmpc_footprint(8, 8), SHMPC_CONSUMER, 0xFFFFFFFFu, 0u), SHMPC_EINVAL);
     ck_assert_rc(shmpc_attach_id(&r, mem + 4, shmpc_footprint(8, 8), SHMPC_PRODUCER, 1u, 0u), SHMPC_EINVAL);
     ck_assert_rc(shmpc_attach_id(NULL, mem, shmpc_footprint(8, 8), SHMPC_PRODUCER, 1u, 0u), SHMPC_EINVAL);
     free(mem);

@@ -65,7 +65,7 @@ START_TEST(only_a_segment_with_shmpcs_mark_can_be_stale) {
         snprintf(path, sizeof path, SHM_DIR "%s", nm);
         ck_assert_int_eq(unlink(path), 0);
     }
-    memcpy(img, "SHMPCv4", 8); /* the mark */
+    memcpy(img, "SHMPCv5", 8); /* the mark */
     t_segment(t_name(nm, "marked"), img, sizeof img);
     ck_assert_rc(shmpc_create(&r, nm, &o, SHMPC_PRODUCER), SHMPC_ESTALE);
     ck_assert_rc(shmpc_open(&r, nm, SHMPC_CONSUMER, 0), SHMPC_ESTALE);

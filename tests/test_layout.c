@@ -29,8 +29,8 @@ START_TEST(format_writes_the_documented_layout) {
     shmpc_ring r;
     o.flags = SHMPC_F_SEQUENTIAL;
     ck_assert_rc(shmpc_format(m, size, &o), SHMPC_OK);
-    ck_assert_mem_eq(m, "SHMPCv4\0", 8);
-    ck_assert_uint_eq(U32(m, O_VERSION), 4);
+    ck_assert_mem_eq(m, "SHMPCv5\0", 8);
+    ck_assert_uint_eq(U32(m, O_VERSION), 5);
     ck_assert_uint_eq(U32(m, O_ABI), 32u | T_ENDIAN << 8 | 6u << 16 | 8u << 24); /* this machine's byte order */
     ck_assert_uint_eq(U32(m, O_HDRSIZE), 0xA00);
     ck_assert_uint_eq(U32(m, O_CAP), 8);
@@ -146,11 +146,13 @@ static const t_field_case field_cases[] = {
     {"magic[6] '1'",          0x06, 1, '1',                 SHMPC_ECORRUPT},
     {"magic[6] '2'",          0x06, 1, '2',                 SHMPC_ECORRUPT},
     {"magic[6] '3'",          0x06, 1, '3',                 SHMPC_ECORRUPT},
+    {"magic[6] '4'",          0x06, 1, '4',                 SHMPC_ECORRUPT},
     {"version 1",             O_VERSION, 4, 1,              SHMPC_EVERSION},
     {"version 2",             O_VERSION, 4, 2,              SHMPC_EVERSION},
     {"version 3",             O_VERSION, 4, 3,              SHMPC_EVERSION},
-    {"version 5",             O_VERSION, 4, 5,              SHMPC_EVERSION},
-    {"version 4 byte-swapped",O_VERSION, 4, 0x04000000u,    SHMPC_EABI},
+    {"version 4",             O_VERSION, 4, 4,              SHMPC_EVERSION},
+    {"version 6",             O_VERSION, 4, 6,              SHMPC_EVERSION},
+    {"version 5 byte-swapped",O_VERSION, 4, 0x05000000u,    SHMPC_EABI},
     {"version 0",             O_VERSION, 4, 0,              SHMPC_EVERSION},
     {"abi index bits 16",     O_ABI, 4, 16u | T_ENDIAN << 8 | 6u << 16 | 8u << 24, SHMPC_EABI},
     {"abi other byte order",  O_ABI, 4, 32u | T_OTHER_ENDIAN << 8 | 6u << 16 | 8u << 24, SHMPC_EABI},

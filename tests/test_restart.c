@@ -140,9 +140,9 @@ END_TEST
 
 /* SPSC: the consumer that took over a held peek dies before it takes the message: the next one
    gets it flagged still. _i 0: the taker dies after its attach (it kept the dead holder's entry,
-   its pending word at head); 1: inside it, after it won the dead consumer's entry (pid 0xFFFFFFFF,
-   simulated by hand) and before it registered there: the next consumer adopts the count (1 ms
-   later) and finds the mark in that entry. */
+   its pending word at head); 1: inside it, after it won the dead consumer's entry and before it
+   registered there (the entry busy under the pid of a process that has exited, set by hand): the
+   next consumer reclaims that entry as the dead holder's and finds the mark in it. */
 static void attach_only(shmpc_ring *r, int k) { /* the held message is next: flagged */
     (void)k;
     if (shmpc_redelivered(r) != 1) _exit(29);
@@ -162,9 +162,13 @@ START_TEST(a_held_peek_stays_flagged_when_its_taker_dies_too) {
     if (_i == 0) {
         r_die(mem, size, SHMPC_CONSUMER, attach_only, 0); /* takes over, dies before message 1 */
     } else {
+        pid_t gone = fork(); /* a pid that names no process once reaped */
+        ck_assert_int_ge(gone, 0);
+        if (gone == 0) _exit(0);
+        ck_assert_int_eq(waitpid(gone, NULL, 0), gone);
         for (j = 0; j < SHMPC_MAX_PEERS; j++) {
             _Atomic uint32_t *e = (_Atomic uint32_t *)(void *)((char *)mem + 0x200 + 32 * j);
-            if (atomic_load(&e[0]) != 0u && atomic_load(&e[1]) == (uint32_t)SHMPC_CONSUMER) { atomic_store(&e[0], 0xFFFFFFFFu); marked++; }
+            if (atomic_load(&e[0]) != 0u && atomic_load(&e[1]) == (uint32_t)SHMPC_CONSUMER) { atomic_store(&e[0], 0x80000000u | (uint32_t)gone); marked++; }
         }
         ck_assert_uint_eq(marked, 1u);
     }
@@ -178,7 +182,7 @@ START_TEST(a_held_peek_stays_flagged_when_its_taker_dies_too) {
     ck_assert_rc(shmpc_try_pop(&c, &v, 4, &n), SHMPC_OK);
     ck_assert_uint_eq(v, 2);
     ck_assert_uint_eq(r_counters(mem).takeovers, takers);
-    ck_assert_uint_eq(r_counters(mem).reclaimed, _i == 0 ? 2u : 0u); /* 1: the win was simulated */
+    ck_assert_uint_eq(r_counters(mem).reclaimed, _i == 0 ? 2u : 1u); /* 1: the first win was simulated */
     ck_assert_uint_eq(r_counters(mem).redelivered, takers);
     shmpc_close(&c);
     shmpc_close(&p);
@@ -493,6 +497,50 @@ START_TEST(peers_report_unknown_liveness_for_start_time_zero) {
 }
 END_TEST
 
+/* A busy entry (being registered or reclaimed by a live process: here this one) is no peer:
+   shmpc_peers and shmpc_stat leave it out, no attach reclaims it, and it counts as its role's
+   holder (an SPSC role is taken: EROLE). Once its worker is dead (a process that has exited), the
+   next attach of that role takes it over. */
+START_TEST(a_busy_entry_is_judged_by_its_workers_pid) {
+    shmpc_opts o = t_opts(4, 8, SHMPC_SPSC);
+    shmpc_ring p, q;
+    shmpc_peer_status ps[4];
+    shmpc_status st;
+    void *mem;
+    size_t size;
+    _Atomic uint32_t *e, *consumers;
+    pid_t gone;
+    ck_assert_rc(shmpc_create_anon(&o, &mem, &size), SHMPC_OK);
+    ck_assert_rc(shmpc_attach(&p, mem, size, SHMPC_PRODUCER), SHMPC_OK);
+    /* a consumer's taker at work in a free entry (the last one), holding the role's count */
+    e = (_Atomic uint32_t *)(void *)((char *)mem + 0x200 + 32 * (SHMPC_MAX_PEERS - 1));
+    consumers = (_Atomic uint32_t *)(void *)((char *)mem + 0x84);
+    ck_assert_uint_eq(atomic_load(&e[0]), 0u);
+    atomic_store(&e[1], (uint32_t)SHMPC_CONSUMER);
+    atomic_store(&e[0], 0x80000000u | (uint32_t)getpid());
+    atomic_store(consumers, 1u);
+    ck_assert_int_eq(shmpc_peers(&p, ps, 4), 1);
+    ck_assert_uint_eq(ps[0].role, SHMPC_PRODUCER);
+    ck_assert_rc(shmpc_stat(&p, &st), SHMPC_OK);
+    ck_assert_uint_eq(st.peers, 1);
+    ck_assert_rc(shmpc_attach(&q, mem, size, SHMPC_CONSUMER), SHMPC_EROLE); /* its worker runs */
+    ck_assert_uint_eq(atomic_load(&e[0]), 0x80000000u | (uint32_t)getpid());
+    gone = fork();
+    ck_assert_int_ge(gone, 0);
+    if (gone == 0) _exit(0);
+    ck_assert_int_eq(waitpid(gone, NULL, 0), gone);
+    atomic_store(&e[0], 0x80000000u | (uint32_t)gone); /* now its worker is dead */
+    ck_assert_rc(shmpc_attach(&q, mem, size, SHMPC_CONSUMER), SHMPC_OK);
+    ck_assert_uint_eq(atomic_load(&e[0]), (uint32_t)getpid()); /* registered in that entry */
+    ck_assert_uint_eq(atomic_load(consumers), 1u);
+    ck_assert_uint_eq(r_counters(mem).takeovers, 1u);
+    ck_assert_int_eq(shmpc_peers(&p, ps, 4), 2);
+    shmpc_close(&q);
+    shmpc_close(&p);
+    shmpc_free_anon(mem, size);
+}
+END_TEST
+
 /* shmpc_unlink removes shmpc's segments only: a foreign file and a FIFO stay (and do not block). */
 START_TEST(unlink_refuses_what_is_not_an_shmpc_segment) {
     char nm[96], path[128];
@@ -677,6 +725,7 @@ Suite *restart_suite(void) {
     tcase_add_loop_test(tc, negative_timeouts_other_than_forever_do_not_wait, 0, 2);
     tcase_add_loop_test(tc, close_on_a_closed_or_never_opened_handle_is_ok, 0, 2);
     tcase_add_test(tc, peers_report_unknown_liveness_for_start_time_zero);
+    tcase_add_test(tc, a_busy_entry_is_judged_by_its_workers_pid);
     tcase_add_test(tc, unlink_refuses_what_is_not_an_shmpc_segment);
     tcase_add_loop_test(tc, format_accepts_eight_byte_alignment_and_refuses_less, 0, 2);
     tcase_add_test(tc, unknown_open_flags_are_refused);

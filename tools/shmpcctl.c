@@ -102,7 +102,7 @@ static void decode(const unsigned char *b, size_t n, raw_hdr *h) {
     for (i = 0; i < 8; i++) h->magic[i] = i < n ? b[i] : 0;
     if (n < 0x190) return;
     /* Layout versions are small numbers: a version word with only its high bytes set was written
-       in the other byte order (version 4 reads 0x04000000). */
+       in the other byte order (version 5 reads 0x05000000). */
     g_swap = 0;
     h->swapped = g_swap = (rd32(b, 0x08) & 0xFFFFu) == 0u && rd32(b, 0x08) != 0u;
     h->version = rd32(b, 0x08); h->abi = rd32(b, 0x0C); h->header_size = rd32(b, 0x10);

@@ -83,7 +83,8 @@ PML = {
     "earlycommit": [(r"/\*EARLY\*/ skip;", "tail = IDX(own + 1);", 0)],     # a reservation published before it is written
     # proofs/adopt.pml: an SPSC role's count adopted (norecheck above: the adopter does not look again)
     "noclock": [(r"/\*CLOCK\*/ SETTLED", "true", 0)],                       # the second look without the clock
-    "reclaimcounted": [(r"/\*RECL\*/", "|| st[e] == RECL", 0)],            # a RECLAIMING entry counts as registered
+    "busyuncounted": [(r"rl\[e\] /\*BUSYCOUNT\*/", "rl[e] && st[e] == REG", 0)],  # a busy entry with the role does not count
+    "busyleft": [(r"\|\| st\[k\] == BUSY /\*JUDGEBUSY\*/", "", 0)],           # a busy entry is never judged (layout 4)
     "armnorecheck": [(r"/\*ARMRECHECK\*/[^\\\n]*", "/* mutant: arm without re-check */ ", 0)],
 }
 

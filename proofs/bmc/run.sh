@@ -120,7 +120,7 @@ TAKEOVER_MUTANTS="nopeekrecord heldalways heldnotkept takeoverhead earlycommit"
 for mu in $TAKEOVER_MUTANTS; do
     python3 proofs/bmc/mutate.py proofs/takeover.pml "$OUT/spin/takeover_$mu.pml" $mu || { echo "bmc: spin mutant takeover_$mu: cannot be built"; fail=1; }
 done
-ADOPT_MUTANTS="norecheck noclock reclaimcounted"
+ADOPT_MUTANTS="norecheck noclock busyuncounted busyleft"
 for mu in $ADOPT_MUTANTS; do
     python3 proofs/bmc/mutate.py proofs/adopt.pml "$OUT/spin/adopt_$mu.pml" $mu || { echo "bmc: spin mutant adopt_$mu: cannot be built"; fail=1; }
 done

@@ -548,13 +548,17 @@ static void attach_as(int role) {
 }
 static void attach_c(void) { attach_as(SHMPC_CONSUMER); }
 static void close_p(void) { shmpc_close(&hp[me]); att_role[me] &= ~SHMPC_PRODUCER; closed_p |= 1 << me; }
+/* Thread t's pid, 40 + t: the word of an entry it is busy with (SHMPC__BUSY | 40 + t). */
+static uint32_t shmpc__os_self(void) { return 40u + (uint32_t)me; }
 /* Under SHMPC__MODEL_ALIVE shmpc.h calls this for the liveness rule (1 alive, 0 dead). The peer
-   ids are 10 + t (producer) and 20 + t (consumer) of thread t: dead once t crashed, or if the start
+   ids are 10 + t (producer) and 20 + t (consumer) of thread t, its pid 40 + t (a busy entry's
+   word, judged with start 0): dead once t crashed, or if the start
    time read is not t's (the pid names another process). A death is reported after the dead
    process's last access (its exit and the reading of /proc pass through the kernel's locks): the
    caller gets the crashed thread's view, as by an acquire of its last release. */
 static int shmpc__os_alive(uint32_t pid, uint64_t start) {
-    int t = pid >= 20u && pid < 20u + NT ? (int)pid - 20 : pid >= 10u && pid < 10u + NT ? (int)pid - 10 : -1;
+    int t = pid >= 40u && pid < 40u + NT ? (int)pid - 40 : pid >= 20u && pid < 20u + NT ? (int)pid - 20 :
+            pid >= 10u && pid < 10u + NT ? (int)pid - 10 : -1;
     if (t >= 0 && th[t].dead) { join(th[me].cur, th[t].cur); join(th[me].acq, th[me].cur); }
     if (t < 0 || th[t].dead || (start != 0u && start != start_of(t))) { trace("T%d: peer %u is dead\n", me, pid); return 0; }
     return 1;
@@ -698,7 +702,7 @@ static void drain_checks(int *cons) {
             if (!(att_role[t] & role)) continue;
             if (th[t].dead) {
                 uint32_t pid = now_val(&s->peers[h->peer].pid);
-                dead += pid == SHMPC__RECLAIMING || pid == (role == SHMPC_PRODUCER ? 10u : 20u) + (uint32_t)t;
+                dead += (pid & SHMPC__BUSY) || pid == (role == SHMPC_PRODUCER ? 10u : 20u) + (uint32_t)t;
                 continue;
             }
             live++;

@@ -203,7 +203,7 @@ static void check_named(void) {
     {
         unsigned char *m = (unsigned char *)mmap(NULL, SHMPC_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         uint32_t p32 = (uint32_t)pid; uint64_t s64 = 12345;
-        memcpy(m, "SHMPCv4", 8); /* shmpc's mark, as shmpc_create writes it first */
+        memcpy(m, "SHMPCv5", 8); /* shmpc's mark, as shmpc_create writes it first */
         memcpy(m + 0x34, &p32, 4); memcpy(m + 0x38, &s64, 8); /* state (0x40) stays 0: initializing */
         munmap(m, SHMPC_HEADER_SIZE);
     }

@@ -45,6 +45,7 @@ enum {
 };
 enum { ROLE_PRODUCER = 1, ROLE_CONSUMER = 2, SPSC = 1, MPMC = 2, READY = 1, CLOSED = 2, PROD_CLOSED = 1, CONS_CLOSED = 2 };
 #define ENDED 0x80000000u /* a role's count once its side has ended */
+#define BUSY 0x80000000u  /* pid word bit: the entry is busy under the process whose pid is the rest */
 
 /* PROTOCOL.md, "Close", step 3: end a side in `ends` (and the ring once both have) */
 static void end_side(uint32_t bit);
@@ -151,32 +152,40 @@ static void free_entry(uint32_t j) {
     atomic_store_explicit(W(e + PEER_PID), 0u, memory_order_release);
 }
 
+/* PROTOCOL.md, section 10, "Alive", for an entry: a busy one by its worker's pid alone. 1 alive or
+   unknown (never presumed dead), 0 dead. */
+static int entry_alive(size_t e, uint32_t pid) {
+    uint64_t start;
+    if (pid & BUSY) return (pid & ~BUSY) == 0u || alive(pid & ~BUSY, 0u);
+    start = (uint64_t)atomic_load_explicit(W(e + PEER_START_LO), memory_order_relaxed) |
+            (uint64_t)atomic_load_explicit(W(e + PEER_START_HI), memory_order_relaxed) << 32;
+    return start == 0u || alive(pid, start);
+}
+
 /* PROTOCOL.md, section 10, "Reclaiming the entries of dead peers", for SPSC (where recovery never
    needs a dead peer's entry). Returns how many were reclaimed; *kept: the entry taken over, with
    its count (step 4), -1 if none; *held: its consumer died holding a peek of the message at head. */
 static int reclaim(uint32_t role, int *held, int *kept) {
-    uint32_t j;
+    uint32_t j, me = BUSY | (uint32_t)getpid();
     int n = 0;
     for (j = 0; j < 64; j++) {
         size_t e = OFF_PEERS + (size_t)j * PEER_SIZE;
-        uint32_t pid = atomic_load_explicit(W(e + PEER_PID), memory_order_acquire);
-        uint64_t start;
-        if (pid == 0u || pid == 0xFFFFFFFFu || atomic_load_explicit(W(e + PEER_ROLE), memory_order_acquire) != role) continue;
-        start = (uint64_t)atomic_load_explicit(W(e + PEER_START_LO), memory_order_relaxed) |
-                (uint64_t)atomic_load_explicit(W(e + PEER_START_HI), memory_order_relaxed) << 32;
-        if (start == 0u || alive(pid, start)) continue;
-        if (!atomic_compare_exchange_strong_explicit(W(e + PEER_PID), &pid, 0xFFFFFFFFu, memory_order_acq_rel, memory_order_relaxed))
+        uint32_t pid = atomic_load_explicit(W(e + PEER_PID), memory_order_acquire), owner;
+        if (pid == 0u) continue;
+        owner = atomic_load_explicit(W(e + PEER_ROLE), memory_order_acquire);
+        if ((owner != role && owner != 0u) || entry_alive(e, pid)) continue;
+        if (!atomic_compare_exchange_strong_explicit(W(e + PEER_PID), &pid, me, memory_order_acq_rel, memory_order_relaxed))
             continue;
         atomic_fetch_add_explicit(W(OFF_RECLAIMED), 1u, memory_order_relaxed);
         n++;
-        if (*kept < 0 && !side_ended(role)) { /* step 4: taken over, entry and count */
+        if (owner != 0u && *kept < 0 && !side_ended(role)) { /* step 4: taken over, entry and count */
             if (role == ROLE_CONSUMER && atomic_load_explicit(W(e + PEER_PENDING), memory_order_relaxed) ==
                                              atomic_load_explicit(W(OFF_HEAD), memory_order_acquire))
                 *held = 1;
             *kept = (int)j;
             continue;
         }
-        free_entry(j); /* step 5; SPSC gives no count back (step 6) */
+        free_entry(j); /* step 5 (and an entry with no role); SPSC gives no count back (step 6) */
     }
     return n;
 }
@@ -201,7 +210,7 @@ static void attach(uint32_t role) {
     for (i = 0; i < 64 && me < 0; i++) {
         uint32_t zero = 0, j = kept >= 0 ? (uint32_t)kept : (i % 16u) * 4u + i / 16u;
         size_t e = OFF_PEERS + (size_t)j * PEER_SIZE;
-        if (kept >= 0 || atomic_compare_exchange_strong_explicit(W(e + PEER_PID), &zero, pid, memory_order_acq_rel, memory_order_relaxed)) {
+        if (kept >= 0 || atomic_compare_exchange_strong_explicit(W(e + PEER_PID), &zero, BUSY | pid, memory_order_acq_rel, memory_order_relaxed)) {
             uint32_t head = atomic_load_explicit(W(OFF_HEAD), memory_order_relaxed);
             atomic_store_explicit(W(e + PEER_START_LO), (uint32_t)start, memory_order_relaxed);
             atomic_store_explicit(W(e + PEER_START_HI), (uint32_t)(start >> 32), memory_order_relaxed);
@@ -209,7 +218,7 @@ static void attach(uint32_t role) {
             atomic_store_explicit(W(e + PEER_PEND_N), 0u, memory_order_relaxed);
             atomic_store_explicit(W(e + PEER_PFLAGS), 0u, memory_order_relaxed);
             atomic_store_explicit(W(e + PEER_ROLE), role, memory_order_release);
-            if (kept >= 0) atomic_store_explicit(W(e + PEER_PID), pid, memory_order_release);
+            atomic_store_explicit(W(e + PEER_PID), pid, memory_order_release); /* registered: the last store */
             me = (int)j;
         }
     }
@@ -354,10 +363,10 @@ static int create_and_produce(const char *name, uint32_t cap, uint32_t size, uin
     close(fd);
     /* PROTOCOL.md, "Create": the mark (magic, creator), the fields on a zero-filled header, the
        slots, then state = 1 (release). */
-    memcpy(seg + OFF_MAGIC, "SHMPCv4", 8);
+    memcpy(seg + OFF_MAGIC, "SHMPCv5", 8);
     memcpy(seg + OFF_CREATOR_PID, &pid, 4);
     memcpy(seg + OFF_CREATOR_START, &start, 8);
-    { uint32_t v[] = {4u, ABI_LE32, HEADER, cap, size, stride, ring_mode, 0u};
+    { uint32_t v[] = {5u, ABI_LE32, HEADER, cap, size, stride, ring_mode, 0u};
       memcpy(seg + OFF_VERSION, v, sizeof v); }
     memcpy(seg + OFF_TOTAL, &total, 8);
     memset(seg + OFF_START_INDEX, 0, 4);
@@ -461,7 +470,7 @@ static int consume(const char *name, uint64_t n) {
     }
     close(fd);
     if (memcmp(seg, "SHMPCv", 6) != 0) die("not an shmpc segment");
-    if (U(OFF_VERSION) != 4u) die("layout version is not 4");
+    if (U(OFF_VERSION) != 5u) die("layout version is not 5");
     if (U(OFF_ABI) != ABI_LE32 || U(OFF_HEADER_SIZE) != HEADER) die("another ABI");
     mode = U(OFF_MODE);
     capacity = U(OFF_CAPACITY); slot_size = U(OFF_SLOT_SIZE); stride = U(OFF_STRIDE);

@@ -111,7 +111,7 @@ class Ctl(unittest.TestCase):
         self.assertIn("not an shmpc segment", err)
         code, out, err = ctl("info", v2)
         self.assertEqual(code, 1)
-        self.assertIn("layout version 3 (this shmpcctl reads version 4)", err)
+        self.assertIn("layout version 3 (this shmpcctl reads version 5)", err)
         self.assertIn("SHMPCv3", out)   # the bytes are still shown, for the curious
         code, out, err = ctl("rm", junk)
         self.assertEqual(code, 1)
@@ -154,7 +154,7 @@ class Ctl(unittest.TestCase):
         unmarked = bytearray(4096)
         unmarked[0x34:0x40] = creator
         marked = bytearray(unmarked)
-        marked[0:8] = b"SHMPCv4\0"
+        marked[0:8] = b"SHMPCv5\0"
         files = {self.name("empty"): b"", self.name("zero"): bytes(4096), self.name("unmarked"): bytes(unmarked)}
         mark = self.name("marked")
         for n, data in list(files.items()) + [(mark, bytes(marked))]:
@@ -215,8 +215,8 @@ class Ctl(unittest.TestCase):
             code, out, err = ctl("info", n)
             self.assertEqual(code, 0, err)
             fields = dict(re.findall(r"^  (\w+)\s+(.*)$", out, re.M))
-            self.assertEqual(fields["magic"], "SHMPCv4")
-            self.assertEqual(fields["version"], "4")
+            self.assertEqual(fields["magic"], "SHMPCv5")
+            self.assertEqual(fields["version"], "5")
             self.assertTrue(fields["abi"].startswith("0x") and "32-bit indices" in fields["abi"], fields["abi"])
             self.assertEqual(fields["header_size"], "2560 (0xa00)")
             self.assertEqual(fields["capacity"], "32 slots")
