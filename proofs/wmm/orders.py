@@ -11,6 +11,9 @@
   orders.py reach HEADER DIR SCN.. each mutant and the scenarios whose run reached one of those
                                    lines (DIR/base.SCN.reached: one line number per line); run.sh
                                    runs a mutant only on those, and none that no scenario reached
+  orders.py union HEADER OUT ID..  writes to OUT a copy of HEADER with every order mutant ID applied
+                                   at once (an access with two of them, acq_rel to release and to
+                                   acquire, gets relaxed); fences removed; no :late mutant
 
 Every shmpc__ld/st/add/sub/or/and/cas(..., ORDER) and shmpc__fence/signal_fence(ORDER) between the
 >>ring and >>os anchors is an access, named FUNCTION:OP#K (the K-th such OP in that function).
@@ -136,6 +139,36 @@ def apply(text, mid):
     raise SystemExit("orders.py: no mutant %s" % mid)
 
 
+def union(text, ids):
+    """Every order mutant in ids applied at once: each access weakened to the weakest order any of
+    them gives it (release and acquire together: relaxed). The :late mutants move code, which is
+    not a weakening: refused."""
+    rank = {"relaxed": 0, "release": 1, "acquire": 1, "acq_rel": 2, "seq_cst": 3}
+    want = {}
+    for name, acc in mutants(text):
+        if name not in ids:
+            continue
+        if isinstance(acc, tuple):
+            raise SystemExit("orders.py: union: %s moves code, not an order" % name)
+        if acc["op"] in ("fence", "signal_fence"):
+            want[acc["start"]] = (acc, "none")
+            continue
+        mo = name.rsplit("->", 1)[1]
+        if acc["start"] in want and want[acc["start"]][1] != mo:
+            prev = want[acc["start"]][1]
+            mo = "relaxed" if rank[prev] == rank[mo] else min(prev, mo, key=lambda m: rank[m])
+        want[acc["start"]] = (acc, mo)
+    missing = set(ids) - {n for n, _ in mutants(text)}
+    if missing:
+        raise SystemExit("orders.py: union: no mutant %s" % " ".join(sorted(missing)))
+    for start in sorted(want, reverse=True):  # from the end: earlier offsets stay valid
+        acc, mo = want[start]
+        call = text[acc["start"]:acc["end"]]
+        repl = "((void)0)" if mo == "none" else re.sub(r"\b%s\)$" % acc["mo"], mo + ")", call)
+        text = text[:acc["start"]] + repl + text[acc["end"]:]
+    return text
+
+
 def spans(text):
     """Each mutant with the first and last line of the header that its access spans."""
     for name, acc in mutants(text):
@@ -164,6 +197,9 @@ def main():
         for name, first, last in spans(open(sys.argv[2]).read()):
             lines = {str(n) for n in range(first, last + 1)}
             print(" ".join([name] + [scn for scn in sys.argv[4:] if lines & reached[scn]]))
+    elif len(sys.argv) >= 4 and sys.argv[1] == "union":
+        text = open(sys.argv[2]).read()
+        open(sys.argv[3], "w").write(union(text, set(sys.argv[4:])))
     elif len(sys.argv) == 5 and sys.argv[1] == "make":
         text = open(sys.argv[2]).read()
         open(sys.argv[4], "w").write(apply(text, sys.argv[3]))
