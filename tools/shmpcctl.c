@@ -248,14 +248,13 @@ static int count_peers(const shmpc_ring *r, shmpc_peer_status *ps, peer_count *c
     return n < 0 ? 0 : n;
 }
 
-/* Stale, as shmpc.h defines it (SHMPC_ESTALE): peers are registered and none of them is alive. A ring
-   without peers is a finished stream (both sides closed) or one whose consumer has not come yet
-   (its messages are waiting): not stale. (An initializing segment whose creator died is reported
-   by shmpc_open as SHMPC_ESTALE and handled by the callers.) */
-static int is_stale(const shmpc_status *st, const peer_count *c) {
-    (void)st;
-    return c->live == 0 && c->unknown == 0 && c->dead > 0;
-}
+/* Stale, as shmpc.h defines it (SHMPC_ESTALE; shmpc__is_stale itself, on a ready ring): entries
+   are taken and none of them is alive: no registered peer lives, and no entry is busy under a live
+   worker (an attach or a reclaim at work, which shmpc_peers does not report). A ring without
+   entries is a finished stream (both sides closed) or one whose consumer has not come yet (its
+   messages are waiting): not stale. (An initializing segment whose creator died is reported by
+   shmpc_open as SHMPC_ESTALE and handled by the callers.) */
+static int is_stale(const shmpc_ring *r) { return shmpc__is_stale(r->seg, 0); }
 
 /* ---- enumeration -------------------------------------------------------------------------------- */
 typedef int (*visit_fn)(const target *t, void *arg);
@@ -335,7 +334,7 @@ static int list_one(const target *t, void *arg) {
     snprintf(fill, sizeof fill, "%u/%u (%.0f%%)", (unsigned)st.fill, (unsigned)st.capacity,
              100.0 * st.fill / st.capacity);
     printf("%-24s %-4s %9u %9u %-17s %-12s %d/%d%s\n", t->name, mode_name(st.mode), (unsigned)st.capacity,
-           (unsigned)st.slot_size, fill, is_stale(&st, &c) ? "stale" : state_name(st.state, st.ends), c.live, c.dead,
+           (unsigned)st.slot_size, fill, is_stale(&r) ? "stale" : state_name(st.state, st.ends), c.live, c.dead,
            c.unknown ? " (some unknown)" : "");
     shmpc_close(&r);
     (*shown)++;
@@ -437,7 +436,7 @@ static int cmd_info(const char *name) {
         print_recovery(&h);
     }
     printf("  peers         %d registered: %d live, %d dead%s%s\n", n, c.live, c.dead,
-           c.unknown ? ", some unknown" : "", is_stale(&st, &c) ? " -- stale: remove with shmpcctl rm --stale" : "");
+           c.unknown ? ", some unknown" : "", is_stale(&r) ? " -- stale: remove with shmpcctl rm --stale" : "");
     for (i = 0; i < n; i++)
         printf("    pid %-8u %-9s start %-12llu %s\n", (unsigned)ps[i].pid, role_name(ps[i].role),
                (unsigned long long)ps[i].start, ps[i].alive > 0 ? "live" : ps[i].alive == 0 ? "dead" : "unknown");
@@ -529,7 +528,7 @@ static int cmd_watch(const char *name, double interval, long count) {
         snprintf(fill, sizeof fill, "%u/%u (%.0f%%)", (unsigned)st.fill, (unsigned)st.capacity, 100.0 * st.fill / st.capacity);
         printf("%s%8.1f %17s %12.0f %12.0f %5d %5d %-12s", tty ? "\r\033[K" : "", tn - t0, fill,
                (double)(shmpc_idx)(st.tail - prev.tail) / dt, (double)(shmpc_idx)(st.head - prev.head) / dt,
-               c.live, c.dead, is_stale(&st, &c) ? "stale" : state_name(st.state, st.ends));
+               c.live, c.dead, is_stale(&r) ? "stale" : state_name(st.state, st.ends));
         if (!tty) printf("\n");
         fflush(stdout);
         prev = st;
@@ -595,11 +594,10 @@ typedef struct stale_arg { int dry, removed, failed; } stale_arg;
 static int stale_one(const target *t, void *arg) {
     stale_arg *a = (stale_arg *)arg;
     shmpc_ring r;
-    shmpc_status st;
     shmpc_peer_status ps[SHMPC_MAX_PEERS];
     peer_count c;
     raw_hdr h;
-    int rc;
+    int rc, stale;
     /* Only a file that carries shmpc's magic is ever removed: whatever else lies in /dev/shm
        (empty, zero-filled, a FIFO, another program's data) is not ours to judge. */
     if (read_raw(t, &h) != 0 || !has_magic(&h)) return 0;
@@ -609,10 +607,10 @@ static int stale_one(const target *t, void *arg) {
         goto remove;
     }
     if (rc != SHMPC_OK) return 0;
-    shmpc_stat(&r, &st);
     count_peers(&r, ps, &c);
+    stale = is_stale(&r);
     shmpc_close(&r);
-    if (!is_stale(&st, &c)) return 0;
+    if (!stale) return 0;
 remove:
     if (a->dry) { printf("would remove %s (%d dead peer%s)\n", t->name, c.dead, c.dead == 1 ? "" : "s"); a->removed++; return 0; }
     if (unlink_target(t) != SHMPC_OK) {

@@ -306,6 +306,54 @@ class Ctl(unittest.TestCase):
             self.assertEqual(code, 1)
             self.assertIn("has 1 live peer (producer %d)" % PID, err)
 
+    def test_a_busy_entry_under_a_live_worker_keeps_a_ring_from_being_stale(self):
+        # A ring whose one registered peer died, and an entry busy (pid word bit 31) under a live
+        # process, as while an attach registers or a reclaim frees: shmpc_peers does not report it,
+        # yet the library counts it (shmpc__is_stale), and so does shmpcctl: not stale, not removed.
+        # Once that worker is dead too, the ring is stale and rm --stale removes it.
+        name = self.name("busy")
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            try:
+                keep = shmpc.Ring.create(name, capacity=4, slot_size=8)  # the producer, killed
+                os.write(w, b"1")
+            finally:
+                time.sleep(60)
+                os._exit(0 if keep else 1)
+        os.close(w)
+        self.assertEqual(os.read(r, 1), b"1")
+        os.close(r)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        path = "/dev/shm/" + name
+        with open(path, "r+b") as f:
+            f.seek(0x200)
+            table = f.read(64 * 32)
+            pids = [struct.unpack_from("=I", table, 32 * i)[0] for i in range(64)]
+            self.assertEqual(sum(1 for p in pids if p), 1, pids)   # the dead producer's entry
+            free = pids.index(0)
+            f.seek(0x200 + 32 * free)
+            f.write(struct.pack("=I", 0x80000000 | PID))           # busy: this (live) process at work
+        code, out, err = ctl("list")
+        self.assertNotEqual(list_row(out, name)[-2], "stale", out)
+        code, out, err = ctl("rm", "--stale", "--dry-run")
+        self.assertEqual(code, 0, err)
+        self.assertNotIn(name, out)
+        code, out, err = ctl("rm", "--stale")
+        self.assertNotIn(name, out)
+        self.assertTrue(os.path.exists(path))
+        with open(path, "r+b") as f:
+            f.seek(0x200 + 32 * free)
+            f.write(struct.pack("=I", 0x80000000 | pid))           # busy under the dead producer
+        code, out, err = ctl("list")
+        self.assertEqual(list_row(out, name)[-2], "stale", out)
+        code, out, err = ctl("rm", "--stale")
+        self.assertEqual(code, 0, err)
+        self.assertIn("removed %s (1 dead peer)" % name, out)
+        self.assertFalse(os.path.exists(path))
+
     def test_watch_reports_fill_and_rates_until_interrupted(self):
         n = self.name("watch")
         with shmpc.Ring.create(n, capacity=4096, slot_size=8) as p:
