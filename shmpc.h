@@ -3975,7 +3975,7 @@ SHMPC__PRIVATE int shmpc__watch(shmpc_ring *r, struct shmpc__poller *pl) {
     for (i = 0; i < SHMPC_MAX_PEERS; i++) { /* bounded: 64 entries, whatever they hold */
         const shmpc__peer *p = &r->seg->peers[i];
         uint32_t pid = shmpc__ld(&p->pid, acquire);
-        uint64_t start = (uint64_t)shmpc__ld(&p->start_lo, relaxed) | (uint64_t)shmpc__ld(&p->start_hi, relaxed) << 32;
+        uint64_t start = shmpc__peer_start(p);
         struct epoll_event e;
         int fd;
         if (pid == 0u || (pid & SHMPC__BUSY) || i == r->peer || shmpc__ld(&p->role, acquire) != other || start == 0u) {
