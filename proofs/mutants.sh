@@ -1,7 +1,9 @@
 #!/bin/sh
-# mutants.sh DIR "PARSE FLAGS" "WP FLAGS": plants one bug at a time in a copy of shmpc.h and
+# mutants.sh DIR "PARSE FLAGS" "WP FLAGS" [more]: plants one bug at a time in a copy of shmpc.h and
 # requires Frama-C WP to reject each copy (at least one goal unproved). A mutant whose text is not
-# found in shmpc.h fails the check too (the list must follow the code).
+# found in shmpc.h fails the check too (the list must follow the code). Two lists: the bugs in
+# functions that make prove proves (make prove-mutants, in make test), and with `more` those in
+# the functions that only make prove-more proves (the close, attach's crash recovery; run there).
 dir=$1; parse=$2; wp=$3
 # one DIR N: the N-th mutant of DIR/list, its verdict in DIR/res.N (two run at a time, each WP
 # with one prover process: Frama-C's parsing and the provers of the other overlap)
@@ -48,7 +50,21 @@ fail=0
 # name | functions to prove | exact text in shmpc.h | replacement [| the one property to prove:
 # -wp-prop [| the behaviors to prove: -wp-bhv]] (the property or behavior the bug breaks: a shorter run)
 # (functions as FILE:FUNCTIONS: the text is in FILE instead, proofs/fifo.c, proven with the real shmpc.h)
+if [ "${4:-}" = more ]; then
+# make prove-more's: the functions only it proves (the close, attach's crash recovery), the longest first
 cat >"$dir/list" <<'LIST'
+reclaim_keeps_two|shmpc__reclaim|if (mode == SHMPC_SPSC && *kept < 0 && !shmpc__ended(s, role)) {|if (mode == SHMPC_SPSC && !shmpc__ended(s, role)) {|once
+reclaim_giveback_unbounded|shmpc__reclaim|for (k = 0; k < SHMPC__GIVEBACK_TRIES && one != 0u|for (k = 0; one != 0u|tries
+close_giveback_unbounded|shmpc__close_side|n <= (uint32_t)SHMPC_MAX_PEERS && i < SHMPC__GIVEBACK_TRIES; i++)|n <= (uint32_t)SHMPC_MAX_PEERS; i++)|tries
+close_entry_of_any_role|shmpc_close|if (!r->closed && (r->role == SHMPC_PRODUCER |if (!r->closed && (r->role != SHMPC_OBSERVER |entry
+still_needed_range_unbounded|shmpc__still_needed|    if (n > cap) n = cap;\n||bound
+LIST
+else
+# make prove's (the list's longest first: the pool's lanes then end together)
+cat >"$dir/list" <<'LIST'
+fifo_reserve_when_full|proofs/fifo.c:fifo_reserve|if (free == 0u) return SHMPC_EFULL;|||full
+peers_past_max|shmpc_peers|for (i = 0; i < SHMPC_MAX_PEERS && n < max; i++) {|for (i = 0; i < SHMPC_MAX_PEERS; i++) {|count
+stat_fill_reversed|shmpc_stat|st->fill = shmpc__used(st->head, st->tail);|st->fill = shmpc__used(st->tail, st->head);|fill
 full_off_by_one|shmpc__can_put|return (uint32_t)used == cap ? SHMPC_EFULL : SHMPC_OK;|return (uint32_t)used > cap ? SHMPC_EFULL : SHMPC_OK;
 missing_mask|shmpc__slot_of,shmpc__slot_off|return (uint32_t)i & mask;|return (uint32_t)i;
 trusted_peer_length|shmpc__can_get,shmpc__get|return n > slot_size ? SHMPC_ECORRUPT : SHMPC_OK;|return SHMPC_OK;||corrupt
@@ -63,7 +79,6 @@ fifo_push_after_close|proofs/fifo.c:fifo_push|if (q->closed) return SHMPC_EINVAL
 fifo_close_drops|proofs/fifo.c:fifo_close|q->closed = 1;|q->closed = 1;\n    q->head = q->tail;|kept
 fifo_push_after_cons_close|proofs/fifo.c:fifo_push|&& q->gone) return SHMPC_ECLOSED;|&& 0) return SHMPC_ECLOSED;|refused|gone
 fifo_pop_after_cons_close|proofs/fifo.c:fifo_pop|    if (q->gone) return SHMPC_EINVAL; /* the consumer's closed handle: shmpc__check, before anything */\n||refused|gone
-fifo_reserve_when_full|proofs/fifo.c:fifo_reserve|if (free == 0u) return SHMPC_EFULL;|||full
 fifo_write_into_head|proofs/fifo.c:fifo_write|p = shmpc__payload(slots, mask, stride, size, tail);\n    /*@ assert wr:|p = shmpc__payload(slots, mask, stride, size, head);\n    /*@ assert wr:|slots
 reserve_room_too_big|shmpc_try_reserve|if (room) *room = size;|if (room) *room = size + 1u;|writable
 peek_trusted_length|shmpc_try_peek|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, n);|rc = shmpc__can_get(pos, r->cached, r->capacity, r->slot_size, 0u);|ready
@@ -71,14 +86,8 @@ mpmc_push_length_unchecked|shmpc__mpmc_push|if (len > size) return SHMPC_EMSGSIZ
 push_null_message|shmpc_try_push|if (!msg && len) return SHMPC_EINVAL;\n    if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(|if (r->mode != SHMPC_SPSC) return shmpc__mpmc_push(|msg
 batch_length_off_by_one|shmpc_try_push_many|if (msgs[i].len > r->slot_size |if (msgs[i].len > r->slot_size + 1u |fit
 batch_pop_buffer_unchecked|shmpc__spsc_pop_many|if (rc == SHMPC_OK && len > bufs[i].len) rc = SHMPC_EMSGSIZE;|/* the caller's buffer not checked */|buf
-close_giveback_unbounded|shmpc__close_side|n <= (uint32_t)SHMPC_MAX_PEERS && i < SHMPC__GIVEBACK_TRIES; i++)|n <= (uint32_t)SHMPC_MAX_PEERS; i++)|tries
-close_entry_of_any_role|shmpc_close|if (!r->closed && (r->role == SHMPC_PRODUCER |if (!r->closed && (r->role != SHMPC_OBSERVER |entry
-stat_fill_reversed|shmpc_stat|st->fill = shmpc__used(st->head, st->tail);|st->fill = shmpc__used(st->tail, st->head);|fill
-reclaim_giveback_unbounded|shmpc__reclaim|for (k = 0; k < SHMPC__GIVEBACK_TRIES && one != 0u|for (k = 0; one != 0u|tries
-reclaim_keeps_two|shmpc__reclaim|if (mode == SHMPC_SPSC && *kept < 0 && !shmpc__ended(s, role)) {|if (mode == SHMPC_SPSC && !shmpc__ended(s, role)) {|once
-still_needed_range_unbounded|shmpc__still_needed|    if (n > cap) n = cap;\n||bound
-peers_past_max|shmpc_peers|for (i = 0; i < SHMPC_MAX_PEERS && n < max; i++) {|for (i = 0; i < SHMPC_MAX_PEERS; i++) {|count
 LIST
+fi
 rm -f "$dir"/res.*
 N=$(grep -c . "$dir/list")
 # three at a time on two cores, as make prove's runs (a WP run keeps a core only about 70 % busy)
@@ -87,7 +96,8 @@ for n in $(seq 1 "$N"); do
     if [ -s "$dir/res.$n" ]; then cat "$dir/res.$n"; else echo "  mutant $n of $dir/list: no result: FAIL"; fail=1; fi
     grep -q ': rejected by ' "$dir/res.$n" 2>/dev/null || fail=1
 done
-# The axioms' check must reject a false axiom: W1 with 2^32 - 1 for 2^32.
+# The axioms' check must reject a false axiom: W1 with 2^32 - 1 for 2^32 (make prove's set).
+[ "${4:-}" = more ] || {
 grep -q 'x + 4294967296;' proofs/lemmas.c || { echo "  false_axiom: W1 not found in proofs/lemmas.c: FAIL"; fail=1; }
 sed 's/x + 4294967296;/x + 4294967295;/' proofs/lemmas.c >"$dir/lemmas-false.c"
 python3 proofs/lemmas2smt.py "$dir/lemmas-false.c" >"$dir/lemmas-false.smt2" || fail=1
@@ -95,4 +105,5 @@ want=$(sed -n 's/^; z3 must answer: //p' "$dir/lemmas-false.smt2")
 got=$(z3 "$dir/lemmas-false.smt2" | tr '\n' ' ' | sed 's/ $//')
 if [ -n "$want" ] && [ "$got" != "$want" ]; then echo "  false_axiom (proofs/lemmas.c, W1): rejected, z3 answered $got"
 else echo "  false_axiom (proofs/lemmas.c, W1): NOT rejected: the axiom check cannot see it"; fail=1; fi
+}
 [ $fail -eq 0 ] && echo "prove-mutants: every planted bug was rejected" || { echo "prove-mutants: FAILED"; exit 1; }
