@@ -23,16 +23,17 @@ BUILD   := build
 NEED    := sh mk/need.sh
 
 # Each area adds its targets: TEST_STEPS run in order by `make test`; ALL_STEPS by `make`.
-# TEST_BESIDE: steps of make test that keep at most one core busy (sanitized runs, peers that
-# mostly wait, end-to-end tools): they run one after the other in the background from the start of
-# step TEST_BESIDE_AT on, beside the steps from there on, which also keep about one of the two cores
-# busy (the proofs and model checks before it use both); their output follows the last step's.
-# TEST_BESIDE_NEED: the Debian packages they need, installed before they start (so that no apt-get
-# of theirs runs beside a step's).
+# TEST_LAST: steps of make test that keep at most about one core busy (kill tests, sanitized runs,
+# emulators, peers that mostly wait, end-to-end tools): after the last of TEST_STEPS (the proofs and
+# model checks, which keep both cores busy), TEST_LAST_JOBS at a time, in the order listed (the
+# longest first; mk/lanes.sh), their output after the last has ended. Run in two lanes (the steps
+# in order, and the sanitized and end-to-end ones beside them), they kept the machine only 0.7
+# cores busy for 139 s of a fresh clone's make test (2026-12-06). TEST_LAST_NEED: the Debian
+# packages they need, installed before they start (so that no apt-get runs beside a step's).
 TEST_STEPS :=
-TEST_BESIDE :=
-TEST_BESIDE_NEED :=
-TEST_BESIDE_AT := fault
+TEST_LAST :=
+TEST_LAST_NEED :=
+TEST_LAST_JOBS := 4
 ALL_STEPS  :=
 HELP_LINES :=
 
@@ -52,23 +53,19 @@ include mk/examples.mk
 
 # Every step runs even after one fails, so one run shows everything that is wrong.
 test check: $(BUILD)/.dir
-	@pass=0; fail=0; failed=""; start=$$(date +%s); bg=""; blog=$(BUILD)/test-beside.log; \
-	rm -f $$blog $$blog.failed; \
-	beside() { for b in $(TEST_BESIDE); do \
-	    echo "== make $$b (beside the steps)"; t0=$$(date +%s); \
-	    if $(MAKE) --no-print-directory $$b; then r=passed; else r=FAILED; echo $$b >> $$blog.failed; fi; \
-	    echo "== make $$b: $$r in $$(( $$(date +%s) - t0 )) s"; \
-	done > $$blog 2>&1; }; \
+	@pass=0; fail=0; failed=""; start=$$(date +%s); \
 	for s in $(TEST_STEPS); do \
-	    if [ "$$s" = "$(TEST_BESIDE_AT)" ] && [ -n "$(TEST_BESIDE)" ]; then $(NEED) $(TEST_BESIDE_NEED) && { beside & bg=$$!; }; fi; \
 	    echo "== make $$s"; t0=$$(date +%s); \
 	    if $(MAKE) --no-print-directory $$s; then pass=$$((pass+1)); r=passed; else fail=$$((fail+1)); failed="$$failed $$s"; r=FAILED; fi; \
 	    echo "== make $$s: $$r in $$(( $$(date +%s) - t0 )) s"; \
 	done; \
-	if [ -n "$(TEST_BESIDE)" ]; then \
-	    if [ -n "$$bg" ]; then wait $$bg; else beside; fi; cat $$blog; \
-	    for b in $(TEST_BESIDE); do \
-	        if grep -qx "$$b" $$blog.failed 2>/dev/null; then fail=$$((fail+1)); failed="$$failed $$b"; else pass=$$((pass+1)); fi; \
+	if [ -n "$(TEST_LAST)" ]; then \
+	    $(NEED) $(TEST_LAST_NEED); t0=$$(date +%s); \
+	    echo "== the last steps, $(TEST_LAST_JOBS) at a time: $(strip $(TEST_LAST)) (each one's output follows once all have ended)"; \
+	    sh mk/lanes.sh $(BUILD)/test-last $(TEST_LAST_JOBS) "$(MAKE)" $(TEST_LAST); \
+	    echo "== the last $(words $(TEST_LAST)) steps took $$(( $$(date +%s) - t0 )) s"; \
+	    for s in $(TEST_LAST); do \
+	        if grep -qx "$$s" $(BUILD)/test-last/failed; then fail=$$((fail+1)); failed="$$failed $$s"; else pass=$$((pass+1)); fi; \
 	    done; \
 	fi; \
 	[ $$fail -eq 0 ] || echo "== make test: failed steps:$$failed"; \

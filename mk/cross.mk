@@ -12,7 +12,7 @@
 #                     make nofutex-quick (in make test) the suites of it that wait and wake
 # Emulation runs the code generated for these CPUs (instructions, alignment, sizes, byte order); it
 # does not reorder memory as the real CPUs do (qemu on x86 keeps x86's order): no weak-memory evidence.
-TEST_STEPS += cross-quick mcu nofutex-quick
+TEST_LAST += cross-quick mcu nofutex-quick
 HELP_LINES += "  make cross      aarch64, armhf, s390x: Check suites, examples, ring images under qemu-user; make nofutex" \
               "  make cross-quick  one of them (CROSS_ARCH=aarch64|armhf|s390x; default rotates by day)" \
               "  make mcu        examples/mcu on qemu-system-arm (Cortex-M3 and Cortex-M0), code sizes" \
@@ -29,6 +29,8 @@ x_triplet = $(if $(filter aarch64,$(1)),aarch64-linux-gnu,$(if $(filter armhf,$(
 x_deb     = $(if $(filter aarch64,$(1)),arm64,$(1))
 x_qemu    = qemu-$(if $(filter armhf,$(1)),arm,$(1))
 X_EXAMPLES := producer consumer fork_demo large_blocks request_response sysv_demo
+TEST_LAST_NEED += gcc-$(call x_triplet,$(CROSS_ARCH)) libc6-dev-$(call x_deb,$(CROSS_ARCH))-cross \
+                  check:$(call x_deb,$(CROSS_ARCH)) qemu-user gcc-arm-none-eabi qemu-system-arm
 
 .PHONY: cross cross-quick nofutex nofutex-quick mcu mcu-deps $(CROSS_ARCHS:%=cross-%)
 

@@ -7,8 +7,9 @@
 #   make fuzz-short  each libFuzzer harness for FUZZ_SHORT_SECONDS (default 10), in make test
 #   make fuzz        each libFuzzer harness for FUZZ_SECONDS (default 60), ASan+UBSan
 #   make soak        10^9 messages (SOAK_LONG_MSGS), half SPSC, half MPMC
-TEST_STEPS += fault fuzz-short
-TEST_BESIDE += fault-san
+TEST_LAST += fault fuzz-short
+TEST_LAST += fault-san
+TEST_LAST_NEED += clang libclang-rt-14-dev
 HELP_LINES += "  make fault      kill -9 rounds, dead-peer/stale/signal/owner checks, a hostile writer at every read" \
               "                  of a call (race_points), 10^8-message soak" \
               "  make fault-san  the fault programs under ASan+UBSan and TSan" \

@@ -5,8 +5,8 @@
 #   make bridge-test      the bridge end to end between two network namespaces (loopback if netns
 #                         is not permitted): checksums, end of stream, back-pressure, a broken link
 #   make bench-bridge     bridge throughput beside plain ZeroMQ PUSH/PULL of the same messages
-TEST_BESIDE += thirdparty-test bridge-test
-TEST_BESIDE_NEED += iproute2 libzmq3-dev pkg-config
+TEST_LAST += thirdparty-test bridge-test
+TEST_LAST_NEED += iproute2 libzmq3-dev pkg-config
 ALL_STEPS  += bridge-if-possible
 HELP_LINES += "  make thirdparty-test  a peer written from PROTOCOL.md (no shmpc.h) against the library, both directions" \
               "  make bridge      build/shmpc-bridge: a ring to a ZeroMQ socket and back (libzmq3-dev)" \

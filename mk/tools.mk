@@ -19,8 +19,8 @@ VERSION_STR := 1.0
 
 ALL_STEPS  += tools
 TOOLS_PKGS := python3 python3-dev pkg-config python3-pip python3-setuptools python3-wheel cmake mandoc python3-mypy
-TEST_BESIDE += tools-test
-TEST_BESIDE_NEED += $(TOOLS_PKGS)
+TEST_LAST += tools-test
+TEST_LAST_NEED += $(TOOLS_PKGS)
 HELP_LINES += "  make tools      build shmpcctl, libshmpc.so, the Python extension _shmpc, shmpc.pc, large_blocks, request_response, sysv_demo" \
               "  make tools-test shmpcctl end to end, Python unittest (C <-> Python), memory options, example smoke runs," \
               "                  install, the pip package, CMake (find_package, add_subdirectory, FetchContent), man pages" \
