@@ -90,8 +90,8 @@ LIST
 fi
 rm -f "$dir"/res.*
 N=$(grep -c . "$dir/list")
-# three at a time on two cores, as make prove's runs (a WP run keeps a core only about 70 % busy)
-seq 1 "$N" | xargs -P 3 -I{} sh "$0" "$dir" "$parse" "$(echo "$wp" | sed 's/-wp-par [0-9]*/-wp-par 1/')" --one {}
+# two at a time: in make test they run beside make bmc's two lanes, on two cores
+seq 1 "$N" | xargs -P 2 -I{} sh "$0" "$dir" "$parse" "$(echo "$wp" | sed 's/-wp-par [0-9]*/-wp-par 1/')" --one {}
 for n in $(seq 1 "$N"); do
     if [ -s "$dir/res.$n" ]; then cat "$dir/res.$n"; else echo "  mutant $n of $dir/list: no result: FAIL"; fail=1; fi
     grep -q ': rejected by ' "$dir/res.$n" 2>/dev/null || fail=1
