@@ -22,8 +22,7 @@ LDLIBS  += -lpthread
 BUILD   := build
 NEED    := sh mk/need.sh
 
-# Each area adds its targets: TEST_STEPS run in order by `make test` (A+B: steps A and B side by
-# side, mk/lanes.sh); ALL_STEPS by `make`.
+# Each area adds its targets: TEST_STEPS run in order by `make test`; ALL_STEPS by `make`.
 # TEST_LAST: steps of make test that keep at most about one core busy (kill tests, sanitized runs,
 # emulators, peers that mostly wait, end-to-end tools): after the last of TEST_STEPS (the proofs and
 # model checks, which keep both cores busy), TEST_LAST_JOBS at a time, in the order listed (the
@@ -56,19 +55,9 @@ include mk/examples.mk
 test check: $(BUILD)/.dir
 	@pass=0; fail=0; failed=""; start=$$(date +%s); \
 	for s in $(TEST_STEPS); do \
-	    t0=$$(date +%s); \
-	    case $$s in \
-	    *+*) parts=$$(echo $$s | tr + ' '); \
-	        echo "== make $$parts: side by side (each one's output follows once both have ended)"; \
-	        sh mk/lanes.sh $(BUILD)/test-$$s 2 "$(MAKE)" $$parts; \
-	        echo "== side by side: $$(( $$(date +%s) - t0 )) s"; \
-	        for p in $$parts; do \
-	            if grep -qx "$$p" $(BUILD)/test-$$s/failed; then fail=$$((fail+1)); failed="$$failed $$p"; else pass=$$((pass+1)); fi; \
-	        done;; \
-	    *) echo "== make $$s"; \
-	        if $(MAKE) --no-print-directory $$s; then pass=$$((pass+1)); r=passed; else fail=$$((fail+1)); failed="$$failed $$s"; r=FAILED; fi; \
-	        echo "== make $$s: $$r in $$(( $$(date +%s) - t0 )) s";; \
-	    esac; \
+	    echo "== make $$s"; t0=$$(date +%s); \
+	    if $(MAKE) --no-print-directory $$s; then pass=$$((pass+1)); r=passed; else fail=$$((fail+1)); failed="$$failed $$s"; r=FAILED; fi; \
+	    echo "== make $$s: $$r in $$(( $$(date +%s) - t0 )) s"; \
 	done; \
 	if [ -n "$(TEST_LAST)" ]; then \
 	    $(NEED) $(TEST_LAST_NEED); t0=$$(date +%s); \

@@ -5,10 +5,7 @@
 BMC_DIR  := $(BUILD)/bmc
 BMC_SRC  := proofs/bmc/bmc.c
 BMC_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all
-# In make test, make prove-mutants (mk/prove.mk) runs beside it: each pool ends with a core idle
-# (bmc's four parts one after the other, the WP mutants' last runs), and the mutants' choice of
-# prover needs make prove's reports, which make prove-eva has just written.
-TEST_STEPS += bmc+prove-mutants
+TEST_STEPS += bmc
 HELP_LINES += "  make bmc        exhaustive model checks (8/16-bit indices), hostile states, mutants, SPIN models, weak memory"
 .PHONY: bmc bmc-deps
 bmc-deps:

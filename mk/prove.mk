@@ -1,15 +1,16 @@
 # Proofs: Frama-C WP proves the contracts of the ring core (the >>core section of shmpc.h itself)
 # and of the SPSC operations of the atomic shell (>>ring) against a hostile concurrent peer, each for
 # 64-bit and 32-bit size_t, and an invariant of a FIFO model over the core (proofs/fifo.c). README.md, "What is proven", says what is proven and what is not.
-TEST_STEPS += prove-eva
+TEST_STEPS += proofs
 HELP_LINES += "  make prove      Frama-C WP proves the ring core and the SPSC shell of shmpc.h (N/N goals, or fail)" \
               "  make prove-eva  make prove and make eva side by side (the step of make test)" \
               "  make prove-mutants  planted bugs in a copy of shmpc.h: WP must reject each one" \
+              "  make proofs     make prove, make eva and make prove-mutants in one pool (the step of make test)" \
               "  make prove-readme   writes the goal counts of the last make prove into README.md" \
               "  make prove-fifo  only the FIFO run of make prove (proofs/fifo.c)" \
               "  make prove-more  WP on the MPMC batch pop, claims, take and pop, the close, attach's crash recovery, and the FIFO batch push and pop, and the planted bugs in the close and the recovery (about 20 min, not in make test)" \
               "  make eva        Frama-C Eva on the shell (proofs/eva/driver.c): fails unless 0 alarms"
-.PHONY: prove prove-mutants prove-deps prove-readme prove-fifo prove-more eva prove-eva
+.PHONY: prove prove-mutants prove-deps prove-readme prove-fifo prove-more eva prove-eva proofs
 
 PROVE_DIR   := $(BUILD)/prove
 PROVE_PKGS  := frama-c-base why3 z3 cvc4 python3
@@ -124,7 +125,7 @@ prove: $(PROVE_DIR)/why3.conf
 	$(Q)start=$$(date +%s); fail=0; \
 	  printf '%s\n' $(PROVE_POOL) | xargs -P $(PROVE_JOBS) -I{} $(MAKE) --no-print-directory -s prove-run{} || fail=1; \
 	  cat $(PROVE_DIR)/out64.txt $(PROVE_DIR)/out64s.txt $(PROVE_DIR)/out64b.txt $(PROVE_DIR)/out32.txt $(PROVE_DIR)/out32s.txt $(PROVE_DIR)/out32b.txt $(PROVE_DIR)/out-fifo.txt; \
-	  echo "prove: the seven WP runs$(if $(filter -eva,$(PROVE_POOL)), and Eva,) took $$(( $$(date +%s) - start )) s on two cores ($(PROVE_JOBS) at a time, longest first)"; \
+	  echo "prove: the seven WP runs$(if $(filter -eva,$(PROVE_POOL)), and Eva,)$(if $(filter -mutant%,$(PROVE_POOL)), and the WP mutants,) took $$(( $$(date +%s) - start )) s on two cores ($(PROVE_JOBS) at a time, longest first)"; \
 	  [ $$fail -eq 0 ] || { echo "prove: FAILED"; exit 1; }
 	$(Q)python3 proofs/readme-figures.py --check $(PROVE_SUMMARIES)
 
@@ -164,6 +165,21 @@ PROVE_JOBS ?= 3
 PROVE_POOL ?= 32b 64b 32s 64s -fifo 64 32
 prove-eva:
 	$(Q)$(MAKE) --no-print-directory prove PROVE_POOL="32b 64b -fifo 32s 64s 64 32 -eva"
+# make test's step: make prove's runs, Eva, then each WP mutant of make prove-mutants, in one pool.
+# Three at a time, seven runs of 150-270 s (beside two others) cannot end together: the last
+# started ran alone for its last 100 s (make prove-eva 538 s, make prove-mutants after it 112 s,
+# 2026-12-07). The mutants (4-36 s each) fill that end. The 64-bit runs start first: a mutant
+# reads their reports (mutants.sh) when it starts.
+PROOFS_POOL := -fifo 64b 64s 64 32b 32s 32 -eva
+proofs: $(PROVE_DIR)/why3.conf
+	$(Q)$(NEED) $(PROVE_PKGS)
+	$(Q)n=$$(sh proofs/mutants.sh $(PROVE_DIR)/mutants - - --list) || exit 1; \
+	  $(MAKE) --no-print-directory prove PROVE_POOL="$(PROOFS_POOL) $$(seq -f -mutant%g 1 $$n)"; rc=$$?; \
+	  echo "prove-mutants: planted bugs in a copy of shmpc.h: WP must reject each one"; \
+	  sh proofs/mutants.sh $(PROVE_DIR)/mutants - - --report || rc=1; exit $$rc
+prove-run-mutant%: $(PROVE_DIR)/why3.conf
+	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/mutants.sh $(PROVE_DIR)/mutants \
+	  "$(FRAMAC_PARSE)" "$(subst -wp-timeout $(PROVE_TIMEOUT),-wp-timeout $(MUTANT_TIMEOUT),$(FRAMAC_WP))" --one $*
 .PHONY: prove-run-fifo prove-run-fifob prove-run-eva
 prove-run-eva: eva
 prove-run-fifo: $(PROVE_DIR)/why3.conf

@@ -4,9 +4,11 @@
 # found in shmpc.h fails the check too (the list must follow the code). Two lists: the bugs in
 # functions that make prove proves (make prove-mutants, in make test), and with `more` those in
 # the functions that only make prove-more proves (the close, attach's crash recovery; run there).
+# In three stages, for a pool of make's (make proofs runs them among make prove's runs):
+#   mutants.sh DIR - - --list [more]   writes the list DIR/list, prints how many
+#   mutants.sh DIR PARSE WP --one N    the N-th mutant of DIR/list, its verdict in DIR/res.N
+#   mutants.sh DIR - - --report [more] prints the verdicts; fails unless every one is rejected
 dir=$1; parse=$2; wp=$3
-# one DIR N: the N-th mutant of DIR/list, its verdict in DIR/res.N (two run at a time, each WP
-# with one prover process: Frama-C's parsing and the provers of the other overlap)
 if [ "${4:-}" = --one ]; then
     n=$5
     sed -n "${n}p" "$dir/list" | {
@@ -45,12 +47,17 @@ sys.exit(any(fn not in f or any("Z3" in k for r in f[fn].values() for k in r) fo
     }
     exit 0
 fi
+case "${4:-}" in
+    --list|--report) stage=$4; set=${5:-};;
+    *) stage=all; set=${4:-};;
+esac
 mkdir -p "$dir"
 fail=0
+if [ "$stage" != --report ]; then
 # name | functions to prove | exact text in shmpc.h | replacement [| the one property to prove:
 # -wp-prop [| the behaviors to prove: -wp-bhv]] (the property or behavior the bug breaks: a shorter run)
 # (functions as FILE:FUNCTIONS: the text is in FILE instead, proofs/fifo.c, proven with the real shmpc.h)
-if [ "${4:-}" = more ]; then
+if [ "$set" = more ]; then
 # make prove-more's: the functions only it proves (the close, attach's crash recovery), the longest first
 cat >"$dir/list" <<'LIST'
 reclaim_keeps_two|shmpc__reclaim|if (mode == SHMPC_SPSC && *kept < 0 && !shmpc__ended(s, role)) {|if (mode == SHMPC_SPSC && !shmpc__ended(s, role)) {|once
@@ -89,15 +96,17 @@ batch_pop_buffer_unchecked|shmpc__spsc_pop_many|if (rc == SHMPC_OK && len > bufs
 LIST
 fi
 rm -f "$dir"/res.*
+fi
 N=$(grep -c . "$dir/list")
-# two at a time: in make test they run beside make bmc's two lanes, on two cores
-seq 1 "$N" | xargs -P 2 -I{} sh "$0" "$dir" "$parse" "$(echo "$wp" | sed 's/-wp-par [0-9]*/-wp-par 1/')" --one {}
+[ "$stage" = --list ] && { echo "$N"; exit 0; }
+# three at a time on two cores, as make prove's runs (a WP run keeps a core only about 70 % busy)
+[ "$stage" = all ] && seq 1 "$N" | xargs -P 3 -I{} sh "$0" "$dir" "$parse" "$(echo "$wp" | sed 's/-wp-par [0-9]*/-wp-par 1/')" --one {}
 for n in $(seq 1 "$N"); do
     if [ -s "$dir/res.$n" ]; then cat "$dir/res.$n"; else echo "  mutant $n of $dir/list: no result: FAIL"; fail=1; fi
     grep -q ': rejected by ' "$dir/res.$n" 2>/dev/null || fail=1
 done
 # The axioms' check must reject a false axiom: W1 with 2^32 - 1 for 2^32 (make prove's set).
-[ "${4:-}" = more ] || {
+[ "$set" = more ] || {
 grep -q 'x + 4294967296;' proofs/lemmas.c || { echo "  false_axiom: W1 not found in proofs/lemmas.c: FAIL"; fail=1; }
 sed 's/x + 4294967296;/x + 4294967295;/' proofs/lemmas.c >"$dir/lemmas-false.c"
 python3 proofs/lemmas2smt.py "$dir/lemmas-false.c" >"$dir/lemmas-false.smt2" || fail=1
