@@ -174,7 +174,7 @@ PROOFS_POOL := -fifo 64b 64s 64 32b 32s 32 -eva
 proofs: $(PROVE_DIR)/why3.conf
 	$(Q)$(NEED) $(PROVE_PKGS)
 	$(Q)n=$$(sh proofs/mutants.sh $(PROVE_DIR)/mutants - - --list) || exit 1; \
-	  $(MAKE) --no-print-directory prove PROVE_POOL="$(PROOFS_POOL) $$(seq -f -mutant%g 1 $$n)"; rc=$$?; \
+	  $(MAKE) --no-print-directory prove PROVE_POOL="$(PROOFS_POOL) $$(seq -f -mutant%g 1 $$n | tr '\n' ' ')"; rc=$$?; \
 	  echo "prove-mutants: planted bugs in a copy of shmpc.h: WP must reject each one"; \
 	  sh proofs/mutants.sh $(PROVE_DIR)/mutants - - --report || rc=1; exit $$rc
 prove-run-mutant%: $(PROVE_DIR)/why3.conf
