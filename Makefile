@@ -25,8 +25,8 @@ NEED    := sh mk/need.sh
 # Each area adds its targets: TEST_STEPS run in order by `make test`; ALL_STEPS by `make`.
 # TEST_LAST: steps of make test that keep at most about one core busy (kill tests, sanitized runs,
 # emulators, peers that mostly wait, end-to-end tools): after the last of TEST_STEPS (the proofs and
-# model checks, which keep both cores busy), TEST_LAST_JOBS at a time, in the order listed (the
-# longest first; mk/lanes.sh), their output after the last has ended. Run in two lanes (the steps
+# model checks, which keep both cores busy), TEST_LAST_JOBS at a time, in the order listed
+# (mk/lanes.sh), their output after the last has ended. Run in two lanes (the steps
 # in order, and the sanitized and end-to-end ones beside them), they kept the machine only 0.7
 # cores busy for 139 s of a fresh clone's make test (2026-12-06). TEST_LAST_NEED: the Debian
 # packages they need, installed before they start (so that no apt-get runs beside a step's).

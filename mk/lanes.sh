@@ -1,7 +1,7 @@
 #!/bin/sh
-# lanes.sh DIR JOBS MAKE STEP... : make test's last steps, JOBS at a time, in the order given (the
-# longest first). Each keeps at most about one core busy (sanitized runs, kill tests, emulators,
-# peers that mostly wait), so one after the other they left half the machine idle. Each step's
+# lanes.sh DIR JOBS MAKE STEP... : make test's last steps, JOBS at a time, in the order given.
+# Each keeps at most about one core busy (sanitized runs, kill tests, emulators, peers that mostly
+# wait), so one after the other they left half the machine idle. Each step's
 # output goes to DIR/STEP.log and is printed, in the order given, once all have ended, with its
 # time; DIR/failed lists the steps that failed. Exits 1 if any did.
 if [ "${1:-}" = --one ]; then # --one DIR MAKE STEP: one step, from the pool below

@@ -101,6 +101,7 @@ PROVE_TITLE_FIFO = proofs/fifo.c, FIFO across steps (gcc_x86_64; -wp-rte; prover
 # beside the proofs of the originals: in make prove-mutants they took about 65 s of its 155 (two
 # runs, Z3 after CVC4, into the timeout each), with the originals unproven in make test.
 MUTANT_TIMEOUT ?= 8
+MUTANT_WP = $(subst -wp-timeout $(PROVE_TIMEOUT),-wp-timeout $(MUTANT_TIMEOUT),$(FRAMAC_WP))
 
 prove-deps:
 	$(Q)$(NEED) $(PROVE_PKGS)
@@ -179,7 +180,7 @@ proofs: $(PROVE_DIR)/why3.conf
 	  sh proofs/mutants.sh $(PROVE_DIR)/mutants - - --report || rc=1; exit $$rc
 prove-run-mutant%: $(PROVE_DIR)/why3.conf
 	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/mutants.sh $(PROVE_DIR)/mutants \
-	  "$(FRAMAC_PARSE)" "$(subst -wp-timeout $(PROVE_TIMEOUT),-wp-timeout $(MUTANT_TIMEOUT),$(FRAMAC_WP))" --one $*
+	  "$(FRAMAC_PARSE)" "$(MUTANT_WP)" --one $*
 .PHONY: prove-run-fifo prove-run-fifob prove-run-eva
 prove-run-eva: eva
 prove-run-fifo: $(PROVE_DIR)/why3.conf
@@ -204,7 +205,7 @@ prove-more: $(PROVE_DIR)/why3.conf
 	$(Q)python3 proofs/readme-figures.py --check-more $(foreach t,$(PROVE_MORE_POOL),prove$(t)=$(PROVE_DIR)/summary$(t).txt)
 	@echo "prove-more: planted bugs in the close and attach's crash recovery: WP must reject each one"
 	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/mutants.sh $(PROVE_DIR)/mutants-more \
-	  "$(FRAMAC_PARSE)" "$(subst -wp-timeout $(PROVE_TIMEOUT),-wp-timeout $(MUTANT_TIMEOUT),$(FRAMAC_WP))" more
+	  "$(FRAMAC_PARSE)" "$(MUTANT_WP)" more
 
 # One WP run: $(call prove_run,TAG,SET,BITS) makes the rule prove-runTAG, which proves the functions
 # of PROVE_SET (titled PROVE_WHAT_SET; WP flags PROVE_FLAGS_SET besides FRAMAC_WP, and the
@@ -245,7 +246,7 @@ prove-readme:
 prove-mutants: $(PROVE_DIR)/why3.conf
 	$(Q)$(NEED) $(PROVE_PKGS)
 	$(Q)WHY3CONFIG=$(abspath $(PROVE_DIR))/why3.conf sh proofs/mutants.sh $(PROVE_DIR)/mutants \
-	  "$(FRAMAC_PARSE)" "$(subst -wp-timeout $(PROVE_TIMEOUT),-wp-timeout $(MUTANT_TIMEOUT),$(FRAMAC_WP))"
+	  "$(FRAMAC_PARSE)" "$(MUTANT_WP)"
 
 # Eva over the shell: proofs/eva/driver.c runs the operations on formatted SPSC and MPMC rings, every
 # shared load arbitrary (>>atomics), the slot headers located by the code itself (SHMPC__EVA). Fails
