@@ -45,9 +45,10 @@ PROVE_FLAGS_MORE32 := -wp-split
 # 300 s: one split case of the outer loop's rest (rest_preserved_part02) took CVC4 44 s beside
 # other runs; it timed out at 60 s in make prove-more, and at 120 s in a make prove-more beside
 # two or three more frama-c processes (Z3 failed on it both times; 2026-12-06). A timeout is
-# wall-clock time: under load the same goal takes two to three times longer. Its cost: on the
-# few cases that only Z3 proves (shmpc__fc_slot's `fits` after a claim, Z3 70 ms each), CVC4
-# runs out the 300 s first.
+# wall-clock time: under load the same goal takes two to three times longer. No goal of the run
+# waits for it: since the step `fits` in shmpc__mpmc_pop_many, CVC4 proves every goal that Qed
+# does not (before it, four cases of shmpc__fc_slot's `fits` after a claim: CVC4 ran out the
+# 300 s on each, then Z3 took 70 ms; 2026-12-07).
 PROVE_TIMEOUT_MORE32 := 300
 # The close (shmpc_close, its part for a producer or a consumer, its helpers, and the OS layer's
 # part as contracts), in make prove-more, a run of its own at each size. With that part inline
@@ -142,8 +143,9 @@ PROVE_FIFO := fifo_slots_order,fifo_tail_free,fifo_tail_slot,fifo_record,fifo_qu
 # proven in a run of their own, in make prove-more (make test has no time to spare for them).
 PROVE_FIFO_BATCH := fifo_set_len,fifo_get_at,fifo_push_many,fifo_pop_many
 PROVE_TITLE_FIFO_BATCH = proofs/fifo.c, FIFO across steps: the batch push, the batch pop (gcc_x86_64; -wp-rte; provers cvc4, z3; timeout $(PROVE_TIMEOUT_FIFOB) s)
-# 60 s: the batch pop's assertion got_c_in took Z3 32.8 s beside another WP run, and timed out
-# at 20 s in make prove-more (2026-12-06).
+# 60 s: its longest goal took CVC4 17.4 s beside one other WP run (2026-12-07), and make
+# prove-more runs three. (The batch pop's assertion got_c_in, before its steps glens, got_c_q and
+# got_c_size, took Z3 32.8 s beside another run, after CVC4 had run out the 60 s: 2026-12-06.)
 PROVE_TIMEOUT_FIFOB := 60
 # The FIFO runs also take axiom S1 of proofs/lemmas.c (SHMPC_PROOF_FIFO).
 FRAMAC_PARSE_FIFO = $(subst -DSHMPC_NO_OS,-DSHMPC_NO_OS$(comma)-DSHMPC_PROOF_FIFO,$(FRAMAC_PARSE))

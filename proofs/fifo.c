@@ -919,7 +919,10 @@ void fifo_get_at(shmpc_idx head, shmpc_idx tail, shmpc_idx x, char *slots, uint3
    buffers' bytes are still their ghost messages after a round's copy (got_c_bytes) takes two
    steps before it: the ghost offsets of those bytes inside the ghost array (got_c_in: their
    lengths are queued messages' lengths, at most the slot size), so that fifo_get_at's ghost
-   postcondition applies to them (got_c_ghost). Proven in make prove-more (PROVE_FIFO_BATCH). */
+   postcondition applies to them (got_c_ghost). got_c_in itself takes three: every queued
+   message's length at most the slot size (glens, before the loop), the earlier buffers' indices
+   queued (got_c_q), their lengths at most the slot size (got_c_size); without them only Z3
+   proved it, after CVC4 had run out its 60 s. Proven in make prove-more (PROVE_FIFO_BATCH). */
 /*@ requires inv: fifo_inv(q);
     requires n: 1 <= n <= 2147483647;
     requires bufs: \valid(bufs + (0 .. n - 1)) &&
@@ -982,6 +985,7 @@ int fifo_pop_many(fifo *q, fifo_buf *bufs, size_t n) {
     /*@ assert layout0: fifo_layout(slots, cap, mask, stride, size) && fifo_apart(q, slots, mask, stride); */
     /*@ assert queue0: fifo_queue(slots, mask + 1, mask, stride, size, head, tail); */
     /*@ assert first: fifo_queued(head, tail, head); */
+    /*@ assert glens: \forall integer x; fifo_queued(head, tail, x) ==> fifo_glen[x] <= size; */
     len = shmpc__fc_slot(slots, head, mask, stride)->len;
     /*@ assert len0: len == fifo_glen[head]; */
     if (len > bufs[0].len) { /* the first does not fit: nothing moves (the shell finds it in its loop's first round) */
@@ -1013,6 +1017,8 @@ int fifo_pop_many(fifo *q, fifo_buf *bufs, size_t n) {
         /*@ assert rest_k: \forall integer j; i < j < n ==> bufs[j].len == \at(bufs[j].len, Pre); */
         /*@ assert got_c_len: \forall integer j; 0 <= j < i ==>
                 bufs[j].len == fifo_glen[shmpc_next(head, j)] && bufs[j].len <= \at(bufs[j].len, Pre); */
+        /*@ assert got_c_q: \forall integer j; 0 <= j < i ==> fifo_queued(head, tail, shmpc_next(head, j)); */
+        /*@ assert got_c_size: \forall integer j; 0 <= j < i ==> bufs[j].len <= size; */
         /*@ assert got_c_in: \forall integer j, k; 0 <= j < i && 0 <= k < bufs[j].len ==>
                 0 <= fifo_gat(shmpc_next(head, j), k) < fifo_gspan; */
         /*@ assert got_c_ghost: \forall integer j, k; 0 <= j < i && 0 <= k < bufs[j].len ==>
