@@ -2965,9 +2965,9 @@ SHMPC__PRIVATE int shmpc__mpmc_pop_many(shmpc_ring *r, shmpc_iov *bufs, size_t n
     int rc = SHMPC_OK;
     r->redo = 0; /* shmpc_redelivered: 1 if any message of this batch is delivered again */
     /* (fits, here and in the last loop's invariant: a step for the provers. Without it, the slot
-       headers' precondition fits in the last loop, stated on the locals, met the handle's fields
-       in the goal, and only Z3 proved it, after CVC4 had run into the timeout: 4 times 300 s of
-       make prove-more's CPU at a 32-bit size_t, 2 times 60 s at 64 bits) */
+       headers' precondition fits in the two inner loops, stated on the locals, met the handle's
+       fields in the goal, and only Z3 proved it, after CVC4 had run into the timeout: 4 times
+       300 s of make prove-more's CPU at a 32-bit size_t, 2 times 60 s at 64 bits) */
     /*@ assert fits: (mask + 1) * stride <= SIZE_MAX; */
     /*@ loop invariant 0 <= i <= n;
         loop invariant kept: shmpc_handle_ok(r) && r->role == SHMPC_CONSUMER;
