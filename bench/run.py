@@ -29,12 +29,16 @@ SIZES_FULL = [8, 64, 256, KiB, 4 * KiB, 64 * KiB, MiB, 8 * MiB]
 SIZES_QUICK = [8, 64, 4 * KiB, MiB, 8 * MiB]
 
 # Throughput against size: every transport, one producer process -> one consumer process.
+# A name ending in AGAIN is the same transport measured a second time, interleaved with the rest: an
+# A/A control, whose ratio to the first measurement is what the machine alone moves a ratio by.
+AGAIN = "~again"
 TPUT = ["pipe", "unix", "posix_mq", "boost", "ck_spsc", "ck_mpmc", "bare_ring", "bare_seq", "bare_zc", "bare_mpmc",
-        "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc", "shmpc_block", "shmpc_poll"]
+        "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc", "shmpc_block", "shmpc_poll", "bare_ring" + AGAIN]
 LAT = ["cacheline", "bare_ring", "shmpc", "shmpc_mpmc", "shmpc_block", "ck_spsc", "pipe", "unix",
        "posix_mq", "boost"]
 WAKE = ["futex", "pipe", "unix", "posix_mq", "boost", "shmpc_block", "shmpc_poll"]
-MPMC = ["shmpc_mpmc_block", "shmpc_mpmc", "shmpc_mpmc_batch", "bare_mpmc", "ck_mpmc", "boost", "posix_mq"]
+MPMC = ["shmpc_mpmc_block", "shmpc_mpmc", "shmpc_mpmc_batch", "bare_mpmc", "ck_mpmc", "boost", "posix_mq",
+        "bare_mpmc" + AGAIN]
 MPMC_CONFIGS_FULL = [(1, 1), (1, 2), (2, 1), (2, 2)]
 MPMC_CONFIGS_QUICK = [(2, 2)]
 # Instructions per message (callgrind, one process): every path of every transport that has one.
@@ -95,6 +99,8 @@ def human(n):
 
 def label(t):
     base, _, var = t.partition("@")
+    if base.endswith(AGAIN):
+        return LABEL.get(base[:-len(AGAIN)], base) + ", again (A/A control)"
     return LABEL.get(base, base) + (" [%s]" % var if var else "")
 
 
@@ -106,6 +112,8 @@ class Runner:
 
     def binary(self, transport):
         base, _, var = transport.partition("@")
+        if base.endswith(AGAIN):
+            base = base[:-len(AGAIN)]
         if var:
             return self.variants[var], base
         return (self.a.boost if base == "boost" else self.a.bin), base
@@ -463,6 +471,17 @@ def report(a, env, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, con
             if not suffix and isinstance(one, dict):  # context for the Boost target, not a target
                 targets.append(("MPMC 64 B: bare MPMC ring 1x1 (a core per side, no contention) / Boost 2x2",
                                 ratio(one["mmsg"][0], m("boost")), "(reference)", "-"))
+    # A/A controls, not targets: a floor against itself measured again in the same run. Where this
+    # ratio leaves [0.9, 1.11], the machine alone moved a ratio past a 10 % margin in that run.
+    for s in (8, 64):
+        if (("bare_ring" + AGAIN), s) in tput:
+            targets.append(("%s copy: bare SPSC ring / the same, again (A/A control)" % human(s),
+                            ratio(tp("bare_ring", s), tp("bare_ring" + AGAIN, s)), "(reference)", "-"))
+    for p in (1, 2):
+        a1, a2 = mpmc.get(("bare_mpmc", p, p)), mpmc.get(("bare_mpmc" + AGAIN, p, p))
+        if isinstance(a1, dict) and isinstance(a2, dict):
+            targets.append(("MPMC %dx%d 64 B: bare MPMC ring / the same, again (A/A control)" % (p, p),
+                            ratio(a1["mmsg"][0], a2["mmsg"][0]), "(reference)", "-"))
     if ic:
         for suffix in [""] + ["@" + v for v in variants]:
             for s in ICOUNT_SIZES:
@@ -525,6 +544,7 @@ def write_csv(out, R, sizes, tput, memcpy, lat, wake, mpmc):
 
 
 def plots(out, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, configs):
+    tts, mts = [t for t in tts if AGAIN not in t], [t for t in mts if AGAIN not in t]  # controls: tables only
     gp = shutil.which("gnuplot")
     here = os.path.dirname(os.path.abspath(__file__))
     if not gp:

@@ -20,7 +20,8 @@ import sys
 SPSC_COLS = [("pipe", "8"), ("bare_ring", "8"), ("bare_seq", "8"), ("shmpc", "8"), ("shmpc_batch", "8"),
              ("bare_ring", "64"), ("bare_seq", "64"), ("shmpc", "64")]
 MPMC_COLS = [("bare_mpmc", "1"), ("shmpc_mpmc", "1"), ("shmpc_mpmc_batch", "1"),
-             ("bare_mpmc", "2"), ("shmpc_mpmc", "2"), ("shmpc_mpmc_batch", "2"), ("shmpc_mpmc_block", "2")]
+             ("bare_mpmc", "2"), ("shmpc_mpmc", "2"), ("shmpc_mpmc_batch", "2"), ("shmpc_mpmc_block", "2"),
+             ("bare_mpmc~again", "2")]
 WAKE_COLS = ["pipe", "futex", "shmpc_block", "shmpc_poll"]
 
 
