@@ -40,8 +40,9 @@
      SHMPC_INDEX_BITS      8, 16 or 32 (default 32): width of the free-running indices. Narrow
                            widths exist for the model checks; the layout's ABI tag records the width
                            and a segment of another width is refused (SHMPC_EABI).
-     SHMPC_SPIN            polls before a blocking call yields the processor (default 256); each
-                           wait draws its own count in [SHMPC_SPIN/16, SHMPC_SPIN]
+     SHMPC_SPIN            polls before a blocking call yields the processor, and before shmpc_arm
+                           registers (default 256); each wait draws its own count in
+                           [SHMPC_SPIN/16, SHMPC_SPIN]
      SHMPC_YIELD_NS        then, polling with sched_yield() between polls, how long a blocking call
                            waits before it sleeps on the futex (default 100 us; 0: sleep right
                            after the spin). Yields that let the other side run on this core (its
@@ -516,10 +517,11 @@ SHMPC_API int shmpc_unlink(const char *name);
    owns it: never read or close it; shmpc_close closes it. Returns the descriptor (>= 0), the same
    one on every call; EROLE (observer), ENOTSUP (no pidfd_open: Linux before 5.3), ESYS. */
 SHMPC_API int shmpc_fd(shmpc_ring *r);
-/* Arms the descriptor again after a try_* call returned SHMPC_EEMPTY or SHMPC_EFULL: clears its
-   readiness, registers this handle as a waiter and looks at the ring once more; if the call may
-   proceed already, the descriptor is made readable at once (never a lost wake-up: the next poll
-   returns). SHMPC_OK (poll now), SHMPC_EPEERDEAD (no peer of the other side is alive: nothing
+/* Arms the descriptor again after a try_* call returned SHMPC_EEMPTY or SHMPC_EFULL: spins first,
+   as a blocking call does before it sleeps (SHMPC_SPIN), and if the call may proceed meanwhile
+   makes the descriptor readable at once; else clears its readiness, registers this handle as a
+   waiter and looks at the ring once more; if the call may proceed already, the descriptor is made
+   readable at once (never a lost wake-up: the next poll returns). SHMPC_OK (poll now), SHMPC_EPEERDEAD (no peer of the other side is alive: nothing
    will ever come), or the errors of shmpc_fd. No system call is made while data flows: arm only
    after EEMPTY/EFULL. */
 SHMPC_API int shmpc_arm(shmpc_ring *r);
@@ -3743,6 +3745,13 @@ SHMPC__PRIVATE int shmpc__ready(shmpc_ring *r) {
     return shmpc__seq_class((shmpc_idx)shmpc__ld(&SHMPC__SLOT(r, tl)->seq, acquire), tl, r->capacity) != SHMPC__SEQ_BEHIND; /* A4 */
 }
 
+/* The rest of a spin after its first `done` polls (SHMPC_SPIN/16 of them): a count in
+   [0, SHMPC_SPIN - done], a multiplicative hash of the clock and our peer slot (see shmpc__wait). */
+SHMPC__PRIVATE uint32_t shmpc__spin_draw(const shmpc_ring *r, int64_t now, uint32_t done) {
+    uint32_t spin = (uint32_t)((((uint64_t)now ^ (uint64_t)(uint32_t)r->peer << 32) * 0x9E3779B97F4A7C15ull) >> 33);
+    return spin % ((uint32_t)SHMPC_SPIN - done + 1u);
+}
+
 /* Runs fn until it does not report "would block", in three stages:
    1. Spin: polls with a pause between two, SHMPC_SPIN/16 of them, then a count drawn at random to
       make SHMPC_SPIN/16..SHMPC_SPIN in all (0.5 to 7 us on the reference machine): a peer running
@@ -3784,9 +3793,7 @@ SHMPC__PRIVATE int shmpc__wait(shmpc_ring *r, shmpc__try_fn fn, void *arg, int f
     }
     start = shmpc__now_ns();
     if (timeout_ns > 0) deadline = timeout_ns > INT64_MAX - start ? INT64_MAX : start + timeout_ns;
-    /* the draw, in [0, SHMPC_SPIN - i]: a multiplicative hash of the clock and our peer slot */
-    spin = (uint32_t)((((uint64_t)start ^ (uint64_t)(uint32_t)r->peer << 32) * 0x9E3779B97F4A7C15ull) >> 33);
-    spin %= (uint32_t)SHMPC_SPIN - i + 1u;
+    spin = shmpc__spin_draw(r, start, i);
     for (i = 0; i < spin; i++) {
         shmpc__pause();
         rc = fn(r, arg);
@@ -4024,12 +4031,40 @@ SHMPC__PRIVATE void shmpc__self_wake(shmpc_ring *r) {
     sendto(pl->sock, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)(void *)&a, len);
 }
 
-/* The arm: look at the watched peers, register (the same F2 as a futex sleeper), look at the ring. */
+/* Stage 1 of shmpc__wait for the arm: the same spin (SHMPC_SPIN/16 polls, then a drawn count up to
+   SHMPC_SPIN in all), each poll a look at the ring (shmpc__ready: loads only). 1 as soon as the
+   call the handle would block in may proceed. */
+SHMPC__PRIVATE int shmpc__spin_ready(shmpc_ring *r) {
+    uint32_t i, spin = (uint32_t)SHMPC_SPIN / 16u;
+    for (i = 0; i < spin; i++) {
+        shmpc__pause();
+        if (shmpc__ready(r)) return 1;
+    }
+    spin = shmpc__spin_draw(r, shmpc__now_ns(), i);
+    for (i = 0; i < spin; i++) {
+        shmpc__pause();
+        if (shmpc__ready(r)) return 1;
+    }
+    return 0;
+}
+
+/* The arm: spin (a handle not armed yet), look at the watched peers, register (the same F2 as a
+   futex sleeper), look at the ring. The spin comes first, as a blocking call's does before it
+   sleeps: while data flows, the other side's next message (or room) usually comes within it, and
+   the descriptor is then made readable at once without registering, so that the other side's
+   notify finds no waiter and makes no system call, and this arm none but the datagram to itself.
+   (Without it each catch-up of a polling consumer registered and deregistered, with the
+   asymmetric fence's membarrier, and made the producer send wake-ups: bench/RESULTS.md.) */
 SHMPC__PRIVATE int shmpc__arm(shmpc_ring *r) {
     struct shmpc__seg *s = r->seg;
     shmpc__peer *me = &s->peers[r->peer];
     struct shmpc__poller *pl = r->poller;
     int data = r->role == SHMPC_CONSUMER, died, saved = errno;
+    if (!(shmpc__ld(&me->pflags, relaxed) & SHMPC__PF_POLLING) && shmpc__spin_ready(r)) {
+        shmpc__self_wake(r); /* readable now; a pidfd event seen meanwhile waits for the next arm */
+        errno = saved;
+        return SHMPC_OK;
+    }
     died = shmpc__watch(r, pl);
     if (died < 0) return SHMPC_ESYS;
     pl->died += died; /* its pidfd has left the set: keep the news until the ring is empty */

@@ -7,8 +7,10 @@
      notify (shmpc__notify + shmpc__os_wake): F1, load the waiter count; if nonzero bump the event
        word (futex wake) and, if the poller count is nonzero, for an armed poller (POLLING flag):
        clear the flag (whoever clears it uncounts it: waiters--, pollers--) and send the datagram.
-     poller (the user's loop): drain with try calls until BLOCK; then shmpc_arm: empty the socket
-       (and the pidfd events), register if not armed (pollers++, waiters++ (F2), flag = 1), look at
+     poller (the user's loop): drain with try calls until BLOCK; then shmpc_arm: if not armed, the
+       spin's look at the ring (SPINLOOK: loads only; if the call could proceed, send itself the
+       datagram and return, neither draining nor registering); else empty the socket (and the
+       pidfd events), register if not armed (pollers++, waiters++ (F2), flag = 1), look at
        the ring again (ARMRECHECK: if the call could proceed, disarm and send itself the datagram);
        a peer found dead with nothing to read: EPEERDEAD; then poll: block until the socket holds
        a datagram or the other process's pidfd is readable.
@@ -122,8 +124,14 @@ inline try_pop() {
 #define READY_CONS (IDX(tail + M - own) > 0 || prod_closed)
 #define READY_PROD (IDX(own + M - head) < CAP || cons_closed)
 
-/* shmpc_arm for the poller: its counts and its readiness */
+/* shmpc_arm for the poller: its counts and its readiness. The spin's polls are one look here:
+   SPIN's interleavings put it at any point of the spin. */
 #define ARM(waiters, pollers, READY)                                            \
+    if                                                                        \
+    :: !polling && READY -> /*SPINLOOK*/ sock = 1; rc = OK                     \
+    :: else -> ARM_REST(waiters, pollers, READY)                              \
+    fi
+#define ARM_REST(waiters, pollers, READY)                                       \
     sock = 0;                                   /* empties the socket */      \
     if :: pidfd -> died = 1; pidfd = 0 :: else -> skip fi; /* a dead peer's pidfd leaves the set */ \
     if                                                                        \

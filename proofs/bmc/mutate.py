@@ -86,6 +86,7 @@ PML = {
     "busyuncounted": [(r"rl\[e\] /\*BUSYCOUNT\*/", "rl[e] && st[e] == REG", 0)],  # a busy entry with the role does not count
     "busyleft": [(r"\|\| st\[k\] == BUSY /\*JUDGEBUSY\*/", "", 0)],           # a busy entry is never judged (layout 4)
     "armnorecheck": [(r"/\*ARMRECHECK\*/[^\\\n]*", "/* mutant: arm without re-check */ ", 0)],
+    "spinnowake": [(r"/\*SPINLOOK\*/ sock = 1;", "/* mutant: the spin's look returns, no datagram */", 0)],
 }
 
 def main():

@@ -124,7 +124,9 @@ ADOPT_MUTANTS="norecheck noclock busyuncounted busyleft"
 for mu in $ADOPT_MUTANTS; do
     python3 proofs/bmc/mutate.py proofs/adopt.pml "$OUT/spin/adopt_$mu.pml" $mu || { echo "bmc: spin mutant adopt_$mu: cannot be built"; fail=1; }
 done
-python3 proofs/bmc/mutate.py proofs/poll.pml "$OUT/spin/poll_armnorecheck.pml" armnorecheck || { echo "bmc: spin mutant poll_armnorecheck: cannot be built"; fail=1; }
+for mu in armnorecheck spinnowake; do
+    python3 proofs/bmc/mutate.py proofs/poll.pml "$OUT/spin/poll_$mu.pml" $mu || { echo "bmc: spin mutant poll_$mu: cannot be built"; fail=1; }
+done
 PROG="-DNP -DNOREDUCE -DCOLLAPSE"
 # pan.c takes 1.6 s to compile at -O2 and 0.5 s at -O0 (which run.sh's -O2 is followed by): the
 # models that search for under a second here, and the mutants (they stop at the first error), are
@@ -156,6 +158,8 @@ SAFE0="$SAFE -O0"; PROG0="$PROG -O0"
     echo "poll-prod-try-progress proofs/poll.pml|-DPOLL_PROD -DTRY_PEER|$PROG0|-l -f -m500000|0"
     echo "poll-cons-armnorecheck $OUT/spin/poll_armnorecheck.pml|-DPOLL_CONS -DDEATH|$SAFE0|-m200000|1"
     echo "poll-prod-armnorecheck $OUT/spin/poll_armnorecheck.pml|-DPOLL_PROD -DTRY_PEER|$PROG0|-l -f -m500000|1"
+    echo "poll-cons-spinnowake $OUT/spin/poll_spinnowake.pml|-DPOLL_CONS -DDEATH|$SAFE0|-m200000|1"
+    echo "poll-prod-spinnowake $OUT/spin/poll_spinnowake.pml|-DPOLL_PROD -DDEATH|$SAFE0|-m200000|1"
 } > "$OUT/spinjobs"
 # a pool of $J jobs, the longest models first (spinjobs lists them in that order)
 xargs -d '\n' -P "$J" -n 1 sh "$0" --spin-job "$OUT" "$LIM" < "$OUT/spinjobs"
