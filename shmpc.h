@@ -521,9 +521,9 @@ SHMPC_API int shmpc_fd(shmpc_ring *r);
    as a blocking call does before it sleeps (SHMPC_SPIN), and if the call may proceed meanwhile
    makes the descriptor readable at once; else clears its readiness, registers this handle as a
    waiter and looks at the ring once more; if the call may proceed already, the descriptor is made
-   readable at once (never a lost wake-up: the next poll returns). SHMPC_OK (poll now), SHMPC_EPEERDEAD (no peer of the other side is alive: nothing
-   will ever come), or the errors of shmpc_fd. No system call is made while data flows: arm only
-   after EEMPTY/EFULL. */
+   readable at once (never a lost wake-up: the next poll returns). SHMPC_OK (poll now),
+   SHMPC_EPEERDEAD (no peer of the other side is alive: nothing will ever come), or the errors of
+   shmpc_fd. The try_* calls make no system call while data flows: arm only after EEMPTY/EFULL. */
 SHMPC_API int shmpc_arm(shmpc_ring *r);
 
 /* SysV segment under a key (a key_t: ftok(3) makes one from a path; IPC_PRIVATE is refused). */
