@@ -7,6 +7,8 @@
      bench wake   TRANSPORT COUNT GAP_US      a sleeping consumer woken by the producer, one-way ns
      bench memcpy SIZE COUNT [DSTS|ring]      single-core memcpy of SIZE bytes (the anchor) into 1, DSTS or
                                               as many buffers as the ring of SIZE has slots, in turn
+     bench icount TRANSPORT SIZE COUNT        one process, push then pop (run under callgrind: bench/run.py)
+     bench side   TRANSPORT SIZE COUNT        one process on one core: each side's time per message
      bench list                               the transports of each scenario
    Output: one line, "ok key=value ...", "na reason" (not applicable) or "FAIL reason".
    The shmpc header is BENCH_SHMPC_HEADER (default "shmpc.h"), so a variant can be measured side by
@@ -801,25 +803,99 @@ static __attribute__((noinline)) uint64_t icount_loop(ch *p, ch *q, size_t size,
     return sum;
 }
 
+/* Both ends of a channel of cap slots in this process, and buffers to send from and receive into;
+   1 (said why) where the transport cannot be set up here. */
+static int one_process(int kind, size_t size, uint32_t cap, ch *p, ch *q, unsigned char **src, unsigned char **dst) {
+    const char *why = NULL;
+    if (ch_setup(p, kind, size, cap, &why)) { printf("n/a %s\n", why); return 1; }
+    *q = *p;
+    ch_attach(p, SHMPC_PRODUCER);
+    ch_attach(q, SHMPC_CONSUMER);
+    *src = msgbuf(size);
+    *dst = msgbuf(size * BATCH);
+    return 0;
+}
+
 static int run_icount(int kind, size_t size, uint64_t n) {
     ch p, q;
-    const char *why = NULL;
     unsigned char *src, *dst;
     uint64_t sum;
     bh_init(0);
     if (kind == T_CACHELINE || kind == T_FUTEX || kind == T_SHMPC_BLOCK || kind == T_SHMPC_MPMC_BLOCK)
         bh_fail("icount: not a throughput transport");
-    if (ch_setup(&p, kind, size, 1024, &why)) { printf("n/a %s\n", why); return 0; }
-    q = p;
-    ch_attach(&p, SHMPC_PRODUCER);
-    ch_attach(&q, SHMPC_CONSUMER);
-    src = msgbuf(size);
-    dst = msgbuf(size * BATCH);
+    if (one_process(kind, size, 1024, &p, &q, &src, &dst)) return 0;
     n = (n + BATCH - 1) / BATCH * BATCH;
     sum = icount_loop(&p, &q, size, n, src, dst);
     ch_detach(&p);
     ch_detach(&q);
     printf("ok msgs=%llu sum=%llu\n", (unsigned long long)n, (unsigned long long)sum);
+    return 0;
+}
+
+/* ---- one core's time per message, each side (bench side) ---- */
+/* One process on one core: rounds of SIDE_ROUND messages sent, then the same received (batches: in
+   calls of BATCH), each half timed apart. What a side costs when its lines stay in this core's cache:
+   the rate a pipeline of two cores could reach if nothing but its slower side's work cost (its
+   compute ceiling), beside the timed figures, whose cores also move the lines between them. */
+#define SIDE_ROUND 512u
+static uint64_t side_ns(const struct timespec *a, const struct timespec *b) {
+    return (uint64_t)(b->tv_sec - a->tv_sec) * 1000000000ull + (uint64_t)(b->tv_nsec - a->tv_nsec);
+}
+
+static __attribute__((noinline)) uint64_t side_loop(ch *p, ch *q, size_t size, uint64_t n, unsigned char *src,
+                                                    unsigned char *dst, uint64_t *push_ns, uint64_t *pop_ns) {
+    uint64_t k, sum = 0;
+    uint32_t j;
+    shmpc_iov v[BATCH], w[BATCH];
+    struct timespec t0, t1, t2;
+    for (j = 0; j < BATCH; j++) { v[j].base = src; v[j].len = size; }
+    *push_ns = *pop_ns = 0;
+    for (k = 0; k < n; k += SIDE_ROUND) {
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (is_batch(p->kind)) {
+            for (j = 0; j < SIDE_ROUND; j += BATCH)
+                if (shmpc_try_push_many(&p->r, v, BATCH) != BATCH) bh_fail("side: push_many");
+        } else {
+            for (j = 0; j < SIDE_ROUND; j++) ch_send(p, src, size);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (is_batch(q->kind)) {
+            for (j = 0; j < SIDE_ROUND; j += BATCH) {
+                uint32_t i;
+                for (i = 0; i < BATCH; i++) { w[i].base = dst + i * size; w[i].len = size; }
+                if (shmpc_try_pop_many(&q->r, w, BATCH) != BATCH) bh_fail("side: pop_many");
+                for (i = 0; i < BATCH; i++) sum += w[i].len;
+            }
+        } else {
+            for (j = 0; j < SIDE_ROUND; j++) sum += ch_recv(q, dst);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t2);
+        *push_ns += side_ns(&t0, &t1);
+        *pop_ns += side_ns(&t1, &t2);
+    }
+    return sum;
+}
+
+static int run_side(int kind, size_t size, uint64_t n) {
+    ch p, q;
+    unsigned char *src, *dst;
+    uint64_t sum, push_ns, pop_ns;
+    bh_init(0);
+    switch (kind) { /* the rings: a round of messages fits in each (the kernel's queues may block) */
+    case T_BARE: case T_BARE_SEQ: case T_BARE_MPMC: case T_CK_SPSC: case T_CK_MPMC:
+    case T_SHMPC: case T_SHMPC_BATCH: case T_SHMPC_MPMC: case T_SHMPC_MPMC_BATCH: break;
+ default: printf("n/a side: the ring transports only\n"); return 0;
+    }
+    bh_pin(bh_ncpu - 1); /* one core, the same for every transport */
+    if (one_process(kind, size, 2 * SIDE_ROUND, &p, &q, &src, &dst)) return 0;
+    n = (n + SIDE_ROUND - 1) / SIDE_ROUND * SIDE_ROUND;
+    side_loop(&p, &q, size, 64u * SIDE_ROUND, src, dst, &push_ns, &pop_ns); /* warm-up: every slot touched */
+    sum = side_loop(&p, &q, size, n, src, dst, &push_ns, &pop_ns);
+    ch_detach(&p);
+    ch_detach(&q);
+    if (sum != n * size) bh_fail("side: lengths received");
+    printf("ok msgs=%llu push_ns=%.3f pop_ns=%.3f\n", (unsigned long long)n, (double)push_ns / (double)n,
+           (double)pop_ns / (double)n);
     return 0;
 }
 
@@ -850,7 +926,9 @@ int main(int argc, char **argv) {
     }
     if (argc >= 5 && strcmp(argv[1], "icount") == 0)
         return run_icount(kind_of(argv[2]), strtoull(argv[3], NULL, 0), strtoull(argv[4], NULL, 0));
+    if (argc >= 5 && strcmp(argv[1], "side") == 0)
+        return run_side(kind_of(argv[2]), strtoull(argv[3], NULL, 0), strtoull(argv[4], NULL, 0));
     if (argc >= 2 && strcmp(argv[1], "cpus") == 0) { bh_init(0); printf("%d\n", bh_ncpu); return 0; }
-    fprintf(stderr, "usage: bench tput|mpmc|lat|wake|memcpy|icount|cpus ... (see the top of bench/bench.c)\n");
+    fprintf(stderr, "usage: bench tput|mpmc|lat|wake|memcpy|icount|side|cpus ... (see the top of bench/bench.c)\n");
     return 2;
 }

@@ -46,6 +46,10 @@ ICOUNT = ["pipe", "unix", "posix_mq", "ck_spsc", "ck_mpmc", "bare_ring", "bare_s
           "shmpc", "shmpc_batch", "shmpc_zc", "shmpc_mpmc", "shmpc_mpmc_batch"]
 ICOUNT_SIZES = [8, 64]
 ICOUNT_FLOORS = ["bare_ring", "bare_seq"]
+# One core's time per message, each side (bench side): the rings, whose rounds fit without blocking.
+SIDE = ["ck_spsc", "bare_ring", "bare_seq", "shmpc", "shmpc_batch", "ck_mpmc", "bare_mpmc", "shmpc_mpmc",
+        "shmpc_mpmc_batch"]
+SIDE_SIZES = [8, 64]
 
 
 def scaling_configs(ncpu):
@@ -196,7 +200,7 @@ def main():
     ap.add_argument("--bin", default="build/bench/bench")
     ap.add_argument("--boost", default="build/bench/bench_boost")
     ap.add_argument("--variant", action="append", default=[])
-    ap.add_argument("--only", default="tput,lat,wake,mpmc,scale,icount")
+    ap.add_argument("--only", default="tput,lat,wake,mpmc,scale,icount,side")
     ap.add_argument("--python-csv", default=None,
                     help="the Python module's figures (default OUT/python.csv, written by make bench-python, "
                          "which make bench runs first); used for the Python target if less than 1 hour old")
@@ -234,7 +238,7 @@ def main():
     }
     print("shmpc bench (%s): %s cpus, %d reps per figure, median [min..max]" % (env["mode"], ncpu, a.reps), flush=True)
 
-    tput, lat, wake, mpmc, memcpy, ic = {}, {}, {}, {}, {}, {}
+    tput, lat, wake, mpmc, memcpy, ic, side = {}, {}, {}, {}, {}, {}, {}
     scale_cfg = scaling_configs(int(ncpu) if ncpu.isdigit() else 1)
     if "icount" in only:
         if shutil.which("valgrind") is None:
@@ -244,6 +248,11 @@ def main():
             for s in ICOUNT_SIZES:
                 for t in with_variants(ICOUNT):
                     ic[(t, s)] = icount(R.binary(t)[0], t.split("@")[0], s, 20000 if quick else 200000)
+    if "side" in only:
+        print("== one core's time per message, each side: one process, rounds of 512 sent then received", flush=True)
+        jobs = [((t, s), t, ["side", "@T", s, 500000 if quick else 2000000]) for s in SIDE_SIZES for t in with_variants(SIDE)]
+        for k, v in R.figures(jobs, 120).items():
+            side[k] = v if isinstance(v, str) else {x: stat3([d[x + "_ns"] for d in v]) for x in ("push", "pop")}
     if "tput" in only:
         print("== throughput: one producer process -> one consumer process", flush=True)
         jobs = []
@@ -292,7 +301,7 @@ def main():
 
     md = report(a, env, sizes, with_variants(TPUT), tput, memcpy, with_variants(LAT), lat,
                 with_variants(WAKE), wake, with_variants(MPMC), mpmc, configs, py, variants,
-                with_variants(ICOUNT), ic, scale_cfg)
+                with_variants(ICOUNT), ic, scale_cfg, with_variants(SIDE), side)
     print(md)
     with open(os.path.join(a.out, "summary.md"), "w") as f:
         f.write(md)
@@ -306,7 +315,7 @@ def main():
 
 
 def report(a, env, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, configs, py, variants,
-           its=(), ic=None, scale_cfg=()):
+           its=(), ic=None, scale_cfg=(), sts=(), side=None):
     L = []
     L.append("Run: %(date)s, %(mode)s mode, %(reps)s repetitions per figure (median [min..max]), %(cpus)s CPUs, "
              "pinned: %(pinned)s; %(cpu)s; Linux %(kernel)s; load average at start %(load)s; "
@@ -401,6 +410,27 @@ def report(a, env, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, con
                 fl = [ic.get((f, s)) for f in ICOUNT_FLOORS if isinstance(ic.get((f, s)), float)]
                 rel.append(fmt_ratio(ratio(v, min(fl))) if isinstance(v, float) and fl else "")
             L.append("| %s | %s | %s |" % (label(t), " | ".join(cells), " | ".join(rel)))
+    def slower_side(t, s):  # ns per message of a transport's slower side on one core, or None
+        v = (side or {}).get((t, s))
+        return max(v["push"][0], v["pop"][0]) if isinstance(v, dict) else None
+
+    if side:
+        L.append("")
+        L.append("### One core's time per message, each side (one process on one core: rounds of 512 messages sent, "
+                 "then received; ns per message, median [min..max]); ceiling: 1000 / the slower side, the Mmsg/s "
+                 "two cores could reach if nothing but each side's own work cost")
+        L.append("")
+        L.append("| transport | " + " | ".join("%s push | %s pop | %s ceiling" % ((human(s),) * 3) for s in SIDE_SIZES) + " |")
+        L.append("| --- |" + " --- | --- | --- |" * len(SIDE_SIZES))
+        for t in sts:
+            cells = []
+            for s in SIDE_SIZES:
+                v = side.get((t, s))
+                if not isinstance(v, dict):
+                    cells += [v or "-", "", ""]
+                    continue
+                cells += ["%.2f [%.2f..%.2f]" % v["push"], "%.2f [%.2f..%.2f]" % v["pop"], fmt(1000.0 / slower_side(t, s), 1)]
+            L.append("| %s | %s |" % (label(t), " | ".join(cells)))
     # ---- targets (PRODUCT.md section 5) --------------------------------------------------------------
     def tp(t, s):
         v = tput.get((t, s))
@@ -482,6 +512,21 @@ def report(a, env, sizes, tts, tput, memcpy, lts, lat, wts, wake, mts, mpmc, con
         if isinstance(a1, dict) and isinstance(a2, dict):
             targets.append(("MPMC %dx%d 64 B: bare MPMC ring / the same, again (A/A control)" % (p, p),
                             ratio(a1["mmsg"][0], a2["mmsg"][0]), "(reference)", "-"))
+    # One core's ceilings, not targets: each target's ratio if both sides ran at their one-core pace.
+    if side:
+        for suffix in [""] + ["@" + v for v in variants]:
+            tag = (" [%s]" % suffix[1:]) if suffix else ""
+            for t, s, fls, what in (("shmpc", 8, ("bare_ring", "bare_seq"), "8 B copy"),
+                                    ("shmpc", 64, ("bare_ring", "bare_seq"), "64 B copy"),
+                                    ("shmpc_batch", 8, ("bare_ring", "bare_seq"), "8 B batch"),
+                                    ("shmpc_mpmc", 64, ("bare_mpmc",), "MPMC 64 B"),
+                                    ("shmpc_mpmc_batch", 64, ("bare_mpmc",), "MPMC 64 B batches of 64")):
+                mine = slower_side(t + suffix, s)
+                fl = [x for x in (slower_side(f, s) for f in fls) if x is not None]
+                if mine is not None and fl:
+                    targets.append(("%s: one core's ceiling, shmpc%s / the %s" %
+                                    (what, tag, "faster bare floor's" if len(fls) > 1 else "bare floor's"),
+                                    ratio(min(fl), mine), "(reference)", "-"))
     if ic:
         for suffix in [""] + ["@" + v for v in variants]:
             for s in ICOUNT_SIZES:
