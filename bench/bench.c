@@ -821,6 +821,7 @@ static int run_icount(int kind, size_t size, uint64_t n) {
     unsigned char *src, *dst;
     uint64_t sum;
     bh_init(0);
+    bh_solo = 1;
     if (kind == T_CACHELINE || kind == T_FUTEX || kind == T_SHMPC_BLOCK || kind == T_SHMPC_MPMC_BLOCK)
         bh_fail("icount: not a throughput transport");
     if (one_process(kind, size, 1024, &p, &q, &src, &dst)) return 0;
@@ -881,6 +882,7 @@ static int run_side(int kind, size_t size, uint64_t n) {
     unsigned char *src, *dst;
     uint64_t sum, push_ns, pop_ns;
     bh_init(0);
+    bh_solo = 1;
     switch (kind) { /* the rings: a round of messages fits in each (the kernel's queues may block) */
     case T_BARE: case T_BARE_SEQ: case T_BARE_MPMC: case T_CK_SPSC: case T_CK_MPMC:
     case T_SHMPC: case T_SHMPC_BATCH: case T_SHMPC_MPMC: case T_SHMPC_MPMC_BATCH: break;

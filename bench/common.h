@@ -57,8 +57,14 @@ static void bh_die(const char *fmt, const char *what) {
     exit(2);
 }
 
-/* A child reports a failure: the parent prints it and no figure. */
+/* A child reports a failure: the parent prints it and no figure. A run of one process (bh_solo)
+   has no parent to print it: it prints its own. */
+static int bh_solo;
 static void bh_fail(const char *what) {
+    if (bh_solo) {
+        printf("FAIL %s\n", what);
+        fflush(stdout);
+    }
     if (__atomic_fetch_add(&bh->nfail, 1, __ATOMIC_SEQ_CST) == 0)
         snprintf(bh->why, sizeof bh->why, "%s", what);
     _exit(3);
