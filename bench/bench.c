@@ -839,27 +839,24 @@ static int run_icount(int kind, size_t size, uint64_t n) {
    the rate a pipeline of two cores could reach if nothing but its slower side's work cost (its
    compute ceiling), beside the timed figures, whose cores also move the lines between them. */
 #define SIDE_ROUND 512u
-static uint64_t side_ns(const struct timespec *a, const struct timespec *b) {
-    return (uint64_t)(b->tv_sec - a->tv_sec) * 1000000000ull + (uint64_t)(b->tv_nsec - a->tv_nsec);
-}
 
 static __attribute__((noinline)) uint64_t side_loop(ch *p, ch *q, size_t size, uint64_t n, unsigned char *src,
                                                     unsigned char *dst, uint64_t *push_ns, uint64_t *pop_ns) {
     uint64_t k, sum = 0;
     uint32_t j;
     shmpc_iov v[BATCH], w[BATCH];
-    struct timespec t0, t1, t2;
+    int64_t t0, t1, t2;
     for (j = 0; j < BATCH; j++) { v[j].base = src; v[j].len = size; }
     *push_ns = *pop_ns = 0;
     for (k = 0; k < n; k += SIDE_ROUND) {
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+        t0 = bh_now();
         if (is_batch(p->kind)) {
             for (j = 0; j < SIDE_ROUND; j += BATCH)
                 if (shmpc_try_push_many(&p->r, v, BATCH) != BATCH) bh_fail("side: push_many");
         } else {
             for (j = 0; j < SIDE_ROUND; j++) ch_send(p, src, size);
         }
-        clock_gettime(CLOCK_MONOTONIC, &t1);
+        t1 = bh_now();
         if (is_batch(q->kind)) {
             for (j = 0; j < SIDE_ROUND; j += BATCH) {
                 uint32_t i;
@@ -870,9 +867,9 @@ static __attribute__((noinline)) uint64_t side_loop(ch *p, ch *q, size_t size, u
         } else {
             for (j = 0; j < SIDE_ROUND; j++) sum += ch_recv(q, dst);
         }
-        clock_gettime(CLOCK_MONOTONIC, &t2);
-        *push_ns += side_ns(&t0, &t1);
-        *pop_ns += side_ns(&t1, &t2);
+        t2 = bh_now();
+        *push_ns += (uint64_t)(t1 - t0);
+        *pop_ns += (uint64_t)(t2 - t1);
     }
     return sum;
 }
@@ -886,7 +883,7 @@ static int run_side(int kind, size_t size, uint64_t n) {
     switch (kind) { /* the rings: a round of messages fits in each (the kernel's queues may block) */
     case T_BARE: case T_BARE_SEQ: case T_BARE_MPMC: case T_CK_SPSC: case T_CK_MPMC:
     case T_SHMPC: case T_SHMPC_BATCH: case T_SHMPC_MPMC: case T_SHMPC_MPMC_BATCH: break;
- default: printf("n/a side: the ring transports only\n"); return 0;
+    default: printf("n/a side: the ring transports only\n"); return 0;
     }
     bh_pin(bh_ncpu - 1); /* one core, the same for every transport */
     if (one_process(kind, size, 2 * SIDE_ROUND, &p, &q, &src, &dst)) return 0;
